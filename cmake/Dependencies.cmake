@@ -1,0 +1,27 @@
+# System dependencies, all from Debian 12 packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
+
+# SOCI ships neither a CMake config nor a .pc file on Debian 12.
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+find_path(PQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql REQUIRED)
+find_library(SOCI_CORE_LIBRARY soci_core REQUIRED)
+find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql REQUIRED)
+find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3 REQUIRED)
+find_library(PQ_LIBRARY pq REQUIRED)
+find_library(SQLITE3_LIBRARY sqlite3 REQUIRED)
+add_library(soci_all INTERFACE)
+target_include_directories(soci_all SYSTEM INTERFACE ${SOCI_INCLUDE_DIR} ${PQ_INCLUDE_DIR})
+target_link_libraries(soci_all INTERFACE ${SOCI_POSTGRESQL_LIBRARY} ${SOCI_SQLITE3_LIBRARY}
+                                         ${SOCI_CORE_LIBRARY} ${PQ_LIBRARY} ${SQLITE3_LIBRARY})
+
+if(SYL_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+if(SYL_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()

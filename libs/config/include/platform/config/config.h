@@ -1,0 +1,93 @@
+// Service settings: defaults < optional YAML config file < SYL_* environment variables,
+// validated at start-up with one message per bad or unknown setting.
+//
+//   Schema schema = common_schema("subject-service", 8101);
+//   schema.add({.key = "subjects.max_page", .default_value = "200", .validate = integer_in(1,
+//   1000)}); auto config = load(schema, environment_from(environ)); if (!config) {
+//   print(config.error()); return 2; } int port = config->get_int("http.port");
+//
+// A key "http.port" is `http: {port: 8101}` in the file and SYL_HTTP_PORT in the
+// environment. SYL_CONFIG_FILE names the file. Unknown keys in the file and unknown
+// SYL_* variables are errors: a typo must not silently fall back to a default.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/core/result.h"
+
+namespace platform::config {
+
+// Returns an error message for a bad value, or nullopt when it is fine.
+using Validator = std::function<std::optional<std::string>(std::string_view value)>;
+
+struct Setting {
+  std::string key;  // dotted: "http.port"
+  std::string default_value;
+  std::string description;
+  Validator validate;
+  bool dynamic = false;  // may change at run time (from the config-service)
+  bool secret = false;   // never printed
+};
+
+Validator integer_in(std::int64_t min, std::int64_t max);
+Validator one_of(std::vector<std::string> values);
+Validator non_empty();
+Validator boolean();
+
+class Schema {
+ public:
+  Schema& add(Setting setting);
+  const Setting* find(std::string_view key) const;
+  const std::vector<Setting>& settings() const { return settings_; }
+
+ private:
+  std::vector<Setting> settings_;
+};
+
+// The settings every service shares: http.host, http.port (default `port`), io_threads,
+// worker_threads, http limits and timeouts, database.url (default
+// sqlite://var/<service>.db), database.pool_size, log.level, instance.id.
+Schema common_schema(std::string_view service, std::uint16_t port);
+
+enum class Source { kDefault, kFile, kEnvironment };
+
+class Config {
+ public:
+  const std::string& get(std::string_view key) const;
+  std::int64_t get_int(std::string_view key) const;
+  bool get_bool(std::string_view key) const;
+  Source source(std::string_view key) const;
+  // Every setting with its value (secrets masked) and source, for a start-up log line.
+  std::vector<std::pair<std::string, std::string>> describe() const;
+
+ private:
+  friend core::Result<Config> load(const Schema&, const std::map<std::string, std::string>&);
+  struct Value {
+    std::string text;
+    Source source;
+    bool secret;
+  };
+  std::map<std::string, Value, std::less<>> values_;
+};
+
+// "http.port" -> "SYL_HTTP_PORT".
+std::string environment_name(std::string_view key);
+
+// The process environment as a map (pass `environ`).
+std::map<std::string, std::string> environment_from(char** envp);
+
+// Loads and validates. On failure the error is kInvalidArgument with one FieldError
+// per problem; `field` names the variable or file key at fault.
+core::Result<Config> load(const Schema& schema,
+                          const std::map<std::string, std::string>& environment);
+
+// "configuration is invalid:\n  SYL_HTTP_PORT: must be ...\n" for a load() error.
+std::string format_errors(const core::Error& error);
+
+}  // namespace platform::config

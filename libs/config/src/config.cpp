@@ -1,0 +1,247 @@
+#include "platform/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "platform/core/strings.h"
+
+namespace platform::config {
+namespace {
+
+constexpr std::string_view kPrefix = "SYL_";
+constexpr std::string_view kConfigFileVariable = "SYL_CONFIG_FILE";
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  const std::string lower = core::ascii_lower(text);
+  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return true;
+  if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
+// Flattens nested YAML maps into dotted keys; scalars become text.
+void flatten(const YAML::Node& node, const std::string& prefix,
+             std::vector<std::pair<std::string, std::string>>& out,
+             std::vector<core::FieldError>& errors) {
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      flatten(entry.second, prefix.empty() ? key : prefix + "." + key, out, errors);
+    }
+  } else if (node.IsScalar()) {
+    out.emplace_back(prefix, node.Scalar());
+  } else if (node.IsNull()) {
+    out.emplace_back(prefix, "");
+  } else {
+    errors.push_back({prefix, "must be a single value, not a list"});
+  }
+}
+
+}  // namespace
+
+Validator integer_in(std::int64_t min, std::int64_t max) {
+  return [min, max](std::string_view value) -> std::optional<std::string> {
+    const auto number = parse_int(value);
+    if (!number || *number < min || *number > max)
+      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    return std::nullopt;
+  };
+}
+
+Validator one_of(std::vector<std::string> values) {
+  return [values = std::move(values)](std::string_view value) -> std::optional<std::string> {
+    for (const auto& allowed : values)
+      if (core::iequals(allowed, value)) return std::nullopt;
+    std::string message = "must be one of";
+    for (std::size_t i = 0; i < values.size(); ++i) message += (i ? ", " : " ") + values[i];
+    return message;
+  };
+}
+
+Validator non_empty() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (core::trim(value).empty()) return "must not be empty";
+    return std::nullopt;
+  };
+}
+
+Validator boolean() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (!parse_bool(value)) return "must be true or false";
+    return std::nullopt;
+  };
+}
+
+Schema& Schema::add(Setting setting) {
+  if (find(setting.key)) throw std::logic_error("setting declared twice: " + setting.key);
+  settings_.push_back(std::move(setting));
+  return *this;
+}
+
+const Setting* Schema::find(std::string_view key) const {
+  for (const Setting& setting : settings_)
+    if (setting.key == key) return &setting;
+  return nullptr;
+}
+
+Schema common_schema(std::string_view service, std::uint16_t port) {
+  Schema schema;
+  schema.add({"http.host", "127.0.0.1", "Address to listen on.", non_empty()})
+      .add({"http.port", std::to_string(port), "Port to listen on; 0 picks a free one.",
+            integer_in(0, 65535)})
+      .add({"http.io_threads", "1", "Network threads.", integer_in(1, 64)})
+      .add({"worker_threads", "2", "Threads that run request handlers (blocking work).",
+            integer_in(1, 256)})
+      .add({"http.max_body_bytes", "1048576", "Largest request body accepted (413 above).",
+            integer_in(1024, 1LL << 34)})
+      .add({"http.read_timeout_ms", "10000", "Time allowed to receive a whole request.",
+            integer_in(100, 600000)})
+      .add({"http.idle_timeout_ms", "60000", "Keep-alive connections idle this long close.",
+            integer_in(100, 3600000)})
+      .add({"http.shutdown_timeout_ms", "10000", "Time in-flight requests get on SIGTERM.",
+            integer_in(0, 600000)})
+      .add({"database.url", "sqlite://var/" + std::string(service) + ".db",
+            "sqlite:///path, sqlite://relative/path or postgresql://user:pw@host:port/db.",
+            [](std::string_view value) -> std::optional<std::string> {
+              if (value.starts_with("sqlite:") || value.starts_with("postgresql://") ||
+                  value.starts_with("postgres://"))
+                return std::nullopt;
+              return "must start with sqlite: or postgresql://";
+            },
+            false, true})
+      .add({"database.pool_size", "4", "Database connections kept open.", integer_in(1, 256)})
+      .add({"log.level", "info", "debug, info, warn or error.",
+            one_of({"debug", "info", "warn", "error"}), true})
+      .add({"instance.id", "", "This instance's id; generated when empty."});
+  return schema;
+}
+
+std::string environment_name(std::string_view key) {
+  std::string name(kPrefix);
+  for (char c : key) name.push_back(c == '.' ? '_' : c);
+  return core::ascii_upper(name);
+}
+
+std::map<std::string, std::string> environment_from(char** envp) {
+  std::map<std::string, std::string> out;
+  for (char** entry = envp; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    out.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return out;
+}
+
+core::Result<Config> load(const Schema& schema,
+                          const std::map<std::string, std::string>& environment) {
+  Config config;
+  std::vector<core::FieldError> errors;
+  for (const Setting& setting : schema.settings())
+    config.values_[setting.key] = {setting.default_value, Source::kDefault, setting.secret};
+
+  if (const auto file = environment.find(std::string(kConfigFileVariable));
+      file != environment.end() && !file->second.empty()) {
+    try {
+      const YAML::Node root = YAML::LoadFile(file->second);
+      std::vector<std::pair<std::string, std::string>> entries;
+      if (!root.IsNull()) {
+        if (!root.IsMap())
+          errors.push_back({file->second, "must be a YAML mapping of settings"});
+        else
+          flatten(root, "", entries, errors);
+      }
+      for (auto& [key, value] : entries) {
+        const auto it = config.values_.find(key);
+        if (it == config.values_.end()) {
+          errors.push_back({file->second + ": " + key, "is not a known setting"});
+          continue;
+        }
+        it->second.text = std::move(value);
+        it->second.source = Source::kFile;
+      }
+    } catch (const YAML::Exception& e) {
+      errors.push_back(
+          {std::string(kConfigFileVariable), "cannot read " + file->second + ": " + e.what()});
+    }
+  }
+
+  for (const auto& [name, value] : environment) {
+    if (!name.starts_with(kPrefix) || name == kConfigFileVariable) continue;
+    const Setting* match = nullptr;
+    for (const Setting& setting : schema.settings())
+      if (environment_name(setting.key) == name) match = &setting;
+    if (!match) {
+      errors.push_back({name, "is not a known setting"});
+      continue;
+    }
+    auto& slot = config.values_[match->key];
+    slot.text = value;
+    slot.source = Source::kEnvironment;
+  }
+
+  for (const Setting& setting : schema.settings()) {
+    if (!setting.validate) continue;
+    const auto& slot = config.values_[setting.key];
+    if (auto message = setting.validate(slot.text)) {
+      const std::string where =
+          slot.source == Source::kEnvironment ? environment_name(setting.key) : setting.key;
+      if (!setting.secret) *message += " (got \"" + slot.text + "\")";
+      errors.push_back({where, *message});
+    }
+  }
+  if (!errors.empty()) {
+    core::Error error = core::Error::invalid_fields(std::move(errors));
+    return error;
+  }
+  return config;
+}
+
+const std::string& Config::get(std::string_view key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) throw std::logic_error("undeclared setting: " + std::string(key));
+  return it->second.text;
+}
+
+std::int64_t Config::get_int(std::string_view key) const {
+  const auto value = parse_int(get(key));
+  if (!value) throw std::logic_error("setting is not an integer: " + std::string(key));
+  return *value;
+}
+
+bool Config::get_bool(std::string_view key) const {
+  const auto value = parse_bool(get(key));
+  if (!value) throw std::logic_error("setting is not a boolean: " + std::string(key));
+  return *value;
+}
+
+Source Config::source(std::string_view key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) throw std::logic_error("undeclared setting: " + std::string(key));
+  return it->second.source;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::describe() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : values_)
+    out.emplace_back(key, value.secret ? "[redacted]" : value.text);
+  return out;
+}
+
+std::string format_errors(const core::Error& error) {
+  std::string out = "configuration is invalid:\n";
+  for (const auto& field_error : error.field_errors())
+    out += "  " + field_error.field + ": " + field_error.message + "\n";
+  if (error.field_errors().empty()) out += "  " + error.detail() + "\n";
+  return out;
+}
+
+}  // namespace platform::config

@@ -1,0 +1,117 @@
+#include "platform/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace platform::config {
+namespace {
+
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text)
+      : path_(std::filesystem::temp_directory_path() /
+              ("syl-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+               "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".yaml")) {
+    std::ofstream(path_) << text;
+  }
+  ~ConfigFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+Schema test_schema() {
+  return common_schema("subject-service", 8101);
+}
+
+TEST(Config, UsesDefaultsWhenNothingIsSet) {
+  auto config = load(test_schema(), {});
+  ASSERT_TRUE(config) << format_errors(config.error());
+  EXPECT_EQ(config->get("http.host"), "127.0.0.1");
+  EXPECT_EQ(config->get_int("http.port"), 8101);
+  EXPECT_EQ(config->get("database.url"), "sqlite://var/subject-service.db");
+  EXPECT_EQ(config->get("log.level"), "info");
+  EXPECT_EQ(config->source("http.port"), Source::kDefault);
+}
+
+TEST(Config, FileOverridesDefaultsAndEnvironmentOverridesFile) {
+  ConfigFile file("http:\n  port: 9000\n  host: 0.0.0.0\nlog:\n  level: debug\n");
+  auto config = load(test_schema(), {{"SYL_CONFIG_FILE", file.path()}, {"SYL_HTTP_PORT", "9100"}});
+  ASSERT_TRUE(config) << format_errors(config.error());
+  EXPECT_EQ(config->get_int("http.port"), 9100);
+  EXPECT_EQ(config->source("http.port"), Source::kEnvironment);
+  EXPECT_EQ(config->get("http.host"), "0.0.0.0");
+  EXPECT_EQ(config->source("http.host"), Source::kFile);
+  EXPECT_EQ(config->get("log.level"), "debug");
+}
+
+TEST(Config, IgnoresVariablesWithoutTheSylPrefix) {
+  auto config = load(test_schema(), {{"HOME", "/root"}, {"HTTP_PORT", "1"}});
+  EXPECT_TRUE(config);
+}
+
+TEST(Config, ListsEveryBadAndUnknownSettingAtOnce) {
+  ConfigFile file("http:\n  prot: 1\n");
+  auto config = load(test_schema(), {{"SYL_CONFIG_FILE", file.path()},
+                                     {"SYL_HTTP_PORT", "70000"},
+                                     {"SYL_LOG_LEVEL", "loud"},
+                                     {"SYL_DATABSE_URL", "x"}});
+  ASSERT_FALSE(config);
+  const auto& errors = config.error().field_errors();
+  ASSERT_EQ(errors.size(), 4u) << format_errors(config.error());
+  const std::string text = format_errors(config.error());
+  EXPECT_NE(text.find("SYL_HTTP_PORT: must be an integer from 0 to 65535 (got \"70000\")"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("SYL_LOG_LEVEL: must be one of debug, info, warn, error"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("SYL_DATABSE_URL: is not a known setting"), std::string::npos) << text;
+  EXPECT_NE(text.find("http.prot: is not a known setting"), std::string::npos) << text;
+}
+
+TEST(Config, NeverEchoesASecretValueInAnError) {
+  auto config = load(test_schema(), {{"SYL_DATABASE_URL", "mysql://root:hunter2@db/x"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(format_errors(config.error()).find("hunter2"), std::string::npos);
+  EXPECT_NE(format_errors(config.error()).find("SYL_DATABASE_URL"), std::string::npos);
+}
+
+TEST(Config, ReportsAnUnreadableFile) {
+  auto config = load(test_schema(), {{"SYL_CONFIG_FILE", "/nonexistent/syl.yaml"}});
+  ASSERT_FALSE(config);
+  EXPECT_NE(format_errors(config.error()).find("/nonexistent/syl.yaml"), std::string::npos);
+}
+
+TEST(Config, RejectsAFileThatIsNotAMapping) {
+  ConfigFile file("- 1\n- 2\n");
+  auto config = load(test_schema(), {{"SYL_CONFIG_FILE", file.path()}});
+  ASSERT_FALSE(config);
+}
+
+TEST(Config, DescribeMasksSecrets) {
+  auto config = load(test_schema(), {{"SYL_DATABASE_URL", "postgresql://u:pw@h/db"}});
+  ASSERT_TRUE(config);
+  for (const auto& [key, value] : config->describe())
+    EXPECT_EQ(value.find("pw@"), std::string::npos);
+}
+
+TEST(EnvironmentName, UpperCasesAndReplacesDots) {
+  EXPECT_EQ(environment_name("database.url"), "SYL_DATABASE_URL");
+  EXPECT_EQ(environment_name("worker_threads"), "SYL_WORKER_THREADS");
+}
+
+TEST(Validators, CheckTheirRanges) {
+  EXPECT_FALSE(integer_in(1, 5)("3").has_value());
+  EXPECT_TRUE(integer_in(1, 5)("6").has_value());
+  EXPECT_TRUE(integer_in(1, 5)("3x").has_value());
+  EXPECT_TRUE(integer_in(1, 5)("").has_value());
+  EXPECT_FALSE(boolean()("yes").has_value());
+  EXPECT_TRUE(boolean()("maybe").has_value());
+  EXPECT_TRUE(non_empty()("  ").has_value());
+}
+
+}  // namespace
+}  // namespace platform::config

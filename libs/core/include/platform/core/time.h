@@ -1,0 +1,24 @@
+// RFC 3339 timestamps in UTC with microseconds, the one text form of time that
+// the platform stores, sends and logs: "2026-11-24T20:01:28.123456Z".
+//
+//   Timestamp now = Clock::now();
+//   std::string text = format_rfc3339(now);
+//   std::optional<Timestamp> back = parse_rfc3339(text);
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace platform::core {
+
+using Clock = std::chrono::system_clock;
+using Timestamp = std::chrono::time_point<Clock, std::chrono::microseconds>;
+
+Timestamp now_utc();
+std::string format_rfc3339(Timestamp t);
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)"; returns nullopt for anything else.
+std::optional<Timestamp> parse_rfc3339(std::string_view text);
+
+}  // namespace platform::core

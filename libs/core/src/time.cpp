@@ -1,0 +1,88 @@
+#include "platform/core/time.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace platform::core {
+namespace {
+
+bool parse_digits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+Timestamp now_utc() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(Clock::now());
+}
+
+std::string format_rfc3339(Timestamp t) {
+  using namespace std::chrono;
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd{day_point};
+  const hh_mm_ss<microseconds> time{t - day_point};
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), int(time.hours().count()),
+                int(time.minutes().count()), int(time.seconds().count()),
+                static_cast<long>(time.subseconds().count()));
+  return buffer;
+}
+
+std::optional<Timestamp> parse_rfc3339(std::string_view text) {
+  using namespace std::chrono;
+  int year, month, day, hour, minute, second;
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  if (!parse_digits(text, 0, 4, year) || !parse_digits(text, 5, 2, month) ||
+      !parse_digits(text, 8, 2, day) || !parse_digits(text, 11, 2, hour) ||
+      !parse_digits(text, 14, 2, minute) || !parse_digits(text, 17, 2, second))
+    return std::nullopt;
+  const year_month_day ymd{std::chrono::year(year), std::chrono::month(unsigned(month)),
+                           std::chrono::day(unsigned(day))};
+  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+
+  std::size_t pos = 19;
+  long micros = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    std::size_t digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (digits < 6) micros = micros * 10 + (text[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (std::size_t i = digits; i < 6; ++i) micros *= 10;
+  }
+  if (pos >= text.size()) return std::nullopt;
+  minutes offset{0};
+  if (text[pos] == 'Z' || text[pos] == 'z') {
+    ++pos;
+  } else if (text[pos] == '+' || text[pos] == '-') {
+    int offset_hours, offset_minutes;
+    if (pos + 6 != text.size() || text[pos + 3] != ':' ||
+        !parse_digits(text, pos + 1, 2, offset_hours) ||
+        !parse_digits(text, pos + 4, 2, offset_minutes) || offset_hours > 23 || offset_minutes > 59)
+      return std::nullopt;
+    offset = hours(offset_hours) + minutes(offset_minutes);
+    if (text[pos] == '-') offset = -offset;
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  const auto day_point = sys_days(ymd);
+  return Timestamp(time_point_cast<microseconds>(day_point) + hours(hour) + minutes(minute) +
+                   seconds(std::min(second, 59)) + microseconds(micros) - offset);
+}
+
+}  // namespace platform::core

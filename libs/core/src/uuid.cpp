@@ -1,0 +1,99 @@
+#include "platform/core/uuid.h"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+
+namespace platform::core {
+namespace {
+
+void random_bytes(std::uint8_t* out, int count) {
+  if (RAND_bytes(out, count) != 1) throw std::runtime_error("RAND_bytes failed");
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Uuid Uuid::v4() {
+  std::array<std::uint8_t, 16> bytes{};
+  random_bytes(bytes.data(), 16);
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return Uuid(bytes);
+}
+
+Uuid Uuid::v7() {
+  // 48 bits of Unix milliseconds, then a 12-bit counter (RFC 9562 method 1) so that
+  // ids made in the same millisecond by this process still sort in creation order.
+  static std::mutex mutex;
+  static std::uint64_t last_ms = 0;
+  static std::uint16_t counter = 0;
+
+  std::uint64_t ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::array<std::uint8_t, 16> bytes{};
+  random_bytes(bytes.data(), 16);
+  std::uint16_t sequence;
+  {
+    std::lock_guard lock(mutex);
+    if (ms > last_ms) {
+      last_ms = ms;
+      counter = static_cast<std::uint16_t>(((bytes[6] << 8) | bytes[7]) & 0x01FF);  // random start
+    } else {
+      ms = last_ms;  // clock went back or same millisecond: stay monotonic
+      if (++counter > 0x0FFF) {
+        counter = 0;
+        last_ms = ++ms;
+      }
+    }
+    sequence = counter;
+  }
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  bytes[6] = static_cast<std::uint8_t>(0x70 | ((sequence >> 8) & 0x0F));
+  bytes[7] = static_cast<std::uint8_t>(sequence & 0xFF);
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return Uuid(bytes);
+}
+
+std::optional<Uuid> Uuid::parse(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  std::array<std::uint8_t, 16> bytes{};
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    const int high = hex_value(text[i]);
+    const int low = hex_value(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes[byte++] = static_cast<std::uint8_t>(high << 4 | low);
+    i += 2;
+  }
+  return Uuid(bytes);
+}
+
+std::string Uuid::to_string() const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[bytes_[i] >> 4]);
+    out.push_back(kHex[bytes_[i] & 0x0F]);
+  }
+  return out;
+}
+
+}  // namespace platform::core

@@ -1,0 +1,52 @@
+#include "platform/core/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace platform::core {
+namespace {
+
+TEST(Base64Url, RoundTripsEveryLength) {
+  std::string bytes;
+  for (int i = 0; i < 40; ++i) {
+    bytes.push_back(static_cast<char>(i * 37));
+    const std::string encoded = base64url_encode(bytes);
+    EXPECT_EQ(encoded.find_first_of("+/="), std::string::npos);
+    EXPECT_EQ(base64url_decode(encoded), bytes);
+  }
+}
+
+TEST(Base64Url, RejectsForeignCharacters) {
+  EXPECT_FALSE(base64url_decode("ab+c"));
+  EXPECT_FALSE(base64url_decode("a"));
+  EXPECT_FALSE(base64url_decode("ab c"));
+}
+
+TEST(Sha256, MatchesTheKnownDigest) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Utf8, AcceptsWellFormedAndRejectsMalformedText) {
+  EXPECT_TRUE(is_valid_utf8("plain"));
+  EXPECT_TRUE(is_valid_utf8("Ünïcødé ✓ 𝄞"));
+  EXPECT_FALSE(is_valid_utf8("\xC3\x28"));
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
+}
+
+TEST(Utf8, CountsCodePoints) {
+  EXPECT_EQ(utf8_length("abc"), 3u);
+  EXPECT_EQ(utf8_length("Ünï✓𝄞"), 5u);
+}
+
+TEST(Strings, FoldsAsciiCaseAndTrims) {
+  EXPECT_EQ(ascii_lower("AbC-1"), "abc-1");
+  EXPECT_EQ(ascii_upper("abc-1"), "ABC-1");
+  EXPECT_TRUE(iequals("Content-Type", "content-type"));
+  EXPECT_EQ(trim("  x y \n"), "x y");
+  EXPECT_EQ(split("a,,b", ',').size(), 3u);
+}
+
+}  // namespace
+}  // namespace platform::core

@@ -1,0 +1,38 @@
+#include "platform/core/time.h"
+
+#include <gtest/gtest.h>
+
+namespace platform::core {
+namespace {
+
+TEST(Rfc3339, FormatsUtcWithMicroseconds) {
+  const auto t = parse_rfc3339("2026-11-24T20:01:28.123456Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_rfc3339(*t), "2026-11-24T20:01:28.123456Z");
+}
+
+TEST(Rfc3339, NormalisesOffsetsAndShortFractionsToUtc) {
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2026-11-24T21:01:28.5+01:00")),
+            "2026-11-24T20:01:28.500000Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2026-01-01T00:30:00-01:00")),
+            "2026-01-01T01:30:00.000000Z");
+}
+
+TEST(Rfc3339, RoundTripsNow) {
+  const Timestamp now = now_utc();
+  EXPECT_EQ(*parse_rfc3339(format_rfc3339(now)), now);
+}
+
+TEST(Rfc3339, RejectsMalformedText) {
+  EXPECT_FALSE(parse_rfc3339(""));
+  EXPECT_FALSE(parse_rfc3339("2026-11-24"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-24T20:01:28"));
+  EXPECT_FALSE(parse_rfc3339("2026-13-24T20:01:28Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-02-30T20:01:28Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-24T24:01:28Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-24T20:01:28.Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-24T20:01:28Zjunk"));
+}
+
+}  // namespace
+}  // namespace platform::core

@@ -1,0 +1,43 @@
+// Versioned schema migrations, compiled into each service's binary.
+//
+// Files are named `NNNN_description.sql` (all backends) with optional per-backend
+// variants `NNNN_description.sqlite.sql` / `NNNN_description.postgresql.sql` that
+// replace the common file on that backend. Each applied migration is recorded in
+// `schema_migrations` (version, name, checksum, applied_at) inside the same
+// transaction as its statements. A migration whose file changed after it was applied
+// is refused with a message naming it; two instances migrating at once are serialised
+// (PostgreSQL advisory lock; SQLite's write lock).
+//
+//   auto report = migrate(database, subject_service::migration_files());
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "platform/core/embedded_file.h"
+#include "platform/core/result.h"
+#include "platform/db/database.h"
+
+namespace platform::db {
+
+struct Migration {
+  int version = 0;
+  std::string name;  // "create_subjects"
+  std::string sql;
+  std::string checksum;  // sha256 hex of `sql`
+};
+
+// The migrations for `backend`, ordered by version. kInvalidArgument for a misnamed
+// file or a duplicated version.
+core::Result<std::vector<Migration>> select_migrations(const std::vector<core::EmbeddedFile>& files,
+                                                       Backend backend);
+
+struct MigrationReport {
+  int applied = 0;          // how many were applied by this call
+  int current_version = 0;  // the schema version afterwards
+};
+
+core::Result<MigrationReport> migrate(Database& database,
+                                      const std::vector<core::EmbeddedFile>& files);
+
+}  // namespace platform::db

@@ -1,0 +1,43 @@
+// Liveness, readiness and metrics routes every service mounts.
+//
+//   Health health;
+//   health.add_check("database", [&] { return database.ping(); });
+//   mount_operational_routes(router, health, registry);
+//
+// GET /health/live  -> 200 {"status":"up"} while the process serves HTTP.
+// GET /health/ready -> 200 when every critical check passes, else 503 with
+//   {"status":"down","checks":{"database":{"status":"down","latency_ms":1.2,"detail":"..."}}}.
+//   A failing non-critical check reports "degraded" and keeps the answer 200.
+// GET /metrics      -> Prometheus text.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "platform/core/result.h"
+#include "platform/http/router.h"
+#include "platform/metrics/registry.h"
+
+namespace platform::http {
+
+class Health {
+ public:
+  using Check = std::function<core::Result<void>()>;
+  void add_check(std::string name, Check check, bool critical = true);
+  // Runs every check (in order) and renders the readiness answer.
+  Response readiness() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    Check check;
+    bool critical;
+  };
+  std::vector<Entry> checks_;
+};
+
+void mount_operational_routes(Router& router, const Health& health,
+                              const metrics::Registry& registry);
+
+}  // namespace platform::http

@@ -1,0 +1,100 @@
+// Plain HTTP request and response types. Handlers and middleware see only these;
+// Boost.Beast and Asio stay inside the http library's sources.
+//
+//   Response get_subject(Request& request) {
+//     auto id = request.path_param("id");
+//     auto limit = request.query_param("limit");          // percent-decoded
+//     if (bad) return Response::problem(Error::not_found("..."), request);
+//     return Response::json(200, body).with_header("ETag", "\"3\"");
+//   }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "platform/core/error.h"
+#include "platform/logging/logger.h"
+
+namespace platform::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+// An ordered list of header fields; names compare case-insensitively.
+class Headers {
+ public:
+  // The first value of `name`, or nullopt.
+  std::optional<std::string_view> find(std::string_view name) const;
+  // The first value of `name`, or "" when absent.
+  std::string_view get(std::string_view name) const { return find(name).value_or(""); }
+  bool contains(std::string_view name) const { return find(name).has_value(); }
+  // Replaces every field named `name` by one with `value`.
+  void set(std::string_view name, std::string_view value);
+  void add(std::string_view name, std::string_view value);
+  void remove(std::string_view name);
+
+  auto begin() const { return fields_.begin(); }
+  auto end() const { return fields_.end(); }
+  std::size_t size() const { return fields_.size(); }
+
+ private:
+  std::vector<Header> fields_;
+};
+
+// W3C Trace Context plus our request id; set by the server before any handler runs.
+struct TraceContext {
+  std::string request_id;      // from X-Request-ID when valid, else generated
+  std::string trace_id;        // 32 lower-case hex digits
+  std::string span_id;         // 16 hex digits: this server's span for the request
+  std::string parent_span_id;  // the caller's span from `traceparent`, or empty
+  bool sampled = true;
+
+  // The `traceparent` to send on calls made while handling this request.
+  std::string traceparent() const;
+  logging::Context log_context() const { return {request_id, trace_id, span_id}; }
+};
+
+struct Request {
+  std::string method;  // upper-case token: "GET"
+  std::string target;  // as received: "/subjects?limit=2"
+  std::string path;    // the target without its query: "/subjects"
+  std::string query;   // the raw query without '?': "limit=2"
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+
+  std::string route;  // the matched route template: "/subjects/{id}"; empty when none
+  std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
+  TraceContext trace;
+
+  // "" when the route has no such parameter.
+  std::string_view path_param(std::string_view name) const;
+  // The first occurrence of `name` in the query, percent-decoded ('+' is a space).
+  std::optional<std::string> query_param(std::string_view name) const;
+  // Every query parameter in order, percent-decoded. Malformed escapes are kept as is.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
+  static Response no_content();
+  // RFC 9457 problem+json for `error`; the instance is the request's path.
+  static Response problem(const core::Error& error, const Request& request);
+  // For transport-level statuses that have no ErrorCode (405, 408, 414, 431, ...).
+  static Response problem(int status, std::string_view detail, std::string_view instance);
+
+  Response&& with_header(std::string_view name, std::string_view value) &&;
+  Response& with_header(std::string_view name, std::string_view value) &;
+};
+
+}  // namespace platform::http

@@ -1,0 +1,106 @@
+// Structured logging: one JSON object a line on stdout.
+//
+//   Logger log("subject-service", "subject-service-1a2b", Level::kInfo);
+//   log.info("listening", {{"port", 8101}});
+//   log.warn(request_context, "slow query", {{"duration_ms", 12.5}});
+// prints
+//   {"ts":"2026-11-24T20:01:28.123456Z","level":"info","service":"subject-service",
+//    "instance":"subject-service-1a2b","msg":"listening","port":8101}
+//
+// Fields whose key names a secret (password, secret, token, authorization, api_key)
+// are written as "[redacted]"; use redact_url() for connection strings.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace platform::logging {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+std::optional<Level> parse_level(std::string_view text);  // "debug", "info", "warn", "error"
+std::string_view to_string(Level level);
+
+// Who a log line is about: the request and trace it belongs to. Empty views are omitted.
+struct Context {
+  std::string_view request_id;
+  std::string_view trace_id;
+  std::string_view span_id;
+};
+
+class Field {
+ public:
+  using Value = std::variant<std::string_view, std::int64_t, double, bool>;
+
+  Field(std::string_view key, std::string_view value) : key_(key), value_(value) {}
+  Field(std::string_view key, const char* value) : key_(key), value_(std::string_view(value)) {}
+  Field(std::string_view key, const std::string& value)
+      : key_(key), value_(std::string_view(value)) {}
+  Field(std::string_view key, bool value) : key_(key), value_(value) {}
+  Field(std::string_view key, double value) : key_(key), value_(value) {}
+  template <typename Integer>
+  requires std::is_integral_v<Integer> Field(std::string_view key, Integer value)
+      : key_(key), value_(static_cast<std::int64_t>(value)) {}
+
+  std::string_view key() const { return key_; }
+  const Value& value() const { return value_; }
+
+ private:
+  std::string_view key_;
+  Value value_;
+};
+
+using Fields = std::initializer_list<Field>;
+// Receives each finished line, without the trailing newline.
+using Sink = std::function<void(std::string_view line)>;
+
+class Logger {
+ public:
+  // Writes to stdout unless a sink is given (tests pass one).
+  Logger(std::string service, std::string instance, Level level, Sink sink = {});
+
+  // Dynamic: may be called while other threads log.
+  void set_level(Level level) { level_.store(level, std::memory_order_relaxed); }
+  Level level() const { return level_.load(std::memory_order_relaxed); }
+  bool enabled(Level level) const { return level >= this->level(); }
+
+  void log(Level level, const Context& context, std::string_view msg, Fields fields = {});
+
+  void debug(std::string_view msg, Fields fields = {}) { log(Level::kDebug, {}, msg, fields); }
+  void info(std::string_view msg, Fields fields = {}) { log(Level::kInfo, {}, msg, fields); }
+  void warn(std::string_view msg, Fields fields = {}) { log(Level::kWarn, {}, msg, fields); }
+  void error(std::string_view msg, Fields fields = {}) { log(Level::kError, {}, msg, fields); }
+  void debug(const Context& c, std::string_view msg, Fields f = {}) {
+    log(Level::kDebug, c, msg, f);
+  }
+  void info(const Context& c, std::string_view msg, Fields f = {}) { log(Level::kInfo, c, msg, f); }
+  void warn(const Context& c, std::string_view msg, Fields f = {}) { log(Level::kWarn, c, msg, f); }
+  void error(const Context& c, std::string_view msg, Fields f = {}) {
+    log(Level::kError, c, msg, f);
+  }
+
+  const std::string& service() const { return service_; }
+  const std::string& instance() const { return instance_; }
+
+ private:
+  std::string service_;
+  std::string instance_;
+  std::atomic<Level> level_;
+  Sink sink_;
+  std::mutex write_mutex_;
+};
+
+// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db".
+std::string redact_url(std::string_view url);
+
+// Appends `text` to `out` as the inside of a JSON string (quotes not included).
+void append_json_escaped(std::string& out, std::string_view text);
+
+}  // namespace platform::logging

@@ -1,0 +1,182 @@
+#include "platform/logging/logger.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "platform/core/strings.h"
+#include "platform/core/time.h"
+
+namespace platform::logging {
+namespace {
+
+constexpr std::string_view kSecretWords[] = {"password", "secret", "token", "authorization",
+                                             "api_key",  "apikey", "cookie"};
+
+bool names_secret(std::string_view key) {
+  const std::string lower = core::ascii_lower(key);
+  for (std::string_view word : kSecretWords)
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
+void append_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  append_json_escaped(out, text);
+  out.push_back('"');
+}
+
+void append_value(std::string& out, const Field::Value& value) {
+  if (const auto* text = std::get_if<std::string_view>(&value)) {
+    append_string(out, *text);
+  } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+    char buffer[24];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, *integer).ptr;
+    out.append(buffer, end);
+  } else if (const auto* real = std::get_if<double>(&value)) {
+    if (!std::isfinite(*real)) {
+      out.append("null");
+      return;
+    }
+    char buffer[32];
+    const auto end =
+        std::to_chars(buffer, buffer + sizeof buffer, *real, std::chars_format::general, 6).ptr;
+    out.append(buffer, end);
+  } else {
+    out.append(std::get<bool>(value) ? "true" : "false");
+  }
+}
+
+void write_stdout(std::string_view line) {
+  // One fwrite per line (newline included) keeps lines whole when several threads log.
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+std::optional<Level> parse_level(std::string_view text) {
+  const std::string lower = core::ascii_lower(text);
+  if (lower == "debug") return Level::kDebug;
+  if (lower == "info") return Level::kInfo;
+  if (lower == "warn" || lower == "warning") return Level::kWarn;
+  if (lower == "error") return Level::kError;
+  return std::nullopt;
+}
+
+std::string_view to_string(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "info";
+}
+
+Logger::Logger(std::string service, std::string instance, Level level, Sink sink)
+    : service_(std::move(service)),
+      instance_(std::move(instance)),
+      level_(level),
+      sink_(std::move(sink)) {}
+
+void Logger::log(Level level, const Context& context, std::string_view msg, Fields fields) {
+  if (!enabled(level)) return;
+  std::string line;
+  line.reserve(256);
+  line.append("{\"ts\":\"");
+  line.append(core::format_rfc3339(core::now_utc()));
+  line.append("\",\"level\":\"");
+  line.append(to_string(level));
+  line.append("\",\"service\":");
+  append_string(line, service_);
+  line.append(",\"instance\":");
+  append_string(line, instance_);
+  line.append(",\"msg\":");
+  append_string(line, msg);
+  if (!context.request_id.empty()) {
+    line.append(",\"request_id\":");
+    append_string(line, context.request_id);
+  }
+  if (!context.trace_id.empty()) {
+    line.append(",\"trace_id\":");
+    append_string(line, context.trace_id);
+  }
+  if (!context.span_id.empty()) {
+    line.append(",\"span_id\":");
+    append_string(line, context.span_id);
+  }
+  for (const Field& field : fields) {
+    line.push_back(',');
+    append_string(line, field.key());
+    line.push_back(':');
+    if (names_secret(field.key()))
+      append_string(line, "[redacted]");
+    else
+      append_value(line, field.value());
+  }
+  line.push_back('}');
+  if (sink_) {
+    std::lock_guard lock(write_mutex_);
+    sink_(line);
+  } else {
+    line.push_back('\n');
+    write_stdout(line);
+  }
+}
+
+std::string redact_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto authority_start = scheme_end + 3;
+  const auto authority_end = url.find_first_of("/?#", authority_start);
+  const auto authority = url.substr(authority_start, authority_end == std::string_view::npos
+                                                         ? std::string_view::npos
+                                                         : authority_end - authority_start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  const auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, authority_start + colon + 1));
+  out.append("***");
+  out.append(url.substr(authority_start + at));
+  return out;
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (byte < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[byte >> 4]);
+          out.push_back(kHex[byte & 0x0F]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+}
+
+}  // namespace platform::logging

@@ -1,0 +1,85 @@
+#include "platform/logging/logger.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+namespace platform::logging {
+namespace {
+
+struct CapturedLogger {
+  std::vector<std::string> lines;
+  Logger logger{"subject-service", "subject-service-1", Level::kInfo,
+                [this](std::string_view line) { lines.emplace_back(line); }};
+};
+
+TEST(Logger, WritesOneJsonObjectPerLineWithContextAndFields) {
+  CapturedLogger captured;
+  captured.logger.info(
+      {"req-1", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"}, "request",
+      {{"status", 201}, {"route", "/subjects"}, {"ok", true}, {"duration_ms", 1.5}});
+  ASSERT_EQ(captured.lines.size(), 1u);
+  const auto object = boost::json::parse(captured.lines[0]).as_object();
+  EXPECT_EQ(object.at("level").as_string(), "info");
+  EXPECT_EQ(object.at("service").as_string(), "subject-service");
+  EXPECT_EQ(object.at("instance").as_string(), "subject-service-1");
+  EXPECT_EQ(object.at("msg").as_string(), "request");
+  EXPECT_EQ(object.at("request_id").as_string(), "req-1");
+  EXPECT_EQ(object.at("trace_id").as_string(), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(object.at("span_id").as_string(), "b7ad6b7169203331");
+  EXPECT_EQ(object.at("status").as_int64(), 201);
+  EXPECT_EQ(object.at("route").as_string(), "/subjects");
+  EXPECT_TRUE(object.at("ok").as_bool());
+  EXPECT_DOUBLE_EQ(object.at("duration_ms").as_double(), 1.5);
+  EXPECT_TRUE(object.contains("ts"));
+}
+
+TEST(Logger, EscapesQuotesControlCharactersAndKeepsUnicode) {
+  CapturedLogger captured;
+  captured.logger.warn("say \"hi\"\n\x01", {{"name", "Ünïcødé ✓"}});
+  const auto object = boost::json::parse(captured.lines.at(0)).as_object();
+  EXPECT_EQ(object.at("msg").as_string(), "say \"hi\"\n\x01");
+  EXPECT_EQ(object.at("name").as_string(), "Ünïcødé ✓");
+}
+
+TEST(Logger, DropsLinesBelowItsLevelAndChangesLevelAtRunTime) {
+  CapturedLogger captured;
+  captured.logger.debug("hidden");
+  EXPECT_TRUE(captured.lines.empty());
+  captured.logger.set_level(Level::kDebug);
+  captured.logger.debug("shown");
+  EXPECT_EQ(captured.lines.size(), 1u);
+}
+
+TEST(Logger, RedactsFieldsThatNameSecrets) {
+  CapturedLogger captured;
+  captured.logger.info("login", {{"password", "hunter2"},
+                                 {"Authorization", "Bearer x"},
+                                 {"jwt_secret", "s"},
+                                 {"user", "ann"}});
+  const std::string& line = captured.lines.at(0);
+  EXPECT_EQ(line.find("hunter2"), std::string::npos);
+  EXPECT_EQ(line.find("Bearer x"), std::string::npos);
+  const auto object = boost::json::parse(line).as_object();
+  EXPECT_EQ(object.at("password").as_string(), "[redacted]");
+  EXPECT_EQ(object.at("user").as_string(), "ann");
+}
+
+TEST(RedactUrl, MasksThePasswordOnly) {
+  EXPECT_EQ(redact_url("postgresql://syl:s3cret@db:5432/subjects"),
+            "postgresql://syl:***@db:5432/subjects");
+  EXPECT_EQ(redact_url("postgresql://syl@db/subjects"), "postgresql://syl@db/subjects");
+  EXPECT_EQ(redact_url("sqlite:///var/subjects.db"), "sqlite:///var/subjects.db");
+}
+
+TEST(ParseLevel, AcceptsTheFourNamesInAnyCase) {
+  EXPECT_EQ(parse_level("DEBUG"), Level::kDebug);
+  EXPECT_EQ(parse_level("warn"), Level::kWarn);
+  EXPECT_EQ(parse_level("error"), Level::kError);
+  EXPECT_FALSE(parse_level("verbose").has_value());
+}
+
+}  // namespace
+}  // namespace platform::logging

@@ -1,0 +1,102 @@
+// Metrics in the Prometheus text exposition format (version 0.0.4).
+//
+//   Registry registry;
+//   Counter& requests = registry.counter("http_requests_total", "HTTP requests served.",
+//                                        {{"method", "GET"}, {"route", "/subjects/{id}"}});
+//   requests.inc();
+//   registry.histogram("http_request_duration_seconds", "Time to answer.", {...}).observe(0.0012);
+//   std::string text = registry.render();
+//
+// A metric with a given name and label set is created once and lives as long as the
+// registry: keep the reference for hot paths. Counters, gauges and histograms are
+// lock-free to update.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace platform::metrics {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Counter {
+ public:
+  void inc(double amount = 1.0);
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0.0};
+};
+
+class Gauge {
+ public:
+  void set(double value) { value_.store(value, std::memory_order_relaxed); }
+  void inc(double amount = 1.0);
+  void dec(double amount = 1.0) { inc(-amount); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0.0};
+};
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+
+  const std::vector<double>& upper_bounds() const { return upper_bounds_; }
+  // Cumulative count of observations <= upper_bounds()[i]; the last entry is +Inf.
+  std::vector<std::uint64_t> cumulative_counts() const;
+  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  double sum() const { return sum_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> upper_bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // one per bound, plus +Inf
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<double> sum_{0.0};
+};
+
+// Buckets for request durations in seconds: 0.5 ms to 10 s.
+std::vector<double> default_duration_buckets();
+
+class Registry {
+ public:
+  Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
+  Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels = {},
+                       const std::vector<double>& upper_bounds = default_duration_buckets());
+  // A gauge whose value is read when rendering (pool sizes, backlog, uptime).
+  void callback_gauge(const std::string& name, const std::string& help, const Labels& labels,
+                      std::function<double()> read);
+
+  std::string render() const;
+
+ private:
+  enum class Type { kCounter, kGauge, kHistogram };
+  struct Series {
+    Labels labels;
+    std::unique_ptr<Counter> counter;
+    std::unique_ptr<Gauge> gauge;
+    std::unique_ptr<Histogram> histogram;
+    std::function<double()> read;
+  };
+  struct Family {
+    std::string help;
+    Type type;
+    std::map<std::string, Series> series;  // keyed by rendered label set
+  };
+  Series& series(const std::string& name, const std::string& help, Type type, const Labels& labels);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Family> families_;
+};
+
+}  // namespace platform::metrics

@@ -1,0 +1,82 @@
+#include "platform/metrics/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace platform::metrics {
+namespace {
+
+TEST(Registry, RendersCountersWithHelpTypeAndLabels) {
+  Registry registry;
+  registry
+      .counter("http_requests_total", "Requests served.",
+               {{"method", "GET"}, {"route", "/subjects/{id}"}, {"status", "200"}})
+      .inc(3);
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("# HELP http_requests_total Requests served.\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE http_requests_total counter\n"), std::string::npos);
+  EXPECT_NE(
+      text.find("http_requests_total{method=\"GET\",route=\"/subjects/{id}\",status=\"200\"} 3\n"),
+      std::string::npos);
+}
+
+TEST(Registry, ReturnsTheSameSeriesForTheSameNameAndLabels) {
+  Registry registry;
+  Counter& a = registry.counter("events_total", "Events.", {{"type", "x"}});
+  Counter& b = registry.counter("events_total", "Events.", {{"type", "x"}});
+  Counter& c = registry.counter("events_total", "Events.", {{"type", "y"}});
+  EXPECT_EQ(&a, &b);
+  EXPECT_NE(&a, &c);
+}
+
+TEST(Registry, RendersCumulativeHistogramBucketsSumAndCount) {
+  Registry registry;
+  Histogram& histogram = registry.histogram("d_seconds", "Durations.", {{"route", "/x"}}, {0.1, 1});
+  histogram.observe(0.05);
+  histogram.observe(0.5);
+  histogram.observe(5);
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("d_seconds_bucket{route=\"/x\",le=\"0.1\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("d_seconds_bucket{route=\"/x\",le=\"1\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("d_seconds_bucket{route=\"/x\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("d_seconds_sum{route=\"/x\"} 5.55\n"), std::string::npos);
+  EXPECT_NE(text.find("d_seconds_count{route=\"/x\"} 3\n"), std::string::npos);
+}
+
+TEST(Registry, EscapesLabelValues) {
+  Registry registry;
+  registry.gauge("g", "A gauge.", {{"path", "a\"b\\c\nd"}}).set(1);
+  EXPECT_NE(registry.render().find("g{path=\"a\\\"b\\\\c\\nd\"} 1\n"), std::string::npos);
+}
+
+TEST(Registry, ReadsCallbackGaugesWhenRendering) {
+  Registry registry;
+  double backlog = 4;
+  registry.callback_gauge("outbox_backlog", "Rows waiting.", {}, [&] { return backlog; });
+  EXPECT_NE(registry.render().find("outbox_backlog 4\n"), std::string::npos);
+  backlog = 7;
+  EXPECT_NE(registry.render().find("outbox_backlog 7\n"), std::string::npos);
+}
+
+TEST(Counter, CountsEveryIncrementFromManyThreads) {
+  Registry registry;
+  Counter& counter = registry.counter("c_total", "C.");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) counter.inc();
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(counter.value(), 40000);
+}
+
+TEST(Counter, IgnoresNegativeIncrements) {
+  Counter counter;
+  counter.inc(-1);
+  EXPECT_EQ(counter.value(), 0);
+}
+
+}  // namespace
+}  // namespace platform::metrics
