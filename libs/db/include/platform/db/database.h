@@ -1,10 +1,11 @@
 // Databases chosen by URL: a pool of SOCI sessions over SQLite or PostgreSQL.
 //
 //   auto database = Database::open({.url = "sqlite:///var/subject.db"});   // or postgresql://...
-//   Result<Subject> created = (*database)->transaction<Subject>([&](Session& s) -> Result<Subject> {
-//     s.sql() << "INSERT INTO ...", soci::use(code);   // SOCI only in .cpp files
-//     return subject;
-//   });
+//   Result<Subject> created =
+//       (*database)->transaction<Subject>([&](Session& s) -> Result<Subject> {
+//         s.sql() << "INSERT INTO ...", soci::use(code);  // SOCI only in .cpp files
+//         return subject;
+//       });
 //
 // `transaction` commits when the work returns a value and rolls back when it returns
 // an error or throws; SOCI exceptions become Errors (unique violation ->
@@ -62,9 +63,11 @@ class Database {
   virtual std::string display_url() const = 0;
 
   // Runs `work` inside one transaction on a pooled session.
-  virtual core::Result<void> run_transaction(const std::function<core::Result<void>(Session&)>& work) = 0;
+  virtual core::Result<void> run_transaction(
+      const std::function<core::Result<void>(Session&)>& work) = 0;
   // Runs `work` on a pooled session without an explicit transaction (single reads).
-  virtual core::Result<void> run_session(const std::function<core::Result<void>(Session&)>& work) = 0;
+  virtual core::Result<void> run_session(
+      const std::function<core::Result<void>(Session&)>& work) = 0;
   // A trivial query, for readiness checks.
   virtual core::Result<void> ping() = 0;
 

@@ -35,6 +35,10 @@ core::Result<std::vector<Migration>> select_migrations(const std::vector<core::E
 struct MigrationReport {
   int applied = 0;          // how many were applied by this call
   int current_version = 0;  // the schema version afterwards
+  // The highest version among the files. Below current_version when a newer release has
+  // migrated the database already; migrate() accepts that (old and new instances overlap
+  // during a rolling deploy) and leaves logging it to the caller.
+  int latest_known_version = 0;
 };
 
 core::Result<MigrationReport> migrate(Database& database,

@@ -86,7 +86,8 @@ struct Response {
   std::string body;
 
   static Response json(int status, std::string body);
-  static Response text(int status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
+  static Response text(int status, std::string body,
+                       std::string_view content_type = "text/plain; charset=utf-8");
   static Response no_content();
   // RFC 9457 problem+json for `error`; the instance is the request's path.
   static Response problem(const core::Error& error, const Request& request);

@@ -1,0 +1,79 @@
+#include "platform/http/health.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <exception>
+
+namespace platform::http {
+
+void Health::add_check(std::string name, Check check, bool critical) {
+  checks_.push_back(Entry{std::move(name), std::move(check), critical});
+}
+
+Response Health::readiness() const {
+  boost::json::object checks;
+  bool critical_down = false;
+  bool degraded = false;
+  for (const auto& entry : checks_) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string detail;
+    bool up = false;
+    // A check is an adapter around a client library: one that throws must report
+    // "down", not take the readiness endpoint with it.
+    try {
+      const auto result = entry.check();
+      up = result.has_value();
+      if (!up) detail = result.error().detail();
+    } catch (const std::exception& error) {
+      detail = std::string("check threw: ") + error.what();
+    } catch (...) {
+      detail = "check threw an unknown exception";
+    }
+    const std::chrono::duration<double, std::milli> latency =
+        std::chrono::steady_clock::now() - started;
+
+    boost::json::object check;
+    check["status"] = up ? "up" : "down";
+    check["latency_ms"] = latency.count();
+    if (!up) check["detail"] = detail;
+    if (!entry.critical) check["critical"] = false;
+    checks[entry.name] = std::move(check);
+
+    if (!up && entry.critical) critical_down = true;
+    if (!up && !entry.critical) degraded = true;
+  }
+
+  boost::json::object body;
+  if (critical_down) {
+    body["status"] = "down";
+  } else if (degraded) {
+    body["status"] = "degraded";
+  } else {
+    body["status"] = "up";
+  }
+  body["checks"] = std::move(checks);
+  return Response::json(critical_down ? 503 : 200, boost::json::serialize(body))
+      .with_header("Cache-Control", "no-store");
+}
+
+void mount_operational_routes(Router& router, const Health& health,
+                              const metrics::Registry& registry) {
+  router.get(
+      "/health/live",
+      [](Request&) {
+        return Response::json(200, R"({"status":"up"})").with_header("Cache-Control", "no-store");
+      },
+      Execution::kInline);
+  // Checks block on the network (database ping, peers): worker pool, not the io thread.
+  router.get(
+      "/health/ready", [&health](Request&) { return health.readiness(); }, Execution::kWorkerPool);
+  router.get(
+      "/metrics",
+      [&registry](Request&) {
+        return Response::text(200, registry.render(), "text/plain; version=0.0.4; charset=utf-8");
+      },
+      Execution::kInline);
+}
+
+}  // namespace platform::http

@@ -1,0 +1,110 @@
+#include "platform/http/message.h"
+
+#include "percent.h"
+#include "platform/core/problem.h"
+#include "platform/core/strings.h"
+
+namespace platform::http {
+
+namespace {
+
+std::string decode_query_component(std::string_view text) {
+  return detail::percent_decode(text, /*plus_as_space=*/true);
+}
+
+}  // namespace
+
+std::optional<std::string_view> Headers::find(std::string_view name) const {
+  for (const auto& field : fields_) {
+    if (core::iequals(field.name, name)) return std::string_view(field.value);
+  }
+  return std::nullopt;
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+  remove(name);
+  add(name, value);
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  fields_.push_back({std::string(name), std::string(value)});
+}
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(fields_, [&](const Header& field) { return core::iequals(field.name, name); });
+}
+
+std::string TraceContext::traceparent() const {
+  return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00");
+}
+
+std::string_view Request::path_param(std::string_view name) const {
+  for (const auto& [key, value] : path_params) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  for (const auto pair : core::split(query, '&')) {
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    if (decode_query_component(pair.substr(0, eq)) != name) continue;
+    if (eq == std::string_view::npos) return std::string{};  // "?flag"
+    return decode_query_component(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> Request::query_params() const {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto pair : core::split(query, '&')) {
+    if (pair.empty()) continue;  // "a=1&&b=2"
+    const auto eq = pair.find('=');
+    std::string value =
+        eq == std::string_view::npos ? std::string{} : decode_query_component(pair.substr(eq + 1));
+    params.emplace_back(decode_query_component(pair.substr(0, eq)), std::move(value));
+  }
+  return params;
+}
+
+Response Response::json(int status, std::string body) {
+  Response response{.status = status, .body = std::move(body)};
+  response.headers.set("Content-Type", "application/json");
+  return response;
+}
+
+Response Response::text(int status, std::string body, std::string_view content_type) {
+  Response response{.status = status, .body = std::move(body)};
+  response.headers.set("Content-Type", content_type);
+  return response;
+}
+
+Response Response::no_content() {
+  return Response{.status = 204};
+}
+
+Response Response::problem(const core::Error& error, const Request& request) {
+  Response response{.status = core::http_status(error.code()),
+                    .body = core::problem_json(error, request.path)};
+  response.headers.set("Content-Type", core::kProblemContentType);
+  return response;
+}
+
+Response Response::problem(int status, std::string_view detail, std::string_view instance) {
+  Response response{.status = status, .body = core::problem_json(status, detail, instance)};
+  response.headers.set("Content-Type", core::kProblemContentType);
+  return response;
+}
+
+Response&& Response::with_header(std::string_view name, std::string_view value) && {
+  headers.set(name, value);
+  return std::move(*this);
+}
+
+Response& Response::with_header(std::string_view name, std::string_view value) & {
+  headers.set(name, value);
+  return *this;
+}
+
+}  // namespace platform::http

@@ -1,0 +1,827 @@
+// The Beast/Asio server. Reads top-down: helpers for ids and headers, then per
+// connection the read -> handle -> write loop (Impl::serve and Impl::serve_one), then
+// accepting, starting and stopping.
+//
+// Threads: `io_threads` run the io_context; every connection lives on its own strand, so
+// its socket, timer and flags are only touched from one thread at a time. Handlers of
+// kWorkerPool routes run on a thread pool while the connection's coroutine waits without
+// holding an io thread.
+#include "platform/http/server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <shared_mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "platform/core/strings.h"
+#include "platform/core/uuid.h"
+
+namespace platform::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using BeastRequest = bhttp::request<bhttp::string_body>;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Beast's own header limit only guards memory; our 414 and 431 checks run on the parsed
+// header, so the parser's limit is generous enough to let them see it.
+constexpr std::size_t kMinParserHeaderLimit = 64 * 1024;
+// After an error answer the client may still be sending (a 413 body): read and discard
+// for a moment before closing, or the kernel answers the unread bytes with a reset that
+// can destroy our answer in the client's receive buffer.
+constexpr std::chrono::milliseconds kMaxLinger{1000};
+constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::size_t kReadChunk = 4096;
+// How often a timed-out operation is cancelled again: a composed Beast read can start a
+// new socket read right after our cancel, which the next tick then catches.
+constexpr std::chrono::milliseconds kRecancelInterval{50};
+constexpr std::string_view kUnmatchedRoute = "unmatched";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Why the server answers a request itself, before any route sees it.
+struct Refusal {
+  int status;
+  std::string detail;
+};
+
+bool is_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool is_lower_hex(std::string_view text) {
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool is_all_zero(std::string_view text) {
+  return text.find_first_not_of('0') == std::string_view::npos;
+}
+
+struct ParentTrace {
+  std::string trace_id;
+  std::string span_id;
+  bool sampled = false;
+};
+
+// W3C Trace Context: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". Later
+// versions may append fields after a '-', which we ignore as the spec asks.
+std::optional<ParentTrace> parse_traceparent(std::string_view text) {
+  text = core::trim(text);
+  if (text.size() < 55) return std::nullopt;
+  const std::string_view version = text.substr(0, 2);
+  if (!is_lower_hex(version) || version == "ff") return std::nullopt;
+  if (version == "00" && text.size() != 55) return std::nullopt;
+  if (text.size() > 55 && text[55] != '-') return std::nullopt;
+  if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
+  const std::string_view trace_id = text.substr(3, 32);
+  const std::string_view span_id = text.substr(36, 16);
+  const std::string_view flags = text.substr(53, 2);
+  if (!is_lower_hex(trace_id) || !is_lower_hex(span_id) || !is_lower_hex(flags)) {
+    return std::nullopt;
+  }
+  if (is_all_zero(trace_id) || is_all_zero(span_id)) return std::nullopt;
+  const int flag_bits = std::stoi(std::string(flags), nullptr, 16);
+  return ParentTrace{std::string(trace_id), std::string(span_id), (flag_bits & 1) != 0};
+}
+
+// Trace and span ids need randomness, not cryptographic strength.
+std::string random_hex_id(std::size_t bytes) {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.clear();
+    while (out.size() < bytes * 2) {
+      std::uint64_t bits = engine();
+      for (int i = 0; i < 16 && out.size() < bytes * 2; ++i, bits >>= 4) {
+        out.push_back(kDigits[bits & 0xf]);
+      }
+    }
+  } while (is_all_zero(out));
+  return out;
+}
+
+TraceContext make_trace(std::string_view request_id, std::string_view traceparent) {
+  TraceContext trace;
+  trace.request_id =
+      is_request_id(request_id) ? std::string(request_id) : core::Uuid::v4().to_string();
+  if (auto parent = parse_traceparent(traceparent)) {
+    trace.trace_id = std::move(parent->trace_id);
+    trace.parent_span_id = std::move(parent->span_id);
+    trace.sampled = parent->sampled;
+  } else {
+    trace.trace_id = random_hex_id(16);
+  }
+  trace.span_id = random_hex_id(8);
+  return trace;
+}
+
+// Metric label for the method: clients choose the method token, so anything unusual is
+// folded into one value to keep the label set bounded.
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 7> kKnown = {"GET",   "HEAD",   "POST",   "PUT",
+                                                             "PATCH", "DELETE", "OPTIONS"};
+  for (const auto known : kKnown) {
+    if (method == known) return known;
+  }
+  return "OTHER";
+}
+
+std::string http_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[40];
+  const std::size_t size = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(buffer, size);
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+bool status_has_body(int status) {
+  return status >= 200 && status != 204 && status != 304;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+// The completion handler of every co_spawn: `detached` would swallow the exception.
+struct LogFailure {
+  logging::Logger* logger;
+  std::string_view task;
+
+  void operator()(const std::exception_ptr& failure) const {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      logger->error("task failed", {{"task", task}, {"error", error.what()}});
+    } catch (...) {
+      logger->error("task failed", {{"task", task}, {"error", "unknown exception"}});
+    }
+  }
+};
+
+// Everything the access log line and the metrics need about one exchange.
+struct Outcome {
+  std::string method;
+  std::string route;  // the template, or "unmatched"
+  std::string path;
+  int status = 0;
+  std::size_t bytes_in = 0;
+  std::size_t bytes_out = 0;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  // One accepted socket. Its members are only touched on its strand (the socket's
+  // executor), except `impl`, which outlives every connection.
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Connection(Impl& owner, tcp::socket s)
+        : impl(owner), socket(std::move(s)), timer(socket.get_executor()) {
+      error_code ec;
+      const auto endpoint = socket.remote_endpoint(ec);
+      if (!ec) remote_address = endpoint.address().to_string();
+    }
+    ~Connection() { impl.forget(this); }
+
+    // Starts the deadline for the next operations: when it passes, `timed_out` is set and
+    // pending socket operations are cancelled (not closed: we may still answer 408).
+    void arm(std::chrono::milliseconds timeout) {
+      timed_out = false;
+      const auto generation = ++deadline_generation;
+      timer.expires_after(timeout);
+      wait_for_deadline(generation);
+    }
+    void disarm() {
+      ++deadline_generation;
+      timer.cancel();
+    }
+    void wait_for_deadline(std::uint64_t generation) {
+      timer.async_wait([self = shared_from_this(), generation](error_code ec) {
+        if (ec || generation != self->deadline_generation) return;
+        self->timed_out = true;
+        error_code ignored;
+        self->socket.cancel(ignored);
+        self->timer.expires_after(kRecancelInterval);
+        self->wait_for_deadline(generation);
+      });
+    }
+    void close() {
+      disarm();
+      error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
+    }
+
+    Impl& impl;
+    tcp::socket socket;
+    asio::steady_timer timer;
+    std::string remote_address;
+    bool idle = true;  // waiting for the first byte of a request
+    bool timed_out = false;
+    std::uint64_t deadline_generation = 0;
+  };
+
+  Impl(ServerOptions server_options, Router server_router, logging::Logger& server_logger,
+       metrics::Registry& metrics_registry)
+      : options(std::move(server_options)),
+        router(std::move(server_router)),
+        logger(server_logger),
+        registry(metrics_registry),
+        in_flight(registry.gauge("http_requests_in_flight", "HTTP requests being served.")),
+        connections_total(registry.counter("http_connections_total", "HTTP connections accepted.")),
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
+        ioc(std::max(1, options.io_threads)) {}
+
+  ~Impl() { stop(); }
+
+  // ---- one connection -------------------------------------------------------------
+
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      connection->idle = true;
+      if (draining.load()) break;
+      if (buffer.size() == 0) {
+        connection->arm(options.idle_timeout);
+        auto [ec, n] =
+            co_await connection->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
+        connection->disarm();
+        if (ec) break;  // idle timeout, the client left, or stop() closed us
+        buffer.commit(n);
+      }
+      // stop() may have closed this idle connection after the bytes arrived but before
+      // this resumed: then the request must not run, or it would be carried out with no
+      // way left to answer it. Past this point (same strand) stop() sees us busy.
+      if (!connection->socket.is_open()) break;
+      connection->idle = false;
+      const bool keep_open = co_await serve_one(*connection, buffer);
+      if (!keep_open) break;
+    }
+    connection->close();
+  }
+
+  // Reads, handles and answers one request. Returns whether the connection stays open.
+  //
+  // g++ 12 miscompiles some co_await expressions that hold non-trivial temporaries
+  // (strings, executors, a ?: around co_await), so every co_await below takes named
+  // values only.
+  asio::awaitable<bool> serve_one(Connection& connection, beast::flat_buffer& buffer) {
+    const auto started = Clock::now();
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024)));
+    parser.body_limit(options.max_body_bytes);
+    std::optional<Refusal> refusal;
+
+    connection.arm(options.read_timeout);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
+    std::size_t bytes_in = header_bytes;
+    if (header_ec) {
+      connection.disarm();
+      if (!connection.timed_out && client_went_away(header_ec)) co_return false;
+      refusal = refusal_for(header_ec, connection.timed_out, parser.get());
+    } else {
+      refusal = check_header_limits(parser.get());
+    }
+
+    if (!refusal && !parser.is_done()) {
+      if (core::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        const auto interim = asio::buffer(kContinue.data(), kContinue.size());
+        auto [continue_ec, continue_bytes] =
+            co_await asio::async_write(connection.socket, interim, kUseTuple);
+        if (continue_ec) {
+          connection.disarm();
+          co_return false;
+        }
+      }
+      auto [body_ec, body_bytes] =
+          co_await bhttp::async_read(connection.socket, buffer, parser, kUseTuple);
+      bytes_in += body_bytes;
+      if (body_ec) {
+        connection.disarm();
+        if (!connection.timed_out && client_went_away(body_ec)) co_return false;
+        refusal = refusal_for(body_ec, connection.timed_out, parser.get());
+      }
+    }
+    connection.disarm();
+    if (!refusal && (parser.get().target().empty() || parser.get().target().front() != '/')) {
+      refusal = Refusal{400, "the request target must be a path starting with '/'"};
+    }
+    if (refusal) {
+      const BeastRequest& partial = parser.get();
+      co_return co_await answer_error(connection, partial, *refusal, bytes_in, started);
+    }
+
+    BeastRequest message = parser.release();
+    Request request = to_request(message, connection);
+    InFlight in_flight_guard(in_flight);
+    Outcome outcome{.method = request.method,
+                    .route = std::string(kUnmatchedRoute),
+                    .path = request.path,
+                    .bytes_in = bytes_in};
+    Response response;
+    auto match = router.match(request.method, request.path);
+    if (match.kind == Router::Match::Kind::kNotFound) {
+      response = Response::problem(404, "no route matches this path", request.path);
+    } else if (match.kind == Router::Match::Kind::kMethodNotAllowed) {
+      response = Response::problem(405, "the method " + request.method + " is not allowed here",
+                                   request.path);
+      response.headers.set("Allow", join(match.allowed, ", "));
+    } else {
+      const Route& route = *match.route;
+      request.route = route.pattern;
+      request.path_params = std::move(match.params);
+      outcome.route = route.pattern;
+      if (route.execution == Execution::kInline) {
+        response = invoke(route, request);
+      } else {
+        auto executor = workers.get_executor();
+        auto job = [this, &route, &request]() -> asio::awaitable<Response> {
+          co_return invoke(route, request);
+        };
+        response = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
+      }
+    }
+
+    const unsigned version = message.version();
+    const bool head = request.method == "HEAD";
+    const bool keep_alive = message.keep_alive() && !draining.load();
+    co_return co_await answer(connection, version, head, keep_alive, response, request.trace,
+                              outcome, started);
+  }
+
+  // The answer to a failed read: timeout, limits, or malformed input.
+  Refusal refusal_for(const error_code& ec, bool timed_out, const BeastRequest& partial) const {
+    if (timed_out) return {408, "the request did not arrive within the read timeout"};
+    if (ec == bhttp::error::header_limit) {
+      // Beast consumes the request line as soon as it is whole: no target yet means the
+      // request line alone went past the limit.
+      if (partial.target().empty()) return {414, "the request target is too long"};
+      return {431, "the request header fields are too large"};
+    }
+    if (ec == bhttp::error::body_limit) {
+      return {413, "the request body exceeds the limit of " +
+                       std::to_string(options.max_body_bytes) + " bytes"};
+    }
+    return {400, "malformed HTTP request: " + ec.message()};
+  }
+
+  std::optional<Refusal> check_header_limits(const BeastRequest& header) const {
+    if (header.target().size() > options.max_url_bytes) {
+      return Refusal{414, "the request target is too long"};
+    }
+    std::size_t field_bytes = 0;
+    for (const auto& field : header) {
+      field_bytes += field.name_string().size() + field.value().size() + 4;  // ": " and CRLF
+    }
+    if (field_bytes > options.max_header_bytes) {
+      return Refusal{431, "the request header fields are too large"};
+    }
+    return std::nullopt;
+  }
+
+  // Runs the route's handler inside the middleware; anything it throws becomes a 500.
+  Response invoke(const Route& route, Request& request) {
+    try {
+      return router.dispatch(route, request);
+    } catch (const std::exception& error) {
+      logger.error(request.trace.log_context(), "handler threw an exception",
+                   {{"route", route.pattern}, {"error", error.what()}});
+      return Response::problem(core::Error::internal(error.what()), request);
+    } catch (...) {
+      logger.error(request.trace.log_context(), "handler threw an exception",
+                   {{"route", route.pattern}, {"error", "unknown exception"}});
+      return Response::problem(core::Error::internal("unknown exception"), request);
+    }
+  }
+
+  // Writes `response`, logs and counts the exchange. Returns whether to keep the
+  // connection open.
+  asio::awaitable<bool> answer(Connection& connection, unsigned version, bool head, bool keep_alive,
+                               Response& response, const TraceContext& trace, Outcome& outcome,
+                               Clock::time_point started) {
+    if (response.status < 100 || response.status > 599) {
+      logger.error(trace.log_context(), "handler returned an invalid status",
+                   {{"route", outcome.route}, {"status", response.status}});
+      response = Response::problem(500, "an unexpected error occurred", outcome.path);
+    }
+    bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status),
+                                                version};
+    for (const auto& field : response.headers) {
+      // The server owns framing; a line break would let a value inject header lines.
+      if (core::iequals(field.name, "Content-Length") ||
+          core::iequals(field.name, "Transfer-Encoding") ||
+          core::iequals(field.name, "Connection") || has_line_break(field.name) ||
+          has_line_break(field.value) || field.name.empty()) {
+        continue;
+      }
+      message.insert(field.name, field.value);
+    }
+    message.set(bhttp::field::date, http_date());
+    message.set("X-Request-ID", trace.request_id);
+    if (status_has_body(response.status)) {
+      message.content_length(response.body.size());
+      if (!head) message.body() = std::move(response.body);
+    }
+    message.keep_alive(keep_alive);
+
+    connection.arm(options.read_timeout);
+    auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
+    connection.disarm();
+    outcome.status = response.status;
+    outcome.bytes_out = written;
+    record(outcome, trace, started);
+    if (ec) co_return false;
+    if (!keep_alive) {
+      error_code ignored;
+      connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    co_return keep_alive;
+  }
+
+  // Answers a request we refuse before routing (limits, timeouts, malformed input), then
+  // closes: the rest of the stream cannot be trusted to start at a request boundary.
+  asio::awaitable<bool> answer_error(Connection& connection, const BeastRequest& header,
+                                     const Refusal& refusal, std::size_t bytes_in,
+                                     Clock::time_point started) {
+    InFlight in_flight_guard(in_flight);
+    const auto trace = make_trace(header["X-Request-ID"], header["traceparent"]);
+    std::string path(header.target().substr(0, header.target().find('?')));
+    if (path.size() > 256) path = path.substr(0, 256) + "...";
+    if (path.empty()) path = "/";
+    Outcome outcome{.method = std::string(header.method_string()),
+                    .route = std::string(kUnmatchedRoute),
+                    .path = path,
+                    .bytes_in = bytes_in};
+    if (outcome.method.empty()) outcome.method = "-";
+    const bool head = header.method() == bhttp::verb::head;
+    const unsigned version = header.version() == 10 ? 10 : 11;
+    const bool keep_alive = false;
+    Response problem = Response::problem(refusal.status, refusal.detail, path);
+    co_await answer(connection, version, head, keep_alive, problem, trace, outcome, started);
+    co_await linger_then_close(connection);
+    co_return false;
+  }
+
+  asio::awaitable<void> linger_then_close(Connection& connection) {
+    error_code ignored;
+    connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    connection.arm(std::min(options.read_timeout, kMaxLinger));
+    std::array<char, 8192> scratch;
+    std::size_t discarded = 0;
+    while (!connection.timed_out && discarded < kMaxLingerBytes) {
+      auto [ec, n] = co_await connection.socket.async_read_some(asio::buffer(scratch), kUseTuple);
+      if (ec) break;
+      discarded += n;
+    }
+    connection.close();
+  }
+
+  static bool client_went_away(const error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+           ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
+           ec == asio::error::bad_descriptor;
+  }
+
+  Request to_request(BeastRequest& message, const Connection& connection) {
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    const auto question = request.target.find('?');
+    request.path = request.target.substr(0, question);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
+    for (const auto& field : message) request.headers.add(field.name_string(), field.value());
+    request.body = std::move(message.body());
+    request.remote_address = connection.remote_address;
+    request.trace = make_trace(message["X-Request-ID"], message["traceparent"]);
+    return request;
+  }
+
+  // ---- access log and metrics -----------------------------------------------------
+
+  struct InFlight {
+    explicit InFlight(metrics::Gauge& g) : gauge(g) { gauge.inc(); }
+    ~InFlight() { gauge.dec(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    metrics::Gauge& gauge;
+  };
+
+  void record(const Outcome& outcome, const TraceContext& trace, Clock::time_point started) {
+    const std::chrono::duration<double> elapsed = Clock::now() - started;
+    const std::string_view method = method_label(outcome.method);
+    // Metrics first: whoever sees the access line can rely on the metrics being there.
+    request_counter(method, outcome.route, outcome.status).inc();
+    duration_histogram(method, outcome.route).observe(elapsed.count());
+    logger.info(trace.log_context(), "request",
+                {{"method", outcome.method},
+                 {"route", outcome.route},
+                 {"path", outcome.path},
+                 {"status", outcome.status},
+                 {"duration_ms", elapsed.count() * 1000.0},
+                 {"bytes_in", outcome.bytes_in},
+                 {"bytes_out", outcome.bytes_out}});
+  }
+
+  // Registry lookups lock the registry; the hot path looks in a read-mostly cache first.
+  metrics::Counter& request_counter(std::string_view method, const std::string& route, int status) {
+    std::string key;
+    key.append(method).append(1, '\0').append(route).append(1, '\0').append(std::to_string(status));
+    {
+      std::shared_lock lock(metrics_mutex);
+      if (auto found = counters.find(key); found != counters.end()) return *found->second;
+    }
+    auto& counter = registry.counter(
+        "http_requests_total", "HTTP requests answered.",
+        {{"method", std::string(method)}, {"route", route}, {"status", std::to_string(status)}});
+    std::unique_lock lock(metrics_mutex);
+    counters.emplace(std::move(key), &counter);
+    return counter;
+  }
+
+  metrics::Histogram& duration_histogram(std::string_view method, const std::string& route) {
+    std::string key;
+    key.append(method).append(1, '\0').append(route);
+    {
+      std::shared_lock lock(metrics_mutex);
+      if (auto found = histograms.find(key); found != histograms.end()) return *found->second;
+    }
+    auto& histogram =
+        registry.histogram("http_request_duration_seconds", "Time to answer HTTP requests.",
+                           {{"method", std::string(method)}, {"route", route}});
+    std::unique_lock lock(metrics_mutex);
+    histograms.emplace(std::move(key), &histogram);
+    return histogram;
+  }
+
+  // ---- accepting, starting, stopping ----------------------------------------------
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      // The socket's executor is a new strand: the connection's own.
+      const asio::any_io_executor strand = asio::make_strand(ioc);
+      auto [ec, socket] = co_await acceptor->async_accept(strand, kUseTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+        logger.warn("accept failed", {{"error", ec.message()}});
+        // Out of file descriptors and the like: back off instead of spinning.
+        const auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer pause(executor, std::chrono::milliseconds(50));
+        co_await pause.async_wait(kUseTuple);
+        continue;
+      }
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      connections_total.inc();
+      auto connection = std::make_shared<Connection>(*this, std::move(socket));
+      {
+        std::lock_guard lock(connections_mutex);
+        connections.emplace(connection.get(), connection);
+      }
+      const auto executor = connection->socket.get_executor();
+      asio::co_spawn(executor, serve(std::move(connection)), log_failure("connection"));
+    }
+  }
+
+  LogFailure log_failure(std::string_view task) { return LogFailure{&logger, task}; }
+
+  void forget(Connection* connection) {
+    std::lock_guard lock(connections_mutex);
+    connections.erase(connection);
+    if (connections.empty()) connections_drained.notify_all();
+  }
+
+  std::vector<std::shared_ptr<Connection>> live_connections() {
+    std::vector<std::shared_ptr<Connection>> live;
+    std::lock_guard lock(connections_mutex);
+    for (const auto& [pointer, weak] : connections) {
+      if (auto connection = weak.lock()) live.push_back(std::move(connection));
+    }
+    return live;
+  }
+
+  std::uint16_t start() {
+    std::lock_guard lock(lifecycle_mutex);
+    if (started) throw std::logic_error("Server::start called twice");
+    tcp::resolver resolver(ioc);
+    const auto endpoints =
+        resolver.resolve(options.host, std::to_string(options.port),
+                         tcp::resolver::passive | tcp::resolver::numeric_service);
+    const tcp::endpoint endpoint = *endpoints.begin();
+    acceptor.emplace(asio::make_strand(ioc));
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    port = acceptor->local_endpoint().port();
+
+    // Catch SIGTERM/SIGINT from now on: one that arrives before wait_for_shutdown_signal()
+    // is held until then instead of killing the process with the default action.
+    signals.emplace(signal_context, SIGTERM, SIGINT);
+    signals->async_wait([this](const error_code& ec, int signal) {
+      if (!ec) received_signal = signal;
+    });
+
+    work_guard.emplace(ioc.get_executor());
+    asio::co_spawn(acceptor->get_executor(), accept_loop(), log_failure("accept"));
+    for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+      io_threads.emplace_back([this] { run_io(); });
+    }
+    started = true;
+    logger.info("listening", {{"host", options.host}, {"port", port.load()}});
+    return port;
+  }
+
+  void run_io() {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& error) {
+        // Every task has a logging completion handler, so this is a bug; keep serving.
+        logger.error("io thread caught an exception", {{"error", error.what()}});
+      }
+    }
+  }
+
+  void stop() {
+    std::lock_guard lock(lifecycle_mutex);
+    if (!started || stopped) return;
+    stopped = true;
+    draining.store(true);
+    signal_context.stop();  // wakes wait_for_shutdown_signal() when stop() came first
+    const auto deadline = Clock::now() + options.shutdown_timeout;
+
+    asio::post(acceptor->get_executor(), [this] {
+      error_code ignored;
+      acceptor->close(ignored);
+    });
+    // Idle connections close now; busy ones answer with `Connection: close` and end.
+    for (auto& connection : live_connections()) {
+      const auto executor = connection->socket.get_executor();
+      asio::post(executor, [connection] {
+        if (connection->idle) connection->close();
+      });
+    }
+    bool drained = false;
+    {
+      std::unique_lock wait_lock(connections_mutex);
+      drained = connections_drained.wait_until(wait_lock, deadline,
+                                               [this] { return connections.empty(); });
+    }
+    if (!drained) {
+      const auto left = live_connections();
+      logger.warn("shutdown timeout passed; closing connections", {{"connections", left.size()}});
+      // Close them on their strands and wait (briefly) until that happened, so that
+      // the clients see the close now rather than when the server object is destroyed.
+      struct Pending {
+        std::mutex mutex;
+        std::condition_variable done;
+        std::size_t left = 0;
+      };
+      auto pending = std::make_shared<Pending>();
+      pending->left = left.size();
+      for (const auto& connection : left) {
+        const auto executor = connection->socket.get_executor();
+        asio::post(executor, [connection, pending] {
+          connection->close();
+          std::lock_guard pending_lock(pending->mutex);
+          if (--pending->left == 0) pending->done.notify_all();
+        });
+      }
+      std::unique_lock pending_lock(pending->mutex);
+      pending->done.wait_for(pending_lock, std::chrono::milliseconds(500),
+                             [&] { return pending->left == 0; });
+    }
+    work_guard.reset();
+    // A connection still waiting for a worker-pool handler keeps the io_context busy;
+    // after the deadline we stop waiting for it.
+    if (!drained) ioc.stop();
+    for (auto& thread : io_threads) thread.join();
+    io_threads.clear();
+    workers.join();
+    logger.info("stopped", {{"port", port.load()}});
+  }
+
+  void wait_for_shutdown_signal() {
+    signal_context.run();
+    if (received_signal != 0) {
+      logger.info("shutdown signal received", {{"signal", received_signal.load()}});
+    }
+    stop();
+  }
+
+  ServerOptions options;
+  Router router;
+  logging::Logger& logger;
+  metrics::Registry& registry;
+  metrics::Gauge& in_flight;
+  metrics::Counter& connections_total;
+  std::shared_mutex metrics_mutex;
+  std::unordered_map<std::string, metrics::Counter*> counters;
+  std::unordered_map<std::string, metrics::Histogram*> histograms;
+
+  std::mutex lifecycle_mutex;
+  asio::io_context signal_context{1};
+  std::optional<asio::signal_set> signals;
+  std::atomic<int> received_signal{0};
+  bool started = false;
+  bool stopped = false;
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint16_t> port{0};
+
+  std::mutex connections_mutex;
+  std::condition_variable connections_drained;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+
+  asio::thread_pool workers;
+  std::vector<std::thread> io_threads;
+  // Declared after everything the connections use: destroying the io_context destroys
+  // the coroutine frames a forced stop left behind, and with them their connections.
+  asio::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
+};
+
+Server::Server(ServerOptions options, Router router, logging::Logger& logger,
+               metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), logger, registry)) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::start() {
+  return impl_->start();
+}
+void Server::wait_for_shutdown_signal() {
+  impl_->wait_for_shutdown_signal();
+}
+void Server::stop() {
+  impl_->stop();
+}
+std::uint16_t Server::port() const {
+  return impl_->port.load();
+}
+bool Server::draining() const {
+  return impl_->draining.load();
+}
+
+}  // namespace platform::http

@@ -1,0 +1,178 @@
+#include "platform/http/router.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace platform::http {
+namespace {
+
+Handler answer(std::string body) {
+  return [body](Request&) { return Response::text(200, body); };
+}
+
+Response run(const Router& router, std::string method, std::string path) {
+  Request request;
+  request.method = std::move(method);
+  request.path = std::move(path);
+  auto match = router.match(request.method, request.path);
+  if (match.kind != Router::Match::Kind::kFound) return Response{.status = 0};
+  request.path_params = match.params;
+  return router.dispatch(*match.route, request);
+}
+
+TEST(Router, MatchesLiteralPath) {
+  Router router;
+  router.get("/subjects", answer("list"));
+  const auto match = router.match("GET", "/subjects");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.route->pattern, "/subjects");
+  EXPECT_TRUE(match.params.empty());
+}
+
+TEST(Router, MatchesRootPath) {
+  Router router;
+  router.get("/", answer("root"));
+  EXPECT_EQ(router.match("GET", "/").kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(router.match("GET", "/x").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, ExtractsPathParametersByName) {
+  Router router;
+  router.get("/subjects/{id}/outcomes/{index}", answer("outcome"));
+  const auto match = router.match("GET", "/subjects/42/outcomes/3");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  ASSERT_EQ(match.params.size(), 2u);
+  EXPECT_EQ(match.params[0], (std::pair<std::string, std::string>{"id", "42"}));
+  EXPECT_EQ(match.params[1], (std::pair<std::string, std::string>{"index", "3"}));
+}
+
+TEST(Router, PercentDecodesPathParametersButKeepsPlusAndMalformedEscapes) {
+  Router router;
+  router.get("/files/{name}", answer("file"));
+  EXPECT_EQ(router.match("GET", "/files/a%20b%2Fc").params.at(0).second, "a b/c");
+  EXPECT_EQ(router.match("GET", "/files/a+b").params.at(0).second, "a+b");
+  EXPECT_EQ(router.match("GET", "/files/100%zz").params.at(0).second, "100%zz");
+}
+
+TEST(Router, PrefersLiteralSegmentOverParameter) {
+  for (const bool literal_first : {true, false}) {
+    Router router;
+    if (literal_first) router.get("/subjects/search", answer("search"));
+    router.get("/subjects/{id}", answer("by id"));
+    if (!literal_first) router.get("/subjects/search", answer("search"));
+    EXPECT_EQ(run(router, "GET", "/subjects/search").body, "search") << literal_first;
+    EXPECT_EQ(run(router, "GET", "/subjects/42").body, "by id") << literal_first;
+  }
+}
+
+TEST(Router, DecidesSpecificityAtTheFirstDifferingSegment) {
+  Router router;
+  router.get("/{a}/b", answer("param then literal"));
+  router.get("/a/{b}", answer("literal then param"));
+  EXPECT_EQ(run(router, "GET", "/a/b").body, "literal then param");
+}
+
+TEST(Router, FallsBackToParameterRouteWhenLiteralRouteLacksTheMethod) {
+  Router router;
+  router.get("/subjects/search", answer("search"));
+  router.del("/subjects/{id}", answer("deleted"));
+  EXPECT_EQ(run(router, "DELETE", "/subjects/search").body, "deleted");
+}
+
+TEST(Router, TreatsTrailingSlashAsNoMatch) {
+  Router router;
+  router.get("/subjects", answer("list"));
+  router.get("/subjects/{id}", answer("one"));
+  EXPECT_EQ(router.match("GET", "/subjects/").kind, Router::Match::Kind::kNotFound);
+  EXPECT_EQ(router.match("GET", "/subjects/42/").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, DoesNotMatchEmptySegmentAsParameter) {
+  Router router;
+  router.get("/subjects/{id}/files", answer("files"));
+  EXPECT_EQ(router.match("GET", "/subjects//files").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, DoesNotMatchPathWithoutLeadingSlash) {
+  Router router;
+  router.get("/subjects", answer("list"));
+  EXPECT_EQ(router.match("GET", "subjects").kind, Router::Match::Kind::kNotFound);
+  EXPECT_EQ(router.match("GET", "").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, ReportsMethodNotAllowedWithSortedAllowListIncludingHead) {
+  Router router;
+  router.get("/subjects/{id}", answer("get"));
+  router.del("/subjects/{id}", answer("delete"));
+  router.put("/subjects/{id}", answer("put"));
+  const auto match = router.match("POST", "/subjects/42");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kMethodNotAllowed);
+  EXPECT_EQ(match.allowed, (std::vector<std::string>{"DELETE", "GET", "HEAD", "PUT"}));
+}
+
+TEST(Router, AnswersHeadWithTheGetRoute) {
+  Router router;
+  router.get("/subjects", answer("list"));
+  const auto match = router.match("HEAD", "/subjects");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.route->method, "GET");
+}
+
+TEST(Router, PrefersAnExplicitHeadRoute) {
+  Router router;
+  router.get("/subjects", answer("get"));
+  router.add("HEAD", "/subjects", answer("head"));
+  EXPECT_EQ(router.match("HEAD", "/subjects").route->method, "HEAD");
+}
+
+TEST(Router, RunsMiddlewareInTheOrderAddedFirstOutermost) {
+  Router router;
+  std::vector<std::string> calls;
+  router.use([&](Request& request, const Handler& next) {
+    calls.push_back("outer before");
+    auto response = next(request);
+    calls.push_back("outer after");
+    return std::move(response).with_header("X-Outer", "1");
+  });
+  router.use([&](Request& request, const Handler& next) {
+    calls.push_back("inner before");
+    request.headers.set("X-Seen", "inner");
+    auto response = next(request);
+    calls.push_back("inner after");
+    return response;
+  });
+  router.get("/x", [&](Request& request) {
+    calls.push_back("handler " + std::string(request.headers.get("X-Seen")));
+    return Response::text(200, "ok");
+  });
+  const auto response = run(router, "GET", "/x");
+  EXPECT_EQ(calls, (std::vector<std::string>{"outer before", "inner before", "handler inner",
+                                             "inner after", "outer after"}));
+  EXPECT_EQ(response.headers.get("X-Outer"), "1");
+}
+
+TEST(Router, MiddlewareCanAnswerWithoutCallingTheHandler) {
+  Router router;
+  bool handler_ran = false;
+  router.use([](Request&, const Handler&) { return Response::text(401, "no"); });
+  router.get("/x", [&](Request&) {
+    handler_ran = true;
+    return Response::text(200, "ok");
+  });
+  EXPECT_EQ(run(router, "GET", "/x").status, 401);
+  EXPECT_FALSE(handler_ran);
+}
+
+TEST(Router, RejectsMalformedOrDuplicateRoutesAtStartUp) {
+  Router router;
+  EXPECT_THROW(router.get("subjects", answer("x")), std::invalid_argument);
+  EXPECT_THROW(router.get("/x", Handler{}), std::invalid_argument);
+  router.get("/x", answer("x"));
+  EXPECT_THROW(router.get("/x", answer("again")), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace platform::http

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Benchmarks the subject-service with wrk on SQLite and on PostgreSQL and writes the
+# figures to docs/benchmarks.md: read by id (random among 1,000 seeded), list (limit
+# 20), create, and a mix of 80% read / 15% list / 5% create; requests/s, p50, p99,
+# idle and loaded RSS, and start-up-to-ready time.
+#   scripts/bench/subject-service.sh            (defaults: 10 s a scenario, 32 connections)
+#   DURATION=30s CONNECTIONS=64 scripts/bench/subject-service.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$(pwd)"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+BACKENDS="${BACKENDS:-sqlite postgresql}"
+
+scripts/install-deps.sh >/dev/null
+scripts/build.sh release >/dev/null
+binary="$root/build/release/services/subject-service/subject-service"
+source scripts/lib/postgres.sh
+
+work="$(mktemp -d /tmp/sylbench.XXXXXX)"
+service_pid=""
+cleanup() {
+  if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi
+  pg_stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+now_ns() { date +%s%N; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# Starts the service; sets service_pid, port and ready_ms (exec to accepting TCP).
+start_service() {
+  local url="$1"
+  port="$(free_port)"
+  local started
+  started="$(now_ns)"
+  SYL_HTTP_PORT="$port" SYL_DATABASE_URL="$url" SYL_LOG_LEVEL="${LOG_LEVEL:-info}" \
+    "$binary" >"$work/service.log" 2>&1 &
+  service_pid=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! kill -0 "$service_pid" 2>/dev/null; then cat "$work/service.log"; exit 1; fi
+    sleep 0.001
+  done
+  ready_ms=$(( ($(now_ns) - started) / 1000000 ))
+  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null
+}
+
+stop_service() {
+  kill -TERM "$service_pid"
+  wait "$service_pid" || true
+  service_pid=""
+}
+
+seed() {
+  local config="$work/seed.curl"
+  : >"$config"
+  for i in $(seq 1 1000); do
+    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"SEED-%04d\\",\\"name\\":\\"Seeded subject %d\\",\\"credits\\":5,\\"department\\":\\"Dept %d\\"}"\noutput = "/dev/null"\nnext\n' \
+      "$port" "$i" "$i" $(( i % 10 )) >>"$config"
+  done
+  curl -s -K "$config"
+  # Collect the ids for the read scenario.
+  local cursor="" page ids_file="$work/ids.lua"
+  echo "ids = {" >"$ids_file"
+  while :; do
+    page="$(curl -sf "http://127.0.0.1:$port/subjects?limit=200${cursor:+&cursor=$cursor}")"
+    grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids_file"
+    cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
+    [ -n "$cursor" ] || break
+  done
+  echo "}" >>"$ids_file"
+  export SYL_BENCH_IDS="$ids_file"
+  local count
+  count="$(grep -c '",$' "$ids_file")"
+  if [ "$count" -lt 1000 ]; then echo "seeding stored only $count subjects" >&2; exit 1; fi
+}
+
+# Runs one wrk scenario; prints "rps p50 p99 non2xx".
+run_wrk() {
+  local script="$1" out
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "scripts/bench/wrk/$script" \
+    "http://127.0.0.1:$port")"
+  echo "$out" >>"$work/wrk.log"
+  local rps p50 p99 errors
+  rps="$(awk '/^Requests\/sec/ {printf "%d", $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
+  echo "$rps $p50 $p99 ${errors:-0}"
+}
+
+results="$work/results.md"
+: >"$results"
+for backend in $BACKENDS; do
+  if [ "$backend" = sqlite ]; then
+    url="sqlite://$work/subjects.db"
+  else
+    PG_EXTRA_OPTIONS="-c max_connections=100" pg_start "$work/pg"
+    url="$PG_URL"
+  fi
+  start_service "$url"
+  idle_kb="$(rss_kb "$service_pid")"
+  seed
+  echo "[$backend] ready in ${ready_ms} ms, idle RSS ${idle_kb} kB; running scenarios ($DURATION each)" >&2
+  {
+    echo "#### $backend"
+    echo
+    echo "Ready ${ready_ms} ms after exec (migrations included); idle RSS $(( idle_kb / 1024 )).$(( (idle_kb % 1024) * 10 / 1024 )) MB."
+    echo
+    echo "| scenario | requests/s | p50 | p99 | non-2xx |"
+    echo "|---|---:|---:|---:|---:|"
+  } >>"$results"
+  for scenario in read_by_id list create mix; do
+    read -r rps p50 p99 errors <<<"$(SYL_BENCH_PREFIX="${backend:0:1}${scenario:0:1}" run_wrk "$scenario.lua")"
+    echo "  $scenario: $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
+    echo "| $scenario | $rps | $p50 | $p99 | $errors |" >>"$results"
+  done
+  loaded_kb="$(hwm_kb "$service_pid")"
+  echo >>"$results"
+  echo "Peak RSS under load $(( loaded_kb / 1024 )).$(( (loaded_kb % 1024) * 10 / 1024 )) MB." >>"$results"
+  echo >>"$results"
+  stop_service
+  if [ "$backend" = postgresql ]; then pg_stop "$work/pg"; fi
+done
+
+cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+{
+  echo "### subject-service under wrk — $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk and the service on the same machine."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-service.sh\` (release build, wrk -t1 -c$CONNECTIONS, access log at info level written to a file)."
+  echo
+  cat "$results"
+} >"$work/section.md"
+cat "$work/section.md"
+if [ "${WRITE_DOCS:-1}" = 1 ]; then
+  python3 - "$work/section.md" <<'PY'
+import re, sys
+section = open(sys.argv[1]).read()
+path = "docs/benchmarks.md"
+text = open(path).read()
+start = text.find("<!-- subject-service:begin -->")
+end = text.find("<!-- subject-service:end -->")
+if start < 0 or end < 0:
+    text += "\n<!-- subject-service:begin -->\n<!-- subject-service:end -->\n"
+    start = text.find("<!-- subject-service:begin -->")
+    end = text.find("<!-- subject-service:end -->")
+text = text[:start] + "<!-- subject-service:begin -->\n" + section + text[end:]
+open(path, "w").write(text)
+PY
+  echo "written to docs/benchmarks.md" >&2
+fi

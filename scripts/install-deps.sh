@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every system dependency of the platform from Debian 12 packages: compilers and
+# build tools, the libraries, and the servers that the tests and the launcher start
+# (PostgreSQL 15, Redis 7). Idempotent: installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  g++ cmake ninja-build pkg-config ccache mold
+  # libraries (only versioned Boost 1.81 packages: the unversioned ones pull 1.74)
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsoci-dev libsqlite3-dev libpq-dev libhiredis-dev libjwt-dev libssl-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql redis-server wrk nginx-light openssl curl procps
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+# Debian's postinst scripts would start system-wide servers; the platform starts its own.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}" >/dev/null
+echo "install-deps: done"

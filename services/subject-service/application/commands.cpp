@@ -1,0 +1,53 @@
+#include "application/commands.h"
+
+namespace subject_service::application {
+
+using platform::core::Error;
+using platform::core::Result;
+
+CreateSubjectHandler::CreateSubjectHandler(SubjectRepository& repository, Clock clock,
+                                           IdGenerator ids)
+    : repository_(repository), clock_(std::move(clock)), ids_(std::move(ids)) {}
+
+Result<domain::Subject> CreateSubjectHandler::handle(const CreateSubjectCommand& command) {
+  if (auto errors = domain::validate(command.draft, domain::Completeness::kAllRequired);
+      !errors.empty())
+    return Error::invalid_fields(std::move(errors));
+  domain::Subject subject = domain::new_subject(ids_(), command.draft, clock_());
+  if (auto stored = repository_.insert(subject); !stored) return std::move(stored).error();
+  return subject;
+}
+
+UpdateSubjectHandler::UpdateSubjectHandler(SubjectRepository& repository, Clock clock)
+    : repository_(repository), clock_(std::move(clock)) {}
+
+Result<domain::Subject> UpdateSubjectHandler::handle(const UpdateSubjectCommand& command) {
+  if (auto errors = domain::validate(command.changes, domain::Completeness::kPartial);
+      !errors.empty())
+    return Error::invalid_fields(std::move(errors));
+
+  // Optimistic concurrency: read, change, store if nobody changed it meanwhile. Without
+  // If-Match a concurrent change is not the client's concern, so try again a few times.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto current = repository_.find(command.id);
+    if (!current) return std::move(current).error();
+    if (command.expected_version && *command.expected_version != current->version)
+      return Error::version_mismatch("subject is at version " + std::to_string(current->version) +
+                                     ", not " + std::to_string(*command.expected_version));
+    if (domain::changes_nothing(*current, command.changes)) return std::move(current).value();
+
+    domain::Subject changed = domain::apply(*current, command.changes, clock_());
+    auto stored = repository_.update(changed, current->version);
+    if (stored) return changed;
+    const bool lost_race = stored.error().code() == platform::core::ErrorCode::kVersionMismatch;
+    if (!lost_race || command.expected_version || attempt == kAttempts)
+      return std::move(stored).error();
+  }
+}
+
+Result<void> DeleteSubjectHandler::handle(const DeleteSubjectCommand& command) {
+  return repository_.remove(command.id, command.expected_version);
+}
+
+}  // namespace subject_service::application

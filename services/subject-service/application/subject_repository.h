@@ -1,0 +1,47 @@
+// The port through which commands and queries reach stored subjects. Implemented by
+// infrastructure/sql_subject_repository (SQLite and PostgreSQL) and by fakes in tests.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/subject.h"
+#include "platform/core/result.h"
+
+namespace subject_service::application {
+
+struct SubjectFilter {
+  std::size_t limit = 50;
+  std::optional<platform::core::Uuid> after;  // keyset: only ids greater than this
+  std::optional<std::string> department;      // exact match
+  std::optional<std::string> text;            // case-insensitive substring of code or name
+};
+
+struct SubjectPage {
+  std::vector<domain::Subject> items;
+  bool has_more = false;  // another page follows the last item
+};
+
+class SubjectRepository {
+ public:
+  virtual ~SubjectRepository() = default;
+
+  // kAlreadyExists when the code is taken.
+  virtual platform::core::Result<void> insert(const domain::Subject& subject) = 0;
+  // kNotFound when absent.
+  virtual platform::core::Result<domain::Subject> find(const platform::core::Uuid& id) = 0;
+  // Stores `subject` if the stored version is still `expected_version`: kNotFound when
+  // gone, kVersionMismatch when someone else changed it, kAlreadyExists when the new
+  // code is taken.
+  virtual platform::core::Result<void> update(const domain::Subject& subject,
+                                              std::int64_t expected_version) = 0;
+  // Deletes the subject, if `expected_version` is given only at that version.
+  virtual platform::core::Result<void> remove(const platform::core::Uuid& id,
+                                              std::optional<std::int64_t> expected_version) = 0;
+  // Subjects in id order (creation order: ids are UUIDv7).
+  virtual platform::core::Result<SubjectPage> list(const SubjectFilter& filter) = 0;
+};
+
+}  // namespace subject_service::application

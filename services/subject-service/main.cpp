@@ -1,0 +1,125 @@
+// subject-service: config -> infrastructure -> handlers -> routes -> run.
+//
+//   subject-service            serve (migrating the database first)
+//   subject-service migrate    apply pending migrations and exit
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "api/subject_api.h"
+#include "application/commands.h"
+#include "application/queries.h"
+#include "infrastructure/sql_subject_repository.h"
+#include "platform/config/config.h"
+#include "platform/db/database.h"
+#include "platform/db/migrations.h"
+#include "platform/http/health.h"
+#include "platform/http/server.h"
+#include "platform/logging/logger.h"
+
+namespace subject_service {
+std::vector<platform::core::EmbeddedFile> migration_files();  // generated from migrations/
+}
+
+namespace {
+
+constexpr const char* kService = "subject-service";
+constexpr std::uint16_t kDefaultPort = 8101;
+constexpr const char* kUsage =
+    "usage: subject-service [serve|migrate]\n"
+    "  serve    migrate the database, then serve HTTP until SIGTERM (default)\n"
+    "  migrate  apply pending database migrations and exit\n"
+    "Settings come from SYL_* environment variables and the YAML file named by\n"
+    "SYL_CONFIG_FILE; see README.md.\n";
+
+int run(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "serve";
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command != "serve" && command != "migrate") {
+    std::fprintf(stderr, "unknown command: %s\n%s", command.c_str(), kUsage);
+    return 2;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  auto config = platform::config::load(platform::config::common_schema(kService, kDefaultPort),
+                                       platform::config::environment_from(environ));
+  if (!config) {
+    std::fputs(platform::config::format_errors(config.error()).c_str(), stderr);
+    return 2;
+  }
+  std::string instance = config->get("instance.id");
+  if (instance.empty())
+    instance = std::string(kService) + "-" + platform::core::Uuid::v4().to_string().substr(0, 8);
+  platform::logging::Logger logger(kService, instance,
+                                   *platform::logging::parse_level(config->get("log.level")));
+
+  auto database = platform::db::Database::open(
+      {.url = config->get("database.url"),
+       .pool_size = static_cast<std::size_t>(config->get_int("database.pool_size"))});
+  if (!database) {
+    logger.error("cannot open the database", {{"error", database.error().detail()}});
+    return 1;
+  }
+  auto migrated = platform::db::migrate(**database, subject_service::migration_files());
+  if (!migrated) {
+    logger.error("cannot migrate the database",
+                 {{"error", migrated.error().detail()}, {"cause", migrated.error().log_detail()}});
+    return 1;
+  }
+  logger.info("database ready", {{"url", (*database)->display_url()},
+                                 {"migrations_applied", migrated->applied},
+                                 {"schema_version", migrated->current_version}});
+  if (command == "migrate") return 0;
+
+  subject_service::infrastructure::SqlSubjectRepository repository(**database);
+  const auto clock = [] { return platform::core::now_utc(); };
+  subject_service::application::CreateSubjectHandler create(
+      repository, clock, [] { return platform::core::Uuid::v7(); });
+  subject_service::application::UpdateSubjectHandler update(repository, clock);
+  subject_service::application::DeleteSubjectHandler remove(repository);
+  subject_service::application::GetSubjectHandler get(repository);
+  subject_service::application::ListSubjectsHandler list(repository);
+
+  platform::metrics::Registry registry;
+  platform::http::Health health;
+  health.add_check("database", [&] { return (*database)->ping(); });
+
+  platform::http::Router router;
+  subject_service::api::add_routes(router, {create, update, remove, get, list});
+  platform::http::mount_operational_routes(router, health, registry);
+
+  platform::http::Server server(
+      {.host = config->get("http.host"),
+       .port = static_cast<std::uint16_t>(config->get_int("http.port")),
+       .io_threads = static_cast<int>(config->get_int("http.io_threads")),
+       .worker_threads = static_cast<int>(config->get_int("worker_threads")),
+       .max_body_bytes = static_cast<std::size_t>(config->get_int("http.max_body_bytes")),
+       .read_timeout = std::chrono::milliseconds(config->get_int("http.read_timeout_ms")),
+       .idle_timeout = std::chrono::milliseconds(config->get_int("http.idle_timeout_ms")),
+       .shutdown_timeout = std::chrono::milliseconds(config->get_int("http.shutdown_timeout_ms"))},
+      std::move(router), logger, registry);
+  server.start();
+  const auto ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  logger.info("ready", {{"port", server.port()}, {"startup_ms", ready_ms}});
+  server.wait_for_shutdown_signal();
+  logger.info("exiting");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Start-up is the one place where exceptions are expected (bind errors and the like).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "subject-service: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+// An in-memory SubjectRepository for unit tests of commands and queries.
+#pragma once
+
+#include <map>
+
+#include "application/subject_repository.h"
+
+namespace subject_service::testing {
+
+class FakeSubjectRepository final : public application::SubjectRepository {
+ public:
+  platform::core::Result<void> insert(const domain::Subject& subject) override {
+    for (const auto& [id, stored] : subjects_)
+      if (stored.code == subject.code)
+        return platform::core::Error::already_exists("code taken: " + subject.code);
+    subjects_[subject.id] = subject;
+    return platform::core::ok();
+  }
+  platform::core::Result<domain::Subject> find(const platform::core::Uuid& id) override {
+    const auto it = subjects_.find(id);
+    if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
+    return it->second;
+  }
+  platform::core::Result<void> update(const domain::Subject& subject,
+                                      std::int64_t expected_version) override {
+    ++update_calls;
+    if (interfering_writes > 0) {  // someone else wins the race this time
+      --interfering_writes;
+      subjects_[subject.id].version++;
+      return platform::core::Error::version_mismatch("changed meanwhile");
+    }
+    const auto it = subjects_.find(subject.id);
+    if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
+    if (it->second.version != expected_version)
+      return platform::core::Error::version_mismatch("changed meanwhile");
+    for (const auto& [id, stored] : subjects_)
+      if (id != subject.id && stored.code == subject.code)
+        return platform::core::Error::already_exists("code taken: " + subject.code);
+    it->second = subject;
+    return platform::core::ok();
+  }
+  platform::core::Result<void> remove(const platform::core::Uuid& id,
+                                      std::optional<std::int64_t> expected_version) override {
+    const auto it = subjects_.find(id);
+    if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
+    if (expected_version && *expected_version != it->second.version)
+      return platform::core::Error::version_mismatch("changed meanwhile");
+    subjects_.erase(it);
+    return platform::core::ok();
+  }
+  platform::core::Result<application::SubjectPage> list(
+      const application::SubjectFilter& filter) override {
+    last_filter = filter;
+    application::SubjectPage page;
+    for (const auto& [id, subject] : subjects_) {
+      if (filter.after && !(*filter.after < id)) continue;
+      if (filter.department && subject.department != *filter.department) continue;
+      if (page.items.size() == filter.limit) {
+        page.has_more = true;
+        break;
+      }
+      page.items.push_back(subject);
+    }
+    return page;
+  }
+
+  std::map<platform::core::Uuid, domain::Subject> subjects_;
+  int interfering_writes = 0;
+  int update_calls = 0;
+  std::optional<application::SubjectFilter> last_filter;
+};
+
+}  // namespace subject_service::testing

@@ -1,0 +1,219 @@
+// One suite, run on SQLite and on PostgreSQL.
+#include "infrastructure/sql_subject_repository.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "platform/db/migrations.h"
+#include "platform/testing/test_database.h"
+
+namespace subject_service {
+std::vector<platform::core::EmbeddedFile> migration_files();
+}
+
+namespace subject_service::infrastructure {
+namespace {
+
+using platform::core::ErrorCode;
+using platform::core::Uuid;
+using platform::testing::TestBackend;
+
+class SqlSubjectRepositoryTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
+    ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
+    db_ = std::move(opened).value();
+    auto migrated = platform::db::migrate(*db_, migration_files());
+    ASSERT_TRUE(migrated) << migrated.error().detail();
+    repository_ = std::make_unique<SqlSubjectRepository>(*db_);
+  }
+
+  domain::Subject subject(const std::string& code, const std::string& department = "CS") {
+    return domain::new_subject(Uuid::v7(),
+                               {.code = code,
+                                .name = "Name of " + code,
+                                .description = "About " + code,
+                                .credits = 6,
+                                .department = department},
+                               platform::core::now_utc());
+  }
+
+  domain::Subject stored(const std::string& code, const std::string& department = "CS") {
+    domain::Subject s = subject(code, department);
+    EXPECT_TRUE(repository_->insert(s));
+    return s;
+  }
+
+  platform::testing::TestDatabase database_{GetParam()};
+  std::unique_ptr<platform::db::Database> db_;
+  std::unique_ptr<SqlSubjectRepository> repository_;
+};
+
+TEST_P(SqlSubjectRepositoryTest, InsertsAndFindsASubjectUnchanged) {
+  domain::Subject s = subject("CS-101");
+  s.name = "Ünïcødé 'quoted' \"double\" ✓ 𝄞 -- ; DROP TABLE subjects;";
+  s.description = "line\nbreak\ttab \\ backslash";
+  ASSERT_TRUE(repository_->insert(s));
+  auto found = repository_->find(s.id);
+  ASSERT_TRUE(found) << found.error().detail();
+  EXPECT_EQ(*found, s);
+}
+
+TEST_P(SqlSubjectRepositoryTest, FindReportsAMissingSubject) {
+  auto found = repository_->find(Uuid::v7());
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(SqlSubjectRepositoryTest, RefusesASecondSubjectWithTheSameCode) {
+  stored("CS-101");
+  auto again = repository_->insert(subject("CS-101"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(again.error().detail(), "a subject with code CS-101 exists already");
+  // The failed transaction left the connection usable.
+  EXPECT_TRUE(repository_->insert(subject("CS-102")));
+}
+
+TEST_P(SqlSubjectRepositoryTest, UpdatesOnlyAtTheExpectedVersion) {
+  domain::Subject s = stored("CS-101");
+  domain::Subject changed = domain::apply(s, {.name = "Renamed"}, platform::core::now_utc());
+  ASSERT_TRUE(repository_->update(changed, 1));
+  EXPECT_EQ(repository_->find(s.id)->name, "Renamed");
+  EXPECT_EQ(repository_->find(s.id)->version, 2);
+
+  auto stale = repository_->update(domain::apply(s, {.name = "Lost"}, {}), 1);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kVersionMismatch);
+  EXPECT_EQ(repository_->find(s.id)->name, "Renamed");
+}
+
+TEST_P(SqlSubjectRepositoryTest, UpdateToATakenCodeIsRefused) {
+  stored("CS-101");
+  domain::Subject other = stored("CS-102");
+  auto result = repository_->update(domain::apply(other, {.code = "CS-101"}, {}), 1);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(repository_->find(other.id)->code, "CS-102");
+}
+
+TEST_P(SqlSubjectRepositoryTest, UpdateOfAMissingSubjectIsNotFound) {
+  auto result = repository_->update(subject("CS-101"), 1);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(SqlSubjectRepositoryTest, RemovesAtTheExpectedVersionOrAnyWithoutOne) {
+  domain::Subject a = stored("CS-101");
+  domain::Subject b = stored("CS-102");
+  auto stale = repository_->remove(a.id, 5);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kVersionMismatch);
+  EXPECT_TRUE(repository_->remove(a.id, 1));
+  EXPECT_TRUE(repository_->remove(b.id, std::nullopt));
+  EXPECT_EQ(repository_->remove(a.id, std::nullopt).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(repository_->find(a.id).error().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(SqlSubjectRepositoryTest, ListsInCreationOrderPageByPage) {
+  std::vector<std::string> codes;
+  for (int i = 0; i < 7; ++i) codes.push_back(stored("C-" + std::to_string(i)).code);
+  std::vector<std::string> seen;
+  application::SubjectFilter filter{.limit = 3};
+  for (;;) {
+    auto page = repository_->list(filter);
+    ASSERT_TRUE(page) << page.error().log_detail();
+    for (const auto& s : page->items) seen.push_back(s.code);
+    if (!page->has_more) break;
+    filter.after = page->items.back().id;
+  }
+  EXPECT_EQ(seen, codes);
+}
+
+TEST_P(SqlSubjectRepositoryTest, PagingNeitherSkipsNorRepeatsWhileOthersInsert) {
+  for (int i = 0; i < 10; ++i) stored("OLD-" + std::to_string(i));
+  std::set<std::string> seen;
+  int repeats = 0;
+  application::SubjectFilter filter{.limit = 3};
+  int inserted = 0;
+  for (;;) {
+    auto page = repository_->list(filter);
+    ASSERT_TRUE(page);
+    for (const auto& s : page->items)
+      if (!seen.insert(s.code).second) ++repeats;
+    stored("NEW-" + std::to_string(inserted++));  // arrives between pages
+    if (!page->has_more) break;
+    filter.after = page->items.back().id;
+  }
+  EXPECT_EQ(repeats, 0);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(seen.contains("OLD-" + std::to_string(i))) << i;
+}
+
+TEST_P(SqlSubjectRepositoryTest, FiltersByDepartmentAndByTextInCodeOrName) {
+  stored("CS-101", "Computer Science");
+  stored("CS-102", "Computer Science");
+  domain::Subject math = subject("MA-201", "Mathematics");
+  math.name = "Linear Algebra";
+  ASSERT_TRUE(repository_->insert(math));
+
+  auto by_department = repository_->list({.limit = 10, .department = "Mathematics"});
+  ASSERT_TRUE(by_department);
+  ASSERT_EQ(by_department->items.size(), 1u);
+  EXPECT_EQ(by_department->items[0].code, "MA-201");
+
+  auto by_code = repository_->list({.limit = 10, .text = "cs-1"});
+  ASSERT_TRUE(by_code);
+  EXPECT_EQ(by_code->items.size(), 2u);
+
+  auto by_name = repository_->list({.limit = 10, .text = "ALGEBRA"});
+  ASSERT_TRUE(by_name);
+  ASSERT_EQ(by_name->items.size(), 1u);
+
+  auto combined =
+      repository_->list({.limit = 10, .department = "Computer Science", .text = "algebra"});
+  ASSERT_TRUE(combined);
+  EXPECT_TRUE(combined->items.empty());
+}
+
+TEST_P(SqlSubjectRepositoryTest, TreatsLikeWildcardsInSearchTextLiterally) {
+  domain::Subject percent = subject("P-1");
+  percent.name = "100% effort";
+  ASSERT_TRUE(repository_->insert(percent));
+  stored("P-2");
+  auto result = repository_->list({.limit = 10, .text = "%"});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->items.size(), 1u);
+  EXPECT_EQ(result->items[0].code, "P-1");
+  auto underscore = repository_->list({.limit = 10, .text = "_"});
+  ASSERT_TRUE(underscore);
+  EXPECT_TRUE(underscore->items.empty());
+}
+
+TEST_P(SqlSubjectRepositoryTest, ConcurrentInsertsOfOneCodeLetExactlyOneWin) {
+  std::atomic<int> created{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      auto result = repository_->insert(subject("RACE-1"));
+      if (result)
+        ++created;
+      else if (result.error().code() == ErrorCode::kAlreadyExists)
+        ++conflicts;
+      else
+        ++other;
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, 7);
+  EXPECT_EQ(other, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqlSubjectRepositoryTest, platform::testing::kAllBackends,
+                         platform::testing::backend_test_name);
+
+}  // namespace
+}  // namespace subject_service::infrastructure
