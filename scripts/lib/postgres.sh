@@ -13,7 +13,11 @@ pg_start() {
   local dir="$1" bin candidate
   bin="$(pg_bin_dir)"
   mkdir -p "$dir"
-  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$dir"
+    # mktemp -d parents are 0700 root: the postgres user must be able to pass through.
+    chmod o+x "$(dirname "$dir")"
+  fi
   pg_as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
   PG_PORT=""
