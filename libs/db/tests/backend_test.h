@@ -9,21 +9,16 @@
 #include <string>
 
 #include "platform/db/database.h"
-#include "platform/testing/postgres.h"
-#include "platform/testing/temp_dir.h"
+#include "platform/testing/test_database.h"
 
 namespace platform::db {
 
 class BackendTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (GetParam() == Backend::kSqlite) {
-      directory_.emplace();
-      url_ = "sqlite://" + (directory_->path() / "test.db").string();
-    } else {
-      postgres_.emplace();
-      url_ = postgres_->url();
-    }
+    database_.emplace(GetParam() == Backend::kSqlite ? testing::TestBackend::kSqlite
+                                                     : testing::TestBackend::kPostgresql);
+    url_ = database_->url();
   }
 
   // nullptr (and a test failure) when the database cannot be opened.
@@ -41,8 +36,7 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   const std::string& url() const { return url_; }
 
  private:
-  std::optional<testing::TemporaryDirectory> directory_;
-  std::optional<testing::TemporaryPostgresDatabase> postgres_;
+  std::optional<testing::TestDatabase> database_;
   std::string url_;
 };
 

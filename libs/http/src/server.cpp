@@ -63,12 +63,12 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // Beast's own header limit only guards memory; our 414 and 431 checks run on the parsed
 // header, so the parser's limit is generous enough to let them see it.
-constexpr std::size_t kMinParserHeaderLimit = 64 * 1024;
+constexpr std::size_t kMinParserHeaderLimit = std::size_t{64} * 1024;
 // After an error answer the client may still be sending (a 413 body): read and discard
 // for a moment before closing, or the kernel answers the unread bytes with a reset that
 // can destroy our answer in the client's receive buffer.
 constexpr std::chrono::milliseconds kMaxLinger{1000};
-constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
 constexpr std::size_t kReadChunk = 4096;
 // How often a timed-out operation is cancelled again: a composed Beast read can start a
 // new socket read right after our cancel, which the next tick then catches.
@@ -521,7 +521,7 @@ struct Server::Impl {
     co_return false;
   }
 
-  asio::awaitable<void> linger_then_close(Connection& connection) {
+  asio::awaitable<void> linger_then_close(Connection& connection) const {
     error_code ignored;
     connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
     connection.arm(std::min(options.read_timeout, kMaxLinger));

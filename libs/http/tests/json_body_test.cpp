@@ -8,7 +8,7 @@
 namespace platform::http {
 namespace {
 
-Request json_request(std::string body, std::string content_type = "application/json") {
+Request json_request(std::string body, const std::string& content_type = "application/json") {
   Request request;
   request.method = "POST";
   request.path = "/subjects";

@@ -9,7 +9,7 @@
 namespace platform::http {
 namespace {
 
-Handler answer(std::string body) {
+Handler answer(const std::string& body) {
   return [body](Request&) { return Response::text(200, body); };
 }
 
@@ -132,16 +132,16 @@ TEST(Router, RunsMiddlewareInTheOrderAddedFirstOutermost) {
   Router router;
   std::vector<std::string> calls;
   router.use([&](Request& request, const Handler& next) {
-    calls.push_back("outer before");
+    calls.emplace_back("outer before");
     auto response = next(request);
-    calls.push_back("outer after");
+    calls.emplace_back("outer after");
     return std::move(response).with_header("X-Outer", "1");
   });
   router.use([&](Request& request, const Handler& next) {
-    calls.push_back("inner before");
+    calls.emplace_back("inner before");
     request.headers.set("X-Seen", "inner");
     auto response = next(request);
-    calls.push_back("inner after");
+    calls.emplace_back("inner after");
     return response;
   });
   router.get("/x", [&](Request& request) {

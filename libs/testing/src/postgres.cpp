@@ -12,16 +12,12 @@
 #include <random>
 #include <stdexcept>
 
+#include "random_name.h"
+
 namespace platform::testing {
 namespace {
 
-std::string random_hex(std::size_t length) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::random_device device;
-  std::string text;
-  for (std::size_t i = 0; i < length; ++i) text += kDigits[device() % 16];
-  return text;
-}
+using internal::random_hex;
 
 // SOCI mangles a URI (it splits its connect string into "key=value" words), so it gets
 // libpq's keyword/value form of the same options, escaped to survive SOCI's splitting

@@ -76,7 +76,8 @@ std::uint16_t port_from_ready_line(const std::string& line) {
 
 }  // namespace
 
-ServiceProcess::ServiceProcess(std::string binary, Environment env, std::vector<std::string> args,
+ServiceProcess::ServiceProcess(const std::string& binary, const Environment& env,
+                               const std::vector<std::string>& args,
                                std::chrono::milliseconds ready_timeout) {
   int fd = -1;
   pid_ = spawn(binary, env, args, fd);
@@ -108,7 +109,7 @@ ServiceProcess::~ServiceProcess() {
   if (reader_.joinable()) reader_.join();
 }
 
-void ServiceProcess::send_signal(int signal) {
+void ServiceProcess::send_signal(int signal) const {
   if (exit_code_ < 0) ::kill(pid_, signal);
 }
 

@@ -3,16 +3,12 @@
 #include <random>
 #include <system_error>
 
+#include "random_name.h"
+
 namespace platform::testing {
 namespace {
 
-std::string random_hex(std::size_t length) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::random_device device;
-  std::string text;
-  for (std::size_t i = 0; i < length; ++i) text += kDigits[device() % 16];
-  return text;
-}
+using internal::random_hex;
 
 }  // namespace
 

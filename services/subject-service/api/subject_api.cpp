@@ -17,7 +17,6 @@ namespace subject_service::api {
 namespace {
 
 using platform::core::Error;
-using platform::core::ErrorCode;
 using platform::core::Result;
 using platform::http::Request;
 using platform::http::Response;

@@ -41,7 +41,7 @@ Observed& observed() {
 }
 
 std::string route_of(const std::string& target) {
-  const std::string path = target.substr(0, target.find('?'));
+  std::string path = target.substr(0, target.find('?'));
   if (path.starts_with("/subjects/")) return "/subjects/{id}";
   return path;
 }
@@ -345,7 +345,7 @@ TEST_P(SubjectApiTest, HundredThousandDeepNestingAnswers400) {
 
 TEST_P(SubjectApiTest, EightMebibyteBodyAnswers413) {
   auto connection = RawConnection::connect(service_->port());
-  const std::string body(8 * 1024 * 1024, 'x');
+  const std::string body(std::size_t{8} * 1024 * 1024, 'x');
   connection.send_allow_error(platform::testing::format_request("POST", "/subjects", body));
   HttpResponse response = connection.read_response();
   expect_problem(response, 413);
@@ -365,7 +365,7 @@ TEST_P(SubjectApiTest, WrongContentTypeAnswers415) {
 }
 
 TEST_P(SubjectApiTest, TwentyKilobyteUrlAnswers414) {
-  expect_problem(call("GET", "/subjects?q=" + std::string(20 * 1024, 'a')), 414);
+  expect_problem(call("GET", "/subjects?q=" + std::string(std::size_t{20} * 1024, 'a')), 414);
   EXPECT_EQ(call("GET", "/health/live").status, 200);
 }
 
@@ -591,7 +591,7 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   EXPECT_EQ(documented_operations, router.routes().size())
       << "a documented operation is not served";
   // Every $ref points at something that exists.
-  const std::string text = api::openapi_document();
+  const std::string& text = api::openapi_document();
   for (std::size_t at = text.find("\"$ref\": \"#/"); at != std::string::npos;
        at = text.find("\"$ref\": \"#/", at + 1)) {
     const auto start = at + 11;

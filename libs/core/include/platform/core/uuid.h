@@ -30,7 +30,8 @@ class Uuid {
   bool is_nil() const { return *this == Uuid{}; }
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
 
-  friend auto operator<=>(const Uuid&, const Uuid&) = default;
+  friend auto operator<=>(const Uuid&, const Uuid&) =
+      default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
 
  private:
   std::array<std::uint8_t, 16> bytes_{};

@@ -26,9 +26,9 @@ struct ServerOptions {
   std::uint16_t port = 0;
   int io_threads = 1;      // network threads: parsing, writing, inline routes
   int worker_threads = 2;  // run kWorkerPool handlers
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;  // all header fields together
-  std::size_t max_url_bytes = 8 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  // all header fields together
+  std::size_t max_url_bytes = std::size_t{8} * 1024;
   // A request must arrive whole within this time once its first byte came.
   std::chrono::milliseconds read_timeout{10'000};
   // A keep-alive connection with no request for this long is closed.

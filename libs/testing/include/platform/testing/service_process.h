@@ -27,7 +27,8 @@ class ServiceProcess {
   // Starts `binary` with the test's environment minus every SYL_* variable plus `env`,
   // and waits up to `ready_timeout` for its "ready" log line. Throws std::runtime_error
   // (with the output so far) when it exits or times out first.
-  ServiceProcess(std::string binary, Environment env, std::vector<std::string> args = {},
+  ServiceProcess(const std::string& binary, const Environment& env,
+                 const std::vector<std::string>& args = {},
                  std::chrono::milliseconds ready_timeout = std::chrono::seconds(20));
   ~ServiceProcess();  // SIGKILL if still running
   ServiceProcess(const ServiceProcess&) = delete;
@@ -37,7 +38,7 @@ class ServiceProcess {
   pid_t pid() const { return pid_; }
   // Sends SIGTERM and waits; returns the exit code (128 + signal when killed by one).
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  void send_signal(int signal);
+  void send_signal(int signal) const;
   // Waits for the process to exit by itself; returns its exit code.
   int wait(std::chrono::milliseconds timeout);
 

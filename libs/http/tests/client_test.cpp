@@ -1,0 +1,674 @@
+#include "platform/http/client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "log_capture.h"
+#include "platform/http/server.h"
+
+namespace platform::http {
+namespace {
+
+using namespace std::chrono_literals;
+using core::ErrorCode;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr std::string_view kSpanId = "00f067aa0ba902b7";
+
+std::string url(std::uint16_t port, std::string_view target) {
+  return "http://127.0.0.1:" + std::to_string(port) + std::string(target);
+}
+
+boost::json::object json(const ClientResponse& response) {
+  return boost::json::parse(response.body).as_object();
+}
+
+Router peer_routes() {
+  Router router;
+  router.get("/subjects/{id}", [](Request& request) {
+    if (request.path_param("id") == "missing") {
+      return Response::problem(core::Error::not_found("subject missing does not exist"), request);
+    }
+    boost::json::object body{{"id", request.path_param("id")},
+                             {"accept", request.headers.get("Accept")},
+                             {"user_agent", request.headers.get("User-Agent")}};
+    return Response::json(200, boost::json::serialize(body)).with_header("X-Served-By", "peer");
+  });
+  router.post("/subjects", [](Request& request) {
+    if (request.body == "invalid") {
+      return Response::problem(core::Error::invalid_fields({{"code", "must be 2 to 20 characters"},
+                                                            {"title", "must not be empty"}}),
+                               request);
+    }
+    boost::json::object body{{"echo", request.body},
+                             {"content_type", request.headers.get("Content-Type")},
+                             {"x_test", request.headers.get("X-Test")}};
+    return Response::json(201, boost::json::serialize(body));
+  });
+  router.put("/subjects/{id}/publish", [](Request& request) {
+    return Response::problem(core::Error::failed_precondition("the subject is archived"), request);
+  });
+  router.get("/trace", [](Request& request) {
+    boost::json::object body{{"request_id", request.trace.request_id},
+                             {"trace_id", request.trace.trace_id},
+                             {"parent_span_id", request.trace.parent_span_id}};
+    return Response::json(200, boost::json::serialize(body));
+  });
+  router.get("/big/{bytes}", [](Request& request) {
+    const auto bytes = std::stoul(std::string(request.path_param("bytes")));
+    return Response::text(200, std::string(bytes, 'x'));
+  });
+  router.get("/slow/{ms}", [](Request& request) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::stoi(std::string(request.path_param("ms")))));
+    return Response::json(200, R"({"slow":true})");
+  });
+  return router;
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  std::uint16_t start(ServerOptions options = {}, Router router = peer_routes()) {
+    server_ =
+        std::make_unique<Server>(std::move(options), std::move(router), logs_.logger(), registry_);
+    port_ = server_->start();
+    return port_;
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+  double server_connections() { return registry_.counter("http_connections_total", "").value(); }
+  double client_requests(std::string_view method, std::string_view status) {
+    return client_registry_
+        .counter("http_client_requests_total", "",
+                 {{"peer", "127.0.0.1:" + std::to_string(port_)},
+                  {"method", std::string(method)},
+                  {"status", std::string(status)}})
+        .value();
+  }
+
+  test::LogCapture logs_;
+  metrics::Registry registry_;         // the server's
+  metrics::Registry client_registry_;  // the client's
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+};
+
+// ---- plain functions ------------------------------------------------------------------
+
+TEST(ParseUrl, SplitsHostPortAndTarget) {
+  auto parsed = parse_url("http://subject-service:8101/subjects/42?limit=2#top");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->host, "subject-service");
+  EXPECT_EQ(parsed->port, 8101);
+  EXPECT_EQ(parsed->target, "/subjects/42?limit=2");
+
+  auto bare = parse_url("HTTP://127.0.0.1");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->host, "127.0.0.1");
+  EXPECT_EQ(bare->port, 80);
+  EXPECT_EQ(bare->target, "/");
+
+  auto query_only = parse_url("http://example.com?x=1");
+  ASSERT_TRUE(query_only);
+  EXPECT_EQ(query_only->target, "/?x=1");
+}
+
+TEST(ParseUrl, RejectsWhatTheClientCannotCall) {
+  for (const std::string bad :
+       {"", "subjects/42", "ftp://host/", "https://host/", "http://", "http:///path",
+        "http://host:/", "http://host:0/", "http://host:65536/", "http://host:80a/",
+        "http://[::1]:80/", "http://user@host/", "http://host/a b", "http://ho st/"}) {
+    auto parsed = parse_url(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument) << bad;
+    ASSERT_EQ(parsed.error().field_errors().size(), 1u);
+    EXPECT_EQ(parsed.error().field_errors()[0].field, "url");
+  }
+}
+
+TEST(RetryDecision, RepeatsOnlyWhatFailedOnAStaleConnectionAndIsSafeToRepeat) {
+  const FailedAttempt unanswered{.reused_connection = true, .request_written = true};
+  for (const std::string method : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
+    EXPECT_TRUE(may_retry_on_fresh_connection(method, unanswered)) << method;
+  }
+  // A POST or PATCH that was written may have been carried out.
+  EXPECT_FALSE(may_retry_on_fresh_connection("POST", unanswered));
+  EXPECT_FALSE(may_retry_on_fresh_connection("PATCH", unanswered));
+  // ... unless it could not be written at all.
+  const FailedAttempt unwritten{.reused_connection = true, .request_written = false};
+  EXPECT_TRUE(may_retry_on_fresh_connection("POST", unwritten));
+  // A fresh connection failing is a real failure; so is a started answer or a timeout.
+  EXPECT_FALSE(may_retry_on_fresh_connection("GET", {.request_written = true}));
+  EXPECT_FALSE(may_retry_on_fresh_connection(
+      "GET", {.reused_connection = true, .request_written = true, .response_started = true}));
+  EXPECT_FALSE(may_retry_on_fresh_connection(
+      "GET", {.reused_connection = true, .request_written = true, .timed_out = true}));
+}
+
+TEST(ErrorCodeForStatus, InvertsHttpStatus) {
+  EXPECT_EQ(error_code_for_status(400), ErrorCode::kMalformed);
+  EXPECT_EQ(error_code_for_status(401), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(error_code_for_status(403), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(error_code_for_status(404), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_for_status(409), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(error_code_for_status(412), ErrorCode::kVersionMismatch);
+  EXPECT_EQ(error_code_for_status(413), ErrorCode::kTooLarge);
+  EXPECT_EQ(error_code_for_status(415), ErrorCode::kUnsupportedMediaType);
+  EXPECT_EQ(error_code_for_status(422), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_for_status(429), ErrorCode::kResourceExhausted);
+  EXPECT_EQ(error_code_for_status(503), ErrorCode::kUnavailable);
+  EXPECT_EQ(error_code_for_status(504), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(error_code_for_status(500), ErrorCode::kUnavailable);
+  EXPECT_EQ(error_code_for_status(502), ErrorCode::kUnavailable);
+  EXPECT_EQ(error_code_for_status(405), ErrorCode::kInternal);
+  EXPECT_EQ(error_code_for_status(431), ErrorCode::kInternal);
+}
+
+TEST(ClientResponse, TurnsErrorStatusesIntoErrors) {
+  EXPECT_FALSE((ClientResponse{.status = 200}.problem()));
+  EXPECT_FALSE((ClientResponse{.status = 304}.problem()));
+
+  ClientResponse conflict{.status = 409,
+                          .body = R"({"type":"https://syllabus-platform.dev/problems/)"
+                                  R"(failed_precondition","status":409,"detail":"archived"})"};
+  conflict.headers.set("Content-Type", "application/problem+json; charset=utf-8");
+  auto precondition = conflict.problem();
+  ASSERT_TRUE(precondition);
+  EXPECT_EQ(precondition->code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(precondition->detail(), "archived");
+
+  // Not a problem document: a generic error with the status's code.
+  ClientResponse plain{.status = 503, .body = "<html>busy</html>"};
+  plain.headers.set("Content-Type", "text/html");
+  auto unavailable = plain.problem();
+  ASSERT_TRUE(unavailable);
+  EXPECT_EQ(unavailable->code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(unavailable->detail(), "the peer answered 503 Service Unavailable");
+
+  ClientResponse broken{.status = 404, .body = "{not json"};
+  broken.headers.set("Content-Type", "application/problem+json");
+  auto not_found = broken.problem();
+  ASSERT_TRUE(not_found);
+  EXPECT_EQ(not_found->code(), ErrorCode::kNotFound);
+  EXPECT_EQ(not_found->detail(), "the peer answered 404 Not Found");
+}
+
+// ---- against our own server -----------------------------------------------------------
+
+TEST_F(ClientTest, SendsGetAndPostWithHeadersAndBodies) {
+  const auto port = start();
+  Client client;
+  ClientRequest get{.url = url(port, "/subjects/CS101")};
+  get.headers.set("Accept", "application/json");
+  auto got = client.send(get);
+  ASSERT_TRUE(got) << got.error().detail();
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->headers.get("Content-Type"), "application/json");
+  EXPECT_EQ(got->headers.get("X-Served-By"), "peer");
+  EXPECT_FALSE(got->problem());
+  EXPECT_EQ(json(*got).at("id").as_string(), "CS101");
+  EXPECT_EQ(json(*got).at("accept").as_string(), "application/json");
+  EXPECT_EQ(json(*got).at("user_agent").as_string(), "syllabus-platform");
+
+  ClientRequest post{.method = "POST", .url = url(port, "/subjects"), .body = R"({"code":"X"})"};
+  post.headers.set("Content-Type", "application/json");
+  post.headers.set("X-Test", "yes");
+  auto created = client.send(post);
+  ASSERT_TRUE(created) << created.error().detail();
+  EXPECT_EQ(created->status, 201);
+  EXPECT_EQ(json(*created).at("echo").as_string(), R"({"code":"X"})");
+  EXPECT_EQ(json(*created).at("content_type").as_string(), "application/json");
+  EXPECT_EQ(json(*created).at("x_test").as_string(), "yes");
+
+  auto head = client.send({.method = "HEAD", .url = url(port, "/subjects/CS101")});
+  ASSERT_TRUE(head) << head.error().detail();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  // The connection is still in step after a HEAD (whose answer has a length but no body).
+  auto again = client.send(get);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(json(*again).at("id").as_string(), "CS101");
+  EXPECT_EQ(server_connections(), 1);
+}
+
+TEST_F(ClientTest, ReusesOneKeepAliveConnectionForSequentialCalls) {
+  const auto port = start();
+  Client client({}, &client_registry_);
+  constexpr int kCalls = 50;
+  const ClientRequest request{.url = url(port, "/subjects/1")};
+  const auto started = Clock::now();
+  for (int i = 0; i < kCalls; ++i) {
+    auto response = client.send(request);
+    ASSERT_TRUE(response) << response.error().detail();
+    ASSERT_EQ(response->status, 200);
+  }
+  const std::chrono::duration<double> elapsed = Clock::now() - started;
+  std::cout << "[ info ] " << kCalls
+            << " sequential keep-alive calls: " << static_cast<int>(kCalls / elapsed.count())
+            << " calls/s (Debug build)\n";
+  EXPECT_EQ(server_connections(), 1);
+  EXPECT_EQ(client_requests("GET", "200"), kCalls);
+  const auto text = client_registry_.render();
+  EXPECT_NE(text.find("http_client_request_duration_seconds_count{peer=\"127.0.0.1:" +
+                      std::to_string(port) + "\",method=\"GET\"} 50"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(ClientTest, SendsFromManyThreadsAtOnce) {
+  ServerOptions options;
+  options.worker_threads = 4;
+  const auto port = start(options);
+  Client client;
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 25;
+  std::vector<std::future<int>> callers;
+  callers.reserve(kThreads);
+  for (int thread = 0; thread < kThreads; ++thread) {
+    callers.push_back(std::async(std::launch::async, [&client, port, thread] {
+      int ok = 0;
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        const std::string id = std::to_string(thread) + "-" + std::to_string(i);
+        auto response = client.send({.url = url(port, "/subjects/" + id)});
+        if (response && response->status == 200 && json(*response).at("id").as_string() == id) {
+          ++ok;
+        }
+      }
+      return ok;
+    }));
+  }
+  for (auto& caller : callers) EXPECT_EQ(caller.get(), kCallsPerThread);
+  EXPECT_LE(server_connections(), kThreads);
+}
+
+TEST_F(ClientTest, FailsFastWithUnavailableWhenNothingListens) {
+  // A port that was free a moment ago: bind, note it, close.
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
+  port_ = ntohs(address.sin_port);
+  ::close(probe);
+
+  Client client(ClientOptions{.peer_name = "subject-service"}, &client_registry_);
+  const auto started = Clock::now();
+  auto response = client.send({.url = url(port_, "/subjects/1")});
+  EXPECT_LT(Clock::now() - started, 1s);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(response.error().detail().rfind("subject-service is unavailable: ", 0), 0u)
+      << response.error().detail();
+  EXPECT_EQ(client_requests("GET", "error"), 1);
+}
+
+TEST_F(ClientTest, FailsWhenTheHostDoesNotResolve) {
+  Client client(ClientOptions{.connect_timeout = 1s});
+  const auto started = Clock::now();
+  auto response = client.send({.url = "http://no-such-host.invalid:8101/"});
+  EXPECT_LT(Clock::now() - started, 3s);
+  ASSERT_FALSE(response);
+  // Unavailable when the resolver says so; DeadlineExceeded when it does not answer in time
+  // (a machine without DNS).
+  const auto code = response.error().code();
+  EXPECT_TRUE(code == ErrorCode::kUnavailable || code == ErrorCode::kDeadlineExceeded)
+      << response.error().detail();
+}
+
+TEST_F(ClientTest, GivesUpWithDeadlineExceededAfterTheRequestTimeout) {
+  const auto port = start();
+  Client client(ClientOptions{.request_timeout = 300ms});
+  const auto started = Clock::now();
+  auto response = client.send({.url = url(port, "/slow/1000")});
+  const auto elapsed = Clock::now() - started;
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_GE(elapsed, 250ms);
+  EXPECT_LT(elapsed, 900ms);
+  // The timed-out connection is not reused: the next call gets a fresh one and works.
+  auto next = client.send({.url = url(port, "/subjects/1")});
+  ASSERT_TRUE(next) << next.error().detail();
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(ClientTest, MapsProblemAnswersToErrors) {
+  const auto port = start();
+  Client client;
+  auto missing = client.send({.url = url(port, "/subjects/missing")});
+  ASSERT_TRUE(missing);  // an HTTP error status is a value, not a transport failure
+  EXPECT_EQ(missing->status, 404);
+  auto not_found = missing->problem();
+  ASSERT_TRUE(not_found);
+  EXPECT_EQ(not_found->code(), ErrorCode::kNotFound);
+  EXPECT_EQ(not_found->detail(), "subject missing does not exist");
+
+  ClientRequest invalid{.method = "POST", .url = url(port, "/subjects"), .body = "invalid"};
+  auto rejected = client.send(invalid);
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 422);
+  auto problem = rejected->problem();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(problem->detail(), "2 fields are invalid");
+  const std::vector<core::FieldError> expected{{"code", "must be 2 to 20 characters"},
+                                               {"title", "must not be empty"}};
+  EXPECT_EQ(problem->field_errors(), expected);
+
+  auto archived = client.send({.method = "PUT", .url = url(port, "/subjects/1/publish")});
+  ASSERT_TRUE(archived);
+  EXPECT_EQ(archived->status, 409);
+  EXPECT_EQ(archived->problem()->code(), ErrorCode::kFailedPrecondition);
+
+  // Answers the server makes itself (no route: 404; wrong method: 405) map as well.
+  auto no_route = client.send({.url = url(port, "/nothing")});
+  ASSERT_TRUE(no_route);
+  EXPECT_EQ(no_route->problem()->code(), ErrorCode::kNotFound);
+  auto wrong_method = client.send({.method = "DELETE", .url = url(port, "/subjects/1")});
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->problem()->code(), ErrorCode::kInternal);
+}
+
+TEST_F(ClientTest, ReconnectsWhenThePeerClosedAnIdleConnection) {
+  ServerOptions options;
+  options.idle_timeout = 100ms;
+  const auto port = start(options);
+  Client client;
+  ASSERT_TRUE(client.send({.url = url(port, "/subjects/1")}));
+  std::this_thread::sleep_for(300ms);  // the server closes the pooled connection
+  auto response = client.send({.url = url(port, "/subjects/2")});
+  ASSERT_TRUE(response) << response.error().detail();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(server_connections(), 2);
+}
+
+TEST_F(ClientTest, ReconnectsWhenThePeerRestartedOnTheSamePort) {
+  const auto port = start();
+  Client client;
+  ASSERT_TRUE(client.send({.url = url(port, "/subjects/1")}));
+  server_->stop();
+  ServerOptions options;
+  options.port = port;
+  start(options);
+  auto response = client.send({.url = url(port, "/subjects/2")});
+  ASSERT_TRUE(response) << response.error().detail();
+  EXPECT_EQ(response->status, 200);
+  // A POST is fine too: the stale connection is noticed before anything is sent on it.
+  auto created = client.send({.method = "POST", .url = url(port, "/subjects"), .body = "{}"});
+  ASSERT_TRUE(created) << created.error().detail();
+}
+
+TEST_F(ClientTest, ClosesPooledConnectionsIdleLongerThanTheTtl) {
+  const auto port = start();
+  Client client(ClientOptions{.idle_connection_ttl = 300ms});
+  ASSERT_TRUE(client.send({.url = url(port, "/subjects/1")}));
+  ASSERT_TRUE(client.send({.url = url(port, "/subjects/1")}));
+  EXPECT_EQ(server_connections(), 1);
+  std::this_thread::sleep_for(700ms);
+  ASSERT_TRUE(client.send({.url = url(port, "/subjects/1")}));
+  EXPECT_EQ(server_connections(), 2);
+}
+
+TEST_F(ClientTest, PropagatesTheTraceContext) {
+  const auto port = start();
+  Client client;
+  TraceContext trace{
+      .request_id = "req-42", .trace_id = std::string(kTraceId), .span_id = std::string(kSpanId)};
+  auto response = client.send({.url = url(port, "/trace")}, &trace);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(json(*response).at("request_id").as_string(), "req-42");
+  EXPECT_EQ(json(*response).at("trace_id").as_string(), kTraceId);
+  EXPECT_EQ(json(*response).at("parent_span_id").as_string(), kSpanId);
+  EXPECT_EQ(response->headers.get("X-Request-ID"), "req-42");
+
+  // Headers the caller set win.
+  ClientRequest own{.url = url(port, "/trace")};
+  own.headers.set("X-Request-ID", "mine");
+  auto kept = client.send(own, &trace);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(json(*kept).at("request_id").as_string(), "mine");
+}
+
+TEST_F(ClientTest, RefusesAResponseOverMaxResponseBytes) {
+  const auto port = start();
+  Client client(ClientOptions{.max_response_bytes = 1024});
+  auto small = client.send({.url = url(port, "/big/1024")});
+  ASSERT_TRUE(small) << small.error().detail();
+  EXPECT_EQ(small->body.size(), 1024u);
+  auto big = client.send({.url = url(port, "/big/4096")});
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(big.error().log_detail().find("max_response_bytes"), std::string::npos);
+  auto after = client.send({.url = url(port, "/big/10")});
+  ASSERT_TRUE(after) << after.error().detail();
+  EXPECT_EQ(after->body, std::string(10, 'x'));
+}
+
+TEST_F(ClientTest, RejectsInvalidRequestsWithoutSendingThem) {
+  const auto port = start();
+  Client client;
+  for (const std::string bad : {"localhost:8101/x", "https://127.0.0.1/", "http://:80/"}) {
+    auto response = client.send({.url = bad});
+    ASSERT_FALSE(response) << bad;
+    EXPECT_EQ(response.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+  auto bad_method = client.send({.method = "GE T", .url = url(port, "/subjects/1")});
+  ASSERT_FALSE(bad_method);
+  EXPECT_EQ(bad_method.error().code(), ErrorCode::kInvalidArgument);
+  ClientRequest injected{.url = url(port, "/subjects/1")};
+  injected.headers.set("X-Evil", "a\r\nX-Injected: b");
+  auto refused = client.send(injected);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(server_connections(), 0);
+}
+
+TEST_F(ClientTest, DestroyingTheClientCompletesSendsInFlight) {
+  std::promise<void> handler_started;
+  auto started_future = handler_started.get_future();
+  Router router = peer_routes();
+  router.get("/hang", [&handler_started](Request&) {
+    handler_started.set_value();
+    std::this_thread::sleep_for(1500ms);
+    return Response::json(200, "{}");
+  });
+  const auto port = start({}, std::move(router));
+  auto client = std::make_unique<Client>();
+  auto caller = std::async(std::launch::async,
+                           [&client, port] { return client->send({.url = url(port, "/hang")}); });
+  ASSERT_EQ(started_future.wait_for(3s), std::future_status::ready);
+  const auto destroying = Clock::now();
+  client.reset();
+  ASSERT_EQ(caller.wait_for(1s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - destroying, 1s);
+  auto response = caller.get();
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(response.error().detail().find("shutting down"), std::string::npos);
+}
+
+// ---- against a scripted peer ----------------------------------------------------------
+
+// A raw HTTP/1.1 peer for what our Server never does: close right after reading a
+// request, or answer with `Connection: close`. Answers carry the request's number.
+class ScriptedPeer {
+ public:
+  enum class Action { kAnswer, kAnswerAndClose, kCloseWithoutAnswer };
+  using Script = std::function<Action(int request_number)>;  // numbered from 1
+
+  explicit ScriptedPeer(Script script) : script_(std::move(script)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener_, 16) != 0) {
+      throw std::runtime_error("ScriptedPeer: cannot listen");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~ScriptedPeer() {
+    stopping_ = true;
+    acceptor_.join();
+    for (auto& thread : connection_threads_) thread.join();
+    ::close(listener_);
+  }
+  ScriptedPeer(const ScriptedPeer&) = delete;
+  ScriptedPeer& operator=(const ScriptedPeer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  int connections() const { return connections_.load(); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  // Waits for `fd` to become readable; false when stopping.
+  bool wait_readable(int fd) {
+    pollfd poll_fd{.fd = fd, .events = POLLIN, .revents = 0};
+    while (!stopping_) {
+      if (::poll(&poll_fd, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+
+  void accept_loop() {
+    while (wait_readable(listener_)) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      ++connections_;
+      connection_threads_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+
+  void serve(int fd) {
+    std::string buffer;
+    for (;;) {
+      // One request: the header, then Content-Length bytes of body.
+      std::size_t header_end;
+      while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        if (!read_more(fd, buffer)) return finish(fd);
+      }
+      std::size_t body_length = 0;
+      const auto length_at = buffer.find("Content-Length: ");
+      if (length_at != std::string::npos && length_at < header_end) {
+        body_length = std::stoul(buffer.substr(length_at + 16));
+      }
+      while (buffer.size() < header_end + 4 + body_length) {
+        if (!read_more(fd, buffer)) return finish(fd);
+      }
+      buffer.erase(0, header_end + 4 + body_length);
+      const int number = ++requests_;
+      const Action action = script_(number);
+      if (action == Action::kCloseWithoutAnswer) return finish(fd);
+      const std::string body = std::to_string(number);
+      std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n";
+      if (action == Action::kAnswerAndClose) answer += "Connection: close\r\n";
+      answer += "\r\n" + body;
+      if (::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL) < 0) return finish(fd);
+      if (action == Action::kAnswerAndClose) return finish(fd);
+    }
+  }
+
+  bool read_more(int fd, std::string& buffer) {
+    if (!wait_readable(fd)) return false;
+    char chunk[4096];
+    const auto received = ::recv(fd, chunk, sizeof chunk, 0);
+    if (received <= 0) return false;
+    buffer.append(chunk, static_cast<std::size_t>(received));
+    return true;
+  }
+
+  static void finish(int fd) {
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+  }
+
+  Script script_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+  std::thread acceptor_;
+  std::vector<std::thread> connection_threads_;  // only touched by acceptor_ until joined
+};
+
+using Action = ScriptedPeer::Action;
+
+// The first connection answers request 1 and closes when request 2 arrives, as a server
+// does that timed out the connection just as the request came.
+Action close_on_second_request(int number) {
+  return number == 2 ? Action::kCloseWithoutAnswer : Action::kAnswer;
+}
+
+TEST(ClientRetry, RepeatsAGetOnceOnAFreshConnectionWhenAReusedOneFails) {
+  ScriptedPeer peer(close_on_second_request);
+  Client client;
+  const auto target = url(peer.port(), "/subjects/1");
+  auto first = client.send({.url = target});
+  ASSERT_TRUE(first) << first.error().detail();
+  EXPECT_EQ(first->body, "1");
+  auto second = client.send({.url = target});
+  ASSERT_TRUE(second) << second.error().detail();
+  EXPECT_EQ(second->body, "3");  // request 2 was dropped by the peer, 3 is the retry
+  EXPECT_EQ(peer.connections(), 2);
+  EXPECT_EQ(peer.requests(), 3);
+}
+
+TEST(ClientRetry, NeverRepeatsAPostThePeerMayHaveReceived) {
+  ScriptedPeer peer(close_on_second_request);
+  Client client;
+  ASSERT_TRUE(client.send({.url = url(peer.port(), "/subjects/1")}));
+  auto posted = client.send({.method = "POST", .url = url(peer.port(), "/subjects"), .body = "{}"});
+  ASSERT_FALSE(posted);
+  EXPECT_EQ(posted.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(posted.error().detail().find("closed before a response arrived"), std::string::npos)
+      << posted.error().detail();
+  EXPECT_EQ(peer.requests(), 2);
+  EXPECT_EQ(peer.connections(), 1);
+}
+
+TEST(ClientRetry, DoesNotRepeatWhenAFreshConnectionFails) {
+  ScriptedPeer peer([](int) { return Action::kCloseWithoutAnswer; });
+  Client client;
+  auto response = client.send({.url = url(peer.port(), "/subjects/1")});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(peer.requests(), 1);
+}
+
+TEST(ClientRetry, HonoursConnectionCloseFromThePeer) {
+  ScriptedPeer peer(
+      [](int number) { return number == 1 ? Action::kAnswerAndClose : Action::kAnswer; });
+  Client client;
+  const auto target = url(peer.port(), "/subjects/1");
+  ASSERT_TRUE(client.send({.url = target}));
+  auto second = client.send({.method = "POST", .url = target, .body = "{}"});
+  ASSERT_TRUE(second) << second.error().detail();
+  EXPECT_EQ(second->body, "2");
+  EXPECT_EQ(peer.connections(), 2);
+}
+
+}  // namespace
+}  // namespace platform::http
