@@ -64,8 +64,10 @@ stop_service() {
 seed() {
   local config="$work/seed.curl"
   : >"$config"
+  # One curl process, one keep-alive connection, 1,000 requests ("next" separates them).
   for i in $(seq 1 1000); do
-    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"SEED-%04d\\",\\"name\\":\\"Seeded subject %d\\",\\"credits\\":5,\\"department\\":\\"Dept %d\\"}"\noutput = "/dev/null"\nnext\n' \
+    if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
+    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"SEED-%04d\\",\\"name\\":\\"Seeded subject %d\\",\\"credits\\":5,\\"department\\":\\"Dept %d\\"}"\noutput = "/dev/null"\n' \
       "$port" "$i" "$i" $(( i % 10 )) >>"$config"
   done
   curl -s -K "$config"
@@ -79,7 +81,7 @@ seed() {
     [ -n "$cursor" ] || break
   done
   echo "}" >>"$ids_file"
-  export SYL_BENCH_IDS="$ids_file"
+  export BENCH_IDS="$ids_file"
   local count
   count="$(grep -c '",$' "$ids_file")"
   if [ "$count" -lt 1000 ]; then echo "seeding stored only $count subjects" >&2; exit 1; fi
@@ -121,7 +123,7 @@ for backend in $BACKENDS; do
     echo "|---|---:|---:|---:|---:|"
   } >>"$results"
   for scenario in read_by_id list create mix; do
-    read -r rps p50 p99 errors <<<"$(SYL_BENCH_PREFIX="${backend:0:1}${scenario:0:1}" run_wrk "$scenario.lua")"
+    read -r rps p50 p99 errors <<<"$(BENCH_PREFIX="$(tr a-z A-Z <<<"${backend:0:1}${scenario:0:1}")" run_wrk "$scenario.lua")"
     echo "  $scenario: $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
     echo "| $scenario | $rps | $p50 | $p99 | $errors |" >>"$results"
   done

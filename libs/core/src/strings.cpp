@@ -1,7 +1,5 @@
 #include "platform/core/strings.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 
 namespace platform::core {
@@ -97,19 +95,6 @@ std::optional<std::string> base64url_decode(std::string_view text) {
       bits -= 8;
       out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
     }
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0F]);
   }
   return out;
 }

@@ -1,16 +1,37 @@
 #include "platform/core/uuid.h"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <chrono>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 
 namespace platform::core {
 namespace {
 
+// Ids need uniqueness, not secrecy: a per-thread generator seeded from the kernel is
+// enough and costs no system call per id. Secrets (tokens, keys) never come from here.
 void random_bytes(std::uint8_t* out, int count) {
-  if (RAND_bytes(out, count) != 1) throw std::runtime_error("RAND_bytes failed");
+  thread_local std::mt19937_64 engine = [] {
+    std::array<std::uint64_t, 4> seed_words{};
+    std::size_t filled = 0;
+    auto* seed_bytes = reinterpret_cast<unsigned char*>(seed_words.data());
+    while (filled < sizeof seed_words) {
+      const ssize_t n = ::getrandom(seed_bytes + filled, sizeof seed_words - filled, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw std::runtime_error("getrandom failed");
+      filled += static_cast<std::size_t>(n);
+    }
+    std::seed_seq seq(seed_words.begin(), seed_words.end());
+    return std::mt19937_64(seq);
+  }();
+  for (int i = 0; i < count; i += 8) {
+    const std::uint64_t word = engine();
+    for (int k = 0; k < 8 && i + k < count; ++k)
+      out[i + k] = static_cast<std::uint8_t>(word >> (8 * k));
+  }
 }
 
 int hex_value(char c) {

@@ -1,6 +1,6 @@
 -- POST /subjects with a code unique across threads and runs.
 local counter = 0
-local prefix = os.getenv("SYL_BENCH_PREFIX") or "C"
+local prefix = os.getenv("BENCH_PREFIX") or "C"
 local threads = 0
 setup = function(thread)
   threads = threads + 1

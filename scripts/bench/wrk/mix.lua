@@ -1,8 +1,8 @@
 -- 80% read by id, 15% list, 5% create.
-dofile(os.getenv("SYL_BENCH_IDS"))
+dofile(os.getenv("BENCH_IDS"))
 math.randomseed(os.time())
 local counter = 0
-local prefix = os.getenv("SYL_BENCH_PREFIX") or "M"
+local prefix = os.getenv("BENCH_PREFIX") or "M"
 local threads = 0
 setup = function(thread)
   threads = threads + 1

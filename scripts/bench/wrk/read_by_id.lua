@@ -1,5 +1,5 @@
 -- GET /subjects/{id} for a random id among the seeded ones (ids.lua defines `ids`).
-dofile(os.getenv("SYL_BENCH_IDS"))
+dofile(os.getenv("BENCH_IDS"))
 math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/subjects/" .. ids[math.random(#ids)])
