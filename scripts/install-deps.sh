@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  g++ cmake ninja-build pkg-config ccache mold
+  g++ cmake ninja-build pkg-config ccache mold git clang-format clang-tidy
   # libraries (only versioned Boost 1.81 packages: the unversioned ones pull 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsqlite3-dev libpq-dev libhiredis-dev libjwt-dev libssl-dev

@@ -15,6 +15,11 @@ fi
 shift || true
 
 scripts/install-deps.sh
+mapfile -t sources < <(git ls-files 'libs/*.cpp' 'libs/*.h' 'services/*.cpp' 'services/*.h' 2>/dev/null)
+if [ ${#sources[@]} -gt 0 ]; then
+  clang-format --dry-run --Werror "${sources[@]}"
+  echo "test: clang-format clean (${#sources[@]} files)"
+fi
 jobs="$(nproc)"
 time_start=$(date +%s)
 scripts/build.sh "$preset" -j "$jobs"

@@ -126,6 +126,9 @@ for backend in $BACKENDS; do
     read -r rps p50 p99 errors <<<"$(BENCH_PREFIX="$(tr a-z A-Z <<<"${backend:0:1}${scenario:0:1}")" run_wrk "$scenario.lua")"
     echo "  $scenario: $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
     echo "| $scenario | $rps | $p50 | $p99 | $errors |" >>"$results"
+    if [ "$backend" = sqlite ] && [ "$scenario" = read_by_id ]; then
+      target_rps=$rps target_p99=$p99 target_idle_kb=$idle_kb target_ready_ms=$ready_ms
+    fi
   done
   loaded_kb="$(hwm_kb "$service_pid")"
   echo >>"$results"
@@ -142,6 +145,15 @@ cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk and the service on the same machine."
   echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-service.sh\` (release build, wrk -t1 -c$CONNECTIONS, access log at info level written to a file)."
   echo
+  if [ -n "${target_rps:-}" ]; then
+    p99_ms="$(awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$target_p99")"
+    verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
+    echo "Targets (SQLite): read by id above 25,000 requests/s — ${target_rps}, $(verdict "$(( target_rps > 25000 ))");" \
+      "p99 under 5 ms — ${target_p99}, $(verdict "$(awk -v v="$p99_ms" 'BEGIN {print (v < 5) ? 1 : 0}')");" \
+      "idle RSS under 15 MB — $(( target_idle_kb / 1024 )).$(( (target_idle_kb % 1024) * 10 / 1024 )) MB, $(verdict "$(( target_idle_kb < 15 * 1024 ))");" \
+      "ready under 100 ms — ${target_ready_ms} ms, $(verdict "$(( target_ready_ms < 100 ))")."
+    echo
+  fi
   cat "$results"
 } >"$work/section.md"
 cat "$work/section.md"
