@@ -35,5 +35,8 @@ function(syl_embed_files)
     COMMAND ${CMAKE_COMMAND} -DOUT=${ARG_OUT} -DNAMESPACE=${ARG_NAMESPACE}
             -DFUNCTION=${ARG_FUNCTION} "-DFILES=${ARG_FILES}" -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
     DEPENDS ${ARG_FILES} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
-    COMMENT "Embedding ${ARG_FUNCTION}")
+    COMMENT "Embedding ${ARG_FUNCTION}"
+    # VERBATIM keeps the ';' of a list of several files inside -DFILES=; without it the
+    # shell splits the command there.
+    VERBATIM)
 endfunction()

@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk nginx-light openssl curl procps
+  # event contracts are checked with a real JSON Schema validator
+  python3 python3-jsonschema
 )
 
 missing=()

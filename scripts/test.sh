@@ -28,8 +28,10 @@ echo "test: build took $(( $(date +%s) - time_start )) s"
 # --- throwaway servers --------------------------------------------------------------
 source scripts/lib/postgres.sh
 workdir="$(mktemp -d /tmp/syltest.XXXXXX)"
+redis_pid=""
 cleanup() {
   pg_stop "$workdir/pg"
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -38,6 +40,24 @@ trap cleanup EXIT
 PG_EXTRA_OPTIONS="-c fsync=off -c max_connections=300" pg_start "$workdir/pg"
 export SYLTEST_POSTGRES_URL="$PG_URL"
 echo "test: PostgreSQL on 127.0.0.1:${PG_PORT}"
+
+# Redis: memory only, loopback only; retried on another port if this one is taken.
+for _ in 1 2 3 4 5 6 7 8; do
+  redis_port=$(( 20000 + RANDOM % 40000 ))
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    --loglevel warning >"$workdir/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break 2; fi
+    if ! kill -0 "$redis_pid" 2>/dev/null; then break; fi
+    sleep 0.01
+  done
+  kill "$redis_pid" 2>/dev/null || true
+  redis_pid=""
+done
+if [ -z "$redis_pid" ]; then echo "test: could not start redis-server"; cat "$workdir/redis.log"; exit 1; fi
+export SYLTEST_REDIS_URL="redis://127.0.0.1:${redis_port}"
+echo "test: Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:${redis_port}"
 
 cd "$root/build/$preset"
 ctest --output-on-failure -j "$jobs" --timeout 600 "$@"

@@ -12,9 +12,11 @@
 #include "application/commands.h"
 #include "application/queries.h"
 #include "infrastructure/sql_subject_repository.h"
+#include "infrastructure/subject_event_mapper.h"
 #include "platform/config/config.h"
 #include "platform/db/database.h"
 #include "platform/db/migrations.h"
+#include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
@@ -65,7 +67,9 @@ int run(int argc, char** argv) {
     logger.error("cannot open the database", {{"error", database.error().detail()}});
     return 1;
   }
-  auto migrated = platform::db::migrate(**database, subject_service::migration_files());
+  std::vector<platform::core::EmbeddedFile> migrations = subject_service::migration_files();
+  for (auto& file : platform::events::migration_files()) migrations.push_back(std::move(file));
+  auto migrated = platform::db::migrate(**database, migrations);
   if (!migrated) {
     logger.error("cannot migrate the database",
                  {{"error", migrated.error().detail()}, {"cause", migrated.error().log_detail()}});
@@ -76,18 +80,39 @@ int run(int argc, char** argv) {
                                  {"schema_version", migrated->current_version}});
   if (command == "migrate") return 0;
 
-  subject_service::infrastructure::SqlSubjectRepository repository(**database);
+  platform::metrics::Registry registry;
+  // Events leave through the outbox: committed with each change, published by the relay.
+  // Without Redis the service keeps serving; the events wait in the outbox.
+  platform::events::OutboxRelay relay(
+      **database,
+      {.stream = subject_service::infrastructure::kSubjectStream,
+       // A short command timeout: on SQLite the relay holds the write lock while it
+       // publishes, so a hanging Redis must not stall writers for long.
+       .redis = {.url = config->get("redis.url"),
+                 .command_timeout = std::chrono::milliseconds(1000)},
+       .retention = std::chrono::hours(config->get_int("events.outbox_retention_hours"))},
+      logger, registry);
+  relay.start();
+  subject_service::infrastructure::SqlSubjectRepository repository(**database,
+                                                                   [&relay] { relay.notify(); });
   const auto clock = [] { return platform::core::now_utc(); };
   subject_service::application::CreateSubjectHandler create(
       repository, clock, [] { return platform::core::Uuid::v7(); });
   subject_service::application::UpdateSubjectHandler update(repository, clock);
-  subject_service::application::DeleteSubjectHandler remove(repository);
+  subject_service::application::DeleteSubjectHandler remove(repository, clock);
   subject_service::application::GetSubjectHandler get(repository);
   subject_service::application::ListSubjectsHandler list(repository);
 
-  platform::metrics::Registry registry;
   platform::http::Health health;
   health.add_check("database", [&] { return (*database)->ping(); });
+  health.add_check(
+      "broker",
+      [&]() -> platform::core::Result<void> {
+        if (relay.broker_reachable()) return platform::core::ok();
+        return platform::core::Error::unavailable(
+            "Redis is unreachable; events wait in the outbox");
+      },
+      /*critical=*/false);
 
   platform::http::Router router;
   subject_service::api::add_routes(router, {create, update, remove, get, list});
@@ -108,6 +133,7 @@ int run(int argc, char** argv) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   logger.info("ready", {{"port", server.port()}, {"startup_ms", ready_ms}});
   server.wait_for_shutdown_signal();
+  relay.stop();  // after the last request: what they committed is published if Redis is up
   logger.info("exiting");
   return 0;
 }

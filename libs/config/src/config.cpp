@@ -120,7 +120,15 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"database.pool_size", "4", "Database connections kept open.", integer_in(1, 256)})
       .add({"log.level", "info", "debug, info, warn or error.",
             one_of({"debug", "info", "warn", "error"}), true})
-      .add({"instance.id", "", "This instance's id; generated when empty."});
+      .add({"instance.id", "", "This instance's id; generated when empty."})
+      .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
+            [](std::string_view value) -> std::optional<std::string> {
+              if (value.starts_with("redis://")) return std::nullopt;
+              return "must start with redis://";
+            },
+            false, true})
+      .add({"events.outbox_retention_hours", "168",
+            "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)});
   return schema;
 }
 

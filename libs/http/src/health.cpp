@@ -34,7 +34,8 @@ Response Health::readiness() const {
         std::chrono::steady_clock::now() - started;
 
     boost::json::object check;
-    check["status"] = up ? "up" : "down";
+    // A failing non-critical dependency degrades the service: it still serves.
+    check["status"] = up ? "up" : (entry.critical ? "down" : "degraded");
     check["latency_ms"] = latency.count();
     if (!up) check["detail"] = detail;
     if (!entry.critical) check["critical"] = false;

@@ -47,6 +47,7 @@ TEST(Health, NonCriticalFailureIsDegradedAndStays200) {
   const auto response = health.readiness();
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(body_of(response).at("status").as_string(), "degraded");
+  EXPECT_EQ(body_of(response).at("checks").at("cache").at("status").as_string(), "degraded");
 }
 
 TEST(Health, CheckThatThrowsReportsDown) {

@@ -58,6 +58,11 @@ Result<std::optional<std::int64_t>> expected_version(const Request& request) {
   return std::optional<std::int64_t>(version);
 }
 
+// Events a command produces carry the request's trace and id.
+application::EventOrigin origin_of(const Request& request) {
+  return {request.trace.traceparent(), request.trace.request_id};
+}
+
 Result<domain::SubjectDraft> draft_from_body(const Request& request,
                                              domain::Completeness completeness) {
   auto body = platform::http::parse_json_object(request, {"application/merge-patch+json"});
@@ -76,7 +81,7 @@ class Routes {
   Response create(Request& request) {
     auto draft = draft_from_body(request, domain::Completeness::kAllRequired);
     if (!draft) return Response::problem(draft.error(), request);
-    auto subject = handlers_.create.handle({std::move(draft).value()});
+    auto subject = handlers_.create.handle({std::move(draft).value(), origin_of(request)});
     if (!subject) return Response::problem(subject.error(), request);
     return subject_response(201, *subject)
         .with_header("Location", "/subjects/" + subject->id.to_string());
@@ -120,7 +125,8 @@ class Routes {
     if (!version) return Response::problem(version.error(), request);
     auto draft = draft_from_body(request, domain::Completeness::kPartial);
     if (!draft) return Response::problem(draft.error(), request);
-    auto subject = handlers_.update.handle({*id, std::move(draft).value(), *version});
+    auto subject =
+        handlers_.update.handle({*id, std::move(draft).value(), *version, origin_of(request)});
     if (!subject) return Response::problem(subject.error(), request);
     return subject_response(200, *subject);
   }
@@ -130,7 +136,7 @@ class Routes {
     if (!id) return Response::problem(id.error(), request);
     auto version = expected_version(request);
     if (!version) return Response::problem(version.error(), request);
-    auto removed = handlers_.remove.handle({*id, *version});
+    auto removed = handlers_.remove.handle({*id, *version, origin_of(request)});
     if (!removed) return Response::problem(removed.error(), request);
     return Response::no_content();
   }

@@ -14,7 +14,9 @@ Result<domain::Subject> CreateSubjectHandler::handle(const CreateSubjectCommand&
       !errors.empty())
     return Error::invalid_fields(std::move(errors));
   domain::Subject subject = domain::new_subject(ids_(), command.draft, clock_());
-  if (auto stored = repository_.insert(subject); !stored) return std::move(stored).error();
+  if (auto stored = repository_.insert(subject, {domain::SubjectCreated{subject}, command.origin});
+      !stored)
+    return std::move(stored).error();
   return subject;
 }
 
@@ -38,7 +40,9 @@ Result<domain::Subject> UpdateSubjectHandler::handle(const UpdateSubjectCommand&
     if (domain::changes_nothing(*current, command.changes)) return std::move(current).value();
 
     domain::Subject changed = domain::apply(*current, command.changes, clock_());
-    auto stored = repository_.update(changed, current->version);
+    const Change change{domain::SubjectUpdated{changed, domain::changed_fields(*current, changed)},
+                        command.origin};
+    auto stored = repository_.update(changed, current->version, change);
     if (stored) return changed;
     const bool lost_race = stored.error().code() == platform::core::ErrorCode::kVersionMismatch;
     if (!lost_race || command.expected_version || attempt == kAttempts)
@@ -46,8 +50,25 @@ Result<domain::Subject> UpdateSubjectHandler::handle(const UpdateSubjectCommand&
   }
 }
 
+DeleteSubjectHandler::DeleteSubjectHandler(SubjectRepository& repository, Clock clock)
+    : repository_(repository), clock_(std::move(clock)) {}
+
 Result<void> DeleteSubjectHandler::handle(const DeleteSubjectCommand& command) {
-  return repository_.remove(command.id, command.expected_version);
+  // Like an update: the event describes the state that was deleted, so read it, then
+  // delete only that version; without If-Match a concurrent change means read again.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto current = repository_.find(command.id);
+    if (!current) return std::move(current).error();
+    if (command.expected_version && *command.expected_version != current->version)
+      return Error::version_mismatch("subject is at version " + std::to_string(current->version) +
+                                     ", not " + std::to_string(*command.expected_version));
+    const Change change{domain::SubjectDeleted{*current, clock_()}, command.origin};
+    auto removed = repository_.remove(command.id, current->version, change);
+    if (removed) return removed;
+    const bool lost_race = removed.error().code() == platform::core::ErrorCode::kVersionMismatch;
+    if (!lost_race || command.expected_version || attempt == kAttempts) return removed;
+  }
 }
 
 }  // namespace subject_service::application

@@ -16,6 +16,7 @@ using IdGenerator = std::function<platform::core::Uuid()>;
 
 struct CreateSubjectCommand {
   domain::SubjectDraft draft;
+  EventOrigin origin;
 };
 
 class CreateSubjectHandler {
@@ -34,6 +35,7 @@ struct UpdateSubjectCommand {
   platform::core::Uuid id;
   domain::SubjectDraft changes;
   std::optional<std::int64_t> expected_version;  // from If-Match
+  EventOrigin origin;
 };
 
 class UpdateSubjectHandler {
@@ -51,16 +53,18 @@ class UpdateSubjectHandler {
 struct DeleteSubjectCommand {
   platform::core::Uuid id;
   std::optional<std::int64_t> expected_version;
+  EventOrigin origin;
 };
 
 class DeleteSubjectHandler {
  public:
-  explicit DeleteSubjectHandler(SubjectRepository& repository) : repository_(repository) {}
+  DeleteSubjectHandler(SubjectRepository& repository, Clock clock);
   // kNotFound, kVersionMismatch.
   platform::core::Result<void> handle(const DeleteSubjectCommand& command);
 
  private:
   SubjectRepository& repository_;
+  Clock clock_;
 };
 
 }  // namespace subject_service::application

@@ -2,7 +2,9 @@
 
 #include <soci/soci.h>
 
+#include "infrastructure/subject_event_mapper.h"
 #include "platform/core/strings.h"
+#include "platform/events/outbox.h"
 
 namespace subject_service::infrastructure {
 namespace {
@@ -73,12 +75,22 @@ Result<void> guard_unique_code(Session& session, const std::string& code, Work&&
   }
 }
 
+Result<void> record(Session& session, const application::Change& change) {
+  return platform::events::append_to_outbox(session, kSubjectStream, to_event(change));
+}
+
 }  // namespace
 
-Result<void> SqlSubjectRepository::insert(const domain::Subject& subject) {
+Result<void> SqlSubjectRepository::committed(Result<void> result) const {
+  if (result && events_committed_) events_committed_();
+  return result;
+}
+
+Result<void> SqlSubjectRepository::insert(const domain::Subject& subject,
+                                          const application::Change& change) {
   SubjectRow row = SubjectRow::from(subject);
-  return database_.transaction<void>([&](Session& session) {
-    return guard_unique_code(session, row.code, [&] {
+  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
+    auto inserted = guard_unique_code(session, row.code, [&] {
       session.sql() << "INSERT INTO subjects (" << kColumns
                     << ") VALUES (:id, :code, :name, :description, :credits, :department, "
                        ":version, :created_at, :updated_at)",
@@ -86,7 +98,9 @@ Result<void> SqlSubjectRepository::insert(const domain::Subject& subject) {
           soci::use(row.credits), soci::use(row.department), soci::use(row.version),
           soci::use(row.created_at), soci::use(row.updated_at);
     });
-  });
+    if (!inserted) return inserted;
+    return record(session, change);
+  }));
 }
 
 Result<domain::Subject> SqlSubjectRepository::find(const Uuid& id) {
@@ -104,10 +118,11 @@ Result<domain::Subject> SqlSubjectRepository::find(const Uuid& id) {
 }
 
 Result<void> SqlSubjectRepository::update(const domain::Subject& subject,
-                                          std::int64_t expected_version) {
+                                          std::int64_t expected_version,
+                                          const application::Change& change) {
   SubjectRow row = SubjectRow::from(subject);
   long long expected = expected_version;
-  return database_.transaction<void>([&](Session& session) -> Result<void> {
+  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
     long long affected = 0;
     auto stored =
         guard_unique_code(session, row.code, [&] {
@@ -124,31 +139,34 @@ Result<void> SqlSubjectRepository::update(const domain::Subject& subject,
           affected = statement.get_affected_rows();
         });
     if (!stored) return stored;
-    if (affected == 1) return platform::core::ok();
+    if (affected == 1) return record(session, change);
     long long current = 0;
     session.sql() << "SELECT version FROM subjects WHERE id = :id", soci::into(current),
         soci::use(row.id);
     if (!session.sql().got_data()) return Error::not_found("subject " + row.id + " does not exist");
     return Error::version_mismatch("subject is at version " + std::to_string(current) + ", not " +
                                    std::to_string(expected));
-  });
+  }));
 }
 
-Result<void> SqlSubjectRepository::remove(const Uuid& id,
-                                          std::optional<std::int64_t> expected_version) {
+Result<void> SqlSubjectRepository::remove(const Uuid& id, std::int64_t expected_version,
+                                          const application::Change& change) {
   const std::string id_text = id.to_string();
-  return database_.transaction<void>([&](Session& session) -> Result<void> {
+  long long expected = expected_version;
+  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
+    soci::statement statement =
+        (session.sql().prepare << "DELETE FROM subjects WHERE id = :id AND version = :expected",
+         soci::use(id_text), soci::use(expected));
+    statement.execute(true);
+    if (statement.get_affected_rows() == 1) return record(session, change);
     long long current = 0;
     session.sql() << "SELECT version FROM subjects WHERE id = :id", soci::into(current),
         soci::use(id_text);
     if (!session.sql().got_data())
       return Error::not_found("subject " + id_text + " does not exist");
-    if (expected_version && *expected_version != current)
-      return Error::version_mismatch("subject is at version " + std::to_string(current) + ", not " +
-                                     std::to_string(*expected_version));
-    session.sql() << "DELETE FROM subjects WHERE id = :id", soci::use(id_text);
-    return platform::core::ok();
-  });
+    return Error::version_mismatch("subject is at version " + std::to_string(current) + ", not " +
+                                   std::to_string(expected));
+  }));
 }
 
 Result<application::SubjectPage> SqlSubjectRepository::list(

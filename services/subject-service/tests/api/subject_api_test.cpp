@@ -9,18 +9,24 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "application/fake_subject_repository.h"
 #include "platform/core/strings.h"
+#include "platform/db/migrations.h"
+#include "platform/events/consumer.h"
+#include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/redis.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/test_database.h"
 
 namespace subject_service {
+std::vector<platform::core::EmbeddedFile> migration_files();
 namespace {
 
 using platform::testing::HttpResponse;
@@ -84,11 +90,22 @@ class SubjectApiTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override { start(); }
 
+  void restart(platform::testing::Environment extra) {
+    EXPECT_EQ(service_->terminate(), 0);
+    start(std::move(extra));
+  }
+
   void start(platform::testing::Environment extra = {}) {
     platform::testing::Environment env{{"SYL_HTTP_PORT", "0"},
                                        {"SYL_DATABASE_URL", database_.url()},
+                                       {"SYL_REDIS_URL", platform::testing::redis_server_url()},
                                        {"SYL_HTTP_READ_TIMEOUT_MS", "2000"}};
-    env.insert(env.end(), extra.begin(), extra.end());
+    for (auto& [name, value] : extra) {
+      bool replaced = false;
+      for (auto& entry : env)
+        if (entry.first == name) entry.second = value, replaced = true;
+      if (!replaced) env.emplace_back(name, value);
+    }
     service_ = std::make_unique<ServiceProcess>(SUBJECT_SERVICE_BINARY, env);
   }
 
@@ -518,6 +535,69 @@ TEST_P(SubjectApiTest, SigtermDuringRequestsLosesNone) {
   EXPECT_GE(answered, 50u);
 }
 
+// --- events -----------------------------------------------------------------------------
+
+TEST_P(SubjectApiTest, ARedisOutageLosesNoEventAndAConsumerAppliesEachOnce) {
+  platform::testing::RedisServer redis;
+  restart({{"SYL_REDIS_URL", redis.url()}});
+  redis.stop();
+
+  std::set<std::string> created_ids;
+  for (int i = 0; i < 100; ++i) {
+    HttpResponse response = call("POST", "/subjects", subject_body("OUT-" + std::to_string(i)));
+    ASSERT_EQ(response.status, 201) << response.body;
+    created_ids.emplace(json_of(response).at("id").as_string());
+  }
+  HttpResponse ready = call("GET", "/health/ready");
+  EXPECT_EQ(ready.status, 200) << "a broker outage degrades the service, it does not stop it";
+  EXPECT_EQ(json_of(ready).at("checks").at("broker").at("status").as_string(), "degraded");
+
+  redis.start();
+
+  // A consumer in its own database applies every subject.created.v1, counting each.
+  platform::testing::TemporaryDirectory directory;
+  auto consumer_db = platform::db::Database::open(
+      {.url = "sqlite://" + (directory.path() / "consumer.db").string()});
+  ASSERT_TRUE(consumer_db);
+  ASSERT_TRUE(platform::db::migrate(**consumer_db, platform::events::migration_files()));
+  std::mutex mutex;
+  std::map<std::string, int> applied;
+  platform::logging::Logger logger("test-consumer", "test-consumer-1",
+                                   platform::logging::Level::kWarn, [](std::string_view) {});
+  platform::metrics::Registry registry;
+  platform::events::Consumer consumer(**consumer_db,
+                                      {.stream = "events.subject",
+                                       .group = "outage-test",
+                                       .consumer = "outage-test-1",
+                                       .redis = {.url = redis.url()},
+                                       .block = std::chrono::milliseconds(200)},
+                                      logger, registry);
+  consumer.on("subject.created", 1,
+              [&](const platform::events::Event& event, platform::db::Session&) {
+                std::lock_guard lock(mutex);
+                ++applied[event.subject];
+                return platform::core::ok();
+              });
+  consumer.start();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mutex);
+      if (applied.size() >= created_ids.size()) break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(300ms);  // time for a duplicate to show up, if one would
+  consumer.stop();
+
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(applied.size(), 100u);
+  for (const auto& id : created_ids) EXPECT_EQ(applied[id], 1) << id;
+  EXPECT_EQ(
+      json_of(call("GET", "/health/ready")).at("checks").at("broker").at("status").as_string(),
+      "up");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SubjectApiTest, platform::testing::kAllBackends,
                          platform::testing::backend_test_name);
 
@@ -539,10 +619,17 @@ TEST(SubjectServiceCommand, RefusesBadSettingsNamingEachOne) {
 TEST(SubjectServiceCommand, MigrateAppliesTheSchemaOnceAndExits) {
   platform::testing::TemporaryDirectory directory;
   const std::string url = "sqlite://" + (directory.path() / "subjects.db").string();
+  // The service's own migrations and the event library's outbox and inbox.
+  auto files = migration_files();
+  for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
+  const auto expected = platform::db::select_migrations(files, platform::db::Backend::kSqlite);
+  ASSERT_TRUE(expected);
   auto first = platform::testing::run_process(SUBJECT_SERVICE_BINARY, {{"SYL_DATABASE_URL", url}},
                                               {"migrate"});
   EXPECT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("\"migrations_applied\":1"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("\"migrations_applied\":" + std::to_string(expected->size())),
+            std::string::npos)
+      << first.output;
   auto second = platform::testing::run_process(SUBJECT_SERVICE_BINARY, {{"SYL_DATABASE_URL", url}},
                                                {"migrate"});
   EXPECT_EQ(second.exit_code, 0) << second.output;
@@ -568,7 +655,7 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   application::CreateSubjectHandler create(repository, clock,
                                            [] { return platform::core::Uuid::v7(); });
   application::UpdateSubjectHandler update(repository, clock);
-  application::DeleteSubjectHandler remove(repository);
+  application::DeleteSubjectHandler remove(repository, clock);
   application::GetSubjectHandler get(repository);
   application::ListSubjectsHandler list(repository);
   platform::http::Router router;

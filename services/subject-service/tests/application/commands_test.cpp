@@ -16,7 +16,7 @@ class SubjectCommands : public ::testing::Test {
   testing::FakeSubjectRepository repository_;
   CreateSubjectHandler create_{repository_, clock_, [] { return platform::core::Uuid::v7(); }};
   UpdateSubjectHandler update_{repository_, clock_};
-  DeleteSubjectHandler delete_{repository_};
+  DeleteSubjectHandler delete_{repository_, clock_};
 
   domain::Subject created(const std::string& code) {
     auto subject = create_.handle({{.code = code, .name = "Name " + code, .credits = 5}});
@@ -31,6 +31,15 @@ TEST_F(SubjectCommands, CreateStoresAValidSubjectAtVersionOne) {
   EXPECT_EQ(subject.created_at, now_);
   EXPECT_EQ(subject.id.version(), 7);
   EXPECT_EQ(repository_.subjects_.at(subject.id), subject);
+  ASSERT_EQ(repository_.changes.size(), 1u);
+  EXPECT_EQ(std::get<domain::SubjectCreated>(repository_.changes[0].event).subject, subject);
+}
+
+TEST_F(SubjectCommands, EventsCarryTheOriginOfTheRequest) {
+  const EventOrigin origin{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "req-1"};
+  ASSERT_TRUE(create_.handle({{.code = "CS-101", .name = "N"}, origin}));
+  EXPECT_EQ(repository_.changes.at(0).origin.traceparent, origin.traceparent);
+  EXPECT_EQ(repository_.changes.at(0).origin.correlation_id, "req-1");
 }
 
 TEST_F(SubjectCommands, CreateReportsEveryInvalidFieldAndStoresNothing) {
@@ -57,6 +66,9 @@ TEST_F(SubjectCommands, UpdateChangesOnlyTheGivenFieldsAndBumpsTheVersion) {
   EXPECT_EQ(updated->credits, 6);
   EXPECT_EQ(updated->name, subject.name);
   EXPECT_EQ(updated->updated_at, now_);
+  const auto& event = std::get<domain::SubjectUpdated>(repository_.changes.back().event);
+  EXPECT_EQ(event.subject, *updated);
+  EXPECT_EQ(event.changed_fields, std::vector<std::string>{"credits"});
 }
 
 TEST_F(SubjectCommands, UpdateThatChangesNothingKeepsTheVersion) {
@@ -65,6 +77,7 @@ TEST_F(SubjectCommands, UpdateThatChangesNothingKeepsTheVersion) {
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->version, 1);
   EXPECT_EQ(repository_.update_calls, 0);
+  EXPECT_EQ(repository_.changes.size(), 1u);  // the creation only: no event for no change
 }
 
 TEST_F(SubjectCommands, UpdateWithAStaleIfMatchFailsWithVersionMismatch) {
@@ -102,6 +115,25 @@ TEST_F(SubjectCommands, UpdateRejectsInvalidFieldsAndUnknownSubjects) {
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
 }
 
+TEST_F(SubjectCommands, DeleteWithoutIfMatchRetriesWhenItLosesARace) {
+  const domain::Subject subject = created("CS-101");
+  repository_.interfering_writes = 2;
+  EXPECT_TRUE(delete_.handle({subject.id, std::nullopt}));
+  EXPECT_EQ(repository_.remove_calls, 3);
+  EXPECT_TRUE(repository_.subjects_.empty());
+  // The event describes the version that was actually deleted.
+  EXPECT_EQ(std::get<domain::SubjectDeleted>(repository_.changes.back().event).subject.version, 3);
+}
+
+TEST_F(SubjectCommands, DeleteWithIfMatchDoesNotRetryALostRace) {
+  const domain::Subject subject = created("CS-101");
+  repository_.interfering_writes = 1;
+  auto deleted = delete_.handle({subject.id, 1});
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().code(), ErrorCode::kVersionMismatch);
+  EXPECT_EQ(repository_.subjects_.size(), 1u);
+}
+
 TEST_F(SubjectCommands, UpdateToATakenCodeIsAConflict) {
   created("CS-101");
   const domain::Subject other = created("CS-102");
@@ -114,6 +146,9 @@ TEST_F(SubjectCommands, DeleteRemovesAndThenReportsNotFound) {
   const domain::Subject subject = created("CS-101");
   EXPECT_FALSE(delete_.handle({subject.id, 2}));
   EXPECT_TRUE(delete_.handle({subject.id, 1}));
+  const auto& event = std::get<domain::SubjectDeleted>(repository_.changes.back().event);
+  EXPECT_EQ(event.subject, subject);
+  EXPECT_EQ(event.deleted_at, now_);
   auto again = delete_.handle({subject.id, std::nullopt});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code(), ErrorCode::kNotFound);

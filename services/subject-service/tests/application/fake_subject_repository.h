@@ -9,11 +9,13 @@ namespace subject_service::testing {
 
 class FakeSubjectRepository final : public application::SubjectRepository {
  public:
-  platform::core::Result<void> insert(const domain::Subject& subject) override {
+  platform::core::Result<void> insert(const domain::Subject& subject,
+                                      const application::Change& change) override {
     for (const auto& [id, stored] : subjects_)
       if (stored.code == subject.code)
         return platform::core::Error::already_exists("code taken: " + subject.code);
     subjects_[subject.id] = subject;
+    changes.push_back(change);
     return platform::core::ok();
   }
   platform::core::Result<domain::Subject> find(const platform::core::Uuid& id) override {
@@ -21,8 +23,8 @@ class FakeSubjectRepository final : public application::SubjectRepository {
     if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
     return it->second;
   }
-  platform::core::Result<void> update(const domain::Subject& subject,
-                                      std::int64_t expected_version) override {
+  platform::core::Result<void> update(const domain::Subject& subject, std::int64_t expected_version,
+                                      const application::Change& change) override {
     ++update_calls;
     if (interfering_writes > 0) {  // someone else wins the race this time
       --interfering_writes;
@@ -37,15 +39,23 @@ class FakeSubjectRepository final : public application::SubjectRepository {
       if (id != subject.id && stored.code == subject.code)
         return platform::core::Error::already_exists("code taken: " + subject.code);
     it->second = subject;
+    changes.push_back(change);
     return platform::core::ok();
   }
-  platform::core::Result<void> remove(const platform::core::Uuid& id,
-                                      std::optional<std::int64_t> expected_version) override {
+  platform::core::Result<void> remove(const platform::core::Uuid& id, std::int64_t expected_version,
+                                      const application::Change& change) override {
+    ++remove_calls;
     const auto it = subjects_.find(id);
     if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
-    if (expected_version && *expected_version != it->second.version)
+    if (interfering_writes > 0) {  // someone else changed it between read and delete
+      --interfering_writes;
+      it->second.version++;
+      return platform::core::Error::version_mismatch("changed meanwhile");
+    }
+    if (expected_version != it->second.version)
       return platform::core::Error::version_mismatch("changed meanwhile");
     subjects_.erase(it);
+    changes.push_back(change);
     return platform::core::ok();
   }
   platform::core::Result<application::SubjectPage> list(
@@ -65,8 +75,10 @@ class FakeSubjectRepository final : public application::SubjectRepository {
   }
 
   std::map<platform::core::Uuid, domain::Subject> subjects_;
+  std::vector<application::Change> changes;  // what each successful write recorded
   int interfering_writes = 0;
   int update_calls = 0;
+  int remove_calls = 0;
   std::optional<application::SubjectFilter> last_filter;
 };
 

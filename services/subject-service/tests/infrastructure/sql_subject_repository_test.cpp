@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "platform/db/migrations.h"
+#include "platform/events/outbox.h"
 #include "platform/testing/test_database.h"
 
 namespace subject_service {
@@ -27,7 +28,9 @@ class SqlSubjectRepositoryTest : public ::testing::TestWithParam<TestBackend> {
     auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
     ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
     db_ = std::move(opened).value();
-    auto migrated = platform::db::migrate(*db_, migration_files());
+    auto files = migration_files();
+    for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
+    auto migrated = platform::db::migrate(*db_, files);
     ASSERT_TRUE(migrated) << migrated.error().detail();
     repository_ = std::make_unique<SqlSubjectRepository>(*db_);
   }
@@ -44,8 +47,24 @@ class SqlSubjectRepositoryTest : public ::testing::TestWithParam<TestBackend> {
 
   domain::Subject stored(const std::string& code, const std::string& department = "CS") {
     domain::Subject s = subject(code, department);
-    EXPECT_TRUE(repository_->insert(s));
+    EXPECT_TRUE(repository_->insert(s, created(s)));
     return s;
+  }
+
+  static application::Change created(const domain::Subject& s) {
+    return {domain::SubjectCreated{s}, {}};
+  }
+  static application::Change updated(const domain::Subject& s) {
+    return {domain::SubjectUpdated{s, {"name"}}, {}};
+  }
+  static application::Change deleted(const domain::Subject& s) {
+    return {domain::SubjectDeleted{s, platform::core::now_utc()}, {}};
+  }
+
+  std::uint64_t outbox_backlog() {
+    auto status = platform::events::outbox_status(*db_);
+    EXPECT_TRUE(status);
+    return status ? status->backlog : 0;
   }
 
   platform::testing::TestDatabase database_{GetParam()};
@@ -57,7 +76,7 @@ TEST_P(SqlSubjectRepositoryTest, InsertsAndFindsASubjectUnchanged) {
   domain::Subject s = subject("CS-101");
   s.name = "Ünïcødé 'quoted' \"double\" ✓ 𝄞 -- ; DROP TABLE subjects;";
   s.description = "line\nbreak\ttab \\ backslash";
-  ASSERT_TRUE(repository_->insert(s));
+  ASSERT_TRUE(repository_->insert(s, created(s)));
   auto found = repository_->find(s.id);
   ASSERT_TRUE(found) << found.error().detail();
   EXPECT_EQ(*found, s);
@@ -71,51 +90,59 @@ TEST_P(SqlSubjectRepositoryTest, FindReportsAMissingSubject) {
 
 TEST_P(SqlSubjectRepositoryTest, RefusesASecondSubjectWithTheSameCode) {
   stored("CS-101");
-  auto again = repository_->insert(subject("CS-101"));
+  const domain::Subject duplicate = subject("CS-101");
+  auto again = repository_->insert(duplicate, created(duplicate));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_EQ(again.error().detail(), "a subject with code CS-101 exists already");
+  EXPECT_EQ(outbox_backlog(), 1u) << "the refused insert must not leave an event";
   // The failed transaction left the connection usable.
-  EXPECT_TRUE(repository_->insert(subject("CS-102")));
+  const domain::Subject other = subject("CS-102");
+  EXPECT_TRUE(repository_->insert(other, created(other)));
 }
 
 TEST_P(SqlSubjectRepositoryTest, UpdatesOnlyAtTheExpectedVersion) {
   domain::Subject s = stored("CS-101");
   domain::Subject changed = domain::apply(s, {.name = "Renamed"}, platform::core::now_utc());
-  ASSERT_TRUE(repository_->update(changed, 1));
+  ASSERT_TRUE(repository_->update(changed, 1, updated(changed)));
   EXPECT_EQ(repository_->find(s.id)->name, "Renamed");
   EXPECT_EQ(repository_->find(s.id)->version, 2);
+  EXPECT_EQ(outbox_backlog(), 2u);
 
-  auto stale = repository_->update(domain::apply(s, {.name = "Lost"}, {}), 1);
+  const domain::Subject lost = domain::apply(s, {.name = "Lost"}, {});
+  auto stale = repository_->update(lost, 1, updated(lost));
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code(), ErrorCode::kVersionMismatch);
   EXPECT_EQ(repository_->find(s.id)->name, "Renamed");
+  EXPECT_EQ(outbox_backlog(), 2u);
 }
 
 TEST_P(SqlSubjectRepositoryTest, UpdateToATakenCodeIsRefused) {
   stored("CS-101");
   domain::Subject other = stored("CS-102");
-  auto result = repository_->update(domain::apply(other, {.code = "CS-101"}, {}), 1);
+  const domain::Subject renamed = domain::apply(other, {.code = "CS-101"}, {});
+  auto result = repository_->update(renamed, 1, updated(renamed));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_EQ(repository_->find(other.id)->code, "CS-102");
 }
 
 TEST_P(SqlSubjectRepositoryTest, UpdateOfAMissingSubjectIsNotFound) {
-  auto result = repository_->update(subject("CS-101"), 1);
+  const domain::Subject missing = subject("CS-101");
+  auto result = repository_->update(missing, 1, updated(missing));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
 }
 
-TEST_P(SqlSubjectRepositoryTest, RemovesAtTheExpectedVersionOrAnyWithoutOne) {
+TEST_P(SqlSubjectRepositoryTest, RemovesOnlyAtTheExpectedVersion) {
   domain::Subject a = stored("CS-101");
-  domain::Subject b = stored("CS-102");
-  auto stale = repository_->remove(a.id, 5);
+  auto stale = repository_->remove(a.id, 5, deleted(a));
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code(), ErrorCode::kVersionMismatch);
-  EXPECT_TRUE(repository_->remove(a.id, 1));
-  EXPECT_TRUE(repository_->remove(b.id, std::nullopt));
-  EXPECT_EQ(repository_->remove(a.id, std::nullopt).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(outbox_backlog(), 1u);
+  EXPECT_TRUE(repository_->remove(a.id, 1, deleted(a)));
+  EXPECT_EQ(outbox_backlog(), 2u);
+  EXPECT_EQ(repository_->remove(a.id, 1, deleted(a)).error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(repository_->find(a.id).error().code(), ErrorCode::kNotFound);
 }
 
@@ -158,7 +185,7 @@ TEST_P(SqlSubjectRepositoryTest, FiltersByDepartmentAndByTextInCodeOrName) {
   stored("CS-102", "Computer Science");
   domain::Subject math = subject("MA-201", "Mathematics");
   math.name = "Linear Algebra";
-  ASSERT_TRUE(repository_->insert(math));
+  ASSERT_TRUE(repository_->insert(math, created(math)));
 
   auto by_department = repository_->list({.limit = 10, .department = "Mathematics"});
   ASSERT_TRUE(by_department);
@@ -182,7 +209,7 @@ TEST_P(SqlSubjectRepositoryTest, FiltersByDepartmentAndByTextInCodeOrName) {
 TEST_P(SqlSubjectRepositoryTest, TreatsLikeWildcardsInSearchTextLiterally) {
   domain::Subject percent = subject("P-1");
   percent.name = "100% effort";
-  ASSERT_TRUE(repository_->insert(percent));
+  ASSERT_TRUE(repository_->insert(percent, created(percent)));
   stored("P-2");
   auto result = repository_->list({.limit = 10, .text = "%"});
   ASSERT_TRUE(result);
@@ -194,22 +221,24 @@ TEST_P(SqlSubjectRepositoryTest, TreatsLikeWildcardsInSearchTextLiterally) {
 }
 
 TEST_P(SqlSubjectRepositoryTest, ConcurrentInsertsOfOneCodeLetExactlyOneWin) {
-  std::atomic<int> created{0}, conflicts{0}, other{0};
+  std::atomic<int> wins{0}, conflicts{0}, other{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&] {
-      auto result = repository_->insert(subject("RACE-1"));
+      const domain::Subject racer = subject("RACE-1");
+      auto result = repository_->insert(racer, created(racer));
       if (result)
-        ++created;
+        ++wins;
       else if (result.error().code() == ErrorCode::kAlreadyExists)
         ++conflicts;
       else
         ++other;
     });
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(created, 1);
+  EXPECT_EQ(wins, 1);
   EXPECT_EQ(conflicts, 7);
   EXPECT_EQ(other, 0);
+  EXPECT_EQ(outbox_backlog(), 1u) << "one subject, one event";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlSubjectRepositoryTest, platform::testing::kAllBackends,

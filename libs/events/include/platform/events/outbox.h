@@ -1,0 +1,90 @@
+// The transactional outbox: a command's state change and its events commit in one
+// database transaction; a relay publishes them to the producer's Redis stream.
+//
+//   // inside db.transaction(...):
+//   if (auto added = append_to_outbox(session, "events.subject", event); !added) return added;
+//   // after the commit:
+//   relay.notify();
+//
+//   OutboxRelay relay(database, {.stream = "events.subject", .redis = {...}}, logger, registry);
+//   relay.start();   // a thread: publishes promptly when notified, sweeps every interval
+//
+// Guarantees: a committed event is published at least once, even across a crash or a
+// Redis outage (rows stay until published); rows are published in commit order, so the
+// order per aggregate holds; several replicas never publish at once (PostgreSQL: a
+// transaction-level advisory lock makes one relay the publisher at a time; SQLite: the
+// write lock). Published rows are pruned after `retention`.
+//
+// At least once, not exactly once: the relay XADDs a batch and marks it published in one
+// database transaction, so a crash (or a failed COMMIT) between the two publishes the
+// batch again after the restart. Consumers dedupe by event id through their inbox.
+// While Redis is down the relay retries with exponential backoff (sweep_interval doubling
+// up to max_backoff; notify() does not cut a backoff short) and logs once per outage.
+// Metrics: events_published_total{type}, outbox_publish_failures_total{stream}, and the
+// gauges outbox_backlog{stream} and outbox_oldest_age_seconds{stream}, refreshed by the
+// relay about once a second (scraping /metrics never queries the database).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/core/embedded_file.h"
+#include "platform/db/database.h"
+#include "platform/events/event.h"
+#include "platform/events/redis.h"
+#include "platform/logging/logger.h"
+#include "platform/metrics/registry.h"
+
+namespace platform::events {
+
+// The outbox and inbox tables (versions 9001+), to embed beside a service's own migrations.
+std::vector<core::EmbeddedFile> migration_files();
+
+// Adds `event` to the outbox in the caller's transaction.
+core::Result<void> append_to_outbox(db::Session& session, const std::string& stream,
+                                    const Event& event);
+
+struct OutboxStatus {
+  std::uint64_t backlog = 0;                 // committed, not yet published
+  std::optional<double> oldest_age_seconds;  // age of the oldest unpublished row
+};
+core::Result<OutboxStatus> outbox_status(db::Database& database);
+
+struct RelayOptions {
+  std::string stream;  // "events.subject"
+  RedisOptions redis;
+  std::size_t batch_size = 256;
+  std::chrono::milliseconds sweep_interval{1000};  // also the retry pace while Redis is down
+  std::chrono::milliseconds max_backoff{5000};
+  std::chrono::hours retention{24 * 7};
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(db::Database& database, RelayOptions options, logging::Logger& logger,
+              metrics::Registry& registry);
+  ~OutboxRelay();  // stop()
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  void start();
+  // Wakes the relay now: call after committing a transaction that appended events.
+  void notify();
+  // Finishes the batch in hand and joins the thread.
+  void stop();
+
+  // For the readiness check: whether the last publish attempt reached Redis.
+  bool broker_reachable() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace platform::events

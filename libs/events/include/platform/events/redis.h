@@ -1,0 +1,95 @@
+// A small synchronous Redis client for streams (hiredis inside src/ only). One
+// connection, not thread-safe: each relay or consumer thread owns its own.
+//
+//   auto redis = RedisConnection::connect({.url = "redis://127.0.0.1:6379"});
+//   auto id = (*redis)->xadd("events.subject", {{"event", json}});
+//
+// Every failure is an Error: kUnavailable when Redis cannot be reached or the
+// connection broke (the next call reconnects), kNotFound when a command names a consumer
+// group that does not exist (NOGROUP: a Redis restarted without persistence has lost its
+// groups; call ensure_group again), kInternal for any other error reply or a reply we did
+// not expect. connect() connects at once: kInvalidArgument for a bad URL, kUnavailable
+// when the server cannot be reached.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platform/core/result.h"
+
+namespace platform::events {
+
+struct RedisOptions {
+  std::string url = "redis://127.0.0.1:6379";  // redis://[:password@]host:port[/db]
+  std::chrono::milliseconds connect_timeout{1000};
+  // Must exceed any BLOCK time used on the connection (a shorter socket timeout breaks
+  // the connection for good, see DEPENDENCIES.md).
+  std::chrono::milliseconds command_timeout{5000};
+};
+
+using StreamFields = std::vector<std::pair<std::string, std::string>>;
+
+struct StreamEntry {
+  std::string id;  // "1732480000000-0"
+  StreamFields fields;
+  std::uint64_t deliveries = 0;  // from XPENDING / XAUTOCLAIM where known, else 0
+
+  // The value of `name`, or nullopt.
+  std::optional<std::string> field(std::string_view name) const;
+};
+
+class RedisConnection {
+ public:
+  virtual ~RedisConnection() = default;
+  static core::Result<std::unique_ptr<RedisConnection>> connect(const RedisOptions& options);
+
+  virtual core::Result<void> ping() = 0;
+  // XADD stream * field value ...; returns the new entry id.
+  virtual core::Result<std::string> xadd(const std::string& stream, const StreamFields& fields) = 0;
+  // Several XADDs in one round trip (pipelined), in order; returns their ids.
+  virtual core::Result<std::vector<std::string>> xadd_many(
+      const std::string& stream, const std::vector<StreamFields>& entries) = 0;
+  // XGROUP CREATE stream group $ MKSTREAM; succeeds when the group exists already.
+  // `from_start` creates it at 0 instead of $ (consume what is already there).
+  virtual core::Result<void> ensure_group(const std::string& stream, const std::string& group,
+                                          bool from_start) = 0;
+  // XREADGROUP GROUP group consumer COUNT count BLOCK block STREAMS stream <start>;
+  // start ">" for new entries, "0" for this consumer's own pending ones. Empty on timeout.
+  // A zero `block` does not block (Redis's BLOCK 0 would wait forever). The socket timeout
+  // is stretched past `block` for this call. Reading "0", an entry deleted while pending
+  // comes back with no fields; kNotFound when the group does not exist.
+  virtual core::Result<std::vector<StreamEntry>> xreadgroup(
+      const std::string& stream, const std::string& group, const std::string& consumer,
+      std::size_t count, std::chrono::milliseconds block, const std::string& start) = 0;
+  virtual core::Result<void> xack(const std::string& stream, const std::string& group,
+                                  const std::string& id) = 0;
+  // XAUTOCLAIM stream group consumer min-idle 0-0 COUNT count: entries pending longer
+  // than `min_idle` in other consumers move to `consumer` (deliveries filled in).
+  virtual core::Result<std::vector<StreamEntry>> xautoclaim(const std::string& stream,
+                                                            const std::string& group,
+                                                            const std::string& consumer,
+                                                            std::chrono::milliseconds min_idle,
+                                                            std::size_t count) = 0;
+  // XPENDING stream group id id 1: times delivered; 0 when the id is not pending.
+  virtual core::Result<std::uint64_t> deliveries(const std::string& stream,
+                                                 const std::string& group,
+                                                 const std::string& id) = 0;
+  // XRANGE stream start end COUNT count.
+  virtual core::Result<std::vector<StreamEntry>> xrange(const std::string& stream,
+                                                        const std::string& start,
+                                                        const std::string& end,
+                                                        std::size_t count) = 0;
+  virtual core::Result<std::uint64_t> xlen(const std::string& stream) = 0;
+  virtual core::Result<void> xdel(const std::string& stream, const std::string& id) = 0;
+  // The group's lag (entries not yet delivered to it; Redis 7 XINFO GROUPS), nullopt if
+  // Redis cannot tell; kNotFound when the stream or the group does not exist.
+  virtual core::Result<std::optional<std::uint64_t>> group_lag(const std::string& stream,
+                                                               const std::string& group) = 0;
+};
+
+}  // namespace platform::events

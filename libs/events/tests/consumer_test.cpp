@@ -1,0 +1,473 @@
+// The consumer against a real Redis and both database backends: round trips, the inbox
+// against redelivery, claims from dead consumers, retries and dead letters, skips,
+// shared work and graceful stops.
+#include "platform/events/consumer.h"
+
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "platform/db/migrations.h"
+#include "platform/events/outbox.h"
+#include "platform/testing/redis.h"
+#include "platform/testing/test_database.h"
+#include "stream_helpers.h"
+
+namespace platform::events {
+namespace {
+
+using core::Error;
+using core::Result;
+using platform::testing::TestBackend;
+using test::eventually;
+using test::publish;
+using test::test_event;
+using namespace std::chrono_literals;
+
+class ConsumerTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    auto opened = db::Database::open({.url = database_.url(), .pool_size = 6});
+    ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
+    db_ = std::move(opened).value();
+    auto migrated = db::migrate(*db_, migration_files());
+    ASSERT_TRUE(migrated) << migrated.error().detail() << " " << migrated.error().log_detail();
+    auto created = db_->transaction<void>([](db::Session& s) -> Result<void> {
+      s.sql() << "CREATE TABLE applied (event_id TEXT NOT NULL, consumer TEXT NOT NULL)";
+      return core::ok();
+    });
+    ASSERT_TRUE(created);
+    redis_url_ = platform::testing::redis_server_url();
+    auto connected = RedisConnection::connect({.url = redis_url_});
+    ASSERT_TRUE(connected) << connected.error().detail();
+    redis_ = std::move(connected).value();
+  }
+
+  ConsumerOptions options(const std::string& consumer = "consumer-a") {
+    return {.stream = stream_,
+            .group = group_,
+            .consumer = consumer,
+            .redis = {.url = redis_url_},
+            .batch_size = 10,
+            .block = 100ms,
+            .max_attempts = 3,
+            .initial_backoff = 5ms,
+            .max_backoff = 20ms,
+            .claim_idle = 200ms};
+  }
+
+  std::unique_ptr<Consumer> consumer(ConsumerOptions options) {
+    return std::make_unique<Consumer>(*db_, std::move(options), logger_, registry_);
+  }
+
+  // A handler whose effect is one row in `applied`.
+  EventHandler applying(const std::string& consumer = "consumer-a",
+                        std::atomic<int>* calls = nullptr) {
+    return [consumer, calls](const Event& event, db::Session& s) -> Result<void> {
+      if (calls != nullptr) ++*calls;
+      s.sql() << "INSERT INTO applied (event_id, consumer) VALUES (:id, :consumer)",
+          soci::use(event.id), soci::use(consumer);
+      return core::ok();
+    };
+  }
+
+  long long count(const std::string& where = "1 = 1") {
+    long long n = -1;
+    auto read = db_->read<void>([&](db::Session& s) -> Result<void> {
+      s.sql() << "SELECT COUNT(*) FROM applied WHERE " + where, soci::into(n);
+      return core::ok();
+    });
+    EXPECT_TRUE(read);
+    return n;
+  }
+
+  long long inbox_rows(const std::string& event_id) {
+    long long n = -1;
+    auto read = db_->read<void>([&](db::Session& s) -> Result<void> {
+      s.sql() << "SELECT COUNT(*) FROM inbox WHERE consumer_group = :g AND event_id = :e",
+          soci::into(n), soci::use(group_), soci::use(event_id);
+      return core::ok();
+    });
+    EXPECT_TRUE(read);
+    return n;
+  }
+
+  double counter(const std::string& name, const metrics::Labels& labels) {
+    return registry_.counter(name, "", labels).value();
+  }
+
+  // The entries delivered to `consumer` and never acknowledged (reading them from "0").
+  std::size_t pending_for(const std::string& consumer) {
+    auto pending = redis_->xreadgroup(stream_, group_, consumer, 1000, 1ms, "0");
+    EXPECT_TRUE(pending) << (pending ? "" : pending.error().detail());
+    return pending ? pending->size() : 0;
+  }
+
+  std::vector<std::string> log_lines() {
+    std::lock_guard lock(log_mutex_);
+    return lines_;
+  }
+
+  platform::testing::TestDatabase database_{GetParam()};
+  std::unique_ptr<db::Database> db_;
+  std::string redis_url_;
+  std::unique_ptr<RedisConnection> redis_;
+  std::string stream_ = platform::testing::unique_name("events.test");
+  std::string group_ = platform::testing::unique_name("group");
+  std::mutex log_mutex_;
+  std::vector<std::string> lines_;
+  logging::Logger logger_{"events-test", "test-1", logging::Level::kDebug,
+                          [this](std::string_view line) {
+                            std::lock_guard lock(log_mutex_);
+                            lines_.emplace_back(line);
+                          }};
+  metrics::Registry registry_;
+};
+
+TEST_P(ConsumerTest, HandlesAPublishedEventAndCommitsItsEffectWithTheInboxRow) {
+  auto c = consumer(options());
+  c->on("thing.happened", 1, applying());
+  c->start();
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  EXPECT_EQ(inbox_rows(event.id), 1);
+  EXPECT_TRUE(eventually([&] {
+    return counter("events_consumed_total", {{"type", "thing.happened.v1"}}) == 1;
+  }));
+  c->stop();
+  EXPECT_EQ(pending_for("consumer-a"), 0u);
+
+  // Log lines about the event carry its correlation id as the request id.
+  bool correlated = false;
+  for (const auto& line : log_lines())
+    if (line.find(event.id) != std::string::npos &&
+        line.find("\"request_id\":\"request-1\"") != std::string::npos)
+      correlated = true;
+  EXPECT_TRUE(correlated);
+}
+
+TEST_P(ConsumerTest, HandlerFailureRollsBackItsEffectAndTheInboxRow) {
+  std::atomic<int> calls = 0;
+  auto c = consumer(options());
+  c->on("thing.happened", 1, [&](const Event& event, db::Session& s) -> Result<void> {
+    if (auto applied = applying()(event, s); !applied) return applied;
+    ++calls;
+    return Error::failed_precondition("not today");
+  });
+  c->start();
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+  ASSERT_TRUE(eventually([&] {
+    return counter("events_dead_lettered_total", {{"type", "thing.happened.v1"}}) == 1;
+  }));
+  c->stop();
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(count(), 0);
+  EXPECT_EQ(inbox_rows(event.id), 0);
+}
+
+TEST_P(ConsumerTest, AppliesARedeliveredEventOnce) {
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+  publish(*redis_, stream_, event);  // the relay published it twice
+  auto c = consumer(options());
+  c->on("thing.happened", 1, applying());
+  c->start();
+
+  ASSERT_TRUE(eventually([&] {
+    return counter("events_duplicates_total", {{"type", "thing.happened.v1"}}) == 1;
+  }));
+  EXPECT_EQ(counter("events_consumed_total", {{"type", "thing.happened.v1"}}), 1);
+  EXPECT_EQ(count(), 1);
+  c->stop();
+  EXPECT_EQ(pending_for("consumer-a"), 0u);
+}
+
+TEST_P(ConsumerTest, ClaimsAndAppliesOnceWhatADeadConsumerLeftPending) {
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+  // A consumer that read the entry and died before acknowledging it.
+  ASSERT_TRUE(redis_->ensure_group(stream_, group_, true));
+  auto taken = redis_->xreadgroup(stream_, group_, "dead-consumer", 10, 1ms, ">");
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->size(), 1u);
+
+  auto c = consumer(options("consumer-b"));
+  c->on("thing.happened", 1, applying("consumer-b"));
+  c->start();
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  c->stop();
+  EXPECT_EQ(count("consumer = 'consumer-b'"), 1);
+  EXPECT_EQ(pending_for("dead-consumer"), 0u);
+  EXPECT_EQ(pending_for("consumer-b"), 0u);
+}
+
+TEST_P(ConsumerTest, AConsumerStoppedWhileRetryingLeavesTheEventToAnother) {
+  std::atomic<int> calls = 0;
+  ConsumerOptions slow = options("consumer-a");
+  slow.initial_backoff = 10s;  // stop() must cut this short
+  slow.max_backoff = 10s;
+  auto a = consumer(slow);
+  a->on("thing.happened", 1, [&](const Event&, db::Session&) -> Result<void> {
+    ++calls;
+    return Error::unavailable("downstream is down");
+  });
+  a->start();
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+  ASSERT_TRUE(eventually([&] { return calls == 1; }));
+  const auto stopping = std::chrono::steady_clock::now();
+  a->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 2s);
+  EXPECT_EQ(calls, 1);
+
+  auto b = consumer(options("consumer-b"));
+  b->on("thing.happened", 1, applying("consumer-b"));
+  b->start();
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  b->stop();
+  EXPECT_EQ(counter("events_consumed_total", {{"type", "thing.happened.v1"}}), 1);
+  EXPECT_EQ(pending_for("consumer-a"), 0u);
+}
+
+TEST_P(ConsumerTest, DeadLettersAPoisonEventAndAppliesItOnceWhenReplayedAfterAFix) {
+  std::atomic<bool> fixed = false;
+  std::atomic<int> calls = 0;
+  auto c = consumer(options());
+  c->on("thing.happened", 1, [&](const Event& event, db::Session& s) -> Result<void> {
+    ++calls;
+    if (!fixed) return Error::internal("boom: cannot apply");
+    return applying()(event, s);
+  });
+  c->start();
+  const Event event = test_event("thing.happened.v1");
+  const std::string original_id = publish(*redis_, stream_, event);
+
+  ASSERT_TRUE(eventually([&] {
+    auto length = redis_->xlen(dead_letter_stream(stream_));
+    return length && *length == 1;
+  }));
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(counter("events_retried_total", {{"type", "thing.happened.v1"}}), 2);
+  EXPECT_TRUE(eventually([&] {
+    return counter("events_dead_lettered_total", {{"type", "thing.happened.v1"}}) == 1;
+  }));
+  auto letters = list_dead_letters(*redis_, stream_, 50);
+  ASSERT_TRUE(letters);
+  ASSERT_EQ(letters->size(), 1u);
+  const DeadLetter& letter = letters->front();
+  EXPECT_EQ(letter.event, event);
+  EXPECT_EQ(letter.attempts, 3);
+  EXPECT_NE(letter.error.find("boom: cannot apply"), std::string::npos) << letter.error;
+  EXPECT_EQ(letter.group, group_);
+  EXPECT_EQ(letter.original_id, original_id);
+  EXPECT_TRUE(core::parse_rfc3339(letter.failed_at)) << letter.failed_at;
+  EXPECT_EQ(count(), 0);
+
+  fixed = true;
+  auto replayed = replay_dead_letters(*redis_, stream_, "all");
+  ASSERT_TRUE(replayed) << replayed.error().detail();
+  EXPECT_EQ(*replayed, 1u);
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  c->stop();
+  EXPECT_EQ(calls, 4);
+  auto length = redis_->xlen(dead_letter_stream(stream_));
+  ASSERT_TRUE(length);
+  EXPECT_EQ(*length, 0u);
+  EXPECT_EQ(pending_for("consumer-a"), 0u);  // the original was acknowledged
+}
+
+TEST_P(ConsumerTest, TreatsAThrowingHandlerAsAFailure) {
+  auto c = consumer(options());
+  c->on("thing.happened", 1, [](const Event&, db::Session&) -> Result<void> {
+    throw std::runtime_error("handler bug");
+  });
+  c->start();
+  publish(*redis_, stream_, test_event("thing.happened.v1"));
+  ASSERT_TRUE(eventually([&] {
+    auto length = redis_->xlen(dead_letter_stream(stream_));
+    return length && *length == 1;
+  }));
+  c->stop();
+  auto letters = list_dead_letters(*redis_, stream_, 50);
+  ASSERT_TRUE(letters);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_NE(letters->front().error.find("handler bug"), std::string::npos)
+      << letters->front().error;
+}
+
+TEST_P(ConsumerTest, TwoConsumersInOneGroupShareTheWorkAndHandleEachEventOnce) {
+  std::vector<StreamFields> entries;
+  std::set<std::string> ids;
+  for (int i = 0; i < 300; ++i) {
+    const Event event = test_event("thing.happened.v1", R"({"n":)" + std::to_string(i) + "}");
+    ids.insert(event.id);
+    entries.push_back(test::relay_fields(event));
+  }
+  std::atomic<int> calls_a = 0;
+  std::atomic<int> calls_b = 0;
+  // No claims: on SQLite one consumer can wait on the other's write lock long enough
+  // to look dead (the inbox would still keep the effect single, not the handler calls).
+  ConsumerOptions o = options();
+  o.claim_idle = 30s;
+  o.consumer = "consumer-a";
+  auto a = consumer(o);
+  o.consumer = "consumer-b";
+  auto b = consumer(o);
+  // A little work per event, so that neither consumer drains the stream alone.
+  auto slow = [this](const std::string& name, std::atomic<int>* calls) {
+    return [handler = applying(name, calls)](const Event& event, db::Session& s) {
+      std::this_thread::sleep_for(1ms);
+      return handler(event, s);
+    };
+  };
+  a->on("thing.happened", 1, slow("consumer-a", &calls_a));
+  b->on("thing.happened", 1, slow("consumer-b", &calls_b));
+  a->start();
+  b->start();
+  ASSERT_TRUE(redis_->xadd_many(stream_, entries));
+
+  ASSERT_TRUE(eventually([&] { return count() == 300; }, 60s)) << count();
+  a->stop();
+  b->stop();
+  EXPECT_EQ(count(), 300);
+  EXPECT_EQ(calls_a + calls_b, 300);
+  EXPECT_GT(calls_a, 0);
+  EXPECT_GT(calls_b, 0);
+  long long distinct = -1;
+  ASSERT_TRUE(db_->read<void>([&](db::Session& s) -> Result<void> {
+    s.sql() << "SELECT COUNT(DISTINCT event_id) FROM applied", soci::into(distinct);
+    return core::ok();
+  }));
+  EXPECT_EQ(distinct, 300);
+}
+
+TEST_P(ConsumerTest, SkipsAndAcknowledgesUnknownTypesAndNewerVersions) {
+  auto c = consumer(options());
+  c->on("thing.happened", 1, applying());
+  c->start();
+  publish(*redis_, stream_, test_event("other.happened.v1"));
+  publish(*redis_, stream_, test_event("thing.happened.v2"));
+  publish(*redis_, stream_, test_event("thing.happened"));  // no version at all
+  const Event known = test_event("thing.happened.v1");
+  publish(*redis_, stream_, known);
+
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  c->stop();
+  EXPECT_EQ(count("event_id = '" + known.id + "'"), 1);
+  EXPECT_EQ(
+      counter("events_skipped_total", {{"type", "other.happened.v1"}, {"reason", "unknown_type"}}),
+      1);
+  EXPECT_EQ(
+      counter("events_skipped_total", {{"type", "thing.happened.v2"}, {"reason", "newer_version"}}),
+      1);
+  EXPECT_EQ(
+      counter("events_skipped_total", {{"type", "thing.happened"}, {"reason", "unknown_type"}}), 1);
+  EXPECT_EQ(pending_for("consumer-a"), 0u);
+  auto length = redis_->xlen(dead_letter_stream(stream_));
+  ASSERT_TRUE(length);
+  EXPECT_EQ(*length, 0u);
+}
+
+TEST_P(ConsumerTest, DeadLettersMalformedEnvelopesAtOnceAndCarriesOn) {
+  auto c = consumer(options());
+  std::atomic<int> calls = 0;
+  c->on("thing.happened", 1, applying("consumer-a", &calls));
+  c->start();
+  ASSERT_TRUE(redis_->xadd(stream_, {{"event", "{not json"}}));
+  ASSERT_TRUE(redis_->xadd(stream_, {{"something", "else"}}));
+  ASSERT_TRUE(redis_->xadd(stream_, {{"event", R"({"specversion":"1.0"})"}}));
+  publish(*redis_, stream_, test_event("thing.happened.v1"));
+
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    auto length = redis_->xlen(dead_letter_stream(stream_));
+    return length && *length == 3;
+  }));
+  c->stop();
+  EXPECT_EQ(calls, 1);
+  auto letters = list_dead_letters(*redis_, stream_, 50);
+  ASSERT_TRUE(letters);
+  ASSERT_EQ(letters->size(), 3u);
+  EXPECT_EQ(letters->at(0).event_json, "{not json");
+  EXPECT_EQ(letters->at(0).attempts, 1);
+  EXPECT_NE(letters->at(0).error.find("malformed"), std::string::npos) << letters->at(0).error;
+  EXPECT_NE(letters->at(1).error.find("no \"event\" field"), std::string::npos);
+  EXPECT_TRUE(letters->at(2).event.id.empty());
+  EXPECT_EQ(counter("events_dead_lettered_total", {{"type", "unparsable"}}), 3);
+  EXPECT_EQ(pending_for("consumer-a"), 0u);
+}
+
+TEST_P(ConsumerTest, GracefulStopLeavesUnprocessedEntriesPendingForTheNextStart) {
+  std::atomic<int> calls = 0;
+  auto handler = [&](const Event& event, db::Session& s) -> Result<void> {
+    std::this_thread::sleep_for(50ms);
+    return applying("consumer-a", &calls)(event, s);
+  };
+  // All ten in the stream first, so that the first read takes them in one batch.
+  std::vector<StreamFields> entries;
+  for (int i = 0; i < 10; ++i)
+    entries.push_back(test::relay_fields(test_event("thing.happened.v1")));
+  ASSERT_TRUE(redis_->xadd_many(stream_, entries));
+  // Reading pending entries back counts as a delivery: leave room for that.
+  ConsumerOptions o = options();
+  o.max_attempts = 10;
+  {
+    auto c = consumer(o);
+    c->on("thing.happened", 1, handler);
+    c->start();
+    ASSERT_TRUE(eventually([&] { return calls >= 1; }));
+    c->stop();
+  }
+  const long long done = count();
+  EXPECT_GE(done, 1);
+  ASSERT_LT(done, 10);
+  EXPECT_EQ(pending_for("consumer-a"), static_cast<std::size_t>(10 - done));
+
+  // The same consumer name takes its pending entries back on its next start.
+  auto again = consumer(o);
+  again->on("thing.happened", 1, handler);
+  again->start();
+  ASSERT_TRUE(eventually([&] { return count() == 10; }));
+  again->stop();
+  EXPECT_EQ(calls, 10);
+}
+
+TEST_P(ConsumerTest, RidesOutARedisOutageLoggingItOnce) {
+  platform::testing::RedisServer own;
+  ConsumerOptions o = options();
+  o.redis.url = own.url();
+  o.redis.connect_timeout = 200ms;
+  auto c = consumer(o);
+  c->on("thing.happened", 1, applying());
+  c->start();
+  auto publisher = RedisConnection::connect({.url = own.url()});
+  ASSERT_TRUE(publisher);
+  publish(**publisher, stream_, test_event("thing.happened.v1"));
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+
+  own.stop();
+  std::this_thread::sleep_for(1s);
+  own.start();  // empty: the stream and the group are gone
+  ASSERT_TRUE(eventually([&] { return publisher->get()->ping().has_value(); }));
+  publish(**publisher, stream_, test_event("thing.happened.v1"));
+  ASSERT_TRUE(eventually([&] { return count() == 2; }, 20s));
+  c->stop();
+
+  int outages = 0;
+  for (const auto& line : log_lines())
+    if (line.find("event broker unavailable") != std::string::npos) ++outages;
+  EXPECT_EQ(outages, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, platform::testing::kAllBackends,
+                         platform::testing::backend_test_name);
+
+}  // namespace
+}  // namespace platform::events

@@ -1,0 +1,106 @@
+#include "platform/testing/redis.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "random_name.h"
+
+namespace platform::testing {
+namespace {
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool accepts_connections(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+}  // namespace
+
+std::string redis_server_url() {
+  const char* url = std::getenv("SYLTEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') {
+    ADD_FAILURE() << "SYLTEST_REDIS_URL is not set: run the tests with scripts/test.sh, which "
+                     "starts a throwaway redis-server";
+    throw std::runtime_error("SYLTEST_REDIS_URL is not set");
+  }
+  return url;
+}
+
+std::string unique_name(const std::string& prefix) {
+  return prefix + "." + internal::random_hex(12);
+}
+
+RedisServer::RedisServer() {
+  port_ = free_port();
+  start();
+}
+
+RedisServer::~RedisServer() {
+  stop();
+}
+
+void RedisServer::start() {
+  if (pid_ > 0) return;
+  const std::string port = std::to_string(port_);
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    // Quiet, memory only, loopback only.
+    ::freopen("/dev/null", "w", stdout);
+    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!accepts_connections(port_)) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("redis-server exited at start (is it installed?)");
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("redis-server did not start");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void RedisServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+}  // namespace platform::testing
