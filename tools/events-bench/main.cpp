@@ -75,12 +75,14 @@ std::unique_ptr<platform::db::Database> open(const std::string& url) {
 StepResult run_step(const Options& options, int rate, int step) {
   auto producer_db = open(options.database);
   auto consumer_db = open(options.consumer_database);
-  platform::logging::Logger logger("events-bench", "events-bench-1", platform::logging::Level::kWarn);
+  platform::logging::Logger logger("events-bench", "events-bench-1",
+                                   platform::logging::Level::kWarn);
   platform::metrics::Registry registry;
-  const std::string stream = "events.bench." + std::to_string(::getpid()) + "." + std::to_string(step);
+  const std::string stream =
+      "events.bench." + std::to_string(::getpid()) + "." + std::to_string(step);
 
-  platform::events::OutboxRelay relay(*producer_db, {.stream = stream, .redis = {.url = options.redis}},
-                                      logger, registry);
+  platform::events::OutboxRelay relay(
+      *producer_db, {.stream = stream, .redis = {.url = options.redis}}, logger, registry);
   platform::events::Consumer consumer(*consumer_db,
                                       {.stream = stream,
                                        .group = "bench",
@@ -140,7 +142,8 @@ StepResult run_step(const Options& options, int rate, int step) {
   result.backlog = result.sent - std::min(result.sent, result.handled);
   result.p50 = percentile(latencies_ms, 0.50);
   result.p99 = percentile(latencies_ms, 0.99);
-  result.max = latencies_ms.empty() ? 0 : *std::max_element(latencies_ms.begin(), latencies_ms.end());
+  result.max =
+      latencies_ms.empty() ? 0 : *std::max_element(latencies_ms.begin(), latencies_ms.end());
   return result;
 }
 
@@ -163,12 +166,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--database") options.database = value();
-    else if (arg == "--consumer-database") options.consumer_database = value();
-    else if (arg == "--redis") options.redis = value();
-    else if (arg == "--rate") options.rate = std::stoi(value());
-    else if (arg == "--seconds") options.seconds = std::stoi(value());
-    else if (arg == "--find-max") options.find_max = true;
+    if (arg == "--database")
+      options.database = value();
+    else if (arg == "--consumer-database")
+      options.consumer_database = value();
+    else if (arg == "--redis")
+      options.redis = value();
+    else if (arg == "--rate")
+      options.rate = std::stoi(value());
+    else if (arg == "--seconds")
+      options.seconds = std::stoi(value());
+    else if (arg == "--find-max")
+      options.find_max = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
       return 2;

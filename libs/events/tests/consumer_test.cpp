@@ -142,6 +142,9 @@ TEST_P(ConsumerTest, HandlesAPublishedEventAndCommitsItsEffectWithTheInboxRow) {
   }));
   c->stop();
   EXPECT_EQ(pending_for("consumer-a"), 0u);
+  const std::string metrics = registry_.render();
+  EXPECT_NE(metrics.find("events_consumer_lag{"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("events_dlq_size{"), std::string::npos) << metrics;
 
   // Log lines about the event carry its correlation id as the request id.
   bool correlated = false;
