@@ -117,7 +117,7 @@ StepResult run_step(const Options& options, int rate, int step) {
     std::this_thread::sleep_until(next);
     // The timestamp is taken after the commit, so the latency is commit-to-handled.
     auto committed = producer_db->transaction<void>([&](platform::db::Session& session) {
-      Event event = platform::events::make_event("/events-bench", "bench.tick", "bench",
+      Event event = platform::events::make_event("/events-bench", "bench.tick.v1", "bench",
                                                  R"({"sent_ns":0})", {});
       event.data = "{\"sent_ns\":" + std::to_string(now_ns()) + "}";
       return platform::events::append_to_outbox(session, stream, event);
