@@ -341,6 +341,7 @@ struct Consumer::Impl {
       return;
     }
     const logging::Context log_context = context(event);
+    int transient_failures = 0;
     for (int attempt = earlier + 1;; ++attempt) {
       Error failure = Error::internal("");
       switch (attempt_once(event, registration.handler, failure)) {
@@ -366,7 +367,14 @@ struct Consumer::Impl {
           break;
       }
       const std::string error = describe(failure);
-      if (attempt >= options_.max_attempts) {
+      // A dependency that is down (the database, a peer) says nothing about the event:
+      // waiting costs no attempt, so an outage cannot push good events into the DLQ.
+      const bool transient = failure.code() == core::ErrorCode::kUnavailable ||
+                             failure.code() == core::ErrorCode::kDeadlineExceeded;
+      if (transient) {
+        ++transient_failures;
+        --attempt;
+      } else if (attempt >= options_.max_attempts) {
         dead_letter(entry, event, json, error, attempt);
         return;
       }
@@ -374,12 +382,13 @@ struct Consumer::Impl {
           .counter("events_retried_total", "Failed handler attempts retried.",
                    {{"type", event.type}})
           .inc();
-      const auto delay = backoff(attempt);
+      const auto delay = backoff(attempt + transient_failures);
       logger_.warn(log_context, "event handler failed, retrying",
                    {{"event_id", event.id},
                     {"event_type", event.type},
                     {"attempt", attempt},
                     {"max_attempts", options_.max_attempts},
+                    {"counts_as_attempt", !transient},
                     {"retry_in_ms", static_cast<std::int64_t>(delay.count())},
                     {"error", error}});
       // Stopping: the entry stays pending, and a claim later gives it its next attempt.

@@ -212,6 +212,27 @@ struct OutboxRelay::Impl {
       redis_ = std::move(*connected);
     }
 
+    // On SQLite a round takes the database's only write lock; an idle relay looks first
+    // (a read takes no lock) so that it does not block the service's writers once a second.
+    if (database_.backend() == db::Backend::kSqlite) {
+      auto waiting = database_.read<bool>([&](Session& session) -> Result<bool> {
+        int found = 0;
+        session.sql() << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE stream = :stream AND "
+                         "published_at IS NULL LIMIT 1) AS waiting",
+            soci::into(found), soci::use(options_.stream);
+        return found > 0;
+      });
+      if (waiting && !*waiting) {
+        // Nothing to publish; still tell readiness whether the broker answers.
+        if (auto pong = redis_->ping(); !pong) {
+          record_failure(pong.error(), true);
+          return {0, true};
+        }
+        record_success({});
+        return {0, false};
+      }
+    }
+
     std::optional<Error> broker_error;
     bool skipped = false;
     std::vector<Row> published;

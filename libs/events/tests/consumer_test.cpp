@@ -286,6 +286,24 @@ TEST_P(ConsumerTest, DeadLettersAPoisonEventAndAppliesItOnceWhenReplayedAfterAFi
   EXPECT_EQ(pending_for("consumer-a"), 0u);  // the original was acknowledged
 }
 
+TEST_P(ConsumerTest, ADependencyOutageCostsNoAttemptAndNeverDeadLetters) {
+  // max_attempts is 3 in options(): eight "unavailable" answers must not use them up.
+  std::atomic<int> calls = 0;
+  auto c = consumer(options());
+  c->on("thing.happened", 1, [&](const Event& event, db::Session& s) -> Result<void> {
+    if (++calls <= 8) return Error::unavailable("the peer is down");
+    return applying()(event, s);
+  });
+  c->start();
+  publish(*redis_, stream_, test_event("thing.happened.v1"));
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  c->stop();
+  EXPECT_EQ(calls, 9);
+  auto length = redis_->xlen(dead_letter_stream(stream_));
+  ASSERT_TRUE(length);
+  EXPECT_EQ(*length, 0u);
+}
+
 TEST_P(ConsumerTest, TreatsAThrowingHandlerAsAFailure) {
   auto c = consumer(options());
   c->on("thing.happened", 1, [](const Event&, db::Session&) -> Result<void> {
