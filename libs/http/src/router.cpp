@@ -60,18 +60,31 @@ bool method_matches(std::string_view route_method, std::string_view method) {
 
 }  // namespace
 
-Router& Router::add(std::string method, std::string pattern, Handler handler, Execution execution) {
-  // Route tables are code: a malformed one is a programming error caught at start-up.
+// Route tables are code: a malformed one is a programming error caught at start-up.
+void Router::check_new_route(const std::string& method, const std::string& pattern) const {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
-  if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
   for (const auto& route : routes_) {
     if (route.method == method && route.pattern == pattern) {
       throw std::invalid_argument("route " + method + " " + pattern + " is defined twice");
     }
   }
+}
+
+Router& Router::add(std::string method, std::string pattern, Handler handler, Execution execution) {
+  check_new_route(method, pattern);
+  if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), execution});
+  return *this;
+}
+
+Router& Router::add_async(std::string method, std::string pattern, AsyncHandler handler) {
+  check_new_route(method, pattern);
+  if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
+  routes_.push_back(Route{.method = std::move(method),
+                          .pattern = std::move(pattern),
+                          .async_handler = std::move(handler)});
   return *this;
 }
 
@@ -121,6 +134,10 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
 }
 
 Response Router::dispatch(const Route& route, Request& request) const {
+  if (!route.handler) {
+    throw std::logic_error("route " + route.method + " " + route.pattern +
+                           " is deferred: call its async_handler");
+  }
   // Middleware[0] is outermost: each layer gets a `next` that runs the layers after it.
   std::function<Response(std::size_t, Request&)> run_from = [&](std::size_t index,
                                                                 Request& req) -> Response {

@@ -5,7 +5,9 @@
 // Threads: `io_threads` run the io_context; every connection lives on its own strand, so
 // its socket, timer and flags are only touched from one thread at a time. Handlers of
 // kWorkerPool routes run on a thread pool while the connection's coroutine waits without
-// holding an io thread.
+// holding an io thread. Deferred routes (Router::add_async) also start on the pool, then
+// the coroutine waits, holding no thread at all, until their Responder posts the answer
+// to the connection's strand.
 #include "platform/http/server.h"
 
 #include <algorithm>
@@ -35,6 +37,7 @@
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -264,6 +267,7 @@ struct Server::Impl {
     }
     void close() {
       disarm();
+      if (deferred_wait != nullptr) deferred_wait->cancel();  // gives up on the answer
       error_code ignored;
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
@@ -276,6 +280,87 @@ struct Server::Impl {
     bool idle = true;  // waiting for the first byte of a request
     bool timed_out = false;
     std::uint64_t deadline_generation = 0;
+    // While a deferred request waits for its answer: the timer it waits on.
+    asio::steady_timer* deferred_wait = nullptr;
+  };
+
+  // ---- deferred answers (Router::add_async) ---------------------------------------
+  //
+  // The coroutine waits on a timer that never expires; the Responder posts the answer to
+  // the connection's strand, stores it there and cancels the timer, which wakes it.
+
+  // Responders may outlive the server: they post to the io_context only while it is
+  // open. ~Impl closes it before the io_context is destroyed.
+  struct PostGate {
+    std::mutex mutex;
+    bool open = true;
+  };
+
+  // One deferred request's answer; only touched on its connection's strand.
+  struct DeferredAnswer {
+    bool arrived = false;
+    std::optional<Response> response;    // nullopt when arrived: the Responder was dropped
+    asio::steady_timer* wake = nullptr;  // while the coroutine waits for the answer
+  };
+
+  // Shared by every copy of one Responder: delivers the first answer, from any thread,
+  // or a "dropped" one when the last copy goes away unanswered.
+  class ResponderState {
+   public:
+    ResponderState(std::weak_ptr<Connection> connection, std::shared_ptr<PostGate> gate,
+                   std::shared_ptr<DeferredAnswer> answer)
+        : connection_(std::move(connection)), gate_(std::move(gate)), answer_(std::move(answer)) {}
+    ~ResponderState() {
+      try {
+        deliver(std::nullopt);  // no-op once answered
+      } catch (...) {           // out of memory: the request waits for stop()
+      }
+    }
+    ResponderState(const ResponderState&) = delete;
+    ResponderState& operator=(const ResponderState&) = delete;
+
+    void deliver(std::optional<Response> response) {
+      if (answered_.exchange(true)) return;
+      std::lock_guard lock(gate_->mutex);
+      if (!gate_->open) return;  // the server is gone
+      auto connection = connection_.lock();
+      if (!connection) return;  // closed: the client went away or stop() gave up
+      // The connection travels with the answer, so it dies on its strand at the latest.
+      const auto strand = connection->socket.get_executor();
+      asio::post(strand, [connection = std::move(connection), answer = answer_,
+                          response = std::move(response)]() mutable {
+        answer->arrived = true;
+        answer->response = std::move(response);
+        if (answer->wake != nullptr) answer->wake->cancel();
+      });
+    }
+
+   private:
+    std::weak_ptr<Connection> connection_;
+    std::shared_ptr<PostGate> gate_;
+    std::shared_ptr<DeferredAnswer> answer_;
+    std::atomic<bool> answered_{false};
+  };
+
+  // Points the connection and the answer at the timer a deferred request waits on, for as
+  // long as the timer exists (even when a forced stop destroys the coroutine frame).
+  class DeferredWait {
+   public:
+    DeferredWait(Connection& connection, DeferredAnswer& answer, asio::steady_timer& wake)
+        : connection_(connection), answer_(answer) {
+      connection_.deferred_wait = &wake;
+      answer_.wake = &wake;
+    }
+    ~DeferredWait() {
+      connection_.deferred_wait = nullptr;
+      answer_.wake = nullptr;
+    }
+    DeferredWait(const DeferredWait&) = delete;
+    DeferredWait& operator=(const DeferredWait&) = delete;
+
+   private:
+    Connection& connection_;
+    DeferredAnswer& answer_;
   };
 
   Impl(ServerOptions server_options, Router server_router, logging::Logger& server_logger,
@@ -289,7 +374,11 @@ struct Server::Impl {
         workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
         ioc(std::max(1, options.io_threads)) {}
 
-  ~Impl() { stop(); }
+  ~Impl() {
+    stop();
+    std::lock_guard lock(post_gate->mutex);
+    post_gate->open = false;
+  }
 
   // ---- one connection -------------------------------------------------------------
 
@@ -390,7 +479,9 @@ struct Server::Impl {
       request.route = route.pattern;
       request.path_params = std::move(match.params);
       outcome.route = route.pattern;
-      if (route.execution == Execution::kInline) {
+      if (route.async_handler) {
+        response = co_await answer_later(connection, route, request);
+      } else if (route.execution == Execution::kInline) {
         response = invoke(route, request);
       } else {
         auto executor = workers.get_executor();
@@ -406,6 +497,57 @@ struct Server::Impl {
     const bool keep_alive = message.keep_alive() && !draining.load();
     co_return co_await answer(connection, version, head, keep_alive, response, request.trace,
                               outcome, started);
+  }
+
+  // Runs a deferred route's handler on the worker pool, then waits on the connection's
+  // strand, holding no thread, until its Responder answers or stop() gives up on the
+  // connection. `request` outlives the handler's call.
+  asio::awaitable<Response> answer_later(Connection& connection, const Route& route,
+                                         Request& request) {
+    auto answer = std::make_shared<DeferredAnswer>();
+    asio::steady_timer wake(connection.socket.get_executor(),
+                            asio::steady_timer::time_point::max());
+    const DeferredWait registration(connection, *answer, wake);
+    // Only the job and the Responders it hands out share `state` (a moved-from shared_ptr
+    // is empty), so its destructor tells when the last Responder went away.
+    auto state = std::make_shared<ResponderState>(connection.weak_from_this(), post_gate, answer);
+    auto executor = workers.get_executor();
+    auto job = [this, &route, &request, state = std::move(state)]() -> asio::awaitable<void> {
+      const Responder respond = [state](Response response) { state->deliver(std::move(response)); };
+      start_deferred(route, request, respond);
+      co_return;
+    };
+    co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
+    while (!answer->arrived && connection.socket.is_open()) {
+      // Cancelled by the answer or by close(); the error code tells nothing more.
+      [[maybe_unused]] auto [wait_ec] = co_await wake.async_wait(kUseTuple);
+    }
+    if (!answer->arrived) {
+      co_return Response::problem(503, "the server stopped before the handler answered",
+                                  request.path);
+    }
+    if (!answer->response) {
+      logger.error(request.trace.log_context(), "handler did not answer",
+                   {{"route", route.pattern}});
+      co_return Response::problem(500, "handler did not answer", request.path);
+    }
+    co_return std::move(*answer->response);
+  }
+
+  // Calls a deferred route's handler; anything it throws becomes a 500 (ignored when it
+  // answered before throwing).
+  void start_deferred(const Route& route, Request& request, const Responder& respond) {
+    try {
+      route.async_handler(request, respond);
+    } catch (const std::exception& error) {
+      logger.error(request.trace.log_context(), "handler threw an exception",
+                   {{"route", route.pattern}, {"error", error.what()}});
+      respond(Response::problem(core::Error::internal(error.what()), request));
+    } catch (...) {
+      logger.error(request.trace.log_context(), "handler threw an exception",
+                   {{"route", route.pattern}, {"error", "unknown exception"}});
+      respond(Response::problem(core::Error::internal("unknown exception"), request));
+    }
   }
 
   // The answer to a failed read: timeout, limits, or malformed input.
@@ -722,6 +864,16 @@ struct Server::Impl {
         if (connection->idle) connection->close();
       });
     }
+    // Lets the service answer its pending deferred requests now.
+    if (options.on_shutdown) {
+      try {
+        options.on_shutdown();
+      } catch (const std::exception& error) {
+        logger.error("on_shutdown threw an exception", {{"error", error.what()}});
+      } catch (...) {
+        logger.error("on_shutdown threw an exception", {{"error", "unknown exception"}});
+      }
+    }
     bool drained = false;
     {
       std::unique_lock wait_lock(connections_mutex);
@@ -793,6 +945,7 @@ struct Server::Impl {
   std::condition_variable connections_drained;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
 
+  std::shared_ptr<PostGate> post_gate = std::make_shared<PostGate>();
   asio::thread_pool workers;
   std::vector<std::thread> io_threads;
   // Declared after everything the connections use: destroying the io_context destroys

@@ -174,5 +174,35 @@ TEST(Router, RejectsMalformedOrDuplicateRoutesAtStartUp) {
   EXPECT_THROW(router.get("/x", answer("again")), std::invalid_argument);
 }
 
+TEST(Router, MatchesDeferredRoutesLikeOthers) {
+  Router router;
+  router.add_async("GET", "/config/{key}",
+                   [](Request&, Responder respond) { respond(Response::text(200, "now")); });
+  const auto match = router.match("HEAD", "/config/x");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_TRUE(match.route->async_handler);
+  EXPECT_FALSE(match.route->handler);
+  EXPECT_EQ(match.params, (std::vector<std::pair<std::string, std::string>>{{"key", "x"}}));
+  EXPECT_EQ(router.match("POST", "/config/x").kind, Router::Match::Kind::kMethodNotAllowed);
+}
+
+TEST(Router, RejectsMalformedOrDuplicateDeferredRoutes) {
+  Router router;
+  const AsyncHandler handler = [](Request&, Responder) {};
+  EXPECT_THROW(router.add_async("GET", "config", handler), std::invalid_argument);
+  EXPECT_THROW(router.add_async("GET", "/config", AsyncHandler{}), std::invalid_argument);
+  router.get("/config", answer("x"));
+  EXPECT_THROW(router.add_async("GET", "/config", handler), std::invalid_argument);
+  router.add_async("GET", "/watch", handler);
+  EXPECT_THROW(router.get("/watch", answer("x")), std::invalid_argument);
+}
+
+TEST(Router, DispatchRefusesADeferredRoute) {
+  Router router;
+  router.add_async("GET", "/watch", [](Request&, Responder) {});
+  Request request;
+  EXPECT_THROW(router.dispatch(router.routes().front(), request), std::logic_error);
+}
+
 }  // namespace
 }  // namespace platform::http

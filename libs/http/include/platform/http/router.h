@@ -9,6 +9,13 @@
 // A path that matches no template -> 404; a path that matches with another method ->
 // 405 with `Allow`. HEAD is answered by the GET route without a body. Both answers
 // are problem+json and are produced by the server.
+//
+// A deferred (asynchronous) route answers later without holding a thread, e.g. a long
+// poll that answers as soon as a newer version exists:
+//
+//   router.add_async("GET", "/config/{key}", [&](Request& request, Responder respond) {
+//     watchers.add(std::string(request.path_param("key")), std::move(respond));
+//   });  // later, on any thread: respond(Response::json(200, body));
 #pragma once
 
 #include <functional>
@@ -25,6 +32,17 @@ using Handler = std::function<Response(Request&)>;
 // early, or change the response.
 using Middleware = std::function<Response(Request& request, const Handler& next)>;
 
+// Answers a deferred request. Call it exactly once, from any thread, at any time; later
+// calls are ignored. Safe to call after the client went away or the server stopped: the
+// response is then dropped. Copies share one answer. When the last copy is destroyed
+// without having been called (a bug in the handler), the server answers 500.
+using Responder = std::function<void(Response response)>;
+// Returns at once and answers through `respond`, now or later. Runs on the worker pool.
+// `request` is valid until the handler returns: copy what a later answer needs. An
+// exception thrown before answering becomes a 500, as for a Handler. No deadline is
+// imposed: the handler owns its timing (see ServerOptions::on_shutdown for stopping).
+using AsyncHandler = std::function<void(Request& request, Responder respond)>;
+
 enum class Execution {
   // Default: runs on the worker pool, never on the network thread, so blocking work
   // (database, files) cannot stall other connections.
@@ -33,11 +51,13 @@ enum class Execution {
   kInline,
 };
 
+// Either `handler` or, for a deferred route, `async_handler` is set.
 struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
   Execution execution = Execution::kWorkerPool;
+  AsyncHandler async_handler;
 };
 
 class Router {
@@ -59,7 +79,11 @@ class Router {
   Router& del(std::string pattern, Handler h, Execution e = Execution::kWorkerPool) {
     return add("DELETE", std::move(pattern), std::move(h), e);
   }
-  // Middleware run in the order added, around every routed handler.
+  // A deferred route; always runs on the worker pool.
+  Router& add_async(std::string method, std::string pattern, AsyncHandler handler);
+  // Middleware run in the order added, around every routed synchronous handler.
+  // Deferred routes bypass middleware (a Middleware needs the response when `next`
+  // returns): an async handler checks what it needs (authentication...) itself.
   Router& use(Middleware middleware);
 
   struct Match {
@@ -70,12 +94,16 @@ class Router {
   };
   Match match(std::string_view method, std::string_view path) const;
 
-  // `route`'s handler wrapped in every middleware.
+  // `route`'s handler wrapped in every middleware. Throws std::logic_error for a
+  // deferred route: the server calls its async_handler directly.
   Response dispatch(const Route& route, Request& request) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // Throws std::invalid_argument for a malformed pattern or a duplicate route.
+  void check_new_route(const std::string& method, const std::string& pattern) const;
+
   std::vector<Route> routes_;
   std::vector<Middleware> middleware_;
 };

@@ -8,10 +8,13 @@
 // (413 body, 414 URL, 431 headers, read and idle timeouts), 404/405, the access log
 // line and the RED metrics of every request, and graceful shutdown: stop accepting,
 // let in-flight requests finish within `shutdown_timeout`, close idle connections.
+// A deferred request (Router::add_async) counts as in flight until its Responder
+// answers; it holds no thread meanwhile.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +37,13 @@ struct ServerOptions {
   // A keep-alive connection with no request for this long is closed.
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
+  // Called once, on the thread calling stop(), when draining begins: after the server
+  // stopped accepting and before it waits for in-flight requests. Answer pending
+  // deferred requests here (long polls: with the current state) so that they are
+  // delivered (with `Connection: close`) instead of holding the stop for
+  // shutdown_timeout. An exception it throws is logged. It runs under stop()'s lock: it
+  // must not call stop() itself.
+  std::function<void()> on_shutdown;
 };
 
 class Server {
@@ -48,8 +58,9 @@ class Server {
   std::uint16_t start();
   // Blocks until SIGTERM or SIGINT, then stops gracefully.
   void wait_for_shutdown_signal();
-  // Graceful stop: stop accepting, finish in-flight requests within shutdown_timeout,
-  // close idle connections, join the threads. Safe to call more than once.
+  // Graceful stop: stop accepting, close idle connections, call on_shutdown, finish
+  // in-flight requests within shutdown_timeout, join the threads. Safe to call more
+  // than once.
   void stop();
 
   std::uint16_t port() const;
