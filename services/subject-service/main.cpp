@@ -16,6 +16,7 @@
 #include "platform/config/config.h"
 #include "platform/db/database.h"
 #include "platform/db/migrations.h"
+#include "platform/discovery/discovery.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
@@ -48,8 +49,8 @@ int run(int argc, char** argv) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  auto config = platform::config::load(platform::config::common_schema(kService, kDefaultPort),
-                                       platform::config::environment_from(environ));
+  const platform::config::Schema schema = platform::config::common_schema(kService, kDefaultPort);
+  auto config = platform::config::load(schema, platform::config::environment_from(environ));
   if (!config) {
     std::fputs(platform::config::format_errors(config.error()).c_str(), stderr);
     return 2;
@@ -118,6 +119,12 @@ int run(int argc, char** argv) {
   subject_service::api::add_routes(router, {create, update, remove, get, list});
   platform::http::mount_operational_routes(router, health, registry);
 
+  // With a config-service: registered while serving, deregistered as soon as draining
+  // begins (so that peers stop choosing this instance), and dynamic settings applied live.
+  const std::string config_service = config->get("config_service.url");
+  std::unique_ptr<platform::discovery::Registration> registration;
+  std::unique_ptr<platform::discovery::DynamicSettings> dynamic_settings;
+
   platform::http::Server server(
       {.host = config->get("http.host"),
        .port = static_cast<std::uint16_t>(config->get_int("http.port")),
@@ -126,13 +133,34 @@ int run(int argc, char** argv) {
        .max_body_bytes = static_cast<std::size_t>(config->get_int("http.max_body_bytes")),
        .read_timeout = std::chrono::milliseconds(config->get_int("http.read_timeout_ms")),
        .idle_timeout = std::chrono::milliseconds(config->get_int("http.idle_timeout_ms")),
-       .shutdown_timeout = std::chrono::milliseconds(config->get_int("http.shutdown_timeout_ms"))},
+       .shutdown_timeout = std::chrono::milliseconds(config->get_int("http.shutdown_timeout_ms")),
+       .on_shutdown =
+           [&registration] {
+             if (registration) registration->stop();
+           }},
       std::move(router), logger, registry);
   server.start();
+  if (!config_service.empty()) {
+    registration = std::make_unique<platform::discovery::Registration>(
+        platform::discovery::InstanceInfo{
+            .service = kService,
+            .instance_id = instance,
+            .url = "http://" + config->get("http.host") + ":" + std::to_string(server.port()),
+            .version = "0.1.0"},
+        platform::discovery::RegistrationOptions{.config_service_url = config_service}, logger);
+    registration->start();
+    dynamic_settings = std::make_unique<platform::discovery::DynamicSettings>(
+        config_service, kService, "default", schema, logger);
+    dynamic_settings->on_change("log.level", [&logger](const std::string& value) {
+      if (auto level = platform::logging::parse_level(value)) logger.set_level(*level);
+    });
+    dynamic_settings->start();
+  }
   const auto ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   logger.info("ready", {{"port", server.port()}, {"startup_ms", ready_ms}});
   server.wait_for_shutdown_signal();
+  if (dynamic_settings) dynamic_settings->stop();
   relay.stop();  // after the last request: what they committed is published if Redis is up
   logger.info("exiting");
   return 0;

@@ -48,22 +48,28 @@ void flatten(const YAML::Node& node, const std::string& prefix,
 }  // namespace
 
 Validator integer_in(std::int64_t min, std::int64_t max) {
-  return [min, max](std::string_view value) -> std::optional<std::string> {
-    const auto number = parse_int(value);
-    if (!number || *number < min || *number > max)
-      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-    return std::nullopt;
-  };
+  return {[min, max](std::string_view value) -> std::optional<std::string> {
+            const auto number = parse_int(value);
+            if (!number || *number < min || *number > max)
+              return "must be an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max);
+            return std::nullopt;
+          },
+          "integer",
+          min,
+          max,
+          {}};
 }
 
 Validator one_of(std::vector<std::string> values) {
-  return [values = std::move(values)](std::string_view value) -> std::optional<std::string> {
+  auto check = [values](std::string_view value) -> std::optional<std::string> {
     for (const auto& allowed : values)
       if (core::iequals(allowed, value)) return std::nullopt;
     std::string message = "must be one of";
     for (std::size_t i = 0; i < values.size(); ++i) message += (i ? ", " : " ") + values[i];
     return message;
   };
+  return {std::move(check), "enum", std::nullopt, std::nullopt, std::move(values)};
 }
 
 Validator non_empty() {
@@ -74,10 +80,14 @@ Validator non_empty() {
 }
 
 Validator boolean() {
-  return [](std::string_view value) -> std::optional<std::string> {
-    if (!parse_bool(value)) return "must be true or false";
-    return std::nullopt;
-  };
+  return {[](std::string_view value) -> std::optional<std::string> {
+            if (!parse_bool(value)) return "must be true or false";
+            return std::nullopt;
+          },
+          "boolean",
+          std::nullopt,
+          std::nullopt,
+          {}};
 }
 
 Schema& Schema::add(Setting setting) {
@@ -128,7 +138,14 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
             },
             false, true})
       .add({"events.outbox_retention_hours", "168",
-            "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)});
+            "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)})
+      .add({"config_service.url", "",
+            "The config-service (http://host:port): register there and take dynamic settings "
+            "from it. Empty: run standalone.",
+            [](std::string_view value) -> std::optional<std::string> {
+              if (value.empty() || value.starts_with("http://")) return std::nullopt;
+              return "must be empty or start with http://";
+            }});
   return schema;
 }
 

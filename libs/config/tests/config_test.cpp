@@ -113,5 +113,20 @@ TEST(Validators, CheckTheirRanges) {
   EXPECT_TRUE(non_empty()("  ").has_value());
 }
 
+TEST(Validators, DescribeWhatTheyAcceptForOtherProcesses) {
+  const Validator port = integer_in(0, 65535);
+  EXPECT_EQ(port.type(), "integer");
+  EXPECT_EQ(port.min(), 0);
+  EXPECT_EQ(port.max(), 65535);
+  const Validator level = one_of({"debug", "info"});
+  EXPECT_EQ(level.type(), "enum");
+  EXPECT_EQ(level.values(), (std::vector<std::string>{"debug", "info"}));
+  EXPECT_EQ(boolean().type(), "boolean");
+  const Validator custom = [](std::string_view) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  EXPECT_EQ(custom.type(), "string");
+}
+
 }  // namespace
 }  // namespace platform::config

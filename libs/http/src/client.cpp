@@ -772,6 +772,18 @@ Client::Client(ClientOptions options, metrics::Registry* registry, logging::Logg
 
 Client::~Client() = default;
 
+void Client::shutdown() {
+  // shut_down() runs on the io thread (it owns the pool); wait until it did, so that a
+  // send started after this returns is refused for certain.
+  std::promise<void> done;
+  auto finished = done.get_future();
+  asio::post(impl_->ioc, [this, &done] {
+    impl_->shut_down();
+    done.set_value();
+  });
+  finished.wait();
+}
+
 core::Result<ClientResponse> Client::send(const ClientRequest& request, const TraceContext* trace) {
   return impl_->send(request, trace);
 }

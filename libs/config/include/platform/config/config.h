@@ -17,14 +17,48 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "platform/core/result.h"
 
 namespace platform::config {
 
-// Returns an error message for a bad value, or nullopt when it is fine.
-using Validator = std::function<std::optional<std::string>(std::string_view value)>;
+// Checks a value: returns an error message for a bad one, or nullopt when it is fine.
+// Also says what it accepts in terms another process can check (the config-service
+// validates documents against a service's published schema): type "string",
+// "integer" (min, max), "boolean" or "enum" (values).
+class Validator {
+ public:
+  using Check = std::function<std::optional<std::string>(std::string_view value)>;
+
+  Validator() = default;
+  // Any callable: a custom check, described as a string.
+  template <typename F>
+  requires std::is_invocable_r_v<std::optional<std::string>, F, std::string_view> Validator(F check)
+      : check_(std::move(check)) {}  // NOLINT: implicit by design
+  Validator(Check check, std::string type, std::optional<std::int64_t> min,
+            std::optional<std::int64_t> max, std::vector<std::string> values)
+      : check_(std::move(check)),
+        type_(std::move(type)),
+        min_(min),
+        max_(max),
+        values_(std::move(values)) {}
+
+  explicit operator bool() const { return static_cast<bool>(check_); }
+  std::optional<std::string> operator()(std::string_view value) const { return check_(value); }
+
+  const std::string& type() const { return type_; }
+  std::optional<std::int64_t> min() const { return min_; }
+  std::optional<std::int64_t> max() const { return max_; }
+  const std::vector<std::string>& values() const { return values_; }
+
+ private:
+  Check check_;
+  std::string type_ = "string";
+  std::optional<std::int64_t> min_, max_;
+  std::vector<std::string> values_;
+};
 
 struct Setting {
   std::string key;  // dotted: "http.port"

@@ -132,6 +132,11 @@ class Client {
   // Sends `request` and waits for the whole answer. Blocking; safe from many threads at
   // once. With `trace`, adds X-Request-ID and traceparent (ours as the parent span)
   // unless the request has them already.
+  // Makes every send in flight fail at once with kUnavailable ("shutting down") and every
+  // later one be refused, without destroying the client: how a thread blocked in a long
+  // poll is stopped. Safe from any thread but the client's own; idempotent.
+  void shutdown();
+
   core::Result<ClientResponse> send(const ClientRequest& request,
                                     const TraceContext* trace = nullptr);
 

@@ -1,0 +1,171 @@
+// How a service takes part in the platform through the config-service
+// (docs/config-service-api.md): it registers and keeps its lease, it finds its peers,
+// and it takes dynamic settings. All three keep working on what they last knew while the
+// config-service is down, and catch up when it returns.
+//
+//   Registration registration({.service = "subject-service", .instance_id = id,
+//                              .url = "http://127.0.0.1:8101"}, {.config_service_url = url}, log);
+//   registration.start();            // registers, heartbeats every ttl/3, re-registers
+//   ...
+//   registration.stop();             // deregisters (SIGTERM path)
+//
+//   Discovery discovery(url, {"subject-service"}, log);
+//   discovery.start();               // long-polls the registry, caches what it saw
+//   auto peer = discovery.pick("subject-service");   // round robin over healthy ones
+//
+//   DynamicSettings settings(url, "subject-service", "default", schema, log);
+//   settings.on_change("log.level", [&](const std::string& v) { log.set_level(...); });
+//   settings.start();                // publishes the schema, watches the document
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/config/config.h"
+#include "platform/http/client.h"
+#include "platform/logging/logger.h"
+
+namespace platform::discovery {
+
+struct InstanceInfo {
+  std::string service;
+  std::string instance_id;
+  std::string url;  // where peers reach it: "http://127.0.0.1:8101"
+  std::string version;
+  std::string colour;  // "blue", "green" or "" (blue-green deploys)
+  std::string zone;
+  std::map<std::string, std::string> metadata;
+};
+
+struct RegistrationOptions {
+  std::string config_service_url;  // "http://127.0.0.1:8100"
+  std::chrono::seconds ttl{10};
+};
+
+// A background loop that repeats `step` until stop(); stop() interrupts a step blocked
+// in a long poll by shutting its HTTP client down.
+class Loop {
+ public:
+  using Step = std::function<std::chrono::milliseconds(http::Client& client)>;  // -> pause
+  Loop(http::ClientOptions options, Step step);
+  ~Loop();
+  void start();
+  void stop();
+  // Wakes a loop that is pausing between steps.
+  void wake();
+
+ private:
+  http::ClientOptions options_;
+  Step step_;
+  std::unique_ptr<http::Client> client_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+class Registration {
+ public:
+  Registration(InstanceInfo instance, RegistrationOptions options, logging::Logger& logger);
+  ~Registration();  // stop()
+  void start();
+  // Deregisters (best effort, one short attempt) and stops heartbeating.
+  void stop();
+  bool registered() const { return registered_.load(); }
+
+ private:
+  std::chrono::milliseconds step(http::Client& client);
+
+  InstanceInfo instance_;
+  RegistrationOptions options_;
+  logging::Logger& logger_;
+  std::atomic<bool> registered_{false};
+  bool outage_logged_ = false;
+  Loop loop_;
+};
+
+struct Instance {
+  std::string service;
+  std::string instance_id;
+  std::string url;
+  std::string version;
+  std::string colour;
+  std::string zone;
+
+  friend bool operator==(const Instance&, const Instance&) = default;
+};
+
+class Discovery {
+ public:
+  Discovery(std::string config_service_url, std::vector<std::string> services,
+            logging::Logger& logger, std::chrono::seconds watch_wait = std::chrono::seconds(30));
+  ~Discovery();
+  void start();
+  void stop();
+
+  // The next healthy instance of `service`, round robin; nullopt when none is known.
+  std::optional<Instance> pick(const std::string& service);
+  std::vector<Instance> instances(const std::string& service) const;
+
+ private:
+  struct Watched {
+    std::vector<Instance> instances;
+    std::int64_t version = -1;
+    std::size_t next = 0;
+  };
+  std::chrono::milliseconds step(http::Client& client, const std::string& service);
+
+  std::string url_;
+  logging::Logger& logger_;
+  std::chrono::seconds wait_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Watched> watched_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+};
+
+class DynamicSettings {
+ public:
+  using Callback = std::function<void(const std::string& value)>;
+  DynamicSettings(std::string config_service_url, std::string service, std::string environment,
+                  const config::Schema& schema, logging::Logger& logger,
+                  std::chrono::seconds watch_wait = std::chrono::seconds(30));
+  ~DynamicSettings();
+  // Called (on the watch thread) with a dynamic setting's new value when it changes.
+  void on_change(const std::string& key, Callback callback);
+  void start();
+  void stop();
+  // The last document seen (empty until the first answer).
+  std::map<std::string, std::string> current() const;
+
+ private:
+  std::chrono::milliseconds step(http::Client& client);
+
+  std::string url_;
+  std::string service_;
+  std::string environment_;
+  std::string schema_json_;
+  std::vector<std::string> dynamic_keys_;
+  logging::Logger& logger_;
+  std::chrono::seconds wait_;
+  bool schema_published_ = false;
+  std::int64_t version_ = -1;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> current_;
+  std::map<std::string, std::vector<Callback>> callbacks_;
+  Loop loop_;
+};
+
+// The schema as the config-service takes it: {"settings":[{key,type,min,max,values,...}]}.
+std::string schema_to_json(const config::Schema& schema);
+
+}  // namespace platform::discovery
