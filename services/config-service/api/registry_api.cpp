@@ -1,0 +1,140 @@
+#include "api/registry_api.h"
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "api/registry_json.h"
+#include "api/watch_params.h"
+#include "platform/http/json_body.h"
+
+namespace config_service::api {
+namespace {
+
+using platform::core::Error;
+using platform::http::Request;
+using platform::http::Responder;
+using platform::http::Response;
+
+// What a later answer needs from the request (the Request dies when the handler returns).
+Request answer_context(const Request& request) {
+  Request copy;
+  copy.method = request.method;
+  copy.path = request.path;
+  copy.trace = request.trace;
+  return copy;
+}
+
+class Routes {
+ public:
+  explicit Routes(RegistryHandlers handlers) : handlers_(handlers) {}
+
+  Response register_instance(Request& request) {
+    auto body = platform::http::parse_json_object(request);
+    if (!body) return Response::problem(body.error(), request);
+    ParsedRegistration parsed = parse_registration(*body);
+    auto errors = std::move(parsed.errors);
+    for (auto& error : domain::validate(parsed.registration)) {
+      bool known = false;
+      for (const auto& seen : errors) known = known || seen.field == error.field;
+      if (!known) errors.push_back(std::move(error));
+    }
+    if (!errors.empty())
+      return Response::problem(Error::invalid_fields(std::move(errors)), request);
+    auto registered = handlers_.register_instance.handle({std::move(parsed.registration)});
+    if (!registered) return Response::problem(registered.error(), request);
+    boost::json::object json = to_json(registered->instance);
+    json["registry_version"] = registered->registry_version;
+    return Response::json(registered->created ? 201 : 200, boost::json::serialize(json));
+  }
+
+  Response heartbeat(Request& request) {
+    auto renewed = handlers_.heartbeat.handle({std::string(request.path_param("instance_id"))});
+    if (!renewed) return Response::problem(renewed.error(), request);
+    return Response::json(
+        200, boost::json::serialize(boost::json::object{
+                 {"instance_id", renewed->instance_id},
+                 {"lease_expires_at", platform::core::format_rfc3339(renewed->lease_expires_at)}}));
+  }
+
+  Response deregister(Request& request) {
+    auto removed = handlers_.deregister.handle({std::string(request.path_param("instance_id"))});
+    if (!removed) return Response::problem(removed.error(), request);
+    return Response::no_content();
+  }
+
+  void list_services(Request& request, Responder respond) {
+    auto params = watch_params(request);
+    if (!params) return respond(Response::problem(params.error(), request));
+    auto& handler = handlers_.list_services;
+    auto answer = [&handler, respond,
+                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
+      auto view = handler.handle();
+      if (!view) {
+        respond(Response::problem(view.error(), context));
+        return true;
+      }
+      if (after && view->registry_version <= *after) return false;
+      respond(Response::json(200, boost::json::serialize(to_json(*view))));
+      return true;
+    };
+    park(*params, std::move(answer));
+  }
+
+  void list_instances(Request& request, Responder respond) {
+    auto params = watch_params(request);
+    if (!params) return respond(Response::problem(params.error(), request));
+    application::ListInstancesQuery query{std::string(request.path_param("name")),
+                                          request.query_param("all") == "true"};
+    auto& handler = handlers_.list_instances;
+    auto answer = [&handler, query, respond,
+                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
+      auto view = handler.handle(query);
+      if (!view) {
+        respond(Response::problem(view.error(), context));
+        return true;
+      }
+      if (after && view->registry_version <= *after) return false;
+      respond(Response::json(200, boost::json::serialize(to_json(*view))));
+      return true;
+    };
+    park(*params, std::move(answer));
+  }
+
+ private:
+  // `answer(after)` answers and returns true unless the state is not newer than `after`.
+  // Answers at once unless the request waits and nothing newer exists yet; then parks
+  // the request in the hub, which answers it with the state at that time.
+  template <typename Answer>
+  void park(const WatchParams& params, Answer answer) {
+    if (!params.waits()) {
+      answer(std::nullopt);
+      return;
+    }
+    if (answer(params.after)) return;
+    handlers_.watches.watch(kRegistryTopic, *params.after, *params.wait,
+                            [answer = std::move(answer)] { answer(std::nullopt); });
+  }
+
+  RegistryHandlers handlers_;
+};
+
+}  // namespace
+
+void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers) {
+  auto routes = std::make_shared<Routes>(handlers);
+  const auto bind = [routes](Response (Routes::*method)(Request&)) {
+    return [routes, method](Request& request) { return ((*routes).*method)(request); };
+  };
+  const auto bind_async = [routes](void (Routes::*method)(Request&, Responder)) {
+    return [routes, method](Request& request, Responder respond) {
+      ((*routes).*method)(request, std::move(respond));
+    };
+  };
+  router.post("/registry/instances", bind(&Routes::register_instance))
+      .put("/registry/instances/{instance_id}/heartbeat", bind(&Routes::heartbeat))
+      .del("/registry/instances/{instance_id}", bind(&Routes::deregister))
+      .add_async("GET", "/registry/services", bind_async(&Routes::list_services))
+      .add_async("GET", "/registry/services/{name}/instances", bind_async(&Routes::list_instances));
+}
+
+}  // namespace config_service::api

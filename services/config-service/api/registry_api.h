@@ -1,0 +1,26 @@
+// The registry's HTTP routes: a thin handler per route over one command or query.
+// The two list routes are long polls (Router::add_async) parked in the WatchHub.
+#pragma once
+
+#include "application/registry_commands.h"
+#include "application/registry_queries.h"
+#include "application/watch_hub.h"
+#include "platform/http/router.h"
+
+namespace config_service::api {
+
+// The WatchHub topic of the registry (one version for the whole registry).
+inline constexpr const char* kRegistryTopic = "registry";
+
+struct RegistryHandlers {
+  application::RegisterInstanceHandler& register_instance;
+  application::HeartbeatHandler& heartbeat;
+  application::DeregisterHandler& deregister;
+  application::ListServicesHandler& list_services;
+  application::ListInstancesHandler& list_instances;
+  application::WatchHub& watches;
+};
+
+void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers);
+
+}  // namespace config_service::api

@@ -1,0 +1,85 @@
+#include "domain/instance.h"
+
+#include "platform/core/strings.h"
+
+namespace config_service::domain {
+namespace {
+
+using platform::core::FieldError;
+
+bool is_name_character(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+void check_name(const std::string& value, const char* field, std::vector<FieldError>& errors) {
+  bool characters_ok = !value.empty() && value.size() <= kMaxNameLength;
+  for (char c : value) characters_ok = characters_ok && is_name_character(c);
+  if (!characters_ok)
+    errors.push_back({field, "must be 1 to 100 characters of A-Z, a-z, 0-9, '-', '_' and '.'"});
+}
+
+void check_text(const std::string& value, const char* field, std::size_t max,
+                std::vector<FieldError>& errors) {
+  if (!platform::core::is_valid_utf8(value) || value.size() > max)
+    errors.push_back({field, "must be valid UTF-8 of at most " + std::to_string(max) + " bytes"});
+}
+
+}  // namespace
+
+std::vector<FieldError> validate(const Registration& registration) {
+  std::vector<FieldError> errors;
+  check_name(registration.service, "service", errors);
+  check_name(registration.instance_id, "instance_id", errors);
+  if (!(registration.url.starts_with("http://") || registration.url.starts_with("https://")) ||
+      registration.url.size() > kMaxUrlLength)
+    errors.push_back({"url", "must be an http:// or https:// URL of at most 2000 bytes"});
+  check_text(registration.version, "version", kMaxNameLength, errors);
+  if (registration.colour != "" && registration.colour != "blue" && registration.colour != "green")
+    errors.push_back({"colour", "must be \"blue\", \"green\" or \"\""});
+  check_text(registration.zone, "zone", kMaxNameLength, errors);
+  if (registration.metadata.size() > kMaxMetadataEntries) {
+    errors.push_back({"metadata", "must hold at most 50 entries"});
+  } else {
+    for (const auto& [key, value] : registration.metadata) {
+      if (key.empty() || !platform::core::is_valid_utf8(key) || key.size() > kMaxNameLength ||
+          !platform::core::is_valid_utf8(value) || value.size() > kMaxUrlLength) {
+        errors.push_back({"metadata." + key,
+                          "must be a non-empty key of at most 100 bytes with "
+                          "a value of at most 2000 bytes"});
+      }
+    }
+  }
+  if (registration.ttl_seconds < kMinTtlSeconds || registration.ttl_seconds > kMaxTtlSeconds)
+    errors.push_back({"ttl_seconds", "must be an integer from 1 to 300"});
+  return errors;
+}
+
+platform::core::Timestamp lease_end(platform::core::Timestamp now, std::int64_t ttl_seconds) {
+  return now + std::chrono::seconds(ttl_seconds);
+}
+
+Instance new_instance(const Registration& registration, platform::core::Timestamp now) {
+  return Instance{registration.service,
+                  registration.instance_id,
+                  registration.url,
+                  registration.version,
+                  registration.colour,
+                  registration.zone,
+                  registration.metadata,
+                  registration.ttl_seconds,
+                  now,
+                  lease_end(now, registration.ttl_seconds)};
+}
+
+bool is_lapsed(const Instance& instance, platform::core::Timestamp now) {
+  return now >= instance.lease_expires_at;
+}
+
+Instance renew(const Instance& instance, platform::core::Timestamp now) {
+  Instance renewed = instance;
+  renewed.lease_expires_at = lease_end(now, instance.ttl_seconds);
+  return renewed;
+}
+
+}  // namespace config_service::domain

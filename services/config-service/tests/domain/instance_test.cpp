@@ -1,0 +1,53 @@
+#include "domain/instance.h"
+
+#include <gtest/gtest.h>
+
+namespace config_service::domain {
+namespace {
+
+using namespace std::chrono_literals;
+
+const platform::core::Timestamp kNow{std::chrono::seconds(1'800'000'000)};
+
+Registration registration() {
+  return {.service = "subject-service", .instance_id = "s-1", .url = "http://127.0.0.1:8101"};
+}
+
+TEST(Registration, AValidOneHasNoErrors) {
+  EXPECT_TRUE(validate(registration()).empty());
+}
+
+TEST(Registration, ListsEveryBadField) {
+  Registration bad{
+      .service = "", .instance_id = "a b", .url = "ftp://x", .colour = "red", .ttl_seconds = 301};
+  std::vector<std::string> fields;
+  for (const auto& error : validate(bad)) fields.push_back(error.field);
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"service", "instance_id", "url", "colour", "ttl_seconds"}));
+}
+
+TEST(Lease, RunsForTheTtlFromRegistration) {
+  Registration r = registration();
+  r.ttl_seconds = 5;
+  const Instance instance = new_instance(r, kNow);
+  EXPECT_EQ(instance.registered_at, kNow);
+  EXPECT_EQ(instance.lease_expires_at, kNow + 5s);
+}
+
+TEST(Lease, IsValidUntilItsEndAndLapsedFromThen) {
+  const Instance instance = new_instance(registration(), kNow);  // default 10 s
+  EXPECT_FALSE(is_lapsed(instance, kNow));
+  EXPECT_FALSE(is_lapsed(instance, kNow + 9999ms));
+  EXPECT_TRUE(is_lapsed(instance, kNow + 10s));
+  EXPECT_TRUE(is_lapsed(instance, kNow + 1h));
+}
+
+TEST(Lease, RenewingExtendsFromTheHeartbeatNotFromTheOldEnd) {
+  const Instance instance = new_instance(registration(), kNow);
+  const Instance renewed = renew(instance, kNow + 4s);
+  EXPECT_EQ(renewed.lease_expires_at, kNow + 14s);
+  EXPECT_EQ(renewed.registered_at, kNow);
+}
+
+}  // namespace
+}  // namespace config_service::domain

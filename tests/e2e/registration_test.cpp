@@ -1,0 +1,80 @@
+// Services together, as the launcher runs them: the subject-service registering with the
+// real config-service. Both are the built binaries, started as child processes.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "platform/testing/http_client.h"
+#include "platform/testing/redis.h"
+#include "platform/testing/service_process.h"
+#include "platform/testing/temp_dir.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using platform::testing::ServiceProcess;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+class Registration : public ::testing::Test {
+ protected:
+  std::unique_ptr<ServiceProcess> start_config_service(const std::string& database,
+                                                       std::uint16_t port = 0) {
+    return std::make_unique<ServiceProcess>(
+        CONFIG_SERVICE_BINARY,
+        platform::testing::Environment{
+            {"SYL_HTTP_PORT", std::to_string(port)},
+            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / database).string()}});
+  }
+  std::unique_ptr<ServiceProcess> start_subject_service(std::uint16_t config_port) {
+    return std::make_unique<ServiceProcess>(
+        SUBJECT_SERVICE_BINARY,
+        platform::testing::Environment{
+            {"SYL_HTTP_PORT", "0"},
+            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "subjects.db").string()},
+            {"SYL_REDIS_URL", platform::testing::redis_server_url()},
+            {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config_port)}});
+  }
+  static boost::json::array instances(std::uint16_t config_port) {
+    const auto response = platform::testing::http_request(
+        config_port, "GET", "/registry/services/subject-service/instances");
+    if (response.status != 200) return {};
+    return boost::json::parse(response.body).at("instances").as_array();
+  }
+
+  platform::testing::TemporaryDirectory directory_;
+};
+
+TEST_F(Registration, ASubjectServiceRegistersAndDeregistersAtOnceOnSigterm) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(config->port());
+  ASSERT_TRUE(eventually([&] { return instances(config->port()).size() == 1; }));
+  const auto instance = instances(config->port()).at(0).as_object();
+  EXPECT_EQ(instance.at("url").as_string(),
+            "http://127.0.0.1:" + std::to_string(subjects->port()));
+  EXPECT_EQ(subjects->terminate(), 0);
+  // Gone at once, not when its 10 s lease lapses.
+  EXPECT_TRUE(instances(config->port()).empty());
+}
+
+TEST_F(Registration, ASubjectServiceRegistersAgainWhenTheConfigServiceReturnsWithoutIt) {
+  auto config = start_config_service("config-1.db");
+  const std::uint16_t port = config->port();
+  auto subjects = start_subject_service(port);
+  ASSERT_TRUE(eventually([&] { return instances(port).size() == 1; }));
+  EXPECT_EQ(config->terminate(), 0);
+  // The subject-service keeps serving while the config-service is away.
+  EXPECT_EQ(platform::testing::http_request(subjects->port(), "GET", "/health/ready").status, 200);
+  config = start_config_service("config-2.db", port);  // a registry that never saw it
+  EXPECT_TRUE(eventually([&] { return instances(port).size() == 1; }, 15s));
+}
+
+}  // namespace
