@@ -58,8 +58,7 @@ TEST_F(Registration, ASubjectServiceRegistersAndDeregistersAtOnceOnSigterm) {
   auto subjects = start_subject_service(config->port());
   ASSERT_TRUE(eventually([&] { return instances(config->port()).size() == 1; }));
   const auto instance = instances(config->port()).at(0).as_object();
-  EXPECT_EQ(instance.at("url").as_string(),
-            "http://127.0.0.1:" + std::to_string(subjects->port()));
+  EXPECT_EQ(instance.at("url").as_string(), "http://127.0.0.1:" + std::to_string(subjects->port()));
   EXPECT_EQ(subjects->terminate(), 0);
   // Gone at once, not when its 10 s lease lapses.
   EXPECT_TRUE(instances(config->port()).empty());
