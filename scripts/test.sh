@@ -15,7 +15,7 @@ fi
 shift || true
 
 scripts/install-deps.sh
-mapfile -t sources < <(git ls-files 'libs/*.cpp' 'libs/*.h' 'services/*.cpp' 'services/*.h' 2>/dev/null)
+mapfile -t sources < <(git ls-files 'libs/*.cpp' 'libs/*.h' 'services/*.cpp' 'services/*.h' 'tools/*.cpp' 'tools/*.h' 'tests/*.cpp' 'tests/*.h' 2>/dev/null)
 if [ ${#sources[@]} -gt 0 ]; then
   clang-format --dry-run --Werror "${sources[@]}"
   echo "test: clang-format clean (${#sources[@]} files)"
