@@ -1,40 +1,21 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds the release binaries and runs the
-# platform on its embedded defaults (SQLite files under var/). Stop it with Ctrl-C.
+# platform on its embedded defaults under the sylctl launcher: a local Redis (unless one
+# answers on 6379), the config-service (8100) and the subject-service (8101), each
+# supervised (restarted if it crashes), logs in var/log/. Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
-mkdir -p var/redis var/log
-port="${SYL_HTTP_PORT:-8101}"
+cat <<'MSG'
 
-# A local Redis for the event streams, unless one is already listening (or another URL
-# is configured). Without Redis the service still runs; events wait in its outbox.
-redis_pid=""
-if [ -z "${SYL_REDIS_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
-  redis-server --port 6379 --bind 127.0.0.1 --dir "$(pwd)/var/redis" --appendonly yes \
-    --save "" --loglevel warning >var/log/redis.log 2>&1 &
-  redis_pid=$!
-  trap 'kill "$redis_pid" 2>/dev/null || true' EXIT
-  echo "run: Redis started on 127.0.0.1:6379 (data in var/redis, log in var/log/redis.log)"
-fi
-cat <<MSG
-
-subject-service is starting on http://127.0.0.1:${port} (database var/subject-service.db).
-Try it from another terminal:
-  curl -s -X POST http://127.0.0.1:${port}/subjects -H 'Content-Type: application/json' \\
+Starting the platform (sylctl up). From another terminal:
+  curl -s -X POST http://127.0.0.1:8101/subjects -H 'Content-Type: application/json' \
        -d '{"code":"CS-101","name":"Introduction to Programming","credits":6}'
-  curl -s http://127.0.0.1:${port}/subjects
-Stop it with Ctrl-C (SIGTERM works too: in-flight requests finish first).
+  curl -s http://127.0.0.1:8101/subjects
+  build/release/tools/sylctl/sylctl status     # health of each service and the registry
+  build/release/tools/sylctl/sylctl logs --request-id <X-Request-ID>
+Stop it with Ctrl-C: services finish their in-flight requests and deregister first.
 
 MSG
-# Not exec: Redis is stopped when the service exits. SIGTERM or Ctrl-C to this script
-# is passed on to the service, which finishes its in-flight requests first.
-build/release/services/subject-service/subject-service &
-service_pid=$!
-trap 'kill -TERM "$service_pid" 2>/dev/null || true' TERM INT
-status=0
-wait "$service_pid" || status=$?
-# A trapped signal interrupts the first wait; wait again for the service to finish.
-if kill -0 "$service_pid" 2>/dev/null; then wait "$service_pid" || status=$?; fi
-exit "$status"
+exec build/release/tools/sylctl/sylctl up --foreground --build-dir build/release

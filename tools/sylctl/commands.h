@@ -1,0 +1,43 @@
+// The sylctl commands; each returns the process exit code. They work on var/ under the
+// current directory.
+//
+//   sylctl up [--build-dir build/release] [--foreground] [--port-base 8100] [--redis-port 6379]
+//   sylctl down
+//   sylctl status [--port-base N]
+//   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "log_merge.h"
+#include "service_table.h"
+
+namespace sylctl {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNotReady = 3;
+
+struct UpOptions {
+  std::filesystem::path build_dir = "build/release";
+  bool foreground = false;
+  Ports ports;
+};
+
+struct StatusOptions {
+  std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
+};
+
+struct LogsOptions {
+  LogFilter filter;
+  bool follow = false;
+};
+
+int run_up(const UpOptions& options);
+int run_down();
+int run_status(const StatusOptions& options);
+int run_logs(const LogsOptions& options);
+
+}  // namespace sylctl

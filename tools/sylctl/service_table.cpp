@@ -1,0 +1,71 @@
+#include "service_table.h"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+namespace sylctl {
+
+std::uint16_t Ports::service_port(const ServiceSpec& spec) const {
+  return static_cast<std::uint16_t>(base + (spec.port - kDefaultPortBase));
+}
+
+std::string Ports::redis_url() const {
+  return "redis://127.0.0.1:" + std::to_string(redis);
+}
+
+std::optional<ServiceSpec> find_service(std::string_view name) {
+  for (const ServiceSpec& spec : kServices) {
+    if (spec.name == name) return spec;
+  }
+  return std::nullopt;
+}
+
+std::filesystem::path Layout::log_file(std::string_view name) const {
+  return log_dir() / (std::string(name) + ".log");
+}
+
+std::filesystem::path Layout::pid_file(std::string_view name) const {
+  return run_dir() / (std::string(name) + ".pid");
+}
+
+void write_state(const Layout& layout, const State& state) {
+  boost::json::array services;
+  for (const std::string& name : state.services) services.emplace_back(name);
+  const boost::json::object document{{"port_base", state.ports.base},
+                                     {"redis_port", state.ports.redis},
+                                     {"services", std::move(services)}};
+  const auto temporary = layout.state_file().string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << boost::json::serialize(document) << '\n';
+  }
+  std::filesystem::rename(temporary, layout.state_file());
+}
+
+std::optional<State> read_state(const Layout& layout) {
+  std::ifstream in(layout.state_file());
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code error;
+  const boost::json::value value = boost::json::parse(text.str(), error);
+  if (error || !value.is_object()) return std::nullopt;
+  const auto& object = value.get_object();
+  State state;
+  const auto* base = object.if_contains("port_base");
+  const auto* redis = object.if_contains("redis_port");
+  const auto* services = object.if_contains("services");
+  if (base == nullptr || !base->is_int64() || redis == nullptr || !redis->is_int64() ||
+      services == nullptr || !services->is_array()) {
+    return std::nullopt;
+  }
+  state.ports.base = static_cast<std::uint16_t>(base->as_int64());
+  state.ports.redis = static_cast<std::uint16_t>(redis->as_int64());
+  for (const auto& name : services->as_array()) {
+    if (name.is_string()) state.services.emplace_back(name.as_string());
+  }
+  return state;
+}
+
+}  // namespace sylctl

@@ -1,0 +1,364 @@
+// Runs the built sylctl against the real service binaries in a temporary directory, on
+// free ports (--port-base, --redis-port), the way an operator would.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_get.h"
+#include "process.h"
+
+namespace sylctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr std::string_view kSubjectBinaryPath = "services/subject-service/subject-service";
+
+fs::path build_dir() {
+  const std::string binary = SUBJECT_SERVICE_BINARY;
+  return fs::path(binary.substr(0, binary.size() - kSubjectBinaryPath.size()));
+}
+
+bool redis_installed() {
+  return std::system("command -v redis-server >/dev/null 2>&1") == 0;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "sylctl-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Forks sylctl in `cwd` with stdout and stderr to `output_fd`, without SYL_* variables.
+pid_t start_sylctl(const fs::path& cwd, const std::vector<std::string>& args, int output_fd) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+  std::vector<std::string> names;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    const std::string entry = *variable;
+    if (entry.rfind("SYL_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
+  }
+  for (const std::string& name : names) ::unsetenv(name.c_str());
+  ::dup2(output_fd, STDOUT_FILENO);
+  ::dup2(output_fd, STDERR_FILENO);
+  std::vector<char*> argv{const_cast<char*>(SYLCTL_BINARY)};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  ::execv(SYLCTL_BINARY, argv.data());
+  ::_exit(127);
+}
+
+// Waits for `pid` to exit; its exit code, or nullopt on timeout.
+std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs one sylctl command to completion (SIGKILL after the timeout).
+Outcome run_sylctl(const fs::path& cwd, const std::vector<std::string>& args,
+                   std::chrono::milliseconds timeout = 60s) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = start_sylctl(cwd, args, fds[1]);
+  ::close(fds[1]);
+  Outcome outcome;
+  const auto deadline = Clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd descriptor{fds[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t received = ::read(fds[0], buffer, sizeof buffer);
+    if (received <= 0) break;
+    outcome.output.append(buffer, static_cast<std::size_t>(received));
+  }
+  ::close(fds[0]);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (auto code = wait_exit(pid, std::max(left, std::chrono::milliseconds(100)))) {
+    outcome.exit_code = *code;
+  } else {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    outcome.output += "\n[timed out]";
+  }
+  return outcome;
+}
+
+// A TCP port nothing listens on right now (bound with port 0, then released).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool port_is_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return free;
+}
+
+// A --port-base whose first few ports (config-service, subject-service, ...) are free.
+std::uint16_t free_port_base() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::uint16_t base = free_port();
+    if (base < 1044 || base > 65500) continue;
+    bool all_free = true;
+    for (std::uint16_t offset = 0; offset < 4 && all_free; ++offset) {
+      all_free = port_is_free(static_cast<std::uint16_t>(base + offset));
+    }
+    if (all_free) return base;
+  }
+  throw std::runtime_error("no free port range");
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return condition();
+}
+
+class SylctlUp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // scripts/install-deps.sh installs it; a missing one is a broken machine, not a skip.
+    ASSERT_TRUE(redis_installed()) << "redis-server is not installed";
+    port_base_ = free_port_base();
+    do {
+      redis_port_ = free_port();
+    } while (redis_port_ >= port_base_ && redis_port_ < port_base_ + 4);
+    output_ = ::open((dir_.path() / "up.out").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  }
+
+  void TearDown() override {
+    if (up_pid_ > 0 && !wait_exit(up_pid_, 0ms)) {
+      ::kill(up_pid_, SIGTERM);
+      if (!wait_exit(up_pid_, 40s)) {
+        ::kill(up_pid_, SIGKILL);
+        ::waitpid(up_pid_, nullptr, 0);
+      }
+    }
+    if (output_ >= 0) ::close(output_);
+  }
+
+  std::vector<std::string> up_args(const fs::path& build) const {
+    return {"up",           "--foreground",
+            "--build-dir",  build.string(),
+            "--port-base",  std::to_string(port_base_),
+            "--redis-port", std::to_string(redis_port_)};
+  }
+
+  void start_up() { up_pid_ = start_sylctl(dir_.path(), up_args(build_dir()), output_); }
+
+  std::string up_output() const { return read_file(dir_.path() / "up.out"); }
+  fs::path run_dir() const { return dir_.path() / "var" / "run"; }
+  std::uint16_t subject_port() const { return static_cast<std::uint16_t>(port_base_ + 1); }
+
+  bool status_ok() const { return run_sylctl(dir_.path(), {"status"}).exit_code == 0; }
+
+  TempDir dir_;
+  std::uint16_t port_base_ = 0;
+  std::uint16_t redis_port_ = 0;
+  int output_ = -1;
+  pid_t up_pid_ = -1;
+};
+
+TEST_F(SylctlUp, StartsRestartsACrashedServiceAndDownLeavesNoProcessBehind) {
+  start_up();
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
+
+  const Outcome status = run_sylctl(dir_.path(), {"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("subject-service"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("ready"), std::string::npos) << status.output;
+#ifdef CONFIG_SERVICE_BINARY
+  EXPECT_NE(status.output.find("config-service"), std::string::npos) << status.output;
+  // sylctl points the subject-service at the config-service, where it registers.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto answer =
+            http_get("127.0.0.1", port_base_, "/registry/services/subject-service/instances");
+        return answer.status == 200 && answer.body.find("\"instance_id\"") != std::string::npos;
+      },
+      10s));
+#endif
+  // Redis was started by sylctl (nothing listened on its port).
+  const auto redis_pid = read_pid_file(run_dir() / "redis.pid");
+  ASSERT_TRUE(redis_pid.has_value()) << up_output();
+  EXPECT_TRUE(port_answers("127.0.0.1", redis_port_));
+
+  // A crashed service is started again, on the same port, and becomes ready.
+  const auto first = read_pid_file(run_dir() / "subject-service.pid");
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(::kill(*first, SIGKILL), 0);
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto now = read_pid_file(run_dir() / "subject-service.pid");
+        return now && *now != *first && is_alive(*now);
+      },
+      20s))
+      << read_file(dir_.path() / "var/log/sylctl.log");
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 30s));
+  EXPECT_NE(read_file(dir_.path() / "var/log/sylctl.log").find("exited unexpectedly"),
+            std::string::npos);
+
+  // Every process sylctl recorded, including the supervisor itself.
+  const std::vector<pid_t> pids = read_pid_files(run_dir());
+  EXPECT_GE(pids.size(), 3u);  // sylctl, redis, subject-service
+
+  const Outcome down = run_sylctl(dir_.path(), {"down"}, 90s);
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_EQ(wait_exit(up_pid_, 10s), std::optional<int>(0)) << up_output();
+  up_pid_ = -1;
+  for (const pid_t pid : pids) EXPECT_FALSE(is_alive(pid)) << "pid " << pid << " still runs";
+  EXPECT_FALSE(is_alive(*redis_pid));
+  EXPECT_FALSE(port_answers("127.0.0.1", redis_port_));
+  EXPECT_FALSE(port_answers("127.0.0.1", subject_port()));
+  EXPECT_TRUE(read_pid_files(run_dir()).empty());
+
+  const Outcome again = run_sylctl(dir_.path(), {"down"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.output.find("not running"), std::string::npos) << again.output;
+  EXPECT_EQ(run_sylctl(dir_.path(), {"status"}).exit_code, 3);
+}
+
+TEST_F(SylctlUp, SigtermToTheForegroundProcessStopsEverything) {
+  start_up();
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
+  const std::vector<pid_t> pids = read_pid_files(run_dir());
+  ASSERT_GE(pids.size(), 3u);
+
+  ASSERT_EQ(::kill(up_pid_, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(up_pid_, 60s), std::optional<int>(0)) << up_output();
+  up_pid_ = -1;
+  for (const pid_t pid : pids) EXPECT_FALSE(is_alive(pid)) << "pid " << pid << " still runs";
+  EXPECT_FALSE(port_answers("127.0.0.1", redis_port_));
+}
+
+TEST_F(SylctlUp, NamesTheServiceThatFailsToStartAndStopsWhatItStarted) {
+  // Something else holds the subject-service's port, so it exits at start-up.
+  const int blocker = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(subject_port());
+  ASSERT_EQ(::bind(blocker, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(blocker, 1), 0);
+
+  const Outcome up = run_sylctl(dir_.path(), up_args(build_dir()), 60s);
+  ::close(blocker);
+  EXPECT_EQ(up.exit_code, 1) << up.output;
+  EXPECT_NE(up.output.find("subject-service"), std::string::npos) << up.output;
+  EXPECT_NE(up.output.find("last lines of"), std::string::npos) << up.output;
+  EXPECT_FALSE(port_answers("127.0.0.1", redis_port_));
+  EXPECT_TRUE(read_pid_files(run_dir()).empty());
+}
+
+TEST_F(SylctlUp, RefusesABuildDirectoryWithoutServices) {
+  const Outcome up = run_sylctl(dir_.path(), {"up", "--build-dir", dir_.path().string()});
+  EXPECT_EQ(up.exit_code, 1);
+  EXPECT_NE(up.output.find("no service binaries"), std::string::npos) << up.output;
+}
+
+TEST(SylctlDown, SaysNotRunningWhenNothingRuns) {
+  TempDir dir;
+  const Outcome down = run_sylctl(dir.path(), {"down"});
+  EXPECT_EQ(down.exit_code, 0);
+  EXPECT_NE(down.output.find("not running"), std::string::npos);
+}
+
+TEST(SylctlLogs, MergesTheLogFilesAndFiltersByRequestId) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "var/log");
+  std::ofstream(dir.path() / "var/log/subject-service.log")
+      << R"({"ts":"2026-03-01T10:00:01.000000Z","service":"subject-service","msg":"a","request_id":"r-1"})"
+      << "\n"
+      << R"({"ts":"2026-03-01T10:00:03.000000Z","service":"subject-service","msg":"c","request_id":"r-2"})"
+      << "\n";
+  std::ofstream(dir.path() / "var/log/config-service.log")
+      << R"({"ts":"2026-03-01T10:00:02.000000Z","service":"config-service","msg":"b","request_id":"r-1"})"
+      << "\n";
+
+  const Outcome all = run_sylctl(dir.path(), {"logs"});
+  EXPECT_EQ(all.exit_code, 0) << all.output;
+  const auto a = all.output.find("\"msg\":\"a\"");
+  const auto b = all.output.find("\"msg\":\"b\"");
+  const auto c = all.output.find("\"msg\":\"c\"");
+  ASSERT_NE(c, std::string::npos) << all.output;
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+
+  const Outcome one = run_sylctl(dir.path(), {"logs", "--request-id", "r-1"});
+  EXPECT_EQ(one.exit_code, 0);
+  EXPECT_NE(one.output.find("config-service"), std::string::npos) << one.output;
+  EXPECT_EQ(one.output.find("\"msg\":\"c\""), std::string::npos) << one.output;
+}
+
+}  // namespace
+}  // namespace sylctl
