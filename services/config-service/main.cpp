@@ -7,12 +7,16 @@
 #include <cstdio>
 #include <exception>
 
+#include "api/config_api.h"
 #include "api/openapi.h"
 #include "api/registry_api.h"
+#include "application/config_commands.h"
+#include "application/config_queries.h"
 #include "application/registry_commands.h"
 #include "application/registry_queries.h"
 #include "application/watch_hub.h"
 #include "infrastructure/periodic_task.h"
+#include "infrastructure/sql_config_repository.h"
 #include "infrastructure/sql_registry_repository.h"
 #include "platform/config/config.h"
 #include "platform/core/uuid.h"
@@ -100,6 +104,17 @@ int run(int argc, char** argv) {
   app::ListServicesHandler list_services(registry_repository, clock);
   app::ListInstancesHandler list_instances(registry_repository, clock);
 
+  const auto config_changed = [&watches](const std::string& service, std::int64_t version) {
+    watches.notify(config_service::api::config_topic(service), version);
+  };
+  infra::SqlConfigRepository config_repository(**database);
+  app::PutSchemaHandler put_schema(config_repository, clock);
+  app::PutConfigHandler put_config(config_repository, clock, config_changed);
+  app::RollbackHandler rollback(config_repository, clock, config_changed);
+  app::GetConfigHandler get_config(config_repository);
+  app::HistoryHandler history(config_repository);
+  app::DiffHandler diff(config_repository);
+
   platform::metrics::Registry registry;
   platform::http::Health health;
   health.add_check("database", [&] { return (*database)->ping(); });
@@ -107,6 +122,8 @@ int run(int argc, char** argv) {
   platform::http::Router router;
   config_service::api::add_registry_routes(
       router, {register_instance, heartbeat, deregister, list_services, list_instances, watches});
+  config_service::api::add_config_routes(
+      router, {put_schema, put_config, rollback, get_config, history, diff, watches});
   config_service::api::add_openapi_route(router);
   platform::http::mount_operational_routes(router, health, registry);
 

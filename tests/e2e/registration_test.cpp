@@ -76,4 +76,26 @@ TEST_F(Registration, ASubjectServiceRegistersAgainWhenTheConfigServiceReturnsWit
   EXPECT_TRUE(eventually([&] { return instances(port).size() == 1; }, 15s));
 }
 
+TEST_F(Registration, ASubjectServiceAppliesADynamicSettingLive) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(config->port());
+  // The subject-service publishes its schema at start-up, then watches its document.
+  ASSERT_TRUE(eventually([&] {
+    return platform::testing::http_request(config->port(), "GET",
+                                           "/config/subject-service?env=default")
+               .status == 200;
+  }));
+  const auto put =
+      platform::testing::http_request(config->port(), "PUT", "/config/subject-service?env=default",
+                                      R"({"settings":{"log.level":"debug"},"author":"test"})",
+                                      {{"Content-Type", "application/json"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_TRUE(subjects->wait_for_line(
+      [](const std::string& line) {
+        return line.find("dynamic setting changed") != std::string::npos &&
+               line.find(R"("value":"debug")") != std::string::npos;
+      },
+      5s));
+}
+
 }  // namespace

@@ -1,0 +1,28 @@
+// The configuration documents' HTTP routes: a thin handler per route over one command
+// or query. GET /config/{service} is a long poll (Router::add_async) parked in the
+// WatchHub on the service's topic.
+#pragma once
+
+#include "application/config_commands.h"
+#include "application/config_queries.h"
+#include "application/watch_hub.h"
+#include "platform/http/router.h"
+
+namespace config_service::api {
+
+// The WatchHub topic of one service's configuration (one version per service).
+std::string config_topic(const std::string& service);
+
+struct ConfigHandlers {
+  application::PutSchemaHandler& put_schema;
+  application::PutConfigHandler& put_config;
+  application::RollbackHandler& rollback;
+  application::GetConfigHandler& get_config;
+  application::HistoryHandler& history;
+  application::DiffHandler& diff;
+  application::WatchHub& watches;
+};
+
+void add_config_routes(platform::http::Router& router, ConfigHandlers handlers);
+
+}  // namespace config_service::api
