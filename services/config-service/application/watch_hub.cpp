@@ -102,7 +102,10 @@ void WatchHub::run() {
     if (deadlines_.empty()) {
       changed_.wait(lock);
     } else {
-      changed_.wait_until(lock, deadlines_.begin()->first);
+      // A copy: wait_until keeps a reference to its time point while the lock is released,
+      // and another thread may erase this node meanwhile (ASan caught exactly that).
+      const SteadyClock::time_point next_deadline = deadlines_.begin()->first;
+      changed_.wait_until(lock, next_deadline);
     }
   }
 }
