@@ -19,8 +19,10 @@ source scripts/lib/postgres.sh
 
 work="$(mktemp -d /tmp/sylbench.XXXXXX)"
 service_pid=""
+redis_pid=""
 cleanup() {
   if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
   pg_stop "$work/pg"
   rm -rf "$work"
 }
@@ -35,6 +37,13 @@ free_port() {
 }
 
 now_ns() { date +%s%N; }
+
+# A Redis of its own: the service publishes every create's event through it, as deployed.
+redis_port="$(free_port)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
+  >"$work/redis.log" 2>&1 &
+redis_pid=$!
+until (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do sleep 0.01; done
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
@@ -45,6 +54,7 @@ start_service() {
   local started
   started="$(now_ns)"
   SYL_HTTP_PORT="$port" SYL_DATABASE_URL="$url" SYL_LOG_LEVEL="${LOG_LEVEL:-info}" \
+    SYL_REDIS_URL="redis://127.0.0.1:$redis_port" \
     "$binary" >"$work/service.log" 2>&1 &
   service_pid=$!
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
@@ -143,7 +153,7 @@ cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo "### subject-service under wrk — $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk and the service on the same machine."
-  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-service.sh\` (release build, wrk -t1 -c$CONNECTIONS, access log at info level written to a file)."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-service.sh\` (release build, wrk -t1 -c$CONNECTIONS, access log at info level written to a file, a local Redis receiving every create's event through the outbox)."
   echo
   if [ -n "${target_rps:-}" ]; then
     p99_ms="$(awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$target_p99")"
