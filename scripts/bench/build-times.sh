@@ -4,6 +4,7 @@
 # warm ccache, and one-file rebuilds (a service handler; the Beast server source).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
 root="$(pwd)"
 work="$(mktemp -d /tmp/sylbuild.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -52,13 +53,4 @@ section="$work/section.md"
   echo
 } >"$section"
 cat "$section"
-python3 - "$section" <<'PY'
-import sys
-section = open(sys.argv[1]).read()
-path = "docs/benchmarks.md"
-text = open(path).read()
-begin, end = "<!-- build:begin -->", "<!-- build:end -->"
-start, stop = text.find(begin), text.find(end)
-text = text[:start] + begin + "\n" + section + text[stop:]
-open(path, "w").write(text)
-PY
+write_doc_section build "Build" "$section"

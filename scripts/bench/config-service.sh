@@ -5,6 +5,7 @@
 #   WATCHERS=100 CHANGES=50 scripts/bench/config-service.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
 WATCHERS="${WATCHERS:-100}"
 CHANGES="${CHANGES:-50}"
 scripts/install-deps.sh >/dev/null
@@ -66,15 +67,4 @@ section="$work/section.md"
   echo
 } >"$section"
 cat "$section"
-python3 - "$section" <<'PY'
-import sys
-section = open(sys.argv[1]).read()
-path = "docs/benchmarks.md"
-text = open(path).read()
-begin, end = "<!-- config-service:begin -->", "<!-- config-service:end -->"
-if begin not in text:
-    text += "\n## config-service\n\n" + begin + "\n" + end + "\n"
-start, stop = text.find(begin), text.find(end)
-text = text[:start] + begin + "\n" + section + text[stop:]
-open(path, "w").write(text)
-PY
+write_doc_section config-service "config-service" "$section"

@@ -5,6 +5,7 @@
 # PostgreSQL.   SECONDS_PER_STEP=10 scripts/bench/events.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
 SECONDS_PER_STEP="${SECONDS_PER_STEP:-10}"
 scripts/install-deps.sh >/dev/null
 scripts/build.sh release >/dev/null
@@ -80,15 +81,4 @@ section="$work/section.md"
   done
 } >"$section"
 cat "$section"
-python3 - "$section" <<'PY'
-import sys
-section = open(sys.argv[1]).read()
-path = "docs/benchmarks.md"
-text = open(path).read()
-begin, end = "<!-- events:begin -->", "<!-- events:end -->"
-if begin not in text:
-    text += "\n## Event backbone\n\n" + begin + "\n" + end + "\n"
-start, stop = text.find(begin), text.find(end)
-text = text[:start] + begin + "\n" + section + text[stop:]
-open(path, "w").write(text)
-PY
+write_doc_section events "Event backbone" "$section"

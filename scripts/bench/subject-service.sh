@@ -7,6 +7,7 @@
 #   DURATION=30s CONNECTIONS=64 scripts/bench/subject-service.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
 root="$(pwd)"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -168,19 +169,6 @@ cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 } >"$work/section.md"
 cat "$work/section.md"
 if [ "${WRITE_DOCS:-1}" = 1 ]; then
-  python3 - "$work/section.md" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-path = "docs/benchmarks.md"
-text = open(path).read()
-start = text.find("<!-- subject-service:begin -->")
-end = text.find("<!-- subject-service:end -->")
-if start < 0 or end < 0:
-    text += "\n<!-- subject-service:begin -->\n<!-- subject-service:end -->\n"
-    start = text.find("<!-- subject-service:begin -->")
-    end = text.find("<!-- subject-service:end -->")
-text = text[:start] + "<!-- subject-service:begin -->\n" + section + text[end:]
-open(path, "w").write(text)
-PY
+  write_doc_section subject-service "subject-service" "$work/section.md"
   echo "written to docs/benchmarks.md" >&2
 fi

@@ -18,15 +18,6 @@ using platform::http::Request;
 using platform::http::Responder;
 using platform::http::Response;
 
-// What a later answer needs from the request (the Request dies when the handler returns).
-Request answer_context(const Request& request) {
-  Request copy;
-  copy.method = request.method;
-  copy.path = request.path;
-  copy.trace = request.trace;
-  return copy;
-}
-
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;
   const auto* end = text.data() + text.size();

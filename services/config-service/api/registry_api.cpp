@@ -15,15 +15,6 @@ using platform::http::Request;
 using platform::http::Responder;
 using platform::http::Response;
 
-// What a later answer needs from the request (the Request dies when the handler returns).
-Request answer_context(const Request& request) {
-  Request copy;
-  copy.method = request.method;
-  copy.path = request.path;
-  copy.trace = request.trace;
-  return copy;
-}
-
 class Routes {
  public:
   explicit Routes(RegistryHandlers handlers) : handlers_(handlers) {}

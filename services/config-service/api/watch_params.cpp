@@ -49,4 +49,12 @@ platform::core::Result<WatchParams> watch_params(const platform::http::Request& 
   return params;
 }
 
+platform::http::Request answer_context(const platform::http::Request& request) {
+  platform::http::Request copy;
+  copy.method = request.method;
+  copy.path = request.path;
+  copy.trace = request.trace;
+  return copy;
+}
+
 }  // namespace config_service::api

@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "platform/core/strings.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/openapi_coverage.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/test_database.h"
 
@@ -23,15 +24,6 @@ using platform::testing::ServiceProcess;
 using platform::testing::TestBackend;
 using namespace std::chrono_literals;
 
-struct Observed {
-  std::mutex mutex;
-  std::set<std::tuple<std::string, std::string, int>> answers;  // method, route, status
-};
-Observed& observed() {
-  static Observed instance;
-  return instance;
-}
-
 std::string route_of(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   if (!path.starts_with("/config/")) return path;
@@ -40,26 +32,8 @@ std::string route_of(const std::string& target) {
   return "/config/{service}" + path.substr(slash);
 }
 
-class ConfigOpenApiCoversObservedAnswers : public ::testing::Environment {
- public:
-  void TearDown() override {
-    const auto document = boost::json::parse(api::openapi_document()).as_object();
-    const auto& paths = document.at("paths").as_object();
-    std::lock_guard lock(observed().mutex);
-    for (const auto& [method, route, status] : observed().answers) {
-      const auto* path = paths.if_contains(route);
-      ASSERT_NE(path, nullptr) << route << " is not documented";
-      const auto* operation = path->as_object().if_contains(platform::core::ascii_lower(method));
-      ASSERT_NE(operation, nullptr) << method << " " << route << " is not documented";
-      EXPECT_TRUE(
-          operation->as_object().at("responses").as_object().contains(std::to_string(status)))
-          << method << " " << route << " answered " << status
-          << ", which openapi.json does not list";
-    }
-  }
-};
-const auto* const kConfigOpenApiCheck =
-    ::testing::AddGlobalTestEnvironment(new ConfigOpenApiCoversObservedAnswers);
+platform::testing::OpenApiCoverage& coverage =
+    platform::testing::OpenApiCoverage::install(api::openapi_document(), route_of);
 
 boost::json::object json_of(const HttpResponse& response) {
   return boost::json::parse(response.body).as_object();
@@ -89,8 +63,7 @@ class ConfigApiTest : public ::testing::TestWithParam<TestBackend> {
     if (!body.empty()) all.push_back({"Content-Type", "application/json"});
     HttpResponse response =
         platform::testing::http_request(service_->port(), method, target, body, all);
-    std::lock_guard lock(observed().mutex);
-    observed().answers.emplace(method, route_of(target), response.status);
+    coverage.record(method, target, response.status);
     return response;
   }
 

@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "platform/core/strings.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/openapi_coverage.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/test_database.h"
 
@@ -25,47 +26,18 @@ using namespace std::chrono_literals;
 
 // --- the OpenAPI document must describe every answer the service gave -------------------
 
-struct Observed {
-  std::mutex mutex;
-  std::set<std::tuple<std::string, std::string, int>> answers;  // method, route, status
-};
-Observed& observed() {
-  static Observed instance;
-  return instance;
-}
-
-std::string route_of(const std::string& method, const std::string& target) {
+std::string route_of(const std::string& target) {
   const std::string path = target.substr(0, target.find('?'));
   if (path.starts_with("/registry/instances/")) {
     return path.ends_with("/heartbeat") ? "/registry/instances/{instance_id}/heartbeat"
                                         : "/registry/instances/{instance_id}";
   }
   if (path.starts_with("/registry/services/")) return "/registry/services/{name}/instances";
-  (void)method;
   return path;
 }
 
-class OpenApiCoversObservedAnswers : public ::testing::Environment {
- public:
-  void TearDown() override {
-    const auto document = boost::json::parse(api::openapi_document()).as_object();
-    const auto& paths = document.at("paths").as_object();
-    std::lock_guard lock(observed().mutex);
-    for (const auto& [method, route, status] : observed().answers) {
-      const auto* path = paths.if_contains(route);
-      if (!path) continue;  // unrouted paths (404 tests) are not part of the API
-      const auto* operation = path->as_object().if_contains(platform::core::ascii_lower(method));
-      if (status == 405 && !operation) continue;
-      ASSERT_NE(operation, nullptr) << method << " " << route << " is not documented";
-      EXPECT_TRUE(
-          operation->as_object().at("responses").as_object().contains(std::to_string(status)))
-          << method << " " << route << " answered " << status
-          << ", which openapi.json does not list";
-    }
-  }
-};
-const auto* const kOpenApiCheck =
-    ::testing::AddGlobalTestEnvironment(new OpenApiCoversObservedAnswers);
+platform::testing::OpenApiCoverage& coverage =
+    platform::testing::OpenApiCoverage::install(api::openapi_document(), route_of);
 
 // --- fixture ----------------------------------------------------------------------------
 
@@ -100,8 +72,7 @@ class RegistryApiTest : public ::testing::TestWithParam<TestBackend> {
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "") {
     HttpResponse response = platform::testing::http_request(service_->port(), method, target, body);
-    std::lock_guard lock(observed().mutex);
-    observed().answers.emplace(method, route_of(method, target), response.status);
+    coverage.record(method, target, response.status);
     return response;
   }
 

@@ -21,6 +21,7 @@
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/test_database.h"
@@ -37,42 +38,14 @@ using namespace std::chrono_literals;
 
 // --- the OpenAPI document must describe every answer the service gave -------------------
 
-struct Observed {
-  std::mutex mutex;
-  std::set<std::tuple<std::string, std::string, int>> answers;  // method, route, status
-};
-Observed& observed() {
-  static Observed instance;
-  return instance;
-}
-
 std::string route_of(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   if (path.starts_with("/subjects/")) return "/subjects/{id}";
   return path;
 }
 
-class OpenApiCoversObservedAnswers : public ::testing::Environment {
- public:
-  void TearDown() override {
-    const auto document = boost::json::parse(api::openapi_document()).as_object();
-    const auto& paths = document.at("paths").as_object();
-    std::lock_guard lock(observed().mutex);
-    for (const auto& [method, route, status] : observed().answers) {
-      const auto* path = paths.if_contains(route);
-      if (!path) continue;  // unrouted paths (404 tests) are not part of the API
-      const auto* operation = path->as_object().if_contains(platform::core::ascii_lower(method));
-      if (status == 405 && !operation) continue;  // the method is not served: nothing to document
-      ASSERT_NE(operation, nullptr) << method << " " << route << " is not documented";
-      EXPECT_TRUE(
-          operation->as_object().at("responses").as_object().contains(std::to_string(status)))
-          << method << " " << route << " answered " << status
-          << ", which openapi.json does not list";
-    }
-  }
-};
-const auto* const kOpenApiCheck =
-    ::testing::AddGlobalTestEnvironment(new OpenApiCoversObservedAnswers);
+platform::testing::OpenApiCoverage& coverage =
+    platform::testing::OpenApiCoverage::install(api::openapi_document(), route_of);
 
 // --- fixture ----------------------------------------------------------------------------
 
@@ -114,8 +87,7 @@ class SubjectApiTest : public ::testing::TestWithParam<TestBackend> {
                     const platform::testing::HeaderList& headers = {}) {
     HttpResponse response =
         platform::testing::http_request(service_->port(), method, target, body, headers);
-    std::lock_guard lock(observed().mutex);
-    observed().answers.emplace(method, route_of(target), response.status);
+    coverage.record(method, target, response.status);
     return response;
   }
 
