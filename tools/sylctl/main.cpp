@@ -16,8 +16,12 @@
 #include <vector>
 
 #include "commands.h"
+#include "platform/cli/arguments.h"
 
 namespace {
+
+using platform::cli::Arguments;
+using platform::cli::parse_options;
 
 using namespace sylctl;
 
@@ -36,48 +40,6 @@ Works on var/ under the current directory. --build-dir defaults to build/release
 int usage(const std::string& message) {
   std::cerr << "sylctl: " << message << "\n\n" << kUsageText;
   return kExitUsage;
-}
-
-// "--name value" (or "--name=value") options and "--flag" switches.
-struct Arguments {
-  std::map<std::string, std::string> values;
-  std::set<std::string> flags;
-
-  std::optional<std::string> get(const std::string& name) const {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }
-  bool has(const std::string& flag) const { return flags.contains(flag); }
-};
-
-// Fills `arguments`; returns what is wrong with `words`, or nullopt.
-std::optional<std::string> parse_options(const std::vector<std::string>& words,
-                                         const std::set<std::string>& takes_value,
-                                         const std::set<std::string>& switches,
-                                         Arguments& arguments) {
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (word.rfind("--", 0) != 0) return "unexpected argument \"" + word + "\"";
-    std::string name = word.substr(2);
-    std::optional<std::string> inline_value;
-    if (auto equals = name.find('='); equals != std::string::npos) {
-      inline_value = name.substr(equals + 1);
-      name.resize(equals);
-    }
-    if (switches.contains(name) && !inline_value) {
-      arguments.flags.insert(name);
-    } else if (takes_value.contains(name)) {
-      if (!inline_value) {
-        if (i + 1 >= words.size()) return "--" + name + " needs a value";
-        inline_value = words[++i];
-      }
-      arguments.values[name] = *inline_value;
-    } else {
-      return "unknown option --" + name;
-    }
-  }
-  return std::nullopt;
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {

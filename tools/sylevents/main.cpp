@@ -16,12 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "platform/cli/arguments.h"
 #include "platform/events/consumer.h"
 #include "platform/events/outbox.h"
 #include "platform/events/redis.h"
 #include "platform/logging/logger.h"
 
 namespace {
+
+using platform::cli::Arguments;
+using platform::cli::parse_options;
 
 using platform::core::Error;
 namespace events = platform::events;
@@ -43,48 +47,6 @@ constexpr const char* kUsageText =
 int usage(const std::string& message) {
   std::cerr << "sylevents: " << message << "\n\n" << kUsageText;
   return kUsage;
-}
-
-// "--name value" options and "--flag" switches after the two command words.
-struct Arguments {
-  std::map<std::string, std::string> values;
-  std::set<std::string> flags;
-
-  std::optional<std::string> get(const std::string& name) const {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }
-  bool has(const std::string& flag) const { return flags.contains(flag); }
-};
-
-// Fills `arguments`; returns what is wrong with `words`, or nullopt.
-std::optional<std::string> parse_options(const std::vector<std::string>& words,
-                                         const std::set<std::string>& takes_value,
-                                         const std::set<std::string>& switches,
-                                         Arguments& arguments) {
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (word.rfind("--", 0) != 0) return "unexpected argument \"" + word + "\"";
-    std::string name = word.substr(2);
-    std::optional<std::string> inline_value;
-    if (auto equals = name.find('='); equals != std::string::npos) {
-      inline_value = name.substr(equals + 1);
-      name.resize(equals);
-    }
-    if (switches.contains(name) && !inline_value) {
-      arguments.flags.insert(name);
-    } else if (takes_value.contains(name)) {
-      if (!inline_value) {
-        if (i + 1 >= words.size()) return "--" + name + " needs a value";
-        inline_value = words[++i];
-      }
-      arguments.values[name] = *inline_value;
-    } else {
-      return "unknown option --" + name;
-    }
-  }
-  return std::nullopt;
 }
 
 std::string json_string(std::string_view text) {
