@@ -1,0 +1,105 @@
+#include "platform/service/startup.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "platform/core/uuid.h"
+#include "platform/db/migrations.h"
+
+namespace platform::service {
+namespace {
+
+std::string usage(const std::string& name) {
+  return "usage: " + name +
+         " [serve|migrate]\n"
+         "  serve    migrate the database, then serve HTTP until SIGTERM (default)\n"
+         "  migrate  apply pending database migrations and exit\n"
+         "Settings come from SYL_* environment variables and the YAML file named by\n"
+         "SYL_CONFIG_FILE; see README.md.\n";
+}
+
+}  // namespace
+
+std::variant<Startup, int> start(int argc, char** argv, Description description) {
+  const std::string command = argc > 1 ? argv[1] : "serve";
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(usage(description.name).c_str(), stdout);
+    return 0;
+  }
+  if (command != "serve" && command != "migrate") {
+    std::fprintf(stderr, "unknown command: %s\n%s", command.c_str(),
+                 usage(description.name).c_str());
+    return 2;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  auto config = config::load(description.schema, config::environment_from(environ));
+  if (!config) {
+    std::fputs(config::format_errors(config.error()).c_str(), stderr);
+    return 2;
+  }
+  std::string instance = config->get("instance.id");
+  if (instance.empty())
+    instance = description.name + "-" + core::Uuid::v4().to_string().substr(0, 8);
+  auto logger = std::make_unique<logging::Logger>(description.name, instance,
+                                                  *logging::parse_level(config->get("log.level")));
+
+  auto database = db::Database::open(
+      {.url = config->get("database.url"),
+       .pool_size = static_cast<std::size_t>(config->get_int("database.pool_size"))});
+  if (!database) {
+    logger->error("cannot open the database", {{"error", database.error().detail()}});
+    return 1;
+  }
+  auto migrated = db::migrate(**database, description.migrations);
+  if (!migrated) {
+    logger->error("cannot migrate the database",
+                  {{"error", migrated.error().detail()}, {"cause", migrated.error().log_detail()}});
+    return 1;
+  }
+  logger->info("database ready", {{"url", (*database)->display_url()},
+                                  {"migrations_applied", migrated->applied},
+                                  {"schema_version", migrated->current_version}});
+  if (command == "migrate") return 0;
+
+  return Startup{std::move(description.name),
+                 std::move(instance),
+                 std::move(description.schema),
+                 std::move(*config),
+                 std::move(logger),
+                 std::move(*database),
+                 started};
+}
+
+http::ServerOptions server_options(const config::Config& config) {
+  return {
+      .host = config.get("http.host"),
+      .port = static_cast<std::uint16_t>(config.get_int("http.port")),
+      .io_threads = static_cast<int>(config.get_int("http.io_threads")),
+      .worker_threads = static_cast<int>(config.get_int("worker_threads")),
+      .max_body_bytes = static_cast<std::size_t>(config.get_int("http.max_body_bytes")),
+      .read_timeout = std::chrono::milliseconds(config.get_int("http.read_timeout_ms")),
+      .idle_timeout = std::chrono::milliseconds(config.get_int("http.idle_timeout_ms")),
+      .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
+}
+
+void log_ready(const Startup& startup, std::uint16_t port) {
+  const auto ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - startup.started)
+          .count();
+  startup.logger->info("ready", {{"port", port}, {"startup_ms", ready_ms}});
+}
+
+int guarded_main(const char* name, int (*run)(int, char**), int argc, char** argv) {
+  // Start-up is the one place where exceptions are expected (bind errors and the like).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 1;
+  }
+}
+
+}  // namespace platform::service
