@@ -248,16 +248,11 @@ std::string config_topic(const std::string& service) {
 
 void add_config_routes(platform::http::Router& router, ConfigHandlers handlers) {
   auto routes = std::make_shared<Routes>(handlers);
-  const auto bind = [routes](Response (Routes::*method)(Request&)) {
-    return [routes, method](Request& request) { return ((*routes).*method)(request); };
-  };
-  const auto bind_async = [routes](void (Routes::*method)(Request&, Responder)) {
-    return [routes, method](Request& request, Responder respond) {
-      ((*routes).*method)(request, std::move(respond));
-    };
+  const auto bind = [routes](auto method) {
+    return platform::http::member_handler(routes, method);
   };
   router.put("/config/{service}/schema", bind(&Routes::put_schema))
-      .add_async("GET", "/config/{service}", bind_async(&Routes::get_config))
+      .add_async("GET", "/config/{service}", bind(&Routes::get_config))
       .put("/config/{service}", bind(&Routes::put_config))
       .get("/config/{service}/history", bind(&Routes::history))
       .get("/config/{service}/diff", bind(&Routes::diff))

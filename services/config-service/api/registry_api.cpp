@@ -113,19 +113,14 @@ class Routes {
 
 void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers) {
   auto routes = std::make_shared<Routes>(handlers);
-  const auto bind = [routes](Response (Routes::*method)(Request&)) {
-    return [routes, method](Request& request) { return ((*routes).*method)(request); };
-  };
-  const auto bind_async = [routes](void (Routes::*method)(Request&, Responder)) {
-    return [routes, method](Request& request, Responder respond) {
-      ((*routes).*method)(request, std::move(respond));
-    };
+  const auto bind = [routes](auto method) {
+    return platform::http::member_handler(routes, method);
   };
   router.post("/registry/instances", bind(&Routes::register_instance))
       .put("/registry/instances/{instance_id}/heartbeat", bind(&Routes::heartbeat))
       .del("/registry/instances/{instance_id}", bind(&Routes::deregister))
-      .add_async("GET", "/registry/services", bind_async(&Routes::list_services))
-      .add_async("GET", "/registry/services/{name}/instances", bind_async(&Routes::list_instances));
+      .add_async("GET", "/registry/services", bind(&Routes::list_services))
+      .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances));
 }
 
 }  // namespace config_service::api

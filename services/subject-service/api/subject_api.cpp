@@ -149,8 +149,8 @@ class Routes {
 
 void add_routes(platform::http::Router& router, SubjectHandlers handlers) {
   auto routes = std::make_shared<Routes>(handlers);
-  const auto bind = [routes](Response (Routes::*method)(Request&)) {
-    return [routes, method](Request& request) { return ((*routes).*method)(request); };
+  const auto bind = [routes](auto method) {
+    return platform::http::member_handler(routes, method);
   };
   // The service's table of contents.
   router.post("/subjects", bind(&Routes::create))

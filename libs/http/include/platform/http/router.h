@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,22 @@ struct Route {
   Execution execution = Execution::kWorkerPool;
   AsyncHandler async_handler;
 };
+
+// A handler that calls `method` on a shared object: how a service's route table binds the
+// members of its Routes class.
+template <typename Object>
+Handler member_handler(std::shared_ptr<Object> object, Response (Object::*method)(Request&)) {
+  return [object = std::move(object), method](Request& request) {
+    return ((*object).*method)(request);
+  };
+}
+template <typename Object>
+AsyncHandler member_handler(std::shared_ptr<Object> object,
+                            void (Object::*method)(Request&, Responder)) {
+  return [object = std::move(object), method](Request& request, Responder respond) {
+    ((*object).*method)(request, std::move(respond));
+  };
+}
 
 class Router {
  public:
