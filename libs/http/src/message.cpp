@@ -84,6 +84,13 @@ Response Response::no_content() {
   return Response{.status = 204};
 }
 
+Response Response::stream(int status, std::shared_ptr<BodySource> source,
+                          std::string_view content_type) {
+  Response response{.status = status, .body_source = std::move(source)};
+  response.headers.set("Content-Type", content_type);
+  return response;
+}
+
 Response Response::problem(const core::Error& error, const Request& request) {
   Response response{.status = core::http_status(error.code()),
                     .body = core::problem_json(error, request.path)};

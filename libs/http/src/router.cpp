@@ -79,6 +79,12 @@ Router& Router::add(std::string method, std::string pattern, Handler handler, Ex
   return *this;
 }
 
+Router& Router::add_streamed(std::string method, std::string pattern, Handler handler) {
+  add(std::move(method), std::move(pattern), std::move(handler), Execution::kWorkerPool);
+  routes_.back().body = RequestBody::kStreamed;
+  return *this;
+}
+
 Router& Router::add_async(std::string method, std::string pattern, AsyncHandler handler) {
   check_new_route(method, pattern);
   if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");

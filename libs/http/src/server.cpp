@@ -10,6 +10,8 @@
 // to the connection's strand.
 #include "platform/http/server.h"
 
+#include <sys/sendfile.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -25,18 +27,23 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +68,7 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
+using StreamParser = bhttp::request_parser<bhttp::buffer_body>;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -220,6 +228,22 @@ struct LogFailure {
 };
 
 // Everything the access log line and the metrics need about one exchange.
+// The outcome of reading one piece of a body on another thread. (A coroutine's result
+// crossing co_spawn must be default-constructible, which Result is not.)
+struct Piece {
+  std::size_t size = 0;
+  std::optional<core::Error> error;
+
+  static Piece from(core::Result<std::size_t> result) {
+    if (!result) return Piece{.error = std::move(result).error()};
+    return Piece{.size = *result};
+  }
+  core::Result<std::size_t> result() && {
+    if (error) return std::move(*error);
+    return size;
+  }
+};
+
 struct Outcome {
   std::string method;
   std::string route;  // the template, or "unmatched"
@@ -416,7 +440,9 @@ struct Server::Impl {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024)));
-    parser.body_limit(options.max_body_bytes);
+    // The body's limit depends on the route, known once the header is: Beast would
+    // refuse a Content-Length over the limit while reading the header.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     std::optional<Refusal> refusal;
 
     connection.arm(options.read_timeout);
@@ -430,8 +456,31 @@ struct Server::Impl {
     } else {
       refusal = check_header_limits(parser.get());
     }
+    if (!refusal && (parser.get().target().empty() || parser.get().target().front() != '/')) {
+      refusal = Refusal{400, "the request target must be a path starting with '/'"};
+    }
+    if (refusal) {
+      const BeastRequest& partial = parser.get();
+      co_return co_await answer_error(connection, partial, *refusal, bytes_in, started);
+    }
 
-    if (!refusal && !parser.is_done()) {
+    const std::string_view target = parser.get().target();
+    auto match = router.match(parser.get().method_string(), target.substr(0, target.find('?')));
+    if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
+      connection.disarm();
+      co_return co_await serve_streamed(connection, buffer, parser, std::move(match), bytes_in,
+                                        started);
+    }
+
+    // A buffered body must fit the limit: a declared length is checked now, a chunked
+    // body while it is read.
+    parser.body_limit(options.max_body_bytes);
+    if (const auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+      connection.disarm();
+      const Refusal too_large = refusal_for(bhttp::error::body_limit, false, parser.get());
+      co_return co_await answer_error(connection, parser.get(), too_large, bytes_in, started);
+    }
+    if (!parser.is_done()) {
       if (core::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         const auto interim = asio::buffer(kContinue.data(), kContinue.size());
         auto [continue_ec, continue_bytes] =
@@ -451,23 +500,31 @@ struct Server::Impl {
       }
     }
     connection.disarm();
-    if (!refusal && (parser.get().target().empty() || parser.get().target().front() != '/')) {
-      refusal = Refusal{400, "the request target must be a path starting with '/'"};
-    }
     if (refusal) {
       const BeastRequest& partial = parser.get();
       co_return co_await answer_error(connection, partial, *refusal, bytes_in, started);
     }
 
     BeastRequest message = parser.release();
-    Request request = to_request(message, connection);
+    Request request = to_request(message.base(), connection);
+    request.body = std::move(message.body());
+    const unsigned version = message.version();
+    const bool keep_alive = message.keep_alive();
+    co_return co_await handle(connection, request, std::move(match), version, keep_alive, bytes_in,
+                              started);
+  }
+
+  // Routes and answers a request whose body, if any, was read (or is read by the handler).
+  asio::awaitable<bool> handle(Connection& connection, Request& request, Router::Match match,
+                               unsigned version, bool keep_alive_requested, std::size_t bytes_in,
+                               Clock::time_point started,
+                               const StreamParser* streamed_body = nullptr) {
     InFlight in_flight_guard(in_flight);
     Outcome outcome{.method = request.method,
                     .route = std::string(kUnmatchedRoute),
                     .path = request.path,
                     .bytes_in = bytes_in};
     Response response;
-    auto match = router.match(request.method, request.path);
     if (match.kind == Router::Match::Kind::kNotFound) {
       response = Response::problem(404, "no route matches this path", request.path);
     } else if (match.kind == Router::Match::Kind::kMethodNotAllowed) {
@@ -491,12 +548,141 @@ struct Server::Impl {
         response = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
       }
     }
+    if (request.body_reader != nullptr) {
+      // Bytes the handler read count as received.
+      outcome.bytes_in += static_cast<std::size_t>(request.body_reader->bytes_read());
+      request.body_reader = nullptr;
+    }
 
-    const unsigned version = message.version();
     const bool head = request.method == "HEAD";
-    const bool keep_alive = message.keep_alive() && !draining.load();
+    // A streamed body the handler left unread ends the connection.
+    const bool body_complete = streamed_body == nullptr || streamed_body->is_done();
+    const bool keep_alive = keep_alive_requested && body_complete && !draining.load();
     co_return co_await answer(connection, version, head, keep_alive, response, request.trace,
                               outcome, started);
+  }
+
+  // ---- streamed request bodies (Router::add_streamed) -----------------------------
+  //
+  // The handler runs on the worker pool and pulls the body through a BodyReader; each
+  // read runs as a short coroutine on the connection's strand while the worker waits for
+  // its future. The connection's own coroutine is suspended meanwhile, so the parser and
+  // the buffer are only ever touched by one of them.
+
+  class StreamedBody final : public BodyReader {
+   public:
+    StreamedBody(Impl& impl, Connection& connection, beast::flat_buffer& buffer,
+                 StreamParser& parser)
+        : impl_(impl), connection_(connection), buffer_(buffer), parser_(parser) {
+      if (const auto length = parser_.content_length()) content_length_ = *length;
+      expects_continue_ = core::iequals(parser_.get()[bhttp::field::expect], "100-continue");
+    }
+
+    core::Result<std::size_t> read(std::span<char> out) override {
+      if (failure_) return *failure_;
+      if (out.empty()) return std::size_t{0};
+      const auto strand = connection_.socket.get_executor();
+      auto future = asio::co_spawn(strand, impl_.read_body_piece(*this, out), asio::use_future);
+      core::Result<std::size_t> result = core::Error::unavailable("the server is stopping");
+      try {
+        result = future.get().result();
+      } catch (...) {
+        // The io_context stopped (a forced shutdown) before the read finished.
+      }
+      if (!result) {
+        failure_ = result.error();
+      } else {
+        bytes_read_ += *result;
+      }
+      return result;
+    }
+    std::optional<std::uint64_t> content_length() const override { return content_length_; }
+    std::uint64_t bytes_read() const override { return bytes_read_; }
+
+    Impl& impl_;
+    Connection& connection_;
+    beast::flat_buffer& buffer_;
+    StreamParser& parser_;
+    bool expects_continue_ = false;
+
+   private:
+    std::optional<std::uint64_t> content_length_;
+    std::uint64_t bytes_read_ = 0;
+    std::optional<core::Error> failure_;  // sticky: the stream is unusable after one
+  };
+
+  // One BodyReader::read on the connection's strand: at least one body byte, or the end.
+  asio::awaitable<Piece> read_body_piece(StreamedBody& body, std::span<char> out) {
+    Connection& connection = body.connection_;
+    StreamParser& parser = body.parser_;
+    if (parser.is_done()) co_return Piece{};
+    if (!connection.socket.is_open()) {
+      co_return Piece{.error = core::Error::unavailable("the connection was closed")};
+    }
+    connection.arm(options.read_timeout);
+    if (body.expects_continue_) {
+      body.expects_continue_ = false;
+      const auto interim = asio::buffer(kContinue.data(), kContinue.size());
+      auto [continue_ec, continue_bytes] =
+          co_await asio::async_write(connection.socket, interim, kUseTuple);
+      if (continue_ec) {
+        connection.disarm();
+        co_return Piece{
+            .error = core::Error::unavailable("the client went away", continue_ec.message())};
+      }
+    }
+    std::size_t filled = 0;
+    while (filled == 0 && !parser.is_done()) {
+      auto& target = parser.get().body();
+      target.data = out.data();
+      target.size = out.size();
+      target.more = true;
+      auto [ec, parsed] =
+          co_await bhttp::async_read_some(connection.socket, body.buffer_, parser, kUseTuple);
+      filled = out.size() - target.size;
+      target.data = nullptr;
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        const bool timed_out = connection.timed_out;
+        connection.disarm();
+        if (timed_out) {
+          co_return Piece{.error = core::Error(core::ErrorCode::kDeadlineExceeded,
+                                               "no part of the request body arrived within " +
+                                                   std::to_string(options.read_timeout.count()) +
+                                                   " ms")};
+        }
+        if (client_went_away(ec)) {
+          co_return Piece{.error = core::Error::unavailable(
+                              "the client went away before the body was complete", ec.message())};
+        }
+        co_return Piece{.error = core::Error::malformed("malformed request body: " + ec.message())};
+      }
+    }
+    connection.disarm();
+    co_return Piece{.size = filled};
+  }
+
+  asio::awaitable<bool> serve_streamed(Connection& connection, beast::flat_buffer& buffer,
+                                       bhttp::request_parser<bhttp::string_body>& header_parser,
+                                       Router::Match match, std::size_t bytes_in,
+                                       Clock::time_point started) {
+    // A streamed route's handler enforces its own limit.
+    StreamParser parser(std::move(header_parser));  // the header moves over; no body yet
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    Request request = to_request(parser.get().base(), connection);
+    StreamedBody body(*this, connection, buffer, parser);
+    request.body_reader = &body;
+    const unsigned version = parser.get().version();
+    const bool keep_alive = parser.get().keep_alive();
+    const bool kept = co_await handle(connection, request, std::move(match), version, keep_alive,
+                                      bytes_in, started, &parser);
+    // Bytes the handler left unread sit between us and the next request: close, after
+    // letting the client read our answer (see linger_then_close).
+    if (!parser.is_done()) {
+      if (connection.socket.is_open()) co_await linger_then_close(connection);
+      co_return false;
+    }
+    co_return kept;
   }
 
   // Runs a deferred route's handler on the worker pool, then waits on the connection's
@@ -605,10 +791,34 @@ struct Server::Impl {
                    {{"route", outcome.route}, {"status", response.status}});
       response = Response::problem(500, "an unexpected error occurred", outcome.path);
     }
+    outcome.status = response.status;
+    if (response.body_source && status_has_body(response.status)) {
+      co_return co_await answer_streamed(connection, version, head, keep_alive, response, trace,
+                                         outcome, started);
+    }
     bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status),
                                                 version};
+    set_header_fields(message.base(), response, trace);
+    if (status_has_body(response.status)) {
+      message.content_length(response.body.size());
+      if (!head) message.body() = std::move(response.body);
+    }
+    message.keep_alive(keep_alive);
+
+    connection.arm(options.read_timeout);
+    auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
+    connection.disarm();
+    outcome.bytes_out = written;
+    record(outcome, trace, started);
+    if (ec) co_return false;
+    co_return finish_answer(connection, keep_alive);
+  }
+
+  // The response's own fields plus Date and X-Request-ID. The server owns framing.
+  static void set_header_fields(bhttp::response_header<>& message, const Response& response,
+                                const TraceContext& trace) {
     for (const auto& field : response.headers) {
-      // The server owns framing; a line break would let a value inject header lines.
+      // A line break would let a value inject header lines.
       if (core::iequals(field.name, "Content-Length") ||
           core::iequals(field.name, "Transfer-Encoding") ||
           core::iequals(field.name, "Connection") || has_line_break(field.name) ||
@@ -619,24 +829,121 @@ struct Server::Impl {
     }
     message.set(bhttp::field::date, http_date());
     message.set("X-Request-ID", trace.request_id);
-    if (status_has_body(response.status)) {
-      message.content_length(response.body.size());
-      if (!head) message.body() = std::move(response.body);
-    }
-    message.keep_alive(keep_alive);
+  }
 
-    connection.arm(options.read_timeout);
-    auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
-    connection.disarm();
-    outcome.status = response.status;
-    outcome.bytes_out = written;
-    record(outcome, trace, started);
-    if (ec) co_return false;
+  bool finish_answer(Connection& connection, bool keep_alive) const {
     if (!keep_alive) {
       error_code ignored;
       connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
     }
-    co_return keep_alive;
+    return keep_alive;
+  }
+
+  // ---- streamed response bodies (Response::stream) --------------------------------
+
+  static constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
+  // One sendfile(2) call at most: keeps one large download from holding the io thread
+  // for long while the socket keeps accepting.
+  static constexpr std::size_t kSendfileChunk = std::size_t{4} * 1024 * 1024;
+
+  asio::awaitable<bool> answer_streamed(Connection& connection, unsigned version, bool head,
+                                        bool keep_alive, Response& response,
+                                        const TraceContext& trace, Outcome& outcome,
+                                        Clock::time_point started) {
+    const std::shared_ptr<BodySource> source = std::move(response.body_source);
+    const std::uint64_t size = source->size();
+    bhttp::response<bhttp::empty_body> message{static_cast<bhttp::status>(response.status),
+                                               version};
+    set_header_fields(message.base(), response, trace);
+    message.set(bhttp::field::content_length, std::to_string(size));
+    message.keep_alive(keep_alive);
+    bhttp::response_serializer<bhttp::empty_body> serializer(message);
+
+    connection.arm(options.read_timeout);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_write_header(connection.socket, serializer, kUseTuple);
+    connection.disarm();
+    outcome.bytes_out = header_bytes;
+    bool complete = !header_ec;
+    if (complete && !head && size > 0) {
+      std::uint64_t sent = 0;
+      const auto file = source->file_range();
+      if (file) {
+        complete = co_await send_file(connection, *file, size, sent);
+      } else {
+        complete = co_await send_source(connection, *source, size, sent, trace);
+      }
+      outcome.bytes_out += static_cast<std::size_t>(sent);
+    }
+    record(outcome, trace, started);
+    // A body cut short cannot be repaired: closing tells the client it is incomplete.
+    if (!complete) co_return false;
+    co_return finish_answer(connection, keep_alive);
+  }
+
+  // Sends `size` bytes of an open file with sendfile(2): no copy through user space.
+  asio::awaitable<bool> send_file(Connection& connection, BodySource::FileRange file,
+                                  std::uint64_t size, std::uint64_t& sent) {
+    error_code ec;
+    connection.socket.native_non_blocking(true, ec);
+    if (ec) co_return false;
+    auto offset = static_cast<off_t>(file.offset);
+    while (sent < size) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(size - sent, kSendfileChunk));
+      const ssize_t n =
+          ::sendfile(connection.socket.native_handle(), file.descriptor, &offset, want);
+      if (n > 0) {
+        sent += static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        connection.arm(options.read_timeout);
+        auto [wait_ec] = co_await connection.socket.async_wait(tcp::socket::wait_write, kUseTuple);
+        connection.disarm();
+        if (wait_ec) co_return false;
+        continue;
+      }
+      // 0: the file is shorter than promised; or a socket error (the client left).
+      if (n == 0) logger.error("file shorter than its response", {{"missing", size - sent}});
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Copies `size` bytes from the source, read on the worker pool, to the socket.
+  asio::awaitable<bool> send_source(Connection& connection, BodySource& source, std::uint64_t size,
+                                    std::uint64_t& sent, const TraceContext& trace) {
+    std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(size, kStreamChunk)));
+    while (sent < size) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(size - sent, chunk.size()));
+      auto executor = workers.get_executor();
+      auto job = [&source, &chunk, want]() -> asio::awaitable<Piece> {
+        try {
+          co_return Piece::from(source.read(std::span<char>(chunk.data(), want)));
+        } catch (const std::exception& error) {
+          co_return Piece{.error = core::Error::internal(error.what())};
+        }
+      };
+      Piece piece = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
+      core::Result<std::size_t> got = std::move(piece).result();
+      if (!got || *got == 0 || *got > want) {
+        logger.error(trace.log_context(), "response body source failed",
+                     {{"error", got ? std::string("ended early") : got.error().log_detail()},
+                      {"missing", size - sent}});
+        co_return false;
+      }
+      const std::size_t length = *got;
+      const auto bytes = asio::buffer(chunk.data(), length);
+      connection.arm(options.read_timeout);
+      auto [ec, written] = co_await asio::async_write(connection.socket, bytes, kUseTuple);
+      connection.disarm();
+      if (ec) co_return false;
+      sent += written;
+    }
+    co_return true;
   }
 
   // Answers a request we refuse before routing (limits, timeouts, malformed input), then
@@ -684,7 +991,7 @@ struct Server::Impl {
            ec == asio::error::bad_descriptor;
   }
 
-  Request to_request(BeastRequest& message, const Connection& connection) {
+  Request to_request(const bhttp::request_header<>& message, const Connection& connection) {
     Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -692,7 +999,6 @@ struct Server::Impl {
     request.path = request.target.substr(0, question);
     if (question != std::string::npos) request.query = request.target.substr(question + 1);
     for (const auto& field : message) request.headers.add(field.name_string(), field.value());
-    request.body = std::move(message.body());
     request.remote_address = connection.remote_address;
     request.trace = make_trace(message["X-Request-ID"], message["traceparent"]);
     return request;

@@ -9,13 +9,17 @@
 //   }
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "platform/core/error.h"
+#include "platform/core/result.h"
 #include "platform/logging/logger.h"
 
 namespace platform::http {
@@ -59,14 +63,67 @@ struct TraceContext {
   logging::Context log_context() const { return {request_id, trace_id, span_id}; }
 };
 
+// The body of a request to a streamed route (Router::post_streamed), read piece by piece
+// by the handler instead of arriving whole in Request::body: uploads of any size in
+// bounded memory. Reads block the handler's (worker) thread, never a network thread.
+//
+//   std::array<char, 65536> chunk;
+//   for (;;) {
+//     auto n = request.body_reader->read(chunk);
+//     if (!n) return Response::problem(n.error(), request);  // client gone, stalled...
+//     if (*n == 0) break;                                     // the whole body was read
+//     sink.write({chunk.data(), *n});
+//   }
+//
+// A handler may answer before reading everything (413, 415): the server then answers
+// with `Connection: close` and does not read the rest.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Fills up to buffer.size() bytes with the next body bytes and returns how many; 0 once
+  // the whole body was read. The first read sends `100 Continue` when the client asked.
+  // Errors: kUnavailable when the client went away or the server is stopping,
+  // kDeadlineExceeded when no byte arrived within the read timeout, kMalformed for broken
+  // chunked framing.
+  virtual core::Result<std::size_t> read(std::span<char> buffer) = 0;
+  // The body's declared Content-Length; nullopt for a chunked body.
+  virtual std::optional<std::uint64_t> content_length() const = 0;
+  // Body bytes read so far.
+  virtual std::uint64_t bytes_read() const = 0;
+};
+
+// A response body produced while it is written, for bodies too large to hold in memory
+// (Response::stream). Read on a worker thread, or sent by the kernel when it is a range of
+// an open file.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Content-Length: exactly this many bytes must follow.
+  virtual std::uint64_t size() const = 0;
+  // Fills up to buffer.size() bytes with the next body bytes and returns how many; 0 only
+  // after size() bytes. An error ends the exchange: the server closes the connection, so
+  // the client sees a body shorter than its Content-Length, never a wrong one.
+  virtual core::Result<std::size_t> read(std::span<char> buffer) = 0;
+
+  // When the body is bytes [offset, offset + size()) of an open regular file: the server
+  // sends them with sendfile(2) and read() is not called.
+  struct FileRange {
+    int descriptor = -1;  // stays open while the source lives
+    std::uint64_t offset = 0;
+  };
+  virtual std::optional<FileRange> file_range() const { return std::nullopt; }
+};
+
 struct Request {
   std::string method;  // upper-case token: "GET"
   std::string target;  // as received: "/subjects?limit=2"
   std::string path;    // the target without its query: "/subjects"
   std::string query;   // the raw query without '?': "limit=2"
   Headers headers;
-  std::string body;
+  std::string body;  // empty for a streamed route: read it from body_reader
   std::string remote_address;
+  // Set, for the handler's call only, on a streamed route (Router::post_streamed).
+  BodyReader* body_reader = nullptr;
 
   std::string route;  // the matched route template: "/subjects/{id}"; empty when none
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
@@ -84,11 +141,16 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Set by Response::stream: the body comes from here instead of `body`.
+  std::shared_ptr<BodySource> body_source;
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body,
                        std::string_view content_type = "text/plain; charset=utf-8");
   static Response no_content();
+  // A body of source->size() bytes written as it is read: files, large exports.
+  static Response stream(int status, std::shared_ptr<BodySource> source,
+                         std::string_view content_type);
   // RFC 9457 problem+json for `error`; the instance is the request's path.
   static Response problem(const core::Error& error, const Request& request);
   // For transport-level statuses that have no ErrorCode (405, 408, 414, 431, ...).

@@ -52,6 +52,15 @@ enum class Execution {
   kInline,
 };
 
+// How a route receives its request body.
+enum class RequestBody {
+  // Default: read whole, up to ServerOptions::max_body_bytes, into Request::body.
+  kBuffered,
+  // Read by the handler through Request::body_reader, in pieces, with no size limit of
+  // the server's own: the handler enforces its own (uploads).
+  kStreamed,
+};
+
 // Either `handler` or, for a deferred route, `async_handler` is set.
 struct Route {
   std::string method;
@@ -59,6 +68,7 @@ struct Route {
   Handler handler;
   Execution execution = Execution::kWorkerPool;
   AsyncHandler async_handler;
+  RequestBody body = RequestBody::kBuffered;
 };
 
 // A handler that calls `method` on a shared object: how a service's route table binds the
@@ -95,6 +105,15 @@ class Router {
   }
   Router& del(std::string pattern, Handler h, Execution e = Execution::kWorkerPool) {
     return add("DELETE", std::move(pattern), std::move(h), e);
+  }
+  // A route whose handler reads the body itself through Request::body_reader; always
+  // runs on the worker pool, since reading blocks.
+  Router& add_streamed(std::string method, std::string pattern, Handler handler);
+  Router& post_streamed(std::string pattern, Handler h) {
+    return add_streamed("POST", std::move(pattern), std::move(h));
+  }
+  Router& put_streamed(std::string pattern, Handler h) {
+    return add_streamed("PUT", std::move(pattern), std::move(h));
   }
   // A deferred route; always runs on the worker pool.
   Router& add_async(std::string method, std::string pattern, AsyncHandler handler);
