@@ -14,9 +14,14 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk nginx-light openssl curl procps
+  # the S3-compatible test server (s3rver) is an npm package
+  nodejs
   # event contracts are checked with a real JSON Schema validator
   python3 python3-jsonschema
 )
+# npm: Debian packages it apart from nodejs, while NodeSource's nodejs bundles it and
+# conflicts with Debian's npm; so it is asked for only when the command is missing.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do

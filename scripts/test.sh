@@ -27,10 +27,12 @@ echo "test: build took $(( $(date +%s) - time_start )) s"
 
 # --- throwaway servers --------------------------------------------------------------
 source scripts/lib/postgres.sh
+source scripts/lib/s3.sh
 workdir="$(mktemp -d /tmp/syltest.XXXXXX)"
 redis_pid=""
 cleanup() {
   pg_stop "$workdir/pg"
+  s3_stop "$workdir/s3"
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
   rm -rf "$workdir"
 }
@@ -58,6 +60,11 @@ done
 if [ -z "$redis_pid" ]; then echo "test: could not start redis-server"; cat "$workdir/redis.log"; exit 1; fi
 export SYLTEST_REDIS_URL="redis://127.0.0.1:${redis_port}"
 echo "test: Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:${redis_port}"
+
+# S3-compatible object storage (s3rver from npm) for the file-service's S3 backend.
+s3_start "$workdir/s3"
+export SYLTEST_S3_URL="$S3_URL"
+echo "test: s3rver on ${S3_URL}"
 
 cd "$root/build/$preset"
 ctest --output-on-failure -j "$jobs" --timeout 600 "$@"

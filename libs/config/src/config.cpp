@@ -96,6 +96,16 @@ Schema& Schema::add(Setting setting) {
   return *this;
 }
 
+Schema& Schema::set_default(std::string_view key, std::string value) {
+  for (Setting& setting : settings_) {
+    if (setting.key == key) {
+      setting.default_value = std::move(value);
+      return *this;
+    }
+  }
+  throw std::logic_error("setting not declared: " + std::string(key));
+}
+
 const Setting* Schema::find(std::string_view key) const {
   for (const Setting& setting : settings_)
     if (setting.key == key) return &setting;

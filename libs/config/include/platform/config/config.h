@@ -77,6 +77,9 @@ Validator boolean();
 class Schema {
  public:
   Schema& add(Setting setting);
+  // Changes the default of a declared setting (a service whose needs differ from
+  // common_schema's). Throws std::logic_error for an undeclared key.
+  Schema& set_default(std::string_view key, std::string value);
   const Setting* find(std::string_view key) const;
   const std::vector<Setting>& settings() const { return settings_; }
 

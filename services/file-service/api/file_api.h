@@ -1,0 +1,47 @@
+// The file-service's HTTP API: its route table and one thin handler per route.
+// A handler parses the request, calls one command or query, and maps the result.
+//
+//   POST   /files                      upload (multipart/form-data field "file", or a raw
+//                                      body with ?filename=), streamed to a spool file
+//   GET    /files/{id}                 metadata
+//   GET    /files/{id}/download-url    a signed, short-lived URL for the content
+//   GET    /files/{id}/content         the bytes, for a signed URL only (Range, ETag)
+//   DELETE /files/{id}                 metadata, then bytes
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "application/commands.h"
+#include "application/queries.h"
+#include "platform/http/router.h"
+#include "platform/metrics/registry.h"
+
+namespace file_service::api {
+
+// The header through which the gateway passes the caller's identity on.
+inline constexpr const char* kUserHeader = "X-User-ID";
+
+struct FileHandlers {
+  application::UploadFileHandler& upload;
+  application::DeleteFileHandler& remove;
+  application::GetFileHandler& get;
+  application::CreateDownloadUrlHandler& download_url;
+  application::OpenContentHandler& content;
+};
+
+struct UploadOptions {
+  std::uint64_t max_bytes = std::uint64_t{50} * 1024 * 1024;
+  std::filesystem::path spool_directory;
+  std::int64_t default_ttl_seconds = 300;
+};
+
+// Adds the file routes and GET /openapi.json to `router`.
+void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,
+                platform::metrics::Registry& registry);
+
+// The service's OpenAPI 3 document (api/openapi.json, compiled in).
+const std::string& openapi_document();
+
+}  // namespace file_service::api

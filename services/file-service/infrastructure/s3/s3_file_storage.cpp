@@ -1,0 +1,238 @@
+#include "infrastructure/s3/s3_file_storage.h"
+
+#include <algorithm>
+#include <exception>
+#include <system_error>
+
+#include "infrastructure/s3/s3_xml.h"
+
+namespace file_service::infrastructure::s3 {
+namespace {
+
+using application::ObjectReader;
+using application::StoredObject;
+using platform::core::Error;
+using platform::core::Result;
+
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Streams the body of a GET: stops after `length` bytes even when a server ignored the
+// Range and sent the whole object, and treats a body that ends early as a failure.
+class S3ObjectReader final : public ObjectReader {
+ public:
+  S3ObjectReader(std::optional<HttpResponse> response, std::uint64_t length)
+      : response_(std::move(response)), remaining_(length) {}
+
+  Result<std::size_t> read(std::span<char> buffer) override {
+    if (remaining_ == 0 || buffer.empty()) return std::size_t{0};
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining_));
+    auto n = response_->read(buffer.first(want));
+    if (!n) return n.error();
+    if (*n == 0)
+      return Error::unavailable(
+          "object storage is unavailable",
+          "object body ended " + std::to_string(remaining_) + " bytes before the requested range");
+    remaining_ -= *n;
+    return *n;
+  }
+
+ private:
+  std::optional<HttpResponse> response_;
+  std::uint64_t remaining_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<S3FileStorage>> S3FileStorage::create(S3Options options) {
+  auto endpoint = Endpoint::parse(options.endpoint);
+  if (!endpoint) return endpoint.error();
+  if (options.bucket.empty()) return Error::invalid_argument("bucket", "must not be empty");
+  if (options.region.empty()) return Error::invalid_argument("region", "must not be empty");
+  if (options.access_key_id.empty() || options.secret_access_key.empty())
+    return Error::invalid_argument("credentials", "access key id and secret must be set");
+  if (options.list_page_size == 0 || options.list_page_size > 1000)
+    return Error::invalid_argument("list_page_size", "must be 1 to 1000");
+  if (!options.path_style) {
+    // Virtual-hosted style: the bucket becomes part of the host name.
+    if (options.bucket.find('.') != std::string::npos && endpoint->tls)
+      return Error::invalid_argument(
+          "bucket", "a bucket name with dots needs path-style addressing over https");
+    endpoint->host = options.bucket + "." + endpoint->host;
+  }
+  return std::unique_ptr<S3FileStorage>(
+      new S3FileStorage(std::move(options), std::move(*endpoint)));
+}
+
+S3FileStorage::S3FileStorage(S3Options options, Endpoint endpoint)
+    : options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      credentials_{options_.access_key_id, options_.secret_access_key},
+      scope_{options_.region, "s3"},
+      http_({.connect_timeout = options_.connect_timeout,
+             .io_timeout = options_.io_timeout,
+             .ca_file = options_.ca_file}) {}
+
+Result<HttpResponse> S3FileStorage::send(const Call& call) {
+  std::string path = endpoint_.base_path;
+  if (options_.path_style) path += "/" + options_.bucket;
+  if (!call.object_key.empty() || !options_.path_style) path += "/";
+  if (!call.object_key.empty()) path += options_.key_prefix + call.object_key;
+
+  RequestToSign to_sign{.method = call.method,
+                        .path = path,
+                        .query = call.query,
+                        .headers = call.headers,
+                        .payload_sha256 = call.payload_sha256};
+  to_sign.headers.push_back({"host", endpoint_.host_header()});
+  SignedRequest signed_request;
+  try {
+    signed_request = sign(to_sign, credentials_, scope_, std::chrono::system_clock::now());
+  } catch (const std::exception& error) {  // OpenSSL out of memory: nothing to retry
+    return Error::internal(std::string("cannot sign the S3 request: ") + error.what());
+  }
+
+  HttpRequest request{.method = call.method,
+                      .target = canonical_uri(path),
+                      .headers = call.headers,
+                      .body = call.body,
+                      .body_file = call.body_file};
+  if (!call.query.empty()) request.target += "?" + query_string(call.query);
+  for (auto& field : signed_request.headers_to_add) request.headers.push_back(std::move(field));
+  return http_.send(endpoint_, request);
+}
+
+Error S3FileStorage::failure(std::string_view action, HttpResponse& response) {
+  const int status = response.status();
+  S3ErrorDocument document;
+  if (auto body = response.read_all(64 * 1024)) document = parse_error_document(*body);
+  std::string log = "S3 " + std::string(action) + " answered " + std::to_string(status);
+  if (!document.code.empty()) log += " " + document.code;
+  if (!document.message.empty()) log += ": " + document.message;
+  if (status >= 500) return Error::unavailable("object storage is unavailable", log);
+  return Error::internal(log);
+}
+
+Result<void> S3FileStorage::put(const std::string& key, const std::filesystem::path& spool_file,
+                                const application::ObjectDetails& details) {
+  if (key.empty()) return Error::internal("S3 put of an empty key");
+  if (!is_sha256_hex(details.sha256_hex))
+    return Error::internal("S3 put of " + key + " without a lower-case hex sha256");
+  std::error_code error;
+  const auto size = std::filesystem::file_size(spool_file, error);
+  if (error)
+    return Error::internal("cannot read spool file " + spool_file.string() + ": " +
+                           error.message());
+  if (size != details.size)
+    return Error::internal("spool file " + spool_file.string() + " holds " + std::to_string(size) +
+                           " bytes, the upload " + std::to_string(details.size));
+
+  Call call{.method = "PUT", .object_key = key, .payload_sha256 = details.sha256_hex};
+  if (!details.content_type.empty()) call.headers.push_back({"content-type", details.content_type});
+  call.body_file = spool_file;
+  auto response = send(call);
+  if (!response) return response.error();
+  if (response->status() == 200) return platform::core::ok();
+  return failure("PUT " + key, *response);
+}
+
+Result<std::unique_ptr<ObjectReader>> S3FileStorage::open(const std::string& key,
+                                                          std::uint64_t offset,
+                                                          std::uint64_t length) {
+  if (length == 0) {
+    // A Range cannot name zero bytes: ask whether the object exists instead.
+    auto response = send({.method = "HEAD", .object_key = key});
+    if (!response) return response.error();
+    if (response->status() == 404) return Error::not_found("object " + key + " does not exist");
+    if (response->status() != 200) return failure("HEAD " + key, *response);
+    return std::unique_ptr<ObjectReader>(new S3ObjectReader(std::nullopt, 0));
+  }
+  Call call{.method = "GET", .object_key = key};
+  call.headers.push_back(
+      {"range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)});
+  auto response = send(call);
+  if (!response) return response.error();
+  const int status = response->status();
+  if (status == 404) return Error::not_found("object " + key + " does not exist");
+  // 200: the server sent the whole object; usable only when the range starts at 0.
+  if (status == 206 || (status == 200 && offset == 0))
+    return std::unique_ptr<ObjectReader>(new S3ObjectReader(std::move(*response), length));
+  return failure("GET " + key, *response);
+}
+
+Result<void> S3FileStorage::remove(const std::string& key) {
+  auto response = send({.method = "DELETE", .object_key = key});
+  if (!response) return response.error();
+  const int status = response->status();
+  if (status == 204 || status == 200 || status == 404) return platform::core::ok();
+  return failure("DELETE " + key, *response);
+}
+
+Result<std::vector<StoredObject>> S3FileStorage::list() {
+  std::vector<StoredObject> objects;
+  std::string token;
+  for (;;) {
+    Call call{.method = "GET"};
+    call.query = {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}};
+    if (!options_.key_prefix.empty()) call.query.emplace_back("prefix", options_.key_prefix);
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    auto response = send(call);
+    if (!response) return response.error();
+    if (response->status() != 200) return failure("list", *response);
+    auto body = response->read_all(64 * 1024 * 1024);
+    if (!body) return body.error();
+    auto page = parse_list_objects(*body);
+    if (!page) return page.error();
+    for (auto& object : page->objects) {
+      if (!object.key.starts_with(options_.key_prefix)) continue;
+      objects.push_back(
+          {object.key.substr(options_.key_prefix.size()), object.size, object.modified_unix});
+    }
+    if (!page->is_truncated) return objects;
+    if (page->next_continuation_token == token)
+      return Error::internal("S3 list returned the same continuation token twice");
+    token = std::move(page->next_continuation_token);
+  }
+}
+
+Result<void> S3FileStorage::check() {
+  auto response = send({.method = "HEAD"});
+  if (!response) return response.error();
+  if (response->status() == 200) return platform::core::ok();
+  if (response->status() == 404)
+    return Error::unavailable("object storage is unavailable",
+                              "S3 bucket " + options_.bucket + " does not exist");
+  return failure("HEAD bucket " + options_.bucket, *response);
+}
+
+Result<void> S3FileStorage::create_bucket_if_absent() {
+  auto exists = send({.method = "HEAD"});
+  if (!exists) return exists.error();
+  if (exists->status() == 200) return platform::core::ok();
+  if (exists->status() != 404) return failure("HEAD bucket " + options_.bucket, *exists);
+
+  Call call{.method = "PUT"};
+  // us-east-1 is the default location and must not be named.
+  if (options_.region != "us-east-1") {
+    call.body =
+        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<LocationConstraint>" +
+        options_.region + "</LocationConstraint></CreateBucketConfiguration>";
+    call.payload_sha256 = hex_sha256(call.body);
+  }
+  auto created = send(call);
+  if (!created) return created.error();
+  if (created->status() == 200) return platform::core::ok();
+  if (created->status() == 409) {  // created meanwhile, by us (or taken by someone else)
+    auto body = created->read_all(64 * 1024);
+    if (body && parse_error_document(*body).code == "BucketAlreadyOwnedByYou")
+      return platform::core::ok();
+    return Error::internal("S3 bucket " + options_.bucket + " exists and is not ours");
+  }
+  return failure("PUT bucket " + options_.bucket, *created);
+}
+
+}  // namespace file_service::infrastructure::s3
