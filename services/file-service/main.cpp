@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -152,6 +153,19 @@ class OrphanCollector {
   std::thread thread_;
 };
 
+int bad_setting(std::string_view variable, const platform::core::Error& error) {
+  std::fprintf(stderr, "configuration is invalid:\n");
+  for (const auto& field : error.field_errors()) {
+    std::fprintf(stderr, "  %.*s: %s\n", static_cast<int>(variable.size()), variable.data(),
+                 field.message.c_str());
+  }
+  if (error.field_errors().empty()) {
+    std::fprintf(stderr, "  %.*s: %s\n", static_cast<int>(variable.size()), variable.data(),
+                 error.detail().c_str());
+  }
+  return 2;
+}
+
 int run(int argc, char** argv) {
   auto started =
       platform::service::start(argc, argv,
@@ -164,19 +178,14 @@ int run(int argc, char** argv) {
   platform::logging::Logger& logger = *startup.logger;
   platform::db::Database& database = *startup.database;
 
-  // Settings that need more than one field's check: fatal at start-up, as any bad one.
+  // Settings whose checks need more than the schema's validators: like any bad setting,
+  // one line each on stderr and exit code 2.
   auto allowlist = file_service::domain::Allowlist::parse(config.get("upload.allowed_types"));
-  if (!allowlist) {
-    throw std::runtime_error("SYL_UPLOAD_ALLOWED_TYPES: " +
-                             platform::config::format_errors(allowlist.error()));
-  }
+  if (!allowlist) return bad_setting("SYL_UPLOAD_ALLOWED_TYPES", allowlist.error());
   file_service::application::SigningKeyRing ring = random_key_ring();
   if (!config.get("signing.keys").empty()) {
     auto configured = file_service::application::SigningKeyRing::parse(config.get("signing.keys"));
-    if (!configured) {
-      throw std::runtime_error("SYL_SIGNING_KEYS: " +
-                               platform::config::format_errors(configured.error()));
-    }
+    if (!configured) return bad_setting("SYL_SIGNING_KEYS", configured.error());
     ring = std::move(*configured);
   } else {
     logger.warn(

@@ -653,8 +653,19 @@ TEST(FileServiceCommand, RefusesBadSettings) {
        {"SYL_STORAGE_LOCAL_ROOT", (directory.path() / "files").string()},
        {"SYL_UPLOAD_ALLOWED_TYPES", "pdf,bogus"}},
       {});
-  EXPECT_NE(bad_types.exit_code, 0);
+  EXPECT_EQ(bad_types.exit_code, 2) << bad_types.output;
+  EXPECT_NE(bad_types.output.find("SYL_UPLOAD_ALLOWED_TYPES"), std::string::npos)
+      << bad_types.output;
   EXPECT_NE(bad_types.output.find("bogus"), std::string::npos) << bad_types.output;
+  auto short_key = platform::testing::run_process(
+      FILE_SERVICE_BINARY,
+      {{"SYL_DATABASE_URL", "sqlite://" + (directory.path() / "f.db").string()},
+       {"SYL_STORAGE_LOCAL_ROOT", (directory.path() / "files").string()},
+       {"SYL_SIGNING_KEYS", "k1:c2hvcnQ"}},
+      {});
+  EXPECT_EQ(short_key.exit_code, 2) << short_key.output;
+  EXPECT_NE(short_key.output.find("SYL_SIGNING_KEYS"), std::string::npos) << short_key.output;
+  EXPECT_EQ(short_key.output.find("c2hvcnQ"), std::string::npos) << "a secret was printed";
 }
 
 }  // namespace
