@@ -43,6 +43,7 @@
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -86,6 +87,7 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kRecancelInterval{50};
 constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::chrono::milliseconds kStopPollInterval{100};
 
 // Why the server answers a request itself, before any route sees it.
 struct Refusal {
@@ -584,10 +586,18 @@ struct Server::Impl {
       const auto strand = connection_.socket.get_executor();
       auto future = asio::co_spawn(strand, impl_.read_body_piece(*this, out), asio::use_future);
       core::Result<std::size_t> result = core::Error::unavailable("the server is stopping");
+      // A forced stop halts the io_context, after which the read never completes: then
+      // give up rather than hold this worker (and the stop() joining it) forever.
+      while (future.wait_for(kStopPollInterval) == std::future_status::timeout) {
+        if (impl_.ioc.stopped()) {
+          failure_ = result.error();
+          return result;
+        }
+      }
       try {
         result = future.get().result();
       } catch (...) {
-        // The io_context stopped (a forced shutdown) before the read finished.
+        // The read's coroutine was destroyed before it finished (the server is going).
       }
       if (!result) {
         failure_ = result.error();

@@ -283,6 +283,21 @@ TEST_F(StreamingTest, StalledClientTimesOutInTheHandlersRead) {
   EXPECT_TRUE(connection.closed_by_peer(3s));
 }
 
+TEST_F(StreamingTest, StopDuringAStalledUploadEndsWithinTheShutdownTimeout) {
+  const auto port = start(ServerOptions{.read_timeout = 60s, .shutdown_timeout = 300ms});
+  auto future = received_.done.get_future();
+  auto connection = RawConnection::connect(port);
+  connection.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nsome");
+  std::this_thread::sleep_for(100ms);  // the handler now waits for the rest
+  const auto stop_started = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 3s);
+  ASSERT_EQ(future.wait_for(1s), std::future_status::ready);
+  std::lock_guard lock(received_.mutex);
+  ASSERT_TRUE(received_.error.has_value());
+  EXPECT_EQ(received_.error->code(), core::ErrorCode::kUnavailable);
+}
+
 TEST_F(StreamingTest, StreamedResponseCarriesTheWholeBody) {
   const auto port = start();
   auto response = http_request(port, "GET", "/download/" + std::to_string(download_.size()));
