@@ -137,8 +137,10 @@ Result<std::unique_ptr<application::ObjectReader>> LocalFileStorage::open(const 
     return Error::unavailable("the file cannot be read", errno_text("open", path));
   }
   struct stat status {};
-  if (::fstat(descriptor, &status) != 0 ||
-      static_cast<std::uint64_t>(status.st_size) < offset + length) {
+  const bool stat_ok = ::fstat(descriptor, &status) == 0;
+  const auto size = static_cast<std::uint64_t>(status.st_size);
+  // Written so that no sum can wrap around.
+  if (!stat_ok || offset > size || length > size - offset) {
     ::close(descriptor);
     return Error::internal("the stored file " + path.string() + " is shorter than its metadata");
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <system_error>
 
 #include "infrastructure/s3/s3_xml.h"
@@ -149,6 +150,9 @@ Result<std::unique_ptr<ObjectReader>> S3FileStorage::open(const std::string& key
     if (response->status() == 404) return Error::not_found("object " + key + " does not exist");
     if (response->status() != 200) return failure("HEAD " + key, *response);
     return std::unique_ptr<ObjectReader>(new S3ObjectReader(std::nullopt, 0));
+  }
+  if (offset > std::numeric_limits<std::uint64_t>::max() - length) {
+    return Error::internal("the range of " + key + " overflows");
   }
   Call call{.method = "GET", .object_key = key};
   call.headers.push_back(
