@@ -1120,6 +1120,10 @@ struct Server::Impl {
   std::uint16_t start() {
     std::lock_guard lock(lifecycle_mutex);
     if (started) throw std::logic_error("Server::start called twice");
+    // A client that closes its connection during a sendfile(2) would otherwise kill the
+    // process with SIGPIPE (Asio's own writes pass MSG_NOSIGNAL; sendfile cannot). A
+    // write to a closed peer must be an error code, never a signal, in any server.
+    std::signal(SIGPIPE, SIG_IGN);
     tcp::resolver resolver(ioc);
     const auto endpoints =
         resolver.resolve(options.host, std::to_string(options.port),

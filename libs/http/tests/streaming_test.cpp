@@ -1,6 +1,7 @@
 // Streamed request bodies (Router::add_streamed) and streamed responses (Response::stream).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -350,6 +351,24 @@ TEST_F(StreamingTest, FileRangeIsSentWithSendfile) {
     EXPECT_EQ(response.header("Content-Length"), "2000000");
     EXPECT_TRUE(response.body == content.substr(1000, 2'000'000));
   }
+}
+
+TEST_F(StreamingTest, ClientThatLeavesDuringASendfileDoesNotHurtTheServer) {
+  platform::testing::TemporaryDirectory dir;
+  file_ = dir.path() / "data.bin";
+  std::ofstream(file_, std::ios::binary) << pattern_body(3'000'000);
+  const auto port = start();
+  for (int i = 0; i < 20; ++i) {
+    auto connection = RawConnection::connect(port);
+    connection.send(format_request("GET", "/file"));
+    connection.read_until("\r\n\r\n");
+    // Reset instead of an orderly close: the next sendfile meets a dead peer at once.
+    const linger abort{1, 0};
+    ::setsockopt(connection.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    connection.close();
+  }
+  auto response = http_request(port, "GET", "/download/10");
+  EXPECT_EQ(response.status, 200);
 }
 
 }  // namespace
