@@ -101,6 +101,12 @@ struct Variant {
   bool s3;
 };
 
+// How GoogleTest prints a Variant in test names and failures.
+void PrintTo(const Variant& variant, std::ostream* out) {
+  *out << (variant.database == TestBackend::kSqlite ? "SQLite" : "PostgreSQL") << " with "
+       << (variant.s3 ? "S3" : "the local disk");
+}
+
 std::string variant_name(const ::testing::TestParamInfo<Variant>& info) {
   return std::string(info.param.database == TestBackend::kSqlite ? "Sqlite" : "Postgresql") +
          (info.param.s3 ? "S3" : "LocalDisk");
