@@ -37,7 +37,9 @@ Result<DownloadUrl> CreateDownloadUrlHandler::handle(const platform::core::Uuid&
 
 Result<domain::FileMetadata> OpenContentHandler::authorize(const ContentRequest& request) {
   // HEAD asks for what GET would answer, without the body.
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  // Both arms string_view: a std::string arm would make the result a temporary string.
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   if (auto allowed = signer_.verify(method, request.path, request.query, unix_seconds(clock_()));
       !allowed) {
     return allowed.error();
