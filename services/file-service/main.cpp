@@ -25,11 +25,11 @@
 #include "platform/config/config.h"
 #include "platform/core/strings.h"
 #include "platform/db/database.h"
-#include "platform/discovery/discovery.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
+#include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
 
 namespace {
@@ -276,37 +276,19 @@ int run(int argc, char** argv) {
                             logger, registry);
   collector.start();
 
-  const std::string config_service = config.get("config_service.url");
-  std::unique_ptr<platform::discovery::Registration> registration;
-  std::unique_ptr<platform::discovery::DynamicSettings> dynamic_settings;
+  // With a config-service: registered while serving, deregistered as soon as draining
+  // begins, dynamic settings applied live.
+  platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
-  server_options.on_shutdown = [&registration] {
-    if (registration) registration->stop();
-  };
+  server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
-  server.start();
-  if (!config_service.empty()) {
-    registration = std::make_unique<platform::discovery::Registration>(
-        platform::discovery::InstanceInfo{
-            .service = kService,
-            .instance_id = startup.instance,
-            .url = "http://" + config.get("http.host") + ":" + std::to_string(server.port()),
-            .version = "0.1.0"},
-        platform::discovery::RegistrationOptions{.config_service_url = config_service}, logger);
-    registration->start();
-    dynamic_settings = std::make_unique<platform::discovery::DynamicSettings>(
-        config_service, kService, "default", startup.schema, logger);
-    dynamic_settings->on_change("log.level", [&logger](const std::string& value) {
-      if (auto level = platform::logging::parse_level(value)) logger.set_level(*level);
-    });
-    dynamic_settings->start();
-  }
+  platform_link.start(server.start());
   logger.info("storage", {{"backend", std::string(storage->backend())},
                           {"spool_dir", spool_directory.string()}});
   platform::service::log_ready(startup, server.port());
   server.wait_for_shutdown_signal();
   collector.stop();
-  if (dynamic_settings) dynamic_settings->stop();
+  platform_link.stop();
   relay.stop();
   logger.info("exiting");
   return 0;

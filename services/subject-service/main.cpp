@@ -10,11 +10,11 @@
 #include "infrastructure/subject_event_mapper.h"
 #include "platform/config/config.h"
 #include "platform/db/database.h"
-#include "platform/discovery/discovery.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
+#include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
 
 namespace subject_service {
@@ -84,36 +84,14 @@ int run(int argc, char** argv) {
 
   // With a config-service: registered while serving, deregistered as soon as draining
   // begins (so that peers stop choosing this instance), and dynamic settings applied live.
-  const std::string config_service = config.get("config_service.url");
-  std::unique_ptr<platform::discovery::Registration> registration;
-  std::unique_ptr<platform::discovery::DynamicSettings> dynamic_settings;
-
+  platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
-  // With a config-service, this instance deregisters as soon as draining begins.
-  server_options.on_shutdown = [&registration] {
-    if (registration) registration->stop();
-  };
+  server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
-  server.start();
-  if (!config_service.empty()) {
-    registration = std::make_unique<platform::discovery::Registration>(
-        platform::discovery::InstanceInfo{
-            .service = kService,
-            .instance_id = startup.instance,
-            .url = "http://" + config.get("http.host") + ":" + std::to_string(server.port()),
-            .version = "0.1.0"},
-        platform::discovery::RegistrationOptions{.config_service_url = config_service}, logger);
-    registration->start();
-    dynamic_settings = std::make_unique<platform::discovery::DynamicSettings>(
-        config_service, kService, "default", startup.schema, logger);
-    dynamic_settings->on_change("log.level", [&logger](const std::string& value) {
-      if (auto level = platform::logging::parse_level(value)) logger.set_level(*level);
-    });
-    dynamic_settings->start();
-  }
+  platform_link.start(server.start());
   platform::service::log_ready(startup, server.port());
   server.wait_for_shutdown_signal();
-  if (dynamic_settings) dynamic_settings->stop();
+  platform_link.stop();
   relay.stop();  // after the last request: what they committed is published if Redis is up
   logger.info("exiting");
   return 0;

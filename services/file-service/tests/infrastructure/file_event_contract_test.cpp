@@ -3,11 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
 
 #include "infrastructure/file_event_mapper.h"
-#include "platform/testing/service_process.h"
-#include "platform/testing/temp_dir.h"
+#include "platform/testing/event_contracts.h"
 
 namespace file_service::infrastructure {
 namespace {
@@ -26,22 +24,10 @@ domain::FileMetadata sample_file() {
           .created_at = platform::core::now_utc()};
 }
 
-class FileEventContract : public ::testing::Test {
+class FileEventContract : public ::testing::Test,
+                          protected platform::testing::EventContractChecker {
  protected:
-  std::string write(const std::string& name, const std::string& json) {
-    const auto path = directory_.path() / (name + ".json");
-    std::ofstream(path) << json;
-    return path.string();
-  }
-
-  platform::testing::ProcessResult validate(const std::vector<std::string>& samples) {
-    std::vector<std::string> args{kSourceDir + "/scripts/check_event_contracts.py",
-                                  kSourceDir + "/contracts/events"};
-    args.insert(args.end(), samples.begin(), samples.end());
-    return platform::testing::run_process("/usr/bin/python3", {}, args);
-  }
-
-  platform::testing::TemporaryDirectory directory_;
+  FileEventContract() : EventContractChecker(kSourceDir) {}
 };
 
 TEST_F(FileEventContract, EveryEventTheServiceEmitsMatchesItsSchema) {
