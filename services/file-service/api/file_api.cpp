@@ -180,13 +180,14 @@ class Routes {
                       request);
     }
     // A declared length over the limit is refused before a byte of the body is read.
-    const std::uint64_t slack = is_multipart(content_type) ? kMaxOtherFieldBytes : 0;
+    const bool multipart = is_multipart(content_type);
+    const std::uint64_t slack = multipart ? kMaxOtherFieldBytes : 0;
     if (const auto length = request.body_reader->content_length();
         length && *length > options_.max_bytes + slack) {
       return rejected(too_large(), request);
     }
-    auto stored = is_multipart(content_type) ? upload_multipart(request, content_type, *user)
-                                             : upload_raw(request, *user);
+    auto stored =
+        multipart ? upload_multipart(request, content_type, *user) : upload_raw(request, *user);
     if (!stored) return rejected(stored.error(), request);
     uploaded_.inc();
     uploaded_bytes_.inc(static_cast<double>(stored->size));

@@ -11,10 +11,6 @@ namespace {
 using platform::core::Error;
 using platform::core::Result;
 
-std::int64_t unix_seconds(platform::core::Timestamp time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 }  // namespace
 
 Result<domain::FileMetadata> UploadFileHandler::handle(const UploadFileCommand& command,
@@ -75,7 +71,7 @@ Result<void> DeleteFileHandler::handle(const DeleteFileCommand& command) {
 
 Result<OrphanReport> CollectOrphansHandler::handle() {
   OrphanReport report;
-  const std::int64_t cutoff = unix_seconds(clock_()) - grace_.count();
+  const std::int64_t cutoff = platform::core::unix_seconds(clock_()) - grace_.count();
   auto objects = storage_.list();
   if (!objects) return objects.error();
   report.objects_seen = objects->size();

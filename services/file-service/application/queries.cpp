@@ -9,10 +9,6 @@ namespace {
 using platform::core::Error;
 using platform::core::Result;
 
-std::int64_t unix_seconds(platform::core::Timestamp time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 }  // namespace
 
 std::string content_path(const platform::core::Uuid& id) {
@@ -29,7 +25,7 @@ Result<DownloadUrl> CreateDownloadUrlHandler::handle(const platform::core::Uuid&
   ttl = std::min(ttl, options_.max_ttl);
   if (auto file = repository_.find(id); !file) return file.error();
   const platform::core::Timestamp now = clock_();
-  const std::int64_t expires = unix_seconds(now) + ttl.count();
+  const std::int64_t expires = platform::core::unix_seconds(now) + ttl.count();
   const std::string path = content_path(id);
   return DownloadUrl{.url = options_.base_url + path + "?" + signer_.sign("GET", path, expires),
                      .expires_at = platform::core::Timestamp(std::chrono::seconds(expires))};
@@ -40,7 +36,8 @@ Result<domain::FileMetadata> OpenContentHandler::authorize(const ContentRequest&
   // Both arms string_view: a std::string arm would make the result a temporary string.
   const std::string_view method =
       request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
-  if (auto allowed = signer_.verify(method, request.path, request.query, unix_seconds(clock_()));
+  if (auto allowed = signer_.verify(method, request.path, request.query,
+                                    platform::core::unix_seconds(clock_()));
       !allowed) {
     return allowed.error();
   }
@@ -64,7 +61,7 @@ std::int64_t OpenContentHandler::seconds_left(const ContentRequest& request) con
     std::int64_t expires = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), expires);
     if (ec != std::errc()) return 0;
-    return std::max<std::int64_t>(0, expires - unix_seconds(clock_()));
+    return std::max<std::int64_t>(0, expires - platform::core::unix_seconds(clock_()));
   }
   return 0;
 }

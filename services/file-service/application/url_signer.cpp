@@ -122,8 +122,7 @@ Result<SigningKeyRing> SigningKeyRing::parse(std::string_view setting) {
     if (second_colon != std::string_view::npos) {
       const auto not_after = platform::core::parse_rfc3339(rest.substr(second_colon + 1));
       if (!not_after) return bad_setting(named + ": not_after is not an RFC 3339 timestamp");
-      key.not_after =
-          std::chrono::duration_cast<std::chrono::seconds>(not_after->time_since_epoch()).count();
+      key.not_after = platform::core::unix_seconds(*not_after);
     }
     keys.push_back(std::move(key));
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ using Clock = std::chrono::system_clock;
 using Timestamp = std::chrono::time_point<Clock, std::chrono::microseconds>;
 
 Timestamp now_utc();
+// Whole seconds since the Unix epoch (rounded towards zero): expiry times, file times.
+inline std::int64_t unix_seconds(Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 std::string format_rfc3339(Timestamp t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)"; returns nullopt for anything else.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
