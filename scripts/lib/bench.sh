@@ -1,5 +1,6 @@
 # Shared by the benchmark commands. Source it, then:
 #   write_doc_section NAME HEADING FILE
+#   free_port, now_ns
 # replaces what stands between <!-- NAME:begin --> and <!-- NAME:end --> in
 # docs/benchmarks.md with FILE's text (adding "## HEADING" and the markers if missing).
 write_doc_section() {
@@ -17,3 +18,15 @@ text = text[:start] + begin + "\n" + section + text[stop:]
 open(path, "w").write(text)
 PY
 }
+
+# A loopback port nothing listens on now (the caller binds it soon after).
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+# Nanoseconds since the epoch, for durations.
+now_ns() { date +%s%N; }
