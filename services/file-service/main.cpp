@@ -3,8 +3,6 @@
 //   file-service            serve (migrating the database first)
 //   file-service migrate    apply pending migrations and exit
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -23,7 +21,7 @@
 #include "infrastructure/s3/s3_file_storage.h"
 #include "infrastructure/sql_file_repository.h"
 #include "platform/config/config.h"
-#include "platform/core/strings.h"
+#include "platform/core/crypto.h"
 #include "platform/db/database.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
@@ -88,12 +86,10 @@ platform::config::Schema file_service_schema() {
 
 // A ring with one random key, for a development instance without configured keys.
 file_service::application::SigningKeyRing random_key_ring() {
-  std::string secret(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1) {
-    throw std::runtime_error("no randomness for a signing key");
-  }
   auto ring = file_service::application::SigningKeyRing::create(
-      {{.id = "ephemeral", .secret = std::move(secret), .not_after = std::nullopt}});
+      {{.id = "ephemeral",
+        .secret = platform::core::random_bytes(file_service::application::kMinSecretBytes),
+        .not_after = std::nullopt}});
   if (!ring) throw std::runtime_error("cannot create a signing key");
   return std::move(*ring);
 }

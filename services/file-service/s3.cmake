@@ -7,7 +7,8 @@ add_library(file_service_s3 STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/infrastructure/s3/s3_xml.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/infrastructure/s3/s3_file_storage.cpp)
 target_include_directories(file_service_s3 PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(file_service_s3 PUBLIC platform::core OpenSSL::Crypto OpenSSL::SSL)
+# OpenSSL's TLS for the HTTP client; hashes and MACs come from platform::core.
+target_link_libraries(file_service_s3 PUBLIC platform::core PRIVATE OpenSSL::SSL OpenSSL::Crypto)
 
 # The unit tests need nothing; the integration tests need SYLTEST_S3_URL (scripts/test.sh
 # starts s3rver, see scripts/lib/s3.sh) and fail without it.

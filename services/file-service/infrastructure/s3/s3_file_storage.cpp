@@ -1,11 +1,11 @@
 #include "infrastructure/s3/s3_file_storage.h"
 
 #include <algorithm>
-#include <exception>
 #include <limits>
 #include <system_error>
 
 #include "infrastructure/s3/s3_xml.h"
+#include "platform/core/crypto.h"
 
 namespace file_service::infrastructure::s3 {
 namespace {
@@ -89,12 +89,8 @@ Result<HttpResponse> S3FileStorage::send(const Call& call) {
                         .headers = call.headers,
                         .payload_sha256 = call.payload_sha256};
   to_sign.headers.push_back({"host", endpoint_.host_header()});
-  SignedRequest signed_request;
-  try {
-    signed_request = sign(to_sign, credentials_, scope_, std::chrono::system_clock::now());
-  } catch (const std::exception& error) {  // OpenSSL out of memory: nothing to retry
-    return Error::internal(std::string("cannot sign the S3 request: ") + error.what());
-  }
+  SignedRequest signed_request =
+      sign(to_sign, credentials_, scope_, std::chrono::system_clock::now());
 
   HttpRequest request{.method = call.method,
                       .target = canonical_uri(path),
@@ -225,7 +221,7 @@ Result<void> S3FileStorage::create_bucket_if_absent() {
         "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<LocationConstraint>" +
         options_.region + "</LocationConstraint></CreateBucketConfiguration>";
-    call.payload_sha256 = hex_sha256(call.body);
+    call.payload_sha256 = platform::core::sha256_hex(call.body);
   }
   auto created = send(call);
   if (!created) return created.error();

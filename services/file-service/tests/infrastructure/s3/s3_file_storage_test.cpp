@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "infrastructure/s3/sigv4.h"
+#include "platform/core/crypto.h"
 #include "platform/testing/temp_dir.h"
 
 namespace file_service::infrastructure::s3 {
@@ -67,7 +68,8 @@ class S3FileStorageTest : public ::testing::Test {
   std::pair<std::filesystem::path, ObjectDetails> spool(const std::string& content) {
     const auto path = directory_.path() / ("spool-" + std::to_string(spool_count_++));
     std::ofstream(path, std::ios::binary) << content;
-    return {path, {content.size(), hex_sha256(content), "application/octet-stream"}};
+    return {path,
+            {content.size(), platform::core::sha256_hex(content), "application/octet-stream"}};
   }
 
   void put(S3FileStorage& storage, const std::string& key, const std::string& content) {
@@ -199,7 +201,7 @@ TEST_F(S3FileStorageTest, RoundTripsA5MiBObjectWithItsSha256) {
   ASSERT_TRUE(reader) << reader.error().log_detail();
   const std::string back = read_all(**reader, 64 * 1024);
   EXPECT_EQ(back.size(), content.size());
-  EXPECT_EQ(hex_sha256(back), hex_sha256(content));
+  EXPECT_EQ(platform::core::sha256_hex(back), platform::core::sha256_hex(content));
   EXPECT_EQ(read("big/object.bin", 4 * 1024 * 1024, 1024), content.substr(4 * 1024 * 1024, 1024));
 }
 
