@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "platform/core/strings.h"
+#include "platform/core/url.h"
 
 namespace platform::config {
 namespace {
@@ -90,6 +91,24 @@ Validator boolean() {
           {}};
 }
 
+Validator url_with_scheme(std::vector<std::string> schemes, bool empty_allowed) {
+  return [schemes = std::move(schemes),
+          empty_allowed](std::string_view value) -> std::optional<std::string> {
+    if (value.empty() && empty_allowed) return std::nullopt;
+    std::string expected;
+    for (const auto& scheme : schemes)
+      expected += (expected.empty() ? "" : " or ") + scheme + "://";
+    const std::string wanted = std::string(empty_allowed ? "must be empty or " : "must be ") +
+                               "a URL " + expected + "host[:port]";
+    auto url = core::parse_url(value);
+    if (!url) return wanted + " (" + url.error().detail() + ")";
+    bool known = false;
+    for (const auto& scheme : schemes) known = known || url->scheme == scheme;
+    if (!known || url->host.empty()) return wanted;
+    return std::nullopt;
+  };
+}
+
 Schema& Schema::add(Setting setting) {
   if (find(setting.key)) throw std::logic_error("setting declared twice: " + setting.key);
   settings_.push_back(std::move(setting));
@@ -142,20 +161,13 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
             one_of({"debug", "info", "warn", "error"}), true})
       .add({"instance.id", "", "This instance's id; generated when empty."})
       .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
-            [](std::string_view value) -> std::optional<std::string> {
-              if (value.starts_with("redis://")) return std::nullopt;
-              return "must start with redis://";
-            },
-            false, true})
+            url_with_scheme({"redis"}), false, true})
       .add({"events.outbox_retention_hours", "168",
             "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)})
       .add({"config_service.url", "",
             "The config-service (http://host:port): register there and take dynamic settings "
             "from it. Empty: run standalone.",
-            [](std::string_view value) -> std::optional<std::string> {
-              if (value.empty() || value.starts_with("http://")) return std::nullopt;
-              return "must be empty or start with http://";
-            }});
+            url_with_scheme({"http"}, /*empty_allowed=*/true)});
   return schema;
 }
 

@@ -128,5 +128,24 @@ TEST(Validators, DescribeWhatTheyAcceptForOtherProcesses) {
   EXPECT_EQ(custom.type(), "string");
 }
 
+TEST(Config, ChecksUrlSettingsWithTheUrlParser) {
+  EXPECT_TRUE(load(test_schema(), {{"SYL_REDIS_URL", "redis://:pw@[::1]:6380/2"},
+                                   {"SYL_CONFIG_SERVICE_URL", "http://config:8100"}}));
+  EXPECT_TRUE(load(test_schema(), {{"SYL_CONFIG_SERVICE_URL", ""}}));
+  for (const auto& [variable, value] :
+       std::vector<std::pair<std::string, std::string>>{{"SYL_REDIS_URL", "http://cache:6379"},
+                                                        {"SYL_REDIS_URL", "redis://"},
+                                                        {"SYL_REDIS_URL", "redis://a b"},
+                                                        {"SYL_CONFIG_SERVICE_URL", "config:8100"},
+                                                        {"SYL_CONFIG_SERVICE_URL", "ftp://c"}}) {
+    auto config = load(test_schema(), {{variable, value}});
+    ASSERT_FALSE(config) << variable << "=" << value;
+    ASSERT_EQ(config.error().field_errors().size(), 1u);
+    EXPECT_EQ(config.error().field_errors()[0].field, variable);
+    EXPECT_NE(config.error().field_errors()[0].message.find("a URL"), std::string::npos)
+        << config.error().field_errors()[0].message;
+  }
+}
+
 }  // namespace
 }  // namespace platform::config

@@ -6,6 +6,7 @@
 
 #include "infrastructure/s3/s3_xml.h"
 #include "platform/core/crypto.h"
+#include "platform/core/url.h"
 
 namespace file_service::infrastructure::s3 {
 namespace {
@@ -48,8 +49,29 @@ class S3ObjectReader final : public ObjectReader {
 
 }  // namespace
 
+Result<Endpoint> parse_endpoint(std::string_view text) {
+  const auto bad = [](std::string message) {
+    return Error::invalid_argument("endpoint", std::move(message));
+  };
+  auto url = platform::core::parse_url(text);
+  if (!url) return bad("must be http(s)://host[:port][/path] (" + url.error().detail() + ")");
+  if (url->scheme != "http" && url->scheme != "https")
+    return bad("must start with http:// or https://");
+  if (url->host.empty()) return bad("has no host");
+  if (!url->user.empty() || url->password || !url->query.empty() ||
+      text.find('#') != std::string_view::npos)
+    return bad("must be scheme://host[:port][/path]");
+  if (url->port == 0) return bad("bad port");
+  std::string base_path = url->path;
+  while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+  return Endpoint{.tls = url->scheme == "https",
+                  .host = url->host,
+                  .port = url->port,
+                  .base_path = std::move(base_path)};
+}
+
 Result<std::unique_ptr<S3FileStorage>> S3FileStorage::create(S3Options options) {
-  auto endpoint = Endpoint::parse(options.endpoint);
+  auto endpoint = parse_endpoint(options.endpoint);
   if (!endpoint) return endpoint.error();
   if (options.bucket.empty()) return Error::invalid_argument("bucket", "must not be empty");
   if (options.region.empty()) return Error::invalid_argument("region", "must not be empty");

@@ -41,6 +41,12 @@ struct S3Options {
   std::string ca_file;                // trusted CAs for https in place of the system store
 };
 
+// The endpoint setting ("https://s3.eu-west-1.amazonaws.com/base") as the HTTP client
+// takes it, read by the platform's URL parser: http or https, a host, an optional port
+// (1-65535) and base path (decoded, without a trailing '/'); no user info, query or
+// fragment. kInvalidArgument (field "endpoint") for anything else.
+platform::core::Result<Endpoint> parse_endpoint(std::string_view url);
+
 class S3FileStorage final : public application::FileStorage {
  public:
   static platform::core::Result<std::unique_ptr<S3FileStorage>> create(S3Options options);

@@ -73,6 +73,9 @@ Validator integer_in(std::int64_t min, std::int64_t max);
 Validator one_of(std::vector<std::string> values);
 Validator non_empty();
 Validator boolean();
+// A URL (platform/core/url.h) with a host and one of `schemes`; empty too when
+// `empty_allowed`.
+Validator url_with_scheme(std::vector<std::string> schemes, bool empty_allowed = false);
 
 class Schema {
  public:

@@ -8,7 +8,7 @@
 //    "instance":"subject-service-1a2b","msg":"listening","port":8101}
 //
 // Fields whose key names a secret (password, secret, token, authorization, api_key)
-// are written as "[redacted]"; use redact_url() for connection strings.
+// are written as "[redacted]"; pass URLs through core::redact_url() (platform/core/url.h).
 #pragma once
 
 #include <atomic>
@@ -96,9 +96,6 @@ class Logger {
   Sink sink_;
   std::mutex write_mutex_;
 };
-
-// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db".
-std::string redact_url(std::string_view url);
 
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view text);

@@ -263,5 +263,39 @@ TEST(S3FileStorage, RejectsBadOptions) {
   EXPECT_FALSE(S3FileStorage::create({.endpoint = "http://x", .bucket = "b"}));
 }
 
+TEST(ParseEndpoint, TakesSchemeHostPortAndBasePath) {
+  auto plain = parse_endpoint("http://127.0.0.1:9000");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->host, "127.0.0.1");
+  EXPECT_EQ(plain->port, 9000);
+  EXPECT_EQ(plain->base_path, "");
+  EXPECT_EQ(plain->host_header(), "127.0.0.1:9000");
+
+  auto tls = parse_endpoint("HTTPS://s3.example.com/storage%20v1/");
+  ASSERT_TRUE(tls);
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->base_path, "/storage v1");
+  EXPECT_EQ(tls->host_header(), "s3.example.com");
+
+  auto v6 = parse_endpoint("http://[::1]:8080");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->host_header(), "[::1]:8080");
+}
+
+TEST(ParseEndpoint, RejectsWhatIsNotAnHttpUrlNamingTheSetting) {
+  for (const char* url :
+       {"ftp://host", "http://", "http://host:0", "http://host:99999", "http://user@host",
+        "http://user:secret@host", "http://host/?q", "http://host/#f", "host:9000", ""}) {
+    auto endpoint = parse_endpoint(url);
+    ASSERT_FALSE(endpoint) << url;
+    ASSERT_EQ(endpoint.error().field_errors().size(), 1u) << url;
+    EXPECT_EQ(endpoint.error().field_errors()[0].field, "endpoint") << url;
+    EXPECT_EQ(endpoint.error().detail().find("secret"), std::string::npos) << url;
+  }
+}
+
 }  // namespace
 }  // namespace file_service::infrastructure::s3
