@@ -46,6 +46,21 @@ void flatten(const YAML::Node& node, const std::string& prefix,
   }
 }
 
+// Empty, or an http(s) URL whose host peers can reach.
+Validator advertisable_url() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (value.empty()) return std::nullopt;
+    auto url = core::parse_url(value);
+    if (!url || (url->scheme != "http" && url->scheme != "https") || url->host.empty())
+      return "must be empty or an http:// or https:// URL";
+    if (core::is_unspecified_address(url->host))
+      return "must name a host peers can reach, not " + url->url_host();
+    if (!url->user.empty() || url->password || !url->query.empty())
+      return "must have no user, password or query";
+    return std::nullopt;
+  };
+}
+
 }  // namespace
 
 Validator integer_in(std::int64_t min, std::int64_t max) {
@@ -134,6 +149,11 @@ const Setting* Schema::find(std::string_view key) const {
 Schema common_schema(std::string_view service, std::uint16_t port) {
   Schema schema;
   schema.add({"http.host", "127.0.0.1", "Address to listen on.", non_empty()})
+      .add({"http.advertise_url", "",
+            "The URL peers reach this instance at, registered with the config-service "
+            "(http://host:port). Empty: http://<http.host>:<port>, or the host name when "
+            "http.host is 0.0.0.0 or ::, which are never advertised.",
+            advertisable_url()})
       .add({"http.port", std::to_string(port), "Port to listen on; 0 picks a free one.",
             integer_in(0, 65535)})
       .add({"http.io_threads", "1", "Network threads.", integer_in(1, 64)})

@@ -147,5 +147,17 @@ TEST(Config, ChecksUrlSettingsWithTheUrlParser) {
   }
 }
 
+TEST(Config, AcceptsAnAdvertisedUrlPeersCanReachOnly) {
+  EXPECT_TRUE(load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", "http://subjects-1.internal:8101"}}));
+  EXPECT_TRUE(load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", "https://[2001:db8::1]/api"}}));
+  EXPECT_EQ(load(test_schema(), {})->get("http.advertise_url"), "");
+  for (const char* value : {"http://0.0.0.0:8101", "http://[::]:8101", "subjects:8101",
+                            "ftp://subjects", "http://u:p@subjects"}) {
+    auto config = load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", value}});
+    ASSERT_FALSE(config) << value;
+    EXPECT_EQ(config.error().field_errors().at(0).field, "SYL_HTTP_ADVERTISE_URL");
+  }
+}
+
 }  // namespace
 }  // namespace platform::config

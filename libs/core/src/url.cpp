@@ -1,5 +1,7 @@
 #include "platform/core/url.h"
 
+#include <arpa/inet.h>
+
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
@@ -174,6 +176,21 @@ std::optional<std::string> Url::query_param(std::string_view name) const {
   for (const auto& [key, value] : query_params)
     if (key == name) return value;
   return std::nullopt;
+}
+
+bool is_unspecified_address(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string text(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return v4.s_addr == 0;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    for (const unsigned char byte : v6.s6_addr)
+      if (byte != 0) return false;
+    return true;
+  }
+  return false;
 }
 
 std::string redact_url(std::string_view text) {

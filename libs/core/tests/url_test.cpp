@@ -111,6 +111,13 @@ TEST(ParseUrl, RefusesWhatIsNotAnAbsoluteUrlWithoutQuotingIt) {
   EXPECT_EQ(secret.error().detail().find("hunter2"), std::string::npos);
 }
 
+TEST(IsUnspecifiedAddress, RecognisesTheAnyAddressesInEverySpelling) {
+  for (const char* host : {"0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "::0"})
+    EXPECT_TRUE(is_unspecified_address(host)) << host;
+  for (const char* host : {"127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.1", "", "0"})
+    EXPECT_FALSE(is_unspecified_address(host)) << host;
+}
+
 TEST(RedactUrl, HidesThePasswordOfTheUserInfo) {
   EXPECT_EQ(redact_url("postgresql://app:hunter2@db:5432/subjects"),
             "postgresql://app:***@db:5432/subjects");

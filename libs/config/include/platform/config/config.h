@@ -90,7 +90,8 @@ class Schema {
   std::vector<Setting> settings_;
 };
 
-// The settings every service shares: http.host, http.port (default `port`), io_threads,
+// The settings every service shares: http.host, http.advertise_url, http.port (default
+// `port`), io_threads,
 // worker_threads, http limits and timeouts, database.url (default
 // sqlite://var/<service>.db), database.pool_size, log.level, instance.id.
 Schema common_schema(std::string_view service, std::uint16_t port);

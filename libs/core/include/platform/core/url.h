@@ -69,6 +69,10 @@ Result<Url> parse_url(std::string_view text);
 // postgres and postgresql; 0 for other schemes.
 std::uint16_t default_port(std::string_view scheme);
 
+// True for the addresses a server binds to in order to listen on every interface, and that
+// no peer can connect to: "0.0.0.0", "::" (any spelling, with or without brackets).
+bool is_unspecified_address(std::string_view host);
+
 // The URL with every secret it holds replaced by "***", everything else as written: the
 // password of the user info ("postgresql://app:***@db/x"), the bare user info of a Redis
 // URL, which Redis reads as a password ("redis://***@cache:6379"), and the value of every
