@@ -11,10 +11,10 @@
 #include "application/registry_commands.h"
 #include "application/registry_queries.h"
 #include "application/watch_hub.h"
-#include "infrastructure/periodic_task.h"
 #include "infrastructure/sql_config_repository.h"
 #include "infrastructure/sql_registry_repository.h"
 #include "platform/config/config.h"
+#include "platform/core/background_task.h"
 #include "platform/db/database.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
@@ -90,8 +90,10 @@ int run(int argc, char** argv) {
   config_service::api::add_openapi_route(router);
   platform::http::mount_operational_routes(router, health, registry);
 
-  infra::PeriodicTask sweeper(
-      std::chrono::milliseconds(config.get_int("registry.sweep_interval_ms")), [&] {
+  const std::chrono::milliseconds sweep_interval(config.get_int("registry.sweep_interval_ms"));
+  platform::core::BackgroundTask sweeper(
+      "lease-sweeper",
+      [&](platform::core::BackgroundTask&) -> platform::core::Pause {
         auto expired = expire_leases.handle();
         if (!expired)
           logger.warn("cannot expire leases", {{"error", expired.error().detail()},
@@ -99,7 +101,10 @@ int run(int argc, char** argv) {
         else if (expired->removed > 0)
           logger.info("leases expired", {{"instances", expired->removed},
                                          {"registry_version", expired->registry_version}});
-      });
+        return sweep_interval;
+      },
+      platform::service::background_task_options(logger));
+  sweeper.start();
 
   platform::http::ServerOptions server_options = platform::service::server_options(config);
   // Pending long polls are answered with the current state instead of holding the stop.

@@ -4,12 +4,10 @@
 //   file-service migrate    apply pending migrations and exit
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <utility>
 
 #include "api/file_api.h"
 #include "application/commands.h"
@@ -21,6 +19,7 @@
 #include "infrastructure/s3/s3_file_storage.h"
 #include "infrastructure/sql_file_repository.h"
 #include "platform/config/config.h"
+#include "platform/core/background_task.h"
 #include "platform/core/crypto.h"
 #include "platform/db/database.h"
 #include "platform/events/outbox.h"
@@ -94,60 +93,29 @@ file_service::application::SigningKeyRing random_key_ring() {
   return std::move(*ring);
 }
 
-// Collects orphaned bytes now and then, on its own thread; stop() ends it promptly.
-class OrphanCollector {
- public:
-  OrphanCollector(file_service::application::CollectOrphansHandler& handler,
-                  std::chrono::seconds interval, platform::logging::Logger& logger,
-                  platform::metrics::Registry& registry)
-      : handler_(handler),
-        interval_(interval),
-        logger_(logger),
-        collected_(registry.counter("file_orphans_collected_total",
-                                    "Stored objects removed because no metadata points at them.")) {
-  }
-  ~OrphanCollector() { stop(); }
-
-  void start() {
-    thread_ = std::thread([this] { run(); });
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
+// The orphan collector's step: collects, logs and counts what it removed. The first step
+// only waits, so that a restart does not list the whole storage at once.
+platform::core::BackgroundTask::Step collect_orphans(
+    file_service::application::CollectOrphansHandler& handler, std::chrono::seconds interval,
+    platform::logging::Logger& logger, platform::metrics::Registry& registry) {
+  platform::metrics::Counter& collected = registry.counter(
+      "file_orphans_collected_total", "Stored objects removed because no metadata points at them.");
+  return [&handler, interval, &logger, &collected,
+          first = true](platform::core::BackgroundTask&) mutable -> platform::core::Pause {
+    if (std::exchange(first, false)) return interval;
+    auto report = handler.handle();
+    if (!report) {
+      logger.warn("orphan collection failed",
+                  {{"error", report.error().detail()}, {"cause", report.error().log_detail()}});
+    } else if (report->orphans_removed + report->spool_files_removed > 0) {
+      collected.inc(static_cast<double>(report->orphans_removed));
+      logger.info("orphans collected", {{"objects", report->objects_seen},
+                                        {"removed", report->orphans_removed},
+                                        {"spool_files_removed", report->spool_files_removed}});
     }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      auto report = handler_.handle();
-      if (!report) {
-        logger_.warn("orphan collection failed",
-                     {{"error", report.error().detail()}, {"cause", report.error().log_detail()}});
-      } else if (report->orphans_removed + report->spool_files_removed > 0) {
-        collected_.inc(static_cast<double>(report->orphans_removed));
-        logger_.info("orphans collected", {{"objects", report->objects_seen},
-                                           {"removed", report->orphans_removed},
-                                           {"spool_files_removed", report->spool_files_removed}});
-      }
-      lock.lock();
-    }
-  }
-
-  file_service::application::CollectOrphansHandler& handler_;
-  std::chrono::seconds interval_;
-  platform::logging::Logger& logger_;
-  platform::metrics::Counter& collected_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+    return interval;
+  };
+}
 
 int bad_setting(std::string_view variable, const platform::core::Error& error) {
   std::fprintf(stderr, "configuration is invalid:\n");
@@ -267,9 +235,11 @@ int run(int argc, char** argv) {
       registry);
   platform::http::mount_operational_routes(router, health, registry);
 
-  OrphanCollector collector(collect,
-                            std::chrono::seconds(config.get_int("storage.gc_interval_seconds")),
-                            logger, registry);
+  platform::core::BackgroundTask collector(
+      "orphan-collector",
+      collect_orphans(collect, std::chrono::seconds(config.get_int("storage.gc_interval_seconds")),
+                      logger, registry),
+      platform::service::background_task_options(logger));
   collector.start();
 
   // With a config-service: registered while serving, deregistered as soon as draining

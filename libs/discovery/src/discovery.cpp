@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "platform/core/background_task.h"
+
 namespace platform::discovery {
 namespace {
 
@@ -33,50 +35,38 @@ http::ClientOptions watch_options(std::chrono::seconds wait, const std::string& 
 
 }  // namespace
 
-// ---- Loop ------------------------------------------------------------------------------
+// ---- ClientTask ------------------------------------------------------------------------
 
-Loop::Loop(http::ClientOptions options, Step step)
-    : options_(std::move(options)), step_(std::move(step)) {}
+class ClientTask {
+ public:
+  using Step = std::function<std::chrono::milliseconds(http::Client& client)>;  // -> pause
 
-Loop::~Loop() {
-  stop();
-}
+  ClientTask(std::string name, http::ClientOptions options, Step step, logging::Logger& logger)
+      : options_(std::move(options)),
+        step_(std::move(step)),
+        task_(std::move(name), [this](core::BackgroundTask&) { return step_(*client_); },
+              {.interrupt = [this] { client_->shutdown(); },
+               .on_exception =
+                   [&logger](std::string_view task, std::string_view what) {
+                     logger.error("background task failed", {{"task", task}, {"error", what}});
+                   }}) {}
+  ~ClientTask() { stop(); }
 
-void Loop::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  client_ = std::make_unique<http::Client>(options_);
-  thread_ = std::thread([this] {
-    for (;;) {
-      const auto pause = step_(*client_);
-      std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, pause, [this] { return stopping_ || woken_; });
-      woken_ = false;
-      if (stopping_) return;
-    }
-  });
-}
-
-void Loop::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!thread_.joinable()) return;
-    stopping_ = true;
+  // A fresh client each time: a stopped task's client was shut down for good.
+  void start() {
+    if (task_.running()) return;
+    client_ = std::make_unique<http::Client>(options_);
+    task_.start();
   }
-  cv_.notify_all();
-  client_->shutdown();  // a step blocked in a long poll returns at once
-  thread_.join();
-  client_.reset();
-}
+  void stop() { task_.stop(); }
+  bool stopping() const { return task_.stopping(); }
 
-void Loop::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+ private:
+  http::ClientOptions options_;
+  Step step_;
+  std::unique_ptr<http::Client> client_;
+  core::BackgroundTask task_;  // last: stopped before the client it uses goes
+};
 
 // ---- Registration ----------------------------------------------------------------------
 
@@ -85,17 +75,18 @@ Registration::Registration(InstanceInfo instance, RegistrationOptions options,
     : instance_(std::move(instance)),
       options_(std::move(options)),
       logger_(logger),
-      loop_(
+      task_(std::make_unique<ClientTask>(
+          "registration",
           http::ClientOptions{
               .connect_timeout = 1000ms, .request_timeout = 3000ms, .peer_name = "config-service"},
-          [this](http::Client& client) { return step(client); }) {}
+          [this](http::Client& client) { return step(client); }, logger)) {}
 
 Registration::~Registration() {
   stop();
 }
 
 void Registration::start() {
-  loop_.start();
+  task_->start();
 }
 
 std::chrono::milliseconds Registration::step(http::Client& client) {
@@ -106,6 +97,8 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
                              .url = options_.config_service_url + "/registry/instances/" +
                                     instance_.instance_id + "/heartbeat"});
     if (beat && beat->status == 200) return heartbeat_every;
+    // stop() cut the heartbeat short: still registered, and stop() deregisters.
+    if (!beat && task_->stopping()) return kRetryPause;
     // 404: the lease lapsed (or the registry lost it): register again right away.
     registered_ = false;
     if (!beat && !outage_logged_) {
@@ -147,7 +140,7 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
 }
 
 void Registration::stop() {
-  loop_.stop();
+  task_->stop();
   if (!registered_.exchange(false)) return;
   http::Client client(
       {.connect_timeout = 500ms, .request_timeout = 1000ms, .peer_name = "config-service"});
@@ -165,9 +158,9 @@ Discovery::Discovery(std::string config_service_url, std::vector<std::string> se
     : url_(std::move(config_service_url)), logger_(logger), wait_(watch_wait) {
   for (const auto& service : services) {
     watched_[service];
-    loops_.push_back(std::make_unique<Loop>(
-        watch_options(wait_, "config-service"),
-        [this, service](http::Client& client) { return step(client, service); }));
+    tasks_.push_back(std::make_unique<ClientTask>(
+        "discovery " + service, watch_options(wait_, "config-service"),
+        [this, service](http::Client& client) { return step(client, service); }, logger));
   }
 }
 
@@ -176,11 +169,11 @@ Discovery::~Discovery() {
 }
 
 void Discovery::start() {
-  for (auto& loop : loops_) loop->start();
+  for (auto& task : tasks_) task->start();
 }
 
 void Discovery::stop() {
-  for (auto& loop : loops_) loop->stop();
+  for (auto& task : tasks_) task->stop();
 }
 
 std::chrono::milliseconds Discovery::step(http::Client& client, const std::string& service) {
@@ -260,8 +253,9 @@ DynamicSettings::DynamicSettings(std::string config_service_url, std::string ser
       schema_json_(schema_to_json(schema)),
       logger_(logger),
       wait_(watch_wait),
-      loop_(watch_options(watch_wait, "config-service"),
-            [this](http::Client& client) { return step(client); }) {
+      task_(std::make_unique<ClientTask>(
+          "dynamic settings", watch_options(watch_wait, "config-service"),
+          [this](http::Client& client) { return step(client); }, logger)) {
   for (const auto& setting : schema.settings())
     if (setting.dynamic) dynamic_keys_.push_back(setting.key);
 }
@@ -276,10 +270,10 @@ void DynamicSettings::on_change(const std::string& key, Callback callback) {
 }
 
 void DynamicSettings::start() {
-  loop_.start();
+  task_->start();
 }
 void DynamicSettings::stop() {
-  loop_.stop();
+  task_->stop();
 }
 
 std::map<std::string, std::string> DynamicSettings::current() const {

@@ -85,6 +85,12 @@ http::ServerOptions server_options(const config::Config& config) {
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
 }
 
+core::BackgroundTask::Options background_task_options(logging::Logger& logger) {
+  return {.on_exception = [&logger](std::string_view task, std::string_view what) {
+    logger.error("background task failed", {{"task", task}, {"error", what}});
+  }};
+}
+
 void log_ready(const Startup& startup, std::uint16_t port) {
   const auto ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - startup.started)

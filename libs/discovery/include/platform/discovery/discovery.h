@@ -1,7 +1,9 @@
 // How a service takes part in the platform through the config-service
 // (docs/config-service-api.md): it registers and keeps its lease, it finds its peers,
 // and it takes dynamic settings. All three keep working on what they last knew while the
-// config-service is down, and catch up when it returns.
+// config-service is down, and catch up when it returns. Each runs its calls on a
+// core::BackgroundTask; stop() interrupts a long poll in flight by shutting that task's
+// HTTP client down.
 //
 //   Registration registration({.service = "subject-service", .instance_id = id,
 //                              .url = "http://127.0.0.1:8101"}, {.config_service_url = url}, log);
@@ -20,14 +22,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "platform/config/config.h"
@@ -51,28 +51,9 @@ struct RegistrationOptions {
   std::chrono::seconds ttl{10};
 };
 
-// A background loop that repeats `step` until stop(); stop() interrupts a step blocked
-// in a long poll by shutting its HTTP client down.
-class Loop {
- public:
-  using Step = std::function<std::chrono::milliseconds(http::Client& client)>;  // -> pause
-  Loop(http::ClientOptions options, Step step);
-  ~Loop();
-  void start();
-  void stop();
-  // Wakes a loop that is pausing between steps.
-  void wake();
-
- private:
-  http::ClientOptions options_;
-  Step step_;
-  std::unique_ptr<http::Client> client_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
-};
+// A core::BackgroundTask whose steps call the config-service through a client of their
+// own (defined in discovery.cpp).
+class ClientTask;
 
 class Registration {
  public:
@@ -91,7 +72,7 @@ class Registration {
   logging::Logger& logger_;
   std::atomic<bool> registered_{false};
   bool outage_logged_ = false;
-  Loop loop_;
+  std::unique_ptr<ClientTask> task_;
 };
 
 struct Instance {
@@ -130,7 +111,7 @@ class Discovery {
   std::chrono::seconds wait_;
   mutable std::mutex mutex_;
   std::map<std::string, Watched> watched_;
-  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<std::unique_ptr<ClientTask>> tasks_;
 };
 
 class DynamicSettings {
@@ -162,7 +143,7 @@ class DynamicSettings {
   mutable std::mutex mutex_;
   std::map<std::string, std::string> current_;
   std::map<std::string, std::vector<Callback>> callbacks_;
-  Loop loop_;
+  std::unique_ptr<ClientTask> task_;
 };
 
 // The schema as the config-service takes it: {"settings":[{key,type,min,max,values,...}]}.

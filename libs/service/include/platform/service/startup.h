@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "platform/config/config.h"
+#include "platform/core/background_task.h"
 #include "platform/core/embedded_file.h"
 #include "platform/db/database.h"
 #include "platform/http/server.h"
@@ -54,6 +55,10 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
 
 // The HTTP server settings of common_schema(): host, port, threads, limits, timeouts.
 http::ServerOptions server_options(const config::Config& config);
+
+// Options for the service's core::BackgroundTasks: an exception escaping a step is logged
+// as an error naming the task (the task goes on).
+core::BackgroundTask::Options background_task_options(logging::Logger& logger);
 
 // The "ready" line (port and start-up time) that launchers and tests wait for.
 void log_ready(const Startup& startup, std::uint16_t port);
