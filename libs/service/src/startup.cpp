@@ -85,6 +85,16 @@ http::ServerOptions server_options(const config::Config& config) {
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
 }
 
+int exit_invalid_setting(std::string_view variable, const core::Error& error) {
+  std::vector<core::FieldError> problems;
+  for (const auto& field : error.field_errors())
+    problems.push_back({std::string(variable), field.message});
+  if (problems.empty()) problems.push_back({std::string(variable), error.detail()});
+  std::fputs(config::format_errors(core::Error::invalid_fields(std::move(problems))).c_str(),
+             stderr);
+  return 2;
+}
+
 core::BackgroundTask::Options background_task_options(logging::Logger& logger) {
   return {.on_exception = [&logger](std::string_view task, std::string_view what) {
     logger.error("background task failed", {{"task", task}, {"error", what}});

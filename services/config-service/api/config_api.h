@@ -3,8 +3,12 @@
 // WatchHub on the service's topic.
 #pragma once
 
-#include "application/config_commands.h"
-#include "application/config_queries.h"
+#include "application/config_diff.h"
+#include "application/config_history.h"
+#include "application/get_config.h"
+#include "application/put_config.h"
+#include "application/put_schema.h"
+#include "application/rollback_config.h"
 #include "application/watch_hub.h"
 #include "platform/http/router.h"
 

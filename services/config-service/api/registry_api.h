@@ -2,8 +2,11 @@
 // The two list routes are long polls (Router::add_async) parked in the WatchHub.
 #pragma once
 
-#include "application/registry_commands.h"
-#include "application/registry_queries.h"
+#include "application/deregister.h"
+#include "application/heartbeat.h"
+#include "application/list_instances.h"
+#include "application/list_services.h"
+#include "application/register_instance.h"
 #include "application/watch_hub.h"
 #include "platform/http/router.h"
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@
 namespace config_service::application {
 
 inline constexpr std::int64_t kAnyVersion = -1;
+
+// Called after a document version committed, with the service's new version (the
+// WatchHub wakes the service's watchers).
+using ConfigChanged = std::function<void(const std::string& service, std::int64_t version)>;
 
 struct NewConfigVersion {
   std::string service;
@@ -55,5 +60,9 @@ class ConfigRepository {
                                                                      const std::string& env,
                                                                      std::int64_t version) = 0;
 };
+
+// The schema of `service`; kNotFound saying that the service has none.
+platform::core::Result<domain::SettingSchema> schema_of(ConfigRepository& repository,
+                                                        const std::string& service);
 
 }  // namespace config_service::application

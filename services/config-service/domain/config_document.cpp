@@ -183,6 +183,16 @@ std::vector<FieldError> SettingSchema::validate(const std::string& service,
   return errors;
 }
 
+std::vector<FieldError> validate_names(const std::string& service, const std::string& env) {
+  constexpr std::size_t kMaxName = 100;
+  std::vector<FieldError> errors;
+  if (service.empty() || service.size() > kMaxName)
+    errors.push_back({"service", "must be 1 to 100 characters"});
+  if (env.empty() || env.size() > kMaxName)
+    errors.push_back({"env", "must be 1 to 100 characters"});
+  return errors;
+}
+
 Settings merge(const Settings& base, const Settings& overlay) {
   Settings merged = base;
   for (const auto& [key, value] : overlay) merged[key] = value;

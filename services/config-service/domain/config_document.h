@@ -64,6 +64,11 @@ class SettingSchema {
   std::vector<SettingSpec> settings_;
 };
 
+// Every problem of a (service, env) name pair: each must be 1 to 100 characters (fields
+// "service" and "env").
+std::vector<platform::core::FieldError> validate_names(const std::string& service,
+                                                       const std::string& env);
+
 // `base` with every key of `overlay` replacing or adding to it.
 Settings merge(const Settings& base, const Settings& overlay);
 

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "application/config_commands.h"
-#include "application/config_queries.h"
+#include "application/config_diff.h"
+#include "application/config_history.h"
 #include "application/fake_config_repository.h"
+#include "application/get_config.h"
+#include "application/put_config.h"
+#include "application/put_schema.h"
+#include "application/rollback_config.h"
 
 namespace config_service::application {
 namespace {

@@ -3,12 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/testing/test_database.h"
-
-namespace config_service {
-std::vector<platform::core::EmbeddedFile> migration_files();
-}
 
 namespace config_service::infrastructure {
 namespace {

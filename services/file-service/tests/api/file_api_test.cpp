@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "api/openapi.h"
 #include "infrastructure/local_file_storage.h"
 #include "infrastructure/s3/s3_file_storage.h"
 #include "platform/core/strings.h"

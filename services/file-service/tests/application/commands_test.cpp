@@ -1,5 +1,3 @@
-#include "application/commands.h"
-
 #include <gtest/gtest.h>
 #include <utime.h>
 
@@ -13,7 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "application/queries.h"
+#include "application/collect_orphans.h"
+#include "application/create_download_url.h"
+#include "application/delete_file.h"
+#include "application/get_file.h"
+#include "application/open_content.h"
+#include "application/upload_file.h"
 #include "application/url_signer.h"
 #include "platform/core/strings.h"
 #include "platform/testing/temp_dir.h"

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "infrastructure/file_event_mapper.h"
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/events/outbox.h"
 #include "platform/testing/test_database.h"

@@ -1,8 +1,9 @@
-#include "application/commands.h"
-
 #include <gtest/gtest.h>
 
+#include "application/create_subject.h"
+#include "application/delete_subject.h"
 #include "application/fake_subject_repository.h"
+#include "application/update_subject.h"
 
 namespace subject_service::application {
 namespace {

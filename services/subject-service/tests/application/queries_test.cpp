@@ -1,8 +1,8 @@
-#include "application/queries.h"
-
 #include <gtest/gtest.h>
 
 #include "application/fake_subject_repository.h"
+#include "application/get_subject.h"
+#include "application/list_subjects.h"
 
 namespace subject_service::application {
 namespace {

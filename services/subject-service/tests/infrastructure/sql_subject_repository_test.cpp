@@ -7,13 +7,10 @@
 #include <set>
 #include <thread>
 
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/events/outbox.h"
 #include "platform/testing/test_database.h"
-
-namespace subject_service {
-std::vector<platform::core::EmbeddedFile> migration_files();
-}
 
 namespace subject_service::infrastructure {
 namespace {
@@ -28,9 +25,7 @@ class SqlSubjectRepositoryTest : public ::testing::TestWithParam<TestBackend> {
     auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
     ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
     db_ = std::move(opened).value();
-    auto files = migration_files();
-    for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
-    auto migrated = platform::db::migrate(*db_, files);
+    auto migrated = platform::db::migrate(*db_, migration_files());
     ASSERT_TRUE(migrated) << migrated.error().detail();
     repository_ = std::make_unique<SqlSubjectRepository>(*db_);
   }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -55,6 +56,11 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
 
 // The HTTP server settings of common_schema(): host, port, threads, limits, timeouts.
 http::ServerOptions server_options(const config::Config& config);
+
+// For a setting whose check needs more than the schema's validators (done after start()):
+// prints the problems of `error` as start() prints bad settings ("configuration is
+// invalid:", then "  <variable>: <message>" each) on stderr and returns exit code 2.
+int exit_invalid_setting(std::string_view variable, const core::Error& error);
 
 // Options for the service's core::BackgroundTasks: an exception escaping a step is logged
 // as an error naming the task (the task goes on).
