@@ -55,7 +55,8 @@ int run(int argc, char** argv) {
       platform::service::start(argc, argv,
                                {.name = kService,
                                 .schema = settings_schema(),
-                                .migrations = config_service::infrastructure::migration_files()});
+                                .migrations = config_service::infrastructure::migration_files(),
+                                .requires_platform_token = true});
   if (const int* exit_code = std::get_if<int>(&started)) return *exit_code;
   platform::service::Startup& startup = std::get<platform::service::Startup>(started);
   const platform::config::Config& config = startup.config;
@@ -93,11 +94,14 @@ int run(int argc, char** argv) {
   // Routes.
   platform::http::Health health;
   health.add_check("database", [&] { return database.ping(); });
+  // Registry and configuration writes, and reads of secrets, need the platform token.
+  const config_service::api::PlatformToken token(config.get("platform.token"));
   platform::http::Router router;
   config_service::api::add_registry_routes(
-      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches});
+      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches},
+      token);
   config_service::api::add_config_routes(
-      router, {put_schema, put_config, rollback, get_config, history, diff, watches});
+      router, {put_schema, put_config, rollback, get_config, history, diff, watches}, token);
   platform::service::add_openapi_route(router, config_service::api::openapi_document());
   platform::http::mount_operational_routes(router, health, registry);
 

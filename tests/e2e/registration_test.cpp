@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "platform/testing/http_client.h"
+#include "platform/testing/platform_token.h"
 #include "platform/testing/redis.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
@@ -33,7 +34,8 @@ class Registration : public ::testing::Test {
         CONFIG_SERVICE_BINARY,
         platform::testing::Environment{
             {"SYL_HTTP_PORT", std::to_string(port)},
-            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / database).string()}});
+            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / database).string()},
+            {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
   }
   std::unique_ptr<ServiceProcess> start_subject_service(
       std::uint16_t config_port, const platform::testing::Environment& extra = {}) {
@@ -41,8 +43,12 @@ class Registration : public ::testing::Test {
         {"SYL_HTTP_PORT", "0"},
         {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "subjects.db").string()},
         {"SYL_REDIS_URL", platform::testing::redis_server_url()},
-        {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config_port)}};
-    env.insert(env.end(), extra.begin(), extra.end());
+        {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config_port)},
+        {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}};
+    for (const auto& [name, value] : extra) {  // an extra setting replaces a default one
+      std::erase_if(env, [&name](const auto& entry) { return entry.first == name; });
+      env.emplace_back(name, value);
+    }
     return std::make_unique<ServiceProcess>(SUBJECT_SERVICE_BINARY, env);
   }
   static boost::json::array instances(std::uint16_t config_port) {
@@ -64,6 +70,20 @@ TEST_F(Registration, ASubjectServiceRegistersAndDeregistersAtOnceOnSigterm) {
   EXPECT_EQ(subjects->terminate(), 0);
   // Gone at once, not when its 10 s lease lapses.
   EXPECT_TRUE(instances(config->port()).empty());
+}
+
+TEST_F(Registration, ASubjectServiceWithAnotherPlatformsTokenNeverRegisters) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(
+      config->port(), {{"SYL_PLATFORM_TOKEN", "another-platform-token-0123456789abcdef"}});
+  EXPECT_TRUE(subjects->wait_for_line(
+      [](const std::string& line) {
+        return line.find("refuses our platform token") != std::string::npos;
+      },
+      5s));
+  EXPECT_TRUE(instances(config->port()).empty());
+  // It serves all the same: the registry is not on its request path.
+  EXPECT_EQ(platform::testing::http_request(subjects->port(), "GET", "/health/ready").status, 200);
 }
 
 TEST_F(Registration, ASubjectServiceRegistersTheUrlItIsToldToAdvertise) {
@@ -110,10 +130,10 @@ TEST_F(Registration, ASubjectServiceAppliesADynamicSettingLive) {
                                            "/config/subject-service?env=default")
                .status == 200;
   }));
-  const auto put =
-      platform::testing::http_request(config->port(), "PUT", "/config/subject-service?env=default",
-                                      R"({"settings":{"log.level":"debug"},"author":"test"})",
-                                      {{"Content-Type", "application/json"}});
+  const auto put = platform::testing::http_request(
+      config->port(), "PUT", "/config/subject-service?env=default",
+      R"({"settings":{"log.level":"debug"},"author":"test"})",
+      {{"Content-Type", "application/json"}, platform::testing::authorization()});
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_TRUE(subjects->wait_for_line(
       [](const std::string& line) {

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "http_get.h"
+#include "platform_token.h"
 #include "process.h"
 
 namespace sylctl {
@@ -111,10 +112,11 @@ class Supervisor {
  public:
   Supervisor(Layout layout, UpOptions options,
              std::vector<std::pair<ServiceSpec, std::filesystem::path>> services,
-             Reporter& reporter)
+             std::string platform_token, Reporter& reporter)
       : layout_(std::move(layout)),
         options_(std::move(options)),
         services_(std::move(services)),
+        platform_token_(std::move(platform_token)),
         reporter_(reporter) {}
 
   int run() {
@@ -170,7 +172,8 @@ class Supervisor {
       child.port = options_.ports.service_port(service);
       child.spec.argv = {binary.string()};
       child.spec.env = {{"SYL_HTTP_PORT", std::to_string(child.port)},
-                        {"SYL_REDIS_URL", options_.ports.redis_url()}};
+                        {"SYL_REDIS_URL", options_.ports.redis_url()},
+                        {"SYL_PLATFORM_TOKEN", platform_token_}};
       // Every other service registers with the config-service (started first) and takes
       // its dynamic settings from it.
       if (service.name != "config-service") {
@@ -391,6 +394,7 @@ class Supervisor {
   Layout layout_;
   UpOptions options_;
   std::vector<std::pair<ServiceSpec, std::filesystem::path>> services_;
+  std::string platform_token_;
   Reporter& reporter_;
   std::vector<Child> children_;  // start order: Redis (when started here) first
 };
@@ -441,13 +445,15 @@ int run_up(const UpOptions& options) {
   for (const auto& dir : {layout.log_dir(), layout.run_dir(), layout.redis_dir()}) {
     std::filesystem::create_directories(dir);
   }
+  // The platform's token: made on the first `up`, the same on every later one.
+  const std::string token = platform_token(layout);
 
   const sigset_t signals = handled_signals();
   sigset_t previous;
   ::sigprocmask(SIG_BLOCK, &signals, &previous);
   if (resolved.foreground) {
     Reporter reporter = Reporter::terminal();
-    return Supervisor(layout, resolved, std::move(services), reporter).run();
+    return Supervisor(layout, resolved, std::move(services), token, reporter).run();
   }
 
   int fds[2];
@@ -475,7 +481,7 @@ int run_up(const UpOptions& options) {
     if (null > STDERR_FILENO) ::close(null);
   }
   Reporter reporter = Reporter::pipe(fds[1]);
-  const int code = Supervisor(layout, resolved, std::move(services), reporter).run();
+  const int code = Supervisor(layout, resolved, std::move(services), token, reporter).run();
   reporter.finish(code == kExitOk);
   return code;
 }

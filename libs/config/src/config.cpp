@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -57,6 +58,24 @@ Validator advertisable_url() {
       return "must name a host peers can reach, not " + url->url_host();
     if (!url->user.empty() || url->password || !url->query.empty())
       return "must have no user, password or query";
+    return std::nullopt;
+  };
+}
+
+// Empty, or a bearer token (RFC 6750 token68) of 32 to 512 characters.
+Validator platform_token() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (value.empty()) return std::nullopt;
+    const bool token68 = std::all_of(value.begin(), value.end(),
+                                     [](char c) {
+                                       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                              (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                                              c == '_' || c == '~' || c == '+' || c == '/' ||
+                                              c == '=';
+                                     }) &&
+                         value.front() != '=';
+    if (value.size() < kMinPlatformTokenLength || value.size() > 512 || !token68)
+      return "must be 32 to 512 characters of A-Z a-z 0-9 - . _ ~ + / =";
     return std::nullopt;
   };
 }
@@ -187,7 +206,11 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"config_service.url", "",
             "The config-service (http://host:port): register there and take dynamic settings "
             "from it. Empty: run standalone.",
-            url_with_scheme({"http"}, /*empty_allowed=*/true)});
+            url_with_scheme({"http"}, /*empty_allowed=*/true)})
+      .add({"platform.token", "",
+            "The platform's shared secret: the config-service requires it for every registry "
+            "and configuration write, and services send it. At least 32 characters.",
+            platform_token(), false, true});
   return schema;
 }
 

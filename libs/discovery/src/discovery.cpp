@@ -25,6 +25,11 @@ std::int64_t json_int(const boost::json::value& value, std::string_view key) {
   return found->to_number<std::int64_t>();
 }
 
+// "Authorization: Bearer <token>" on a request to the config-service.
+void authorize(http::ClientRequest& request, const std::string& platform_token) {
+  if (!platform_token.empty()) request.headers.set("Authorization", "Bearer " + platform_token);
+}
+
 // Long polls wait up to `wait` on the server: the client must give them longer.
 http::ClientOptions watch_options(std::chrono::seconds wait, const std::string& peer) {
   http::ClientOptions options;
@@ -93,9 +98,11 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
   const auto heartbeat_every =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.ttl) / 3;
   if (registered_) {
-    auto beat = client.send({.method = "PUT",
-                             .url = options_.config_service_url + "/registry/instances/" +
-                                    instance_.instance_id + "/heartbeat"});
+    http::ClientRequest heartbeat{.method = "PUT",
+                                  .url = options_.config_service_url + "/registry/instances/" +
+                                         instance_.instance_id + "/heartbeat"};
+    authorize(heartbeat, options_.platform_token);
+    auto beat = client.send(heartbeat);
     if (beat && beat->status == 200) return heartbeat_every;
     // stop() cut the heartbeat short: still registered, and stop() deregisters.
     if (!beat && task_->stopping()) return kRetryPause;
@@ -122,6 +129,7 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
                               .url = options_.config_service_url + "/registry/instances",
                               .body = boost::json::serialize(body)};
   request.headers.set("Content-Type", "application/json");
+  authorize(request, options_.platform_token);
   auto answer = client.send(request);
   if (answer && (answer->status == 200 || answer->status == 201)) {
     registered_ = true;
@@ -129,6 +137,12 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
     logger_.info("registered with the config-service",
                  {{"instance_id", instance_.instance_id}, {"url", instance_.url}});
     return heartbeat_every;
+  }
+  if (answer && answer->status == 401) {
+    if (!outage_logged_)
+      logger_.error("the config-service refuses our platform token; retrying registration");
+    outage_logged_ = true;
+    return kRetryPause;
   }
   if (!outage_logged_) {
     logger_.warn(
@@ -144,9 +158,11 @@ void Registration::stop() {
   if (!registered_.exchange(false)) return;
   http::Client client(
       {.connect_timeout = 500ms, .request_timeout = 1000ms, .peer_name = "config-service"});
-  auto answer = client.send(
-      {.method = "DELETE",
-       .url = options_.config_service_url + "/registry/instances/" + instance_.instance_id});
+  http::ClientRequest request{
+      .method = "DELETE",
+      .url = options_.config_service_url + "/registry/instances/" + instance_.instance_id};
+  authorize(request, options_.platform_token);
+  auto answer = client.send(request);
   if (answer && answer->status == 204)
     logger_.info("deregistered from the config-service", {{"instance_id", instance_.instance_id}});
 }
@@ -244,10 +260,10 @@ std::string schema_to_json(const config::Schema& schema) {
   return boost::json::serialize(boost::json::object{{"settings", std::move(settings)}});
 }
 
-DynamicSettings::DynamicSettings(std::string config_service_url, std::string service,
+DynamicSettings::DynamicSettings(ConfigServiceAccess config_service, std::string service,
                                  std::string environment, const config::Schema& schema,
                                  logging::Logger& logger, std::chrono::seconds watch_wait)
-    : url_(std::move(config_service_url)),
+    : config_service_(std::move(config_service)),
       service_(std::move(service)),
       environment_(std::move(environment)),
       schema_json_(schema_to_json(schema)),
@@ -283,17 +299,25 @@ std::map<std::string, std::string> DynamicSettings::current() const {
 
 std::chrono::milliseconds DynamicSettings::step(http::Client& client) {
   if (!schema_published_) {
-    http::ClientRequest request{
-        .method = "PUT", .url = url_ + "/config/" + service_ + "/schema", .body = schema_json_};
+    http::ClientRequest request{.method = "PUT",
+                                .url = config_service_.url + "/config/" + service_ + "/schema",
+                                .body = schema_json_};
     request.headers.set("Content-Type", "application/json");
+    authorize(request, config_service_.platform_token);
     auto published = client.send(request);
+    if (published && published->status == 401 && !unauthorized_logged_) {
+      logger_.error("the config-service refuses our platform token; settings schema not published");
+      unauthorized_logged_ = true;
+    }
     if (!published || published->status != 200) return kRetryPause;
     schema_published_ = true;
   }
-  std::string target = url_ + "/config/" + service_ + "?env=" + environment_;
+  http::ClientRequest watch{.url = config_service_.url + "/config/" + service_ +
+                                   "?env=" + environment_};
   if (version_ >= 0)
-    target += "&wait=" + std::to_string(wait_.count()) + "s&after=" + std::to_string(version_);
-  auto answer = client.send({.url = target});
+    watch.url += "&wait=" + std::to_string(wait_.count()) + "s&after=" + std::to_string(version_);
+  authorize(watch, config_service_.platform_token);
+  auto answer = client.send(watch);
   if (!answer || answer->status != 200) return kRetryPause;
   boost::system::error_code ec;
   const auto body = boost::json::parse(answer->body, ec);

@@ -30,10 +30,13 @@ void PlatformLink::start(std::uint16_t port) {
                               .instance_id = startup_.instance,
                               .url = advertised.url,
                               .version = "0.1.0"},
-      discovery::RegistrationOptions{.config_service_url = url}, logger);
+      discovery::RegistrationOptions{.config_service_url = url,
+                                     .platform_token = startup_.config.get("platform.token")},
+      logger);
   registration_->start();
-  dynamic_settings_ = std::make_unique<discovery::DynamicSettings>(url, startup_.name, "default",
-                                                                   startup_.schema, logger);
+  dynamic_settings_ = std::make_unique<discovery::DynamicSettings>(
+      discovery::ConfigServiceAccess{url, startup_.config.get("platform.token")}, startup_.name,
+      "default", startup_.schema, logger);
   dynamic_settings_->on_change("log.level", [&logger](const std::string& value) {
     if (auto level = logging::parse_level(value)) logger.set_level(*level);
   });

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "platform/core/uuid.h"
 #include "platform/db/migrations.h"
@@ -18,6 +19,28 @@ std::string usage(const std::string& name) {
          "  migrate  apply pending database migrations and exit\n"
          "Settings come from SYL_* environment variables and the YAML file named by\n"
          "SYL_CONFIG_FILE; see README.md.\n";
+}
+
+// The error for serving without the platform token where it is needed, or nullopt.
+std::optional<core::Error> missing_platform_token(const config::Config& config,
+                                                  const Description& description) {
+  if (!config.get("platform.token").empty()) return std::nullopt;
+  std::string why;
+  if (description.requires_platform_token) {
+    why =
+        "is required: the config-service accepts registry and configuration writes only "
+        "with it";
+  } else if (!config.get("config_service.url").empty()) {
+    why =
+        "is required with SYL_CONFIG_SERVICE_URL: the config-service accepts "
+        "registrations and settings schemas only with it";
+  } else {
+    return std::nullopt;
+  }
+  return core::Error::invalid_fields(
+      {{config::environment_name("platform.token"),
+        why + " (at least " + std::to_string(config::kMinPlatformTokenLength) +
+            " characters; `sylctl up` makes one per platform)"}});
 }
 
 }  // namespace
@@ -39,6 +62,12 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
   if (!config) {
     std::fputs(config::format_errors(config.error()).c_str(), stderr);
     return 2;
+  }
+  if (command == "serve") {
+    if (auto missing = missing_platform_token(*config, description)) {
+      std::fputs(config::format_errors(*missing).c_str(), stderr);
+      return 2;
+    }
   }
   std::string instance = config->get("instance.id");
   if (instance.empty())

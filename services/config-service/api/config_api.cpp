@@ -113,7 +113,8 @@ Response version_response(const std::string& service, const std::string& env,
 
 class Routes {
  public:
-  explicit Routes(ConfigHandlers handlers) : handlers_(handlers) {}
+  Routes(ConfigHandlers handlers, PlatformToken token)
+      : handlers_(handlers), token_(std::move(token)) {}
 
   Response put_schema(Request& request) {
     auto body = platform::http::parse_json_object(request);
@@ -171,13 +172,14 @@ class Routes {
   void get_config(Request& request, Responder respond) {
     auto params = watch_params(request);
     if (!params) return respond(Response::problem(params.error(), request));
-    application::GetConfigQuery query{std::string(request.path_param("service")), env_of(request)};
+    application::GetConfigQuery query{std::string(request.path_param("service")), env_of(request),
+                                      reader(request)};
     auto& handler = handlers_.get_config;
-    auto answer = [&handler, query, respond,
+    auto answer = [&handler, token = token_, query, respond,
                    context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
       auto view = handler.handle(query);
       if (!view) {
-        respond(Response::problem(view.error(), context));
+        respond(token.problem(view.error(), context));
         return true;
       }
       if (after && view->version <= *after) return false;
@@ -196,6 +198,7 @@ class Routes {
 
   Response history(Request& request) {
     application::HistoryQuery query{std::string(request.path_param("service")), env_of(request)};
+    query.reader = reader(request);
     if (auto limit = request.query_param("limit")) {
       const auto parsed = parse_int(*limit);
       if (!parsed || *parsed < 1 ||
@@ -205,7 +208,7 @@ class Routes {
       query.limit = static_cast<std::size_t>(*parsed);
     }
     auto versions = handlers_.history.handle(query);
-    if (!versions) return Response::problem(versions.error(), request);
+    if (!versions) return token_.problem(versions.error(), request);
     boost::json::array list;
     for (const auto& version : *versions) list.push_back(to_json(version));
     return Response::json(
@@ -215,6 +218,7 @@ class Routes {
 
   Response diff(Request& request) {
     application::DiffQuery query{std::string(request.path_param("service")), env_of(request)};
+    query.reader = reader(request);
     const auto from = parse_int(request.query_param("from").value_or(""));
     const auto to = parse_int(request.query_param("to").value_or(""));
     if (!from || !to)
@@ -223,7 +227,7 @@ class Routes {
     query.from = *from;
     query.to = *to;
     auto changes = handlers_.diff.handle(query);
-    if (!changes) return Response::problem(changes.error(), request);
+    if (!changes) return token_.problem(changes.error(), request);
     boost::json::array list;
     for (const auto& change : *changes)
       list.push_back(boost::json::object{
@@ -237,7 +241,12 @@ class Routes {
   }
 
  private:
+  application::Reader reader(const Request& request) const {
+    return {.holds_platform_token = token_.admits(request)};
+  }
+
   ConfigHandlers handlers_;
+  PlatformToken token_;
 };
 
 }  // namespace
@@ -246,17 +255,18 @@ std::string config_topic(const std::string& service) {
   return "config:" + service;
 }
 
-void add_config_routes(platform::http::Router& router, ConfigHandlers handlers) {
-  auto routes = std::make_shared<Routes>(handlers);
+void add_config_routes(platform::http::Router& router, ConfigHandlers handlers,
+                       const PlatformToken& token) {
+  auto routes = std::make_shared<Routes>(handlers, token);
   const auto bind = [routes](auto method) {
     return platform::http::member_handler(routes, method);
   };
-  router.put("/config/{service}/schema", bind(&Routes::put_schema))
+  router.put("/config/{service}/schema", token.guard(bind(&Routes::put_schema)))
       .add_async("GET", "/config/{service}", bind(&Routes::get_config))
-      .put("/config/{service}", bind(&Routes::put_config))
+      .put("/config/{service}", token.guard(bind(&Routes::put_config)))
       .get("/config/{service}/history", bind(&Routes::history))
       .get("/config/{service}/diff", bind(&Routes::diff))
-      .post("/config/{service}/rollback", bind(&Routes::rollback));
+      .post("/config/{service}/rollback", token.guard(bind(&Routes::rollback)));
 }
 
 }  // namespace config_service::api

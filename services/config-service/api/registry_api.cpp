@@ -111,14 +111,15 @@ class Routes {
 
 }  // namespace
 
-void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers) {
+void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers,
+                         const PlatformToken& token) {
   auto routes = std::make_shared<Routes>(handlers);
   const auto bind = [routes](auto method) {
     return platform::http::member_handler(routes, method);
   };
-  router.post("/registry/instances", bind(&Routes::register_instance))
-      .put("/registry/instances/{instance_id}/heartbeat", bind(&Routes::heartbeat))
-      .del("/registry/instances/{instance_id}", bind(&Routes::deregister))
+  router.post("/registry/instances", token.guard(bind(&Routes::register_instance)))
+      .put("/registry/instances/{instance_id}/heartbeat", token.guard(bind(&Routes::heartbeat)))
+      .del("/registry/instances/{instance_id}", token.guard(bind(&Routes::deregister)))
       .add_async("GET", "/registry/services", bind(&Routes::list_services))
       .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances));
 }

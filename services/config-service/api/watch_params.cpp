@@ -54,6 +54,9 @@ platform::http::Request answer_context(const platform::http::Request& request) {
   copy.method = request.method;
   copy.path = request.path;
   copy.trace = request.trace;
+  // A 401's challenge says whether a token was presented (api/platform_token.h).
+  if (auto authorization = request.headers.find("Authorization"))
+    copy.headers.set("Authorization", *authorization);
   return copy;
 }
 

@@ -18,7 +18,15 @@ Result<std::vector<domain::SettingChange>> DiffHandler::handle(const DiffQuery& 
   if (!from) return std::move(from).error();
   auto to = find(query.to);
   if (!to) return std::move(to).error();
-  return domain::diff(from->settings, to->settings);
+  auto changes = domain::diff(from->settings, to->settings);
+  auto schema = schema_of(repository_, query.service);
+  if (!schema && schema.error().code() != ErrorCode::kNotFound) return std::move(schema).error();
+  bool holds_secret = false;
+  for (const auto& change : changes)
+    holds_secret = holds_secret || (schema && schema->is_secret(change.key));
+  if (auto allowed = check_reader(query.reader, query.service, holds_secret); !allowed)
+    return std::move(allowed).error();
+  return changes;
 }
 
 }  // namespace config_service::application

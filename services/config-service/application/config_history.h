@@ -12,12 +12,14 @@ struct HistoryQuery {
   std::string service;
   std::string env = domain::kDefaultEnv;
   std::size_t limit = kDefaultHistoryLimit;
+  Reader reader;
 };
 
 class HistoryHandler {
  public:
   explicit HistoryHandler(ConfigRepository& repository) : repository_(repository) {}
-  // Newest first; an env without changes is an empty list.
+  // Newest first; an env without changes is an empty list. kUnauthenticated when a
+  // version holds a secret setting and the reader no platform token.
   platform::core::Result<std::vector<domain::ConfigVersion>> handle(const HistoryQuery& query);
 
  private:

@@ -10,4 +10,13 @@ platform::core::Result<domain::SettingSchema> schema_of(ConfigRepository& reposi
   return schema;
 }
 
+platform::core::Result<void> check_reader(const Reader& reader, const std::string& service,
+                                          bool holds_secret) {
+  if (!holds_secret || reader.holds_platform_token) return platform::core::ok();
+  return platform::core::Error(
+      platform::core::ErrorCode::kUnauthenticated,
+      "the configuration of " + service +
+          " holds secret settings: send the platform token (Authorization: Bearer)");
+}
+
 }  // namespace config_service::application

@@ -65,4 +65,14 @@ class ConfigRepository {
 platform::core::Result<domain::SettingSchema> schema_of(ConfigRepository& repository,
                                                         const std::string& service);
 
+// Who reads: only holders of the platform token see the values of secret settings.
+struct Reader {
+  bool holds_platform_token = false;
+};
+
+// kUnauthenticated when `reader` may not see what it asked for: `holds_secret` (what the
+// answer would show holds a secret setting of `service`) and no platform token.
+platform::core::Result<void> check_reader(const Reader& reader, const std::string& service,
+                                          bool holds_secret);
+
 }  // namespace config_service::application

@@ -11,8 +11,12 @@ Result<ConfigView> GetConfigHandler::handle(const GetConfigQuery& query) {
   if (!schema) return std::move(schema).error();
   auto snapshot = repository_.snapshot(query.service, query.env);
   if (!snapshot) return std::move(snapshot).error();
-  return ConfigView{query.service, query.env, snapshot->version,
-                    domain::merge(snapshot->base, snapshot->overlay)};
+  ConfigView view{query.service, query.env, snapshot->version,
+                  domain::merge(snapshot->base, snapshot->overlay)};
+  if (auto allowed = check_reader(query.reader, query.service, schema->holds_secret(view.settings));
+      !allowed)
+    return std::move(allowed).error();
+  return view;
 }
 
 }  // namespace config_service::application

@@ -9,6 +9,7 @@ namespace config_service::application {
 struct GetConfigQuery {
   std::string service;
   std::string env = domain::kDefaultEnv;
+  Reader reader;
 };
 
 struct ConfigView {
@@ -21,7 +22,8 @@ struct ConfigView {
 class GetConfigHandler {
  public:
   explicit GetConfigHandler(ConfigRepository& repository) : repository_(repository) {}
-  // kNotFound when the service has no schema.
+  // kNotFound when the service has no schema; kUnauthenticated when the settings hold a
+  // secret and the reader no platform token.
   platform::core::Result<ConfigView> handle(const GetConfigQuery& query);
 
  private:

@@ -109,6 +109,12 @@ SettingSpec read_spec(const boost::json::value& value, const std::string& field,
     else
       errors.push_back({field + ".dynamic", "must be true or false"});
   }
+  if (const auto* secret = entry.if_contains("secret"); secret && !secret->is_null()) {
+    if (secret->is_bool())
+      spec.secret = secret->as_bool();
+    else
+      errors.push_back({field + ".secret", "must be true or false"});
+  }
   if (const auto* description = entry.if_contains("description");
       description && !description->is_null()) {
     if (description->is_string())
@@ -151,6 +157,7 @@ std::string SettingSchema::to_json() const {
                               {"type", spec.type},
                               {"dynamic", spec.dynamic},
                               {"description", spec.description}};
+    if (spec.secret) entry["secret"] = true;
     if (spec.min) entry["min"] = *spec.min;
     if (spec.max) entry["max"] = *spec.max;
     if (!spec.values.empty()) {
@@ -167,6 +174,17 @@ const SettingSpec* SettingSchema::find(std::string_view key) const {
   for (const auto& spec : settings_)
     if (spec.key == key) return &spec;
   return nullptr;
+}
+
+bool SettingSchema::is_secret(std::string_view key) const {
+  const SettingSpec* spec = find(key);
+  return spec != nullptr && spec->secret;
+}
+
+bool SettingSchema::holds_secret(const Settings& settings) const {
+  for (const auto& [key, value] : settings)
+    if (is_secret(key)) return true;
+  return false;
 }
 
 std::vector<FieldError> SettingSchema::validate(const std::string& service,

@@ -33,10 +33,12 @@ TEST(ConfigServiceOpenApi, DocumentsEveryRouteTheServiceServesAndNoOther) {
   DiffHandler diff(config_repository);
 
   platform::http::Router router;
+  const api::PlatformToken token("a-platform-token-of-32-characters!");
   api::add_registry_routes(
-      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches});
-  api::add_config_routes(router,
-                         {put_schema, put_config, rollback, get_config, history, diff, watches});
+      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches},
+      token);
+  api::add_config_routes(
+      router, {put_schema, put_config, rollback, get_config, history, diff, watches}, token);
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;

@@ -41,6 +41,27 @@ class ConfigHandlers : public ::testing::Test {
   DiffHandler diff_{repository_};
 };
 
+TEST_F(ConfigHandlers, OnlyAReaderWithThePlatformTokenSeesSecretSettings) {
+  auto schema =
+      domain::SettingSchema::parse(R"({"settings":[{"key":"key","secret":true},{"key":"level"}]})");
+  ASSERT_TRUE(put_schema_.handle({"vault", *schema}));
+  ASSERT_TRUE(put_config_.handle({"vault", "default", {{"level", "a"}}, "ana", "", std::nullopt}));
+  ASSERT_TRUE(put_config_.handle({"vault", "default", {{"key", "k"}}, "ana", "", std::nullopt}));
+  const Reader anyone;
+  const Reader token_holder{.holds_platform_token = true};
+
+  EXPECT_EQ(get_.handle({"vault", "default", anyone}).error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(get_.handle({"vault", "default", token_holder})->settings.at("key"), "k");
+  EXPECT_EQ(history_.handle({"vault", "default", 20, anyone}).error().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(history_.handle({"vault", "default", 20, token_holder})->size(), 2u);
+  EXPECT_EQ(diff_.handle({"vault", "default", 1, 2, anyone}).error().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(diff_.handle({"vault", "default", 1, 2, token_holder})->size(), 2u);
+  // A document without secrets is open to anyone.
+  EXPECT_TRUE(get_.handle({"svc", "default", anyone}));
+}
+
 TEST_F(ConfigHandlers, PutConfigValidatesCountsAndNotifies) {
   EXPECT_EQ(*put({{"level", "debug"}}), 1);
   EXPECT_EQ(*put({{"pool", "4"}}, "prod"), 2);

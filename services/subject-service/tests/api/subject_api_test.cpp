@@ -590,6 +590,20 @@ TEST(SubjectServiceCommand, RefusesBadSettingsNamingEachOne) {
       << result.output;
 }
 
+TEST(SubjectServiceCommand, RefusesAConfigServiceWithoutAPlatformToken) {
+  platform::testing::TemporaryDirectory directory;
+  auto result = platform::testing::run_process(
+      SUBJECT_SERVICE_BINARY,
+      {{"SYL_HTTP_PORT", "0"},
+       {"SYL_DATABASE_URL", "sqlite://" + (directory.path() / "s.db").string()},
+       {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:9"}},
+      {});
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("SYL_PLATFORM_TOKEN: is required with SYL_CONFIG_SERVICE_URL"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(SubjectServiceCommand, MigrateAppliesTheSchemaOnceAndExits) {
   platform::testing::TemporaryDirectory directory;
   const std::string url = "sqlite://" + (directory.path() / "subjects.db").string();

@@ -90,10 +90,13 @@ class Schema {
   std::vector<Setting> settings_;
 };
 
+// The shortest platform.token accepted.
+inline constexpr std::size_t kMinPlatformTokenLength = 32;
+
 // The settings every service shares: http.host, http.advertise_url, http.port (default
-// `port`), io_threads,
-// worker_threads, http limits and timeouts, database.url (default
-// sqlite://var/<service>.db), database.pool_size, log.level, instance.id.
+// `port`), io_threads, worker_threads, http limits and timeouts, database.url (default
+// sqlite://var/<service>.db), database.pool_size, log.level, instance.id, redis.url,
+// events.outbox_retention_hours, config_service.url, platform.token (secret).
 Schema common_schema(std::string_view service, std::uint16_t port);
 
 enum class Source { kDefault, kFile, kEnvironment };

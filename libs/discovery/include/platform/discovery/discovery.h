@@ -6,7 +6,8 @@
 // HTTP client down.
 //
 //   Registration registration({.service = "subject-service", .instance_id = id,
-//                              .url = "http://127.0.0.1:8101"}, {.config_service_url = url}, log);
+//                              .url = "http://127.0.0.1:8101"},
+//                             {.config_service_url = url, .platform_token = token}, log);
 //   registration.start();            // registers, heartbeats every ttl/3, re-registers
 //   ...
 //   registration.stop();             // deregisters (SIGTERM path)
@@ -15,9 +16,13 @@
 //   discovery.start();               // long-polls the registry, caches what it saw
 //   auto peer = discovery.pick("subject-service");   // round robin over healthy ones
 //
-//   DynamicSettings settings(url, "subject-service", "default", schema, log);
+//   DynamicSettings settings({url, token}, "subject-service", "default", schema, log);
 //   settings.on_change("log.level", [&](const std::string& v) { log.set_level(...); });
 //   settings.start();                // publishes the schema, watches the document
+//
+// Registration and DynamicSettings send the platform token (Authorization: Bearer) with
+// every call: the config-service refuses registry and configuration writes without it,
+// and reads of documents that hold secret settings. Discovery reads the open registry.
 #pragma once
 
 #include <atomic>
@@ -48,7 +53,14 @@ struct InstanceInfo {
 
 struct RegistrationOptions {
   std::string config_service_url;  // "http://127.0.0.1:8100"
+  std::string platform_token;
   std::chrono::seconds ttl{10};
+};
+
+// Where the config-service is and the token that lets us write to it.
+struct ConfigServiceAccess {
+  std::string url;  // "http://127.0.0.1:8100"
+  std::string platform_token;
 };
 
 // A core::BackgroundTask whose steps call the config-service through a client of their
@@ -117,7 +129,7 @@ class Discovery {
 class DynamicSettings {
  public:
   using Callback = std::function<void(const std::string& value)>;
-  DynamicSettings(std::string config_service_url, std::string service, std::string environment,
+  DynamicSettings(ConfigServiceAccess config_service, std::string service, std::string environment,
                   const config::Schema& schema, logging::Logger& logger,
                   std::chrono::seconds watch_wait = std::chrono::seconds(30));
   ~DynamicSettings();
@@ -131,7 +143,7 @@ class DynamicSettings {
  private:
   std::chrono::milliseconds step(http::Client& client);
 
-  std::string url_;
+  ConfigServiceAccess config_service_;
   std::string service_;
   std::string environment_;
   std::string schema_json_;
@@ -139,6 +151,7 @@ class DynamicSettings {
   logging::Logger& logger_;
   std::chrono::seconds wait_;
   bool schema_published_ = false;
+  bool unauthorized_logged_ = false;
   std::int64_t version_ = -1;
   mutable std::mutex mutex_;
   std::map<std::string, std::string> current_;

@@ -14,8 +14,9 @@
 //   }
 //
 // start() handles the command line (serve | migrate | --help), loads the settings (bad
-// ones: one line each on stderr, exit 2), makes the JSON logger, opens the database and
-// applies its migrations (failures logged, exit 1). `migrate` and `--help` end there.
+// ones: one line each on stderr, exit 2; so is a missing platform.token where one is
+// needed to serve), makes the JSON logger, opens the database and applies its migrations
+// (failures logged, exit 1). `migrate` and `--help` end there.
 #pragma once
 
 #include <chrono>
@@ -39,6 +40,9 @@ struct Description {
   std::string name;                            // "subject-service"
   config::Schema schema;                       // common_schema(name, port) plus its own
   std::vector<core::EmbeddedFile> migrations;  // the service's and its libraries'
+  // The config-service guards writes with platform.token, so it cannot serve without one.
+  // Every other service needs it only when config_service.url is set.
+  bool requires_platform_token = false;
 };
 
 struct Startup {
