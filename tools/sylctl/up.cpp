@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "http_get.h"
+#include "platform/core/time.h"
 #include "platform_token.h"
 #include "process.h"
 
@@ -43,20 +44,6 @@ sigset_t handled_signals() {
   sigemptyset(&set);
   for (const int signal : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, signal);
   return set;
-}
-
-std::string now_rfc3339() {
-  using namespace std::chrono;
-  const auto now = floor<microseconds>(system_clock::now());
-  const auto day = floor<days>(now);
-  const year_month_day date{day};
-  const hh_mm_ss<microseconds> time{now - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", int(date.year()),
-                unsigned(date.month()), unsigned(date.day()), int(time.hours().count()),
-                int(time.minutes().count()), int(time.seconds().count()),
-                static_cast<long>(time.subseconds().count()));
-  return buffer;
 }
 
 void write_all(int fd, std::string_view text) {
@@ -379,8 +366,10 @@ class Supervisor {
   // One JSON line in var/log/sylctl.log (merged by `sylctl logs`); echoed to stderr with
   // --foreground.
   void log(std::string_view level, std::string_view msg, boost::json::object fields = {}) const {
-    boost::json::object line{
-        {"ts", now_rfc3339()}, {"level", level}, {"service", kSupervisorName}, {"msg", msg}};
+    boost::json::object line{{"ts", platform::core::format_rfc3339(platform::core::now_utc())},
+                             {"level", level},
+                             {"service", kSupervisorName},
+                             {"msg", msg}};
     for (const auto& field : fields) line[field.key()] = field.value();
     std::ofstream(layout_.log_file(kSupervisorName), std::ios::app)
         << boost::json::serialize(line) << '\n';

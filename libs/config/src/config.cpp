@@ -15,13 +15,6 @@ namespace {
 constexpr std::string_view kPrefix = "SYL_";
 constexpr std::string_view kConfigFileVariable = "SYL_CONFIG_FILE";
 
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
 std::optional<bool> parse_bool(std::string_view text) {
   const std::string lower = core::ascii_lower(text);
   if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return true;
@@ -84,7 +77,7 @@ Validator platform_token() {
 
 Validator integer_in(std::int64_t min, std::int64_t max) {
   return {[min, max](std::string_view value) -> std::optional<std::string> {
-            const auto number = parse_int(value);
+            const auto number = core::parse_integer<std::int64_t>(value);
             if (!number || *number < min || *number > max)
               return "must be an integer from " + std::to_string(min) + " to " +
                      std::to_string(max);
@@ -302,7 +295,7 @@ const std::string& Config::get(std::string_view key) const {
 }
 
 std::int64_t Config::get_int(std::string_view key) const {
-  const auto value = parse_int(get(key));
+  const auto value = core::parse_integer<std::int64_t>(get(key));
   if (!value) throw std::logic_error("setting is not an integer: " + std::string(key));
   return *value;
 }

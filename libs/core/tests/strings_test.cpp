@@ -21,6 +21,17 @@ TEST(Base64Url, RejectsForeignCharacters) {
   EXPECT_FALSE(base64url_decode("ab c"));
 }
 
+TEST(ParseInteger, TakesAWholeDecimalNumberInRangeOnly) {
+  EXPECT_EQ(parse_integer<std::int64_t>("42"), 42);
+  EXPECT_EQ(parse_integer<std::int64_t>("-7"), -7);
+  EXPECT_EQ(parse_integer<std::int64_t>("9223372036854775807"), INT64_MAX);
+  for (const char* text : {"", " 1", "1 ", "+1", "1x", "0x10", "9223372036854775808", "1.5"})
+    EXPECT_EQ(parse_integer<std::int64_t>(text), std::nullopt) << text;
+  EXPECT_EQ(parse_integer<std::uint16_t>("65535"), 65535);
+  EXPECT_EQ(parse_integer<std::uint16_t>("65536"), std::nullopt);
+  EXPECT_EQ(parse_integer<std::size_t>("-1"), std::nullopt);
+}
+
 TEST(HexEncode, WritesTwoLowerCaseDigitsPerByte) {
   EXPECT_EQ(hex_encode(""), "");
   EXPECT_EQ(hex_encode(std::string("\x00\x01\xab\xff", 4)), "0001abff");

@@ -1,11 +1,11 @@
 #include "api/config_api.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <memory>
 #include <set>
 
-#include "api/watch_params.h"
+#include "api/long_poll.h"
+#include "platform/core/strings.h"
 #include "platform/http/json_body.h"
 
 namespace config_service::api {
@@ -17,14 +17,6 @@ using platform::core::Result;
 using platform::http::Request;
 using platform::http::Responder;
 using platform::http::Response;
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
 
 std::string env_of(const Request& request) {
   return request.query_param("env").value_or(domain::kDefaultEnv);
@@ -101,7 +93,7 @@ std::optional<std::int64_t> if_match(const Request& request) {
   if (text.starts_with("W/")) text.remove_prefix(2);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
     text = text.substr(1, text.size() - 2);
-  return parse_int(text).value_or(-2);
+  return platform::core::parse_integer<std::int64_t>(text).value_or(-2);
 }
 
 Response version_response(const std::string& service, const std::string& env,
@@ -170,37 +162,27 @@ class Routes {
   }
 
   void get_config(Request& request, Responder respond) {
-    auto params = watch_params(request);
-    if (!params) return respond(Response::problem(params.error(), request));
     application::GetConfigQuery query{std::string(request.path_param("service")), env_of(request),
                                       reader(request)};
     auto& handler = handlers_.get_config;
-    auto answer = [&handler, token = token_, query, respond,
-                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
-      auto view = handler.handle(query);
-      if (!view) {
-        respond(token.problem(view.error(), context));
-        return true;
-      }
-      if (after && view->version <= *after) return false;
-      respond(Response::json(200, boost::json::serialize(to_json(*view)))
-                  .with_header("ETag", "\"" + std::to_string(view->version) + "\""));
-      return true;
-    };
-    if (!params->waits()) {
-      answer(std::nullopt);
-      return;
-    }
-    if (answer(params->after)) return;
-    handlers_.watches.watch(config_topic(query.service), *params->after, *params->wait,
-                            [answer = std::move(answer)] { answer(std::nullopt); });
+    answer_long_poll(
+        request, std::move(respond), handlers_.watches, config_topic(query.service),
+        [&handler, query] { return handler.handle(query); },
+        [](const application::ConfigView& view) { return view.version; },
+        [](const application::ConfigView& view) {
+          return Response::json(200, boost::json::serialize(to_json(view)))
+              .with_header("ETag", "\"" + std::to_string(view.version) + "\"");
+        },
+        [token = token_](const Error& error, const Request& context) {
+          return token.problem(error, context);
+        });
   }
 
   Response history(Request& request) {
     application::HistoryQuery query{std::string(request.path_param("service")), env_of(request)};
     query.reader = reader(request);
     if (auto limit = request.query_param("limit")) {
-      const auto parsed = parse_int(*limit);
+      const auto parsed = platform::core::parse_integer<std::int64_t>(*limit);
       if (!parsed || *parsed < 1 ||
           *parsed > static_cast<std::int64_t>(application::kMaxHistoryLimit))
         return Response::problem(Error::malformed("limit must be an integer from 1 to 100"),
@@ -219,8 +201,10 @@ class Routes {
   Response diff(Request& request) {
     application::DiffQuery query{std::string(request.path_param("service")), env_of(request)};
     query.reader = reader(request);
-    const auto from = parse_int(request.query_param("from").value_or(""));
-    const auto to = parse_int(request.query_param("to").value_or(""));
+    const auto from =
+        platform::core::parse_integer<std::int64_t>(request.query_param("from").value_or(""));
+    const auto to =
+        platform::core::parse_integer<std::int64_t>(request.query_param("to").value_or(""));
     if (!from || !to)
       return Response::problem(Error::malformed("from and to must be versions (integers)"),
                                request);

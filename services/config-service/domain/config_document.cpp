@@ -1,8 +1,9 @@
 #include "domain/config_document.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <set>
+
+#include "platform/core/strings.h"
 
 namespace config_service::domain {
 
@@ -14,14 +15,6 @@ namespace {
 
 const std::set<std::string, std::less<>> kTypes{"string", "integer", "boolean", "enum"};
 
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
-
 std::string joined(const std::vector<std::string>& values) {
   std::string text;
   for (const auto& value : values) text += (text.empty() ? "" : ", ") + value;
@@ -30,7 +23,7 @@ std::string joined(const std::vector<std::string>& values) {
 
 std::optional<std::string> check(const SettingSpec& spec, const std::string& value) {
   if (spec.type == "integer") {
-    const auto number = parse_int(value);
+    const auto number = platform::core::parse_integer<std::int64_t>(value);
     const bool in_range =
         number && (!spec.min || *number >= *spec.min) && (!spec.max || *number <= *spec.max);
     if (in_range) return std::nullopt;

@@ -208,11 +208,11 @@ class Routes {
     if (!id) return Response::problem(id.error(), request);
     std::int64_t ttl = options_.default_ttl_seconds;
     if (const auto text = request.query_param("ttl")) {
-      const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), ttl);
-      if (ec != std::errc() || end != text->data() + text->size()) {
+      const auto parsed = platform::core::parse_integer<std::int64_t>(*text);
+      if (!parsed)
         return Response::problem(Error::malformed("ttl must be a whole number of seconds"),
                                  request);
-      }
+      ttl = *parsed;
     }
     auto link = handlers_.download_url.handle(*id, std::chrono::seconds(ttl));
     if (!link) return Response::problem(link.error(), request);

@@ -44,13 +44,12 @@ Result<std::optional<std::int64_t>> expected_version(const Request& request) {
   if (value.starts_with("W/")) return std::optional<std::int64_t>(-1);
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
     value = value.substr(1, value.size() - 2);
-  std::int64_t version = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), version);
-  if (error != std::errc() || end != value.data() + value.size() || value.empty()) {
+  const auto version = platform::core::parse_integer<std::int64_t>(value);
+  if (!version) {
     Error malformed = Error::malformed("If-Match must be an entity tag such as \"3\"");
     return malformed;
   }
-  return std::optional<std::int64_t>(version);
+  return std::optional<std::int64_t>(*version);
 }
 
 // Events a command produces carry the request's trace and id.
@@ -98,12 +97,8 @@ class Routes {
 
   Response list(Request& request) {
     application::ListSubjectsQuery query;
-    if (auto limit = request.query_param("limit")) {
-      std::size_t value = 0;
-      const auto [end, error] =
-          std::from_chars(limit->data(), limit->data() + limit->size(), value);
-      query.limit = (error == std::errc() && end == limit->data() + limit->size()) ? value : 0;
-    }
+    if (auto limit = request.query_param("limit"))
+      query.limit = platform::core::parse_integer<std::size_t>(*limit).value_or(0);
     query.cursor = request.query_param("cursor");
     query.department = request.query_param("department");
     query.text = request.query_param("q");
