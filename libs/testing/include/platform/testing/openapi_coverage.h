@@ -25,7 +25,8 @@ namespace platform::testing {
 
 // Records a test failure for every route of `router` that `document` does not list, for
 // every documented operation that no route serves, and for every "$ref" that resolves to
-// nothing; also checks that the document is OpenAPI 3.
+// nothing; also checks that the document is OpenAPI 3. A documented HEAD is served by the
+// path's GET route.
 void expect_documents_every_route(const http::Router& router, const std::string& document);
 
 class OpenApiCoverage {
