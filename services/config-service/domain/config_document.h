@@ -34,9 +34,9 @@ struct SettingSpec {
   std::optional<std::int64_t> min, max;
   std::vector<std::string> values;  // the allowed values of an enum
   bool dynamic = false;
+  std::string description;
   // A secret's value is served only to holders of the platform token.
   bool secret = false;
-  std::string description;
 
   friend bool operator==(const SettingSpec&, const SettingSpec&) = default;
 };

@@ -22,7 +22,7 @@ TEST(PlatformToken, AdmitsTheBearerOfExactlyThatToken) {
   const PlatformToken token(kToken);
   EXPECT_TRUE(token.admits(with_authorization(std::string("Bearer ") + kToken)));
   EXPECT_TRUE(token.admits(with_authorization(std::string("bearer  ") + kToken + " ")));
-  for (const std::string value :
+  for (const std::string& value :
        {std::string(), std::string(kToken), std::string("Basic ") + kToken,
         std::string("Bearer ") + kToken + "x", std::string("Bearer ") + (kToken + 1),
         std::string("Bearer the-platform-token-0123456789abcdeF"), std::string("Bearer "),

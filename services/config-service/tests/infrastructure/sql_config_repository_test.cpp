@@ -34,7 +34,8 @@ class SqlConfigRepositoryTest : public ::testing::TestWithParam<TestBackend> {
 
 TEST_P(SqlConfigRepositoryTest, SchemasAreStoredAndReplaced) {
   EXPECT_EQ(repository_->schema("svc").error().code(), ErrorCode::kNotFound);
-  domain::SettingSchema schema({{"a", "integer", 1, 5, {}, true, "an \"a\" ✓"}});
+  domain::SettingSchema schema({{"a", "integer", 1, 5, {}, true, "an \"a\" ✓"},
+                                {"key", "string", {}, {}, {}, false, "", /*secret=*/true}});
   ASSERT_TRUE(repository_->put_schema("svc", schema, now_));
   EXPECT_EQ(*repository_->schema("svc"), schema);
   domain::SettingSchema other({{"b", "enum", {}, {}, {"x", "y"}, false, ""}});
