@@ -146,7 +146,7 @@ class ObjectBody final : public platform::http::BodySource {
  public:
   ObjectBody(std::unique_ptr<application::ObjectReader> reader, std::uint64_t size)
       : reader_(std::move(reader)), size_(size) {}
-  std::uint64_t size() const override { return size_; }
+  std::optional<std::uint64_t> size() const override { return size_; }
   Result<std::size_t> read(std::span<char> buffer) override { return reader_->read(buffer); }
   std::optional<FileRange> file_range() const override {
     const auto local = reader_->local_file();
