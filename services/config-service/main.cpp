@@ -102,6 +102,7 @@ int run(int argc, char** argv) {
       });
 
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   // Pending long polls are answered with the current state instead of holding the stop.
   server_options.on_shutdown = [&watches] { watches.shutdown(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

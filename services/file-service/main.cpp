@@ -43,8 +43,11 @@ using platform::config::one_of;
 
 platform::config::Schema file_service_schema() {
   auto schema = platform::config::common_schema(kService, kDefaultPort);
-  // An upload holds a worker thread while it streams in: room for many at once.
-  schema.set_default("worker_threads", "16");
+  // Uploads stream in on a pool of their own (http.max_streamed_requests); workers serve
+  // metadata, open downloads and, with S3, read download bodies piece by piece.
+  schema.set_default("worker_threads", "4");
+  // Uploads at once before 503 + Retry-After: each holds an idle-waiting thread, cheap.
+  schema.set_default("http.max_streamed_requests", "64");
   schema
       .add({"storage.backend", "local", "Where file bytes are kept: local or s3.",
             one_of({"local", "s3"})})
@@ -280,6 +283,7 @@ int run(int argc, char** argv) {
   // begins, dynamic settings applied live.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
   platform_link.start(server.start());

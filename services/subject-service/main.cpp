@@ -86,6 +86,7 @@ int run(int argc, char** argv) {
   // begins (so that peers stop choosing this instance), and dynamic settings applied live.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
   platform_link.start(server.start());

@@ -145,6 +145,13 @@ Response Response::problem(int status, std::string_view detail, std::string_view
   return response;
 }
 
+Response Response::body_read_failure(const core::Error& error, const Request& request) {
+  if (error.code() == core::ErrorCode::kDeadlineExceeded) {
+    return problem(408, error.detail(), request.path);
+  }
+  return problem(error, request);
+}
+
 Response&& Response::with_header(std::string_view name, std::string_view value) && {
   headers.set(name, value);
   return std::move(*this);

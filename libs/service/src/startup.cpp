@@ -82,6 +82,12 @@ http::ServerOptions server_options(const config::Config& config) {
       .max_body_bytes = static_cast<std::size_t>(config.get_int("http.max_body_bytes")),
       .read_timeout = std::chrono::milliseconds(config.get_int("http.read_timeout_ms")),
       .idle_timeout = std::chrono::milliseconds(config.get_int("http.idle_timeout_ms")),
+      .max_connections = static_cast<std::size_t>(config.get_int("http.max_connections")),
+      .max_streamed_requests =
+          static_cast<std::size_t>(config.get_int("http.max_streamed_requests")),
+      .body_timeout = std::chrono::milliseconds(config.get_int("http.body_timeout_ms")),
+      .min_body_rate = static_cast<std::uint64_t>(config.get_int("http.min_body_rate")),
+      .drain_delay = std::chrono::milliseconds(config.get_int("http.drain_delay_ms")),
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
 }
 

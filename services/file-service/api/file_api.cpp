@@ -75,15 +75,6 @@ Result<std::string> caller(const Request& request) {
   return std::string(value);
 }
 
-// A body reader failure as an answer: a stalled client gets 408; one that went away gets
-// nothing it could read, so the answer only serves the access log.
-Response body_failure(const Error& error, const Request& request) {
-  if (error.code() == ErrorCode::kDeadlineExceeded) {
-    return Response::problem(408, error.detail(), request.path);
-  }
-  return Response::problem(error, request);
-}
-
 bool is_multipart(std::string_view content_type) {
   const std::string_view type = content_type.substr(0, content_type.find(';'));
   return platform::core::iequals(platform::core::trim(type), "multipart/form-data");
@@ -300,7 +291,7 @@ class Routes {
         .counter("file_uploads_rejected_total", "Uploads refused, by reason.",
                  {{"reason", std::string(platform::core::to_string(error.code()))}})
         .inc();
-    return body_failure(error, request);
+    return Response::body_read_failure(error, request);
   }
 
   Result<domain::FileMetadata> upload_raw(Request& request, const std::string& user) {

@@ -91,7 +91,10 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
     // a connection accepted during the drain delay still gets its first request served.
     connection->idle = true;
     if (buffer.size() == 0) {
-      connection->arm(options.idle_timeout);
+      // A new connection must start its request within read_timeout; a kept-alive one may
+      // wait idle_timeout for the next.
+      connection->arm(connection->requests_served == 0 ? options.read_timeout
+                                                       : options.idle_timeout);
       auto [ec, n] =
           co_await connection->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
       connection->disarm();
@@ -104,6 +107,7 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
     if (!connection->socket.is_open()) break;
     connection->idle = false;
     const bool keep_open = co_await serve_one(*connection, buffer);
+    ++connection->requests_served;
     if (!keep_open) break;
   }
   connection->close();

@@ -112,6 +112,7 @@ struct Server::Impl {
     asio::steady_timer timer;
     std::string remote_address;
     bool idle = true;  // waiting for the first byte of a request
+    std::size_t requests_served = 0;
     bool timed_out = false;
     std::uint64_t deadline_generation = 0;
     // While a deferred request waits for its answer: the timer it waits on.
@@ -132,7 +133,9 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop();
   void forget(Connection* connection);
   std::vector<std::shared_ptr<Connection>> live_connections();
-  void close_idle_connections();
+  // Closes connections waiting for a request: all of them when stopping; only kept-alive
+  // ones (that served a request already) to make room at the connection cap.
+  void close_idle_connections(bool kept_alive_only);
   void run_io();
   LogFailure log_failure(std::string_view task) { return LogFailure{&logger, task}; }
   // Waits until no job runs on the pools, until `deadline`; false when some still run.

@@ -6,6 +6,13 @@
 
 #include "impl.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define SYL_LEAK_ON_PURPOSE(pointer) __lsan_ignore_object(pointer)
+#else
+#define SYL_LEAK_ON_PURPOSE(pointer) static_cast<void>(pointer)
+#endif
+
 namespace platform::http {
 
 void LogFailure::operator()(const std::exception_ptr& failure) const {
@@ -105,11 +112,13 @@ std::vector<std::shared_ptr<Server::Impl::Connection>> Server::Impl::live_connec
   return live;
 }
 
-void Server::Impl::close_idle_connections() {
+void Server::Impl::close_idle_connections(bool kept_alive_only) {
   for (auto& connection : live_connections()) {
     const auto executor = connection->socket.get_executor();
-    asio::post(executor, [connection] {
-      if (connection->idle) connection->close();
+    asio::post(executor, [connection, kept_alive_only] {
+      if (connection->idle && (!kept_alive_only || connection->requests_served > 0)) {
+        connection->close();
+      }
     });
   }
 }
@@ -122,7 +131,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       accept_paused_total.inc();
       logger.warn("connection limit reached; accepting paused",
                   {{"max_connections", options.max_connections}});
-      close_idle_connections();
+      close_idle_connections(/*kept_alive_only=*/true);
       accept_gate->expires_at(asio::steady_timer::time_point::max());
       while (open_connections.load() >= options.max_connections && acceptor->is_open()) {
         [[maybe_unused]] auto [wait_ec] = co_await accept_gate->async_wait(kUseTuple);
@@ -254,7 +263,7 @@ void Server::Impl::stop() {
     if (accept_gate) accept_gate->cancel();
   });
   // Idle connections close now; busy ones answer with `Connection: close` and end.
-  close_idle_connections();
+  close_idle_connections(/*kept_alive_only=*/false);
 
   // 4. In-flight requests finish within shutdown_timeout.
   const auto deadline = Clock::now() + options.shutdown_timeout;
@@ -312,8 +321,8 @@ void Server::Impl::stop() {
                    static_cast<std::int64_t>(options.worker_join_timeout.count())}});
     abandoned = true;
     // The pools' threads still use them: leave both to the end of the process.
-    (void)workers.release();
-    (void)stream_workers.release();
+    SYL_LEAK_ON_PURPOSE(workers.release());
+    if (auto* streams = stream_workers.release()) SYL_LEAK_ON_PURPOSE(streams);
   }
   logger.info("stopped", {{"port", port.load()}});
 }
@@ -350,7 +359,7 @@ Server::Server(ServerOptions options, Router router, logging::Logger& logger,
 Server::~Server() {
   impl_->stop();
   // Handlers that outlived the worker deadline still use the server: leave it to them.
-  if (impl_->abandoned) (void)impl_.release();
+  if (impl_->abandoned) SYL_LEAK_ON_PURPOSE(impl_.release());
 }
 
 std::uint16_t Server::start() {

@@ -170,6 +170,11 @@ struct Response {
   static Response problem(const core::Error& error, const Request& request);
   // For transport-level statuses that have no ErrorCode (405, 408, 414, 431, ...).
   static Response problem(int status, std::string_view detail, std::string_view instance);
+  // The answer to a failed BodyReader::read: a client too slow with its body gets 408
+  // (kDeadlineExceeded from a body read is the client's delay, not a dependency's);
+  // anything else as problem(error). One that went away reads nothing: the answer then
+  // only serves the access log.
+  static Response body_read_failure(const core::Error& error, const Request& request);
 
   Response&& with_header(std::string_view name, std::string_view value) &&;
   Response& with_header(std::string_view name, std::string_view value) &;
