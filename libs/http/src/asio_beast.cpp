@@ -3,3 +3,4 @@
 // compile time per file that uses them.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
