@@ -64,6 +64,19 @@ platform::config::Schema file_service_schema() {
       .add({"storage.s3.path_style", "true", "Path-style addressing (/bucket/key).", boolean()})
       .add({"storage.s3.create_bucket", "false", "Create the bucket at start-up when absent.",
             boolean()})
+      .add({"storage.s3.key_prefix", "",
+            "Prepended to every object key (\"files/\"): several services or environments can "
+            "share a bucket."})
+      .add({"storage.s3.ca_file", "",
+            "PEM file of the CAs trusted for an https endpoint instead of the system's store."})
+      .add({"storage.s3.connect_timeout_ms", "5000",
+            "Time allowed to connect to the object store (DNS, TCP, TLS).",
+            integer_in(100, 600000)})
+      .add({"storage.s3.timeout_ms", "30000",
+            "Deadline of one object store call; uploads get a second more per MiB.",
+            integer_in(100, 3600000)})
+      .add({"storage.s3.max_connections", "64", "Connections to the object store at most.",
+            integer_in(1, 4096)})
       .add({"storage.orphan_grace_seconds", "3600",
             "Bytes without metadata younger than this are left alone (uploads in progress).",
             integer_in(60, 7 * 24 * 3600)})
@@ -211,7 +224,14 @@ int run(int argc, char** argv) {
          .region = config.get("storage.s3.region"),
          .access_key_id = config.get("storage.s3.access_key_id"),
          .secret_access_key = config.get("storage.s3.secret_access_key"),
-         .path_style = config.get_bool("storage.s3.path_style")});
+         .path_style = config.get_bool("storage.s3.path_style"),
+         .key_prefix = config.get("storage.s3.key_prefix"),
+         .connect_timeout =
+             std::chrono::milliseconds(config.get_int("storage.s3.connect_timeout_ms")),
+         .request_timeout = std::chrono::milliseconds(config.get_int("storage.s3.timeout_ms")),
+         .ca_file = config.get("storage.s3.ca_file"),
+         .max_connections =
+             static_cast<std::size_t>(config.get_int("storage.s3.max_connections"))});
     if (!s3) throw std::runtime_error("storage.s3: " + s3.error().detail());
     if (config.get_bool("storage.s3.create_bucket")) {
       if (auto created = (*s3)->create_bucket_if_absent(); !created) {

@@ -51,7 +51,7 @@ class S3FileStorageTest : public ::testing::Test {
                 .access_key_id = kAccessKeyId,
                 .secret_access_key = kSecretAccessKey,
                 .connect_timeout = std::chrono::seconds(5),
-                .io_timeout = std::chrono::seconds(30)};
+                .request_timeout = std::chrono::seconds(30)};
     storage_ = make(options_);
     auto created = storage_->create_bucket_if_absent();
     ASSERT_TRUE(created) << created.error().log_detail();
