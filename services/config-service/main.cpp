@@ -83,6 +83,7 @@ int run(int argc, char** argv) {
   health.add_check("database", [&] { return database.ping(); });
 
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   config_service::api::add_registry_routes(
       router, {register_instance, heartbeat, deregister, list_services, list_instances, watches});
   config_service::api::add_config_routes(

@@ -286,6 +286,7 @@ int run(int argc, char** argv) {
       /*critical=*/false);
 
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   file_service::api::add_routes(
       router, {upload, remove, get, download_url, content},
       {.max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),

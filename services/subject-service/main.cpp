@@ -79,6 +79,7 @@ int run(int argc, char** argv) {
       /*critical=*/false);
 
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   subject_service::api::add_routes(router, {create, update, remove, get, list});
   platform::http::mount_operational_routes(router, health, registry);
 

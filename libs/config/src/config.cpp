@@ -160,6 +160,14 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"log.level", "info", "debug, info, warn or error.",
             one_of({"debug", "info", "warn", "error"}), true})
       .add({"instance.id", "", "This instance's id; generated when empty."})
+      .add({"gateway.identity_keys",
+            "",
+            "The gateway's identity keys, kid:base64secret,... (the first signs, all verify): "
+            "X-User-* headers are trusted only with a valid, fresh signature by one of them. "
+            "Empty: every caller is anonymous.",
+            {},
+            false,
+            true})
       .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
             [](std::string_view value) -> std::optional<std::string> {
               if (value.starts_with("redis://")) return std::nullopt;

@@ -79,6 +79,13 @@ std::string TraceContext::child_traceparent() const {
   return "00-" + trace_id + "-" + detail::random_hex_id(8) + (sampled ? "-01" : "-00");
 }
 
+bool Caller::has_role(std::string_view role) const {
+  for (const auto& held : roles) {
+    if (held == role) return true;
+  }
+  return false;
+}
+
 std::string_view Request::path_param(std::string_view name) const {
   for (const auto& [key, value] : path_params) {
     if (key == name) return value;

@@ -40,6 +40,18 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     std::fputs(config::format_errors(config.error()).c_str(), stderr);
     return 2;
   }
+  std::shared_ptr<const http::IdentityKeys> identity_keys;
+  if (const std::string& ring = config->get("gateway.identity_keys"); !ring.empty()) {
+    auto keys = http::IdentityKeys::parse(ring);
+    if (!keys) {
+      std::fprintf(stderr, "configuration is invalid:\n  SYL_GATEWAY_IDENTITY_KEYS: %s\n",
+                   keys.error().field_errors().empty()
+                       ? keys.error().detail().c_str()
+                       : keys.error().field_errors().front().message.c_str());
+      return 2;
+    }
+    identity_keys = std::make_shared<const http::IdentityKeys>(std::move(*keys));
+  }
   std::string instance = config->get("instance.id");
   if (instance.empty())
     instance = description.name + "-" + core::Uuid::v4().to_string().substr(0, 8);
@@ -70,6 +82,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
                  std::move(*config),
                  std::move(logger),
                  std::move(*database),
+                 std::move(identity_keys),
                  started};
 }
 
@@ -89,6 +102,14 @@ http::ServerOptions server_options(const config::Config& config) {
       .min_body_rate = static_cast<std::uint64_t>(config.get_int("http.min_body_rate")),
       .drain_delay = std::chrono::milliseconds(config.get_int("http.drain_delay_ms")),
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
+}
+
+void use_platform_middleware(http::Router& router, const Startup& startup) {
+  if (!startup.identity_keys) {
+    startup.logger->info(
+        "no gateway.identity_keys: X-User-* headers are ignored, every caller is anonymous");
+  }
+  router.use(http::identity_middleware(startup.identity_keys));
 }
 
 void log_ready(const Startup& startup, std::uint16_t port) {

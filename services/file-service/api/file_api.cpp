@@ -60,17 +60,16 @@ application::EventOrigin origin_of(const Request& request) {
   return {request.trace.traceparent(), request.trace.request_id};
 }
 
-// The caller as the gateway named it; "anonymous" without one.
+// The caller as the gateway vouched for it (identity_middleware); "anonymous" without.
 Result<std::string> caller(const Request& request) {
-  const auto user = request.headers.find(kUserHeader);
-  if (!user) return std::string("anonymous");
-  const std::string_view value = platform::core::trim(*user);
-  bool printable = !value.empty() && value.size() <= kMaxUserBytes;
+  if (!request.caller.authenticated()) return std::string("anonymous");
+  const std::string_view value = request.caller.user_id;
+  bool printable = value.size() <= kMaxUserBytes;
   for (const char c : value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) printable = false;
   }
   if (!printable || !platform::core::is_valid_utf8(value)) {
-    return Error::malformed(std::string(kUserHeader) + " must be 1 to 200 printable characters");
+    return Error::malformed("the caller's id must be 1 to 200 printable characters");
   }
   return std::string(value);
 }

@@ -127,6 +127,15 @@ class BodySource {
   virtual std::optional<FileRange> file_range() const { return std::nullopt; }
 };
 
+// Who made a request, as the gateway vouched for it (identity.h); anonymous otherwise.
+struct Caller {
+  std::string user_id;  // "" for an anonymous caller
+  std::vector<std::string> roles;
+
+  bool authenticated() const { return !user_id.empty(); }
+  bool has_role(std::string_view role) const;
+};
+
 struct Request {
   std::string method;     // upper-case token: "GET"
   std::string target;     // as received: "/subjects?limit=2"
@@ -139,6 +148,7 @@ struct Request {
   // Set, for the handler's call only, on a streamed route (Router::post_streamed).
   BodyReader* body_reader = nullptr;
 
+  Caller caller;      // set by identity_middleware; anonymous without it
   std::string route;  // the matched route template: "/subjects/{id}"; empty when none
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
   TraceContext trace;

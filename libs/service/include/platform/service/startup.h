@@ -28,6 +28,8 @@
 #include "platform/config/config.h"
 #include "platform/core/embedded_file.h"
 #include "platform/db/database.h"
+#include "platform/http/identity.h"
+#include "platform/http/router.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
 
@@ -46,6 +48,8 @@ struct Startup {
   config::Config config;
   std::unique_ptr<logging::Logger> logger;
   std::unique_ptr<db::Database> database;
+  // The gateway's keys (gateway.identity_keys); null when none are set.
+  std::shared_ptr<const http::IdentityKeys> identity_keys;
   std::chrono::steady_clock::time_point started;
 };
 
@@ -54,6 +58,10 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
 
 // The HTTP server settings of common_schema(): host, port, threads, limits, timeouts.
 http::ServerOptions server_options(const config::Config& config);
+
+// The middleware every service runs before its own: the caller's identity, as the gateway
+// vouched for it (http::identity_middleware with the configured keys).
+void use_platform_middleware(http::Router& router, const Startup& startup);
 
 // The "ready" line (port and start-up time) that launchers and tests wait for.
 void log_ready(const Startup& startup, std::uint16_t port);
