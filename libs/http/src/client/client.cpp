@@ -146,9 +146,9 @@ struct Client::Impl {
 
   // ---- a connection ---------------------------------------------------------------------
   struct Connection {
-    Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
-      if (tls_context != nullptr) {
-        secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls_context);
+    Connection(const asio::any_io_executor& executor, ssl::context* tls_context_) {
+      if (tls_context_ != nullptr) {
+        secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls_context_);
       } else {
         plain = std::make_unique<beast::tcp_stream>(executor);
       }
@@ -251,11 +251,11 @@ struct Client::Impl {
 
   Impl(ClientOptions client_options, metrics::Registry* metrics_registry,
        logging::Logger* client_logger)
-      : options(std::move(client_options)), registry(metrics_registry), logger(client_logger) {
+      : options_(std::move(client_options)), registry_(metrics_registry), logger_(client_logger) {
     make_tls_context();
-    const int count = std::max(1, options.io_threads);
-    for (int i = 0; i < count; ++i) shards.push_back(std::make_unique<Shard>(*this));
-    for (auto& shard : shards) {
+    const int count = std::max(1, options_.io_threads);
+    for (int i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*this));
+    for (auto& shard : shards_) {
       Shard* raw = shard.get();
       asio::co_spawn(raw->ioc, sweep_idle(*raw), [this](const std::exception_ptr& failure) {
         report_failure("idle sweep", failure);
@@ -266,40 +266,40 @@ struct Client::Impl {
 
   ~Impl() {
     {
-      std::lock_guard lock(gate->mutex);
-      gate->open = false;
+      std::lock_guard lock(gate_->mutex);
+      gate_->open = false;
     }
-    for (auto& shard : shards) {
+    for (auto& shard : shards_) {
       Shard* raw = shard.get();
       asio::post(raw->ioc, [this, raw] { shut_down(*raw); });
       raw->work.reset();
     }
-    for (auto& shard : shards) shard->thread.join();
-    body_readers.join();
+    for (auto& shard : shards_) shard->thread.join();
+    body_readers_.join();
   }
 
   // One TLS context for every https connection, made once: the peer's chain is verified
   // against the system's store (or ca_file), TLS 1.2 at least.
   void make_tls_context() {
-    tls_context = std::make_unique<ssl::context>(ssl::context::tls_client);
+    tls_context_ = std::make_unique<ssl::context>(ssl::context::tls_client);
     error_code ec;
-    tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                                 ssl::context::no_tlsv1_1,
-                             ec);
+    tls_context_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                  ssl::context::no_tlsv1_1,
+                              ec);
     if (ec) throw std::runtime_error("http client: TLS options: " + ec.message());
-    if (options.ca_file.empty()) {
-      tls_context->set_default_verify_paths(ec);
+    if (options_.ca_file.empty()) {
+      tls_context_->set_default_verify_paths(ec);
     } else {
-      tls_context->load_verify_file(options.ca_file, ec);
+      tls_context_->load_verify_file(options_.ca_file, ec);
     }
     if (ec) {
       throw std::runtime_error(
           "http client: cannot load the trusted certificates " +
-          (options.ca_file.empty() ? std::string("of the system") : "from " + options.ca_file) +
+          (options_.ca_file.empty() ? std::string("of the system") : "from " + options_.ca_file) +
           ": " + ec.message());
     }
-    tls_context->set_verify_mode(ssl::verify_peer, ec);
+    tls_context_->set_verify_mode(ssl::verify_peer, ec);
     if (ec) throw std::runtime_error("http client: TLS verify mode: " + ec.message());
   }
 
@@ -307,7 +307,7 @@ struct Client::Impl {
 
   bool on_client_thread() const {
     const auto self = std::this_thread::get_id();
-    for (const auto& shard : shards) {
+    for (const auto& shard : shards_) {
       if (shard->thread.get_id() == self) return true;
     }
     return false;
@@ -318,7 +318,7 @@ struct Client::Impl {
     if (!url) return std::move(url).error();
     call.url = std::move(*url);
     call.pool_key = call.url.scheme + "://" + call.url.authority();
-    call.peer = options.peer_name.empty() ? call.url.authority() : options.peer_name;
+    call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
     call.method = request.method;
     call.started = Clock::now();
     if (call_options.timeout && call_options.deadline) {
@@ -328,7 +328,7 @@ struct Client::Impl {
     } else if (call_options.deadline) {
       call.deadline = *call_options.deadline;
     } else {
-      call.deadline = call.started + options.request_timeout;
+      call.deadline = call.started + options_.request_timeout;
     }
     call.stream_response = call_options.stream_response;
     if (!is_token(request.method)) {
@@ -348,8 +348,8 @@ struct Client::Impl {
       header.insert(field.name, field.value);
     }
     if (!request.headers.contains("Host")) header.set(bhttp::field::host, call.url.host_header());
-    if (!request.headers.contains("User-Agent") && !options.user_agent.empty()) {
-      header.set(bhttp::field::user_agent, options.user_agent);
+    if (!request.headers.contains("User-Agent") && !options_.user_agent.empty()) {
+      header.set(bhttp::field::user_agent, options_.user_agent);
     }
     if (const TraceContext* trace = call_options.trace; trace != nullptr) {
       if (!trace->request_id.empty() && !request.headers.contains("X-Request-ID")) {
@@ -378,7 +378,7 @@ struct Client::Impl {
   }
 
   CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
-    Shard& shard = *shards[next_shard.fetch_add(1) % shards.size()];
+    Shard& shard = *shards_[next_shard_.fetch_add(1) % shards_.size()];
     auto call = std::make_shared<Call>(shard, std::move(done));
     if (auto prepared = prepare(*call, request, call_options); !prepared) {
       // Refused before anything was sent: answered on the shard all the same, so that the
@@ -398,7 +398,7 @@ struct Client::Impl {
     });
     CallHandle handle;
     std::weak_ptr<Call> weak = call;
-    std::shared_ptr<Gate> open = gate;
+    std::shared_ptr<Gate> open = gate_;
     handle.cancel_ = [this, weak, open, shard = &shard] {
       std::lock_guard lock(open->mutex);
       if (!open->open) return;
@@ -535,7 +535,7 @@ struct Client::Impl {
       reused = true;
       co_return std::move(idle);
     }
-    const std::size_t cap = options.max_connections_per_host;
+    const std::size_t cap = options_.max_connections_per_host;
     if (cap == 0 || pool.in_use + pool.idle.size() < cap) {
       ++pool.in_use;
       auto connected = co_await connect(call);
@@ -574,7 +574,7 @@ struct Client::Impl {
     while (!pool.idle.empty()) {
       ConnectionPtr connection = std::move(pool.idle.back());
       pool.idle.pop_back();
-      if (now - connection->idle_since <= options.idle_connection_ttl &&
+      if (now - connection->idle_since <= options_.idle_connection_ttl &&
           connection->peer_still_connected()) {
         return connection;
       }
@@ -594,8 +594,8 @@ struct Client::Impl {
         waiter->wake.cancel();
         return;  // still in use, by the waiter now
       }
-      if (options.max_idle_connections_per_host > 0) {
-        while (pool.idle.size() >= options.max_idle_connections_per_host) {
+      if (options_.max_idle_connections_per_host > 0) {
+        while (pool.idle.size() >= options_.max_idle_connections_per_host) {
           pool.idle.front()->close();  // the oldest
           pool.idle.pop_front();
         }
@@ -632,7 +632,7 @@ struct Client::Impl {
   // CLOSE_WAIT for the next call to the same peer.
   asio::awaitable<void> sweep_idle(Shard& shard) {
     const auto interval = std::clamp<std::chrono::milliseconds>(
-        options.idle_connection_ttl / 2, kMinSweepInterval, kMaxSweepInterval);
+        options_.idle_connection_ttl / 2, kMinSweepInterval, kMaxSweepInterval);
     for (;;) {
       shard.sweep_timer.expires_after(interval);
       auto [ec] = co_await shard.sweep_timer.async_wait(kUseTuple);
@@ -640,7 +640,7 @@ struct Client::Impl {
       const auto now = Clock::now();
       for (auto& [key, pool] : shard.pools) {
         std::erase_if(pool.idle, [&](ConnectionPtr& connection) {
-          if (now - connection->idle_since <= options.idle_connection_ttl &&
+          if (now - connection->idle_since <= options_.idle_connection_ttl &&
               connection->peer_still_connected()) {
             return false;
           }
@@ -655,7 +655,7 @@ struct Client::Impl {
 
   asio::awaitable<core::Result<ConnectionPtr>> connect(Call& call) {
     Shard& shard = call.shard;
-    const auto connect_deadline = std::min(call.deadline, Clock::now() + options.connect_timeout);
+    const auto connect_deadline = std::min(call.deadline, Clock::now() + options_.connect_timeout);
     if (connect_deadline < call.deadline) arm(call, connect_deadline, Abort::kConnectDeadline);
     auto connected = co_await open_connection(call);
     if (call.timer_reason == Abort::kConnectDeadline) arm(call, call.deadline, Abort::kDeadline);
@@ -681,7 +681,7 @@ struct Client::Impl {
       if (ec) co_return unavailable(call, "cannot resolve " + call.url.host + ": " + ec.message());
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
-    ssl::context* tls = call.url.tls() ? tls_context.get() : nullptr;
+    ssl::context* tls = call.url.tls() ? tls_context_.get() : nullptr;
     auto connection = std::make_unique<Connection>(shard.ioc.get_executor(), tls);
     call.connection = connection.get();
     auto [ec, endpoint] =
@@ -754,7 +754,7 @@ struct Client::Impl {
       if (call.stream_response) {
         parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       } else {
-        parser.body_limit(options.max_response_bytes);
+        parser.body_limit(options_.max_response_bytes);
       }
       if (call.header.method() == bhttp::verb::head) parser.skip(true);
       auto [read_ec, read] =
@@ -824,7 +824,7 @@ struct Client::Impl {
           co_return Piece{.size = 0, .error = core::Error::internal(error.what())};
         }
       };
-      auto executor = body_readers.get_executor();
+      auto executor = body_readers_.get_executor();
       Piece piece = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
       if (call.aborted != Abort::kNone) co_return make_error_code(asio::error::operation_aborted);
       if (piece.error || piece.size > want || (piece.size == 0 && call.source_size)) {
@@ -870,7 +870,7 @@ struct Client::Impl {
       case Abort::kConnectDeadline:
         return {core::ErrorCode::kDeadlineExceeded,
                 call.peer + " did not accept a connection within " +
-                    std::to_string(options.connect_timeout.count()) + " ms",
+                    std::to_string(options_.connect_timeout.count()) + " ms",
                 where};
       case Abort::kCancelled:
         return core::Error::unavailable("the call to " + call.peer + " was cancelled", where);
@@ -893,7 +893,7 @@ struct Client::Impl {
     const std::string where = call.method + " " + call.pool_key + call.url.target + ": ";
     if (ec == bhttp::error::body_limit) {
       return core::Error::internal(where + "the response body exceeds max_response_bytes (" +
-                                   std::to_string(options.max_response_bytes) + ")");
+                                   std::to_string(options_.max_response_bytes) + ")");
     }
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == bhttp::error::partial_message || ec == ssl::error::stream_truncated) {
@@ -911,7 +911,7 @@ struct Client::Impl {
   // ---- metrics (shard thread) -------------------------------------------------------------------
 
   void record(const Call& call, const std::string& status) {
-    if (registry == nullptr) return;
+    if (registry_ == nullptr) return;
     Shard& shard = call.shard;
     const std::chrono::duration<double> elapsed = Clock::now() - call.started;
     const std::string_view method = detail::method_label(call.method);
@@ -919,16 +919,16 @@ struct Client::Impl {
     key.append(call.peer).append(1, '\0').append(method);
     auto histogram = shard.histograms.find(key);
     if (histogram == shard.histograms.end()) {
-      auto& created = registry->histogram("http_client_request_duration_seconds",
-                                          "Time from sending an HTTP request to its answer.",
-                                          {{"peer", call.peer}, {"method", std::string(method)}});
+      auto& created = registry_->histogram("http_client_request_duration_seconds",
+                                           "Time from sending an HTTP request to its answer.",
+                                           {{"peer", call.peer}, {"method", std::string(method)}});
       histogram = shard.histograms.emplace(key, &created).first;
     }
     histogram->second->observe(elapsed.count());
     key.append(1, '\0').append(status);
     auto counter = shard.counters.find(key);
     if (counter == shard.counters.end()) {
-      auto& created = registry->counter(
+      auto& created = registry_->counter(
           "http_client_requests_total", "HTTP requests sent, by answer status or \"error\".",
           {{"peer", call.peer}, {"method", std::string(method)}, {"status", status}});
       counter = shard.counters.emplace(key, &created).first;
@@ -938,10 +938,10 @@ struct Client::Impl {
 
   metrics::Counter& waits_counter(const Call& call) {
     static metrics::Counter unused;
-    if (registry == nullptr) return unused;
-    return registry->counter("http_client_pool_waits_total",
-                             "Calls that waited for a connection: the host was at its cap.",
-                             {{"peer", call.peer}});
+    if (registry_ == nullptr) return unused;
+    return registry_->counter("http_client_pool_waits_total",
+                              "Calls that waited for a connection: the host was at its cap.",
+                              {{"peer", call.peer}});
   }
 
   // ---- streamed response bodies
@@ -978,8 +978,8 @@ struct Client::Impl {
   }
 
   void log_error(std::string_view msg, std::string_view error) const {
-    if (logger != nullptr) {
-      logger->error(msg, {{"component", "http_client"}, {"error", error}});
+    if (logger_ != nullptr) {
+      logger_->error(msg, {{"component", "http_client"}, {"error", error}});
     } else {
       std::fprintf(stderr, "http client: %.*s: %.*s\n", static_cast<int>(msg.size()), msg.data(),
                    static_cast<int>(error.size()), error.data());
@@ -1008,15 +1008,15 @@ struct Client::Impl {
     bool open = true;
   };
 
-  ClientOptions options;
-  metrics::Registry* registry;
-  logging::Logger* logger;
-  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
-  std::unique_ptr<ssl::context> tls_context;
-  std::atomic<std::size_t> next_shard{0};
-  asio::thread_pool body_readers{2};
+  ClientOptions options_;
+  metrics::Registry* registry_;
+  logging::Logger* logger_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  std::unique_ptr<ssl::context> tls_context_;
+  std::atomic<std::size_t> next_shard_{0};
+  asio::thread_pool body_readers_{2};
   // Declared last: destroying a shard's io_context destroys what a call left behind.
-  std::vector<std::unique_ptr<Shard>> shards;
+  std::vector<std::unique_ptr<Shard>> shards_;
 };
 
 // ---- streamed response bodies
@@ -1032,7 +1032,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
                  Clock::time_point deadline, ConnectionPtr connection,
                  std::unique_ptr<StreamParser> parser, bool keep_alive)
       : impl_(impl),
-        gate_(impl.gate),
+        gate_(impl.gate_),
         shard_(shard),
         pool_key_(std::move(pool_key)),
         peer_(std::move(peer)),
@@ -1090,7 +1090,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
   asio::awaitable<Piece> read_some(std::span<char> out) {
     asio::steady_timer timer(shard_.ioc);
     const auto now = Clock::now();
-    timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options.request_timeout);
+    timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
     bool timed_out = false;
     Connection* connection = connection_.get();
     timer.async_wait([connection, &timed_out](const error_code& ec) {
@@ -1173,14 +1173,14 @@ CallHandle Client::start(ClientRequest request, CallOptions options, Callback do
   return impl_->start(std::move(request), options, std::move(done));
 }
 
-core::Result<ClientResponse> Client::send(ClientRequest request, CallOptions options) {
-  return impl_->send(std::move(request), options);
+core::Result<ClientResponse> Client::send(ClientRequest request, CallOptions options_) {
+  return impl_->send(std::move(request), options_);
 }
 
 void Client::shutdown() {
   // shut_down() runs on each shard's thread (it owns the pool); wait until it did, so
   // that a call started after this returns is refused for certain.
-  for (auto& shard : impl_->shards) {
+  for (auto& shard : impl_->shards_) {
     std::promise<void> done;
     auto finished = done.get_future();
     Impl::Shard* raw = shard.get();

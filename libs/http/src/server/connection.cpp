@@ -93,8 +93,8 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
     if (buffer.size() == 0) {
       // A new connection must start its request within read_timeout; a kept-alive one may
       // wait idle_timeout for the next.
-      connection->arm(connection->requests_served == 0 ? options.read_timeout
-                                                       : options.idle_timeout);
+      connection->arm(connection->requests_served == 0 ? options_.read_timeout
+                                                       : options_.idle_timeout);
       auto [ec, n] =
           co_await connection->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
       connection->disarm();
@@ -117,12 +117,12 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   const auto started = Clock::now();
   HeaderParser parser;
   parser.header_limit(static_cast<std::uint32_t>(
-      std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024)));
+      std::max(kMinParserHeaderLimit, options_.max_url_bytes + options_.max_header_bytes + 1024)));
   // The body's limit depends on the route, known once the header is: Beast would refuse
   // a Content-Length over the limit while reading the header.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 
-  connection.arm(options.read_timeout);
+  connection.arm(options_.read_timeout);
   auto [header_ec, header_bytes] =
       co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
   std::size_t bytes_in = header_bytes;
@@ -136,7 +136,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     const std::string_view target = parser.get().target();
     refusal = detail::check_limits(
         target, fields,
-        {.max_url_bytes = options.max_url_bytes, .max_header_bytes = options.max_header_bytes});
+        {.max_url_bytes = options_.max_url_bytes, .max_header_bytes = options_.max_header_bytes});
     if (!refusal && (target.empty() || target.front() != '/')) {
       refusal = detail::Refusal{.status = 400,
                                 .detail = "the request target must be a path starting with '/'",
@@ -150,7 +150,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   }
 
   Request request = to_request(parser.get(), connection);
-  Router::Match match = router.match(request.method, request.path);
+  Router::Match match = router_.match(request.method, request.path);
   if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
     connection.disarm();
     co_return co_await serve_streamed(connection, buffer, parser, request, std::move(match),
@@ -159,8 +159,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
 
   // A buffered body must fit the limit: a declared length is checked now (and answered
   // without reading it), a chunked body while it is read.
-  parser.body_limit(options.max_body_bytes);
-  if (const auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+  parser.body_limit(options_.max_body_bytes);
+  if (const auto length = parser.content_length(); length && *length > options_.max_body_bytes) {
     connection.disarm();
     const detail::Refusal too_large = refusal_for(bhttp::error::body_limit, false, parser.get());
     co_return co_await refuse(connection, parser.get(), too_large, bytes_in, started);
@@ -197,7 +197,7 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
                                            Router::Match match, bool keep_alive_requested,
                                            std::size_t bytes_in, Clock::time_point started,
                                            const StreamParser* streamed_body) {
-  const InFlight in_flight_guard(in_flight);
+  const InFlight in_flight_guard(in_flight_);
   detail::Outcome outcome{.method = request.method,
                           .route = std::string(detail::kUnmatchedRoute),
                           .path = request.path,
@@ -215,13 +215,13 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
     Response answered = co_await answer_later(connection, *route, request);
     response = std::move(answered);
   } else if ((route != nullptr && route->execution == Execution::kInline) ||
-             (route == nullptr && router.middleware().empty())) {
+             (route == nullptr && router_.middleware().empty())) {
     // Cheap and non-blocking: on the network thread.
-    response = dispatcher.respond(match, request);
+    response = dispatcher_.respond(match, request);
   } else {
     asio::thread_pool& pool =
-        route != nullptr && route->body == RequestBody::kStreamed ? *stream_workers : *workers;
-    auto job = [this, &match, &request] { return dispatcher.respond(match, request); };
+        route != nullptr && route->body == RequestBody::kStreamed ? *stream_workers_ : *workers_;
+    auto job = [this, &match, &request] { return dispatcher_.respond(match, request); };
     Response produced = co_await run_on<Response>(pool, std::move(job));
     response = std::move(produced);
   }
@@ -234,7 +234,7 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
   const bool head = request.method == "HEAD";
   // A streamed body the handler left unread ends the connection.
   const bool body_complete = streamed_body == nullptr || streamed_body->is_done();
-  const bool keep_alive = keep_alive_requested && body_complete && !draining.load();
+  const bool keep_alive = keep_alive_requested && body_complete && !draining_.load();
   co_return co_await answer(connection, request.version, head, keep_alive, response, request.trace,
                             outcome, started);
 }
@@ -248,7 +248,7 @@ asio::awaitable<bool> Server::Impl::refuse(Connection& connection,
                                            const bhttp::request_header<>& header,
                                            const detail::Refusal& refusal, std::size_t bytes_in,
                                            Clock::time_point started) {
-  const InFlight in_flight_guard(in_flight);
+  const InFlight in_flight_guard(in_flight_);
   const auto trace = detail::make_trace(header["X-Request-ID"], header["traceparent"]);
   std::string path(header.target().substr(0, header.target().find('?')));
   if (path.size() > 256) path = path.substr(0, 256) + "...";
@@ -277,10 +277,10 @@ asio::awaitable<bool> Server::Impl::refuse(Connection& connection,
 asio::awaitable<void> Server::Impl::linger_then_close(Connection& connection) const {
   error_code ignored;
   connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
-  connection.arm(options.linger_timeout);
+  connection.arm(options_.linger_timeout);
   std::array<char, 16384> scratch;
   std::uint64_t discarded = 0;
-  while (!connection.timed_out && discarded < options.linger_max_bytes) {
+  while (!connection.timed_out && discarded < options_.linger_max_bytes) {
     auto [ec, n] = co_await connection.socket.async_read_some(asio::buffer(scratch), kUseTuple);
     if (ec) break;  // the client closed its side too: it has read what it wanted
     discarded += n;
@@ -310,7 +310,7 @@ detail::Refusal Server::Impl::refusal_for(const error_code& ec, bool timed_out,
   }
   if (ec == bhttp::error::body_limit) {
     return refusal(413, "the request body exceeds the limit of " +
-                            std::to_string(options.max_body_bytes) + " bytes");
+                            std::to_string(options_.max_body_bytes) + " bytes");
   }
   if (ec == bhttp::error::bad_transfer_encoding) {
     return refusal(400,
@@ -353,8 +353,8 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
                                            const TraceContext& trace, detail::Outcome& outcome,
                                            Clock::time_point started) {
   if (response.status < 100 || response.status > 599) {
-    logger.error(trace.log_context(), "handler returned an invalid status",
-                 {{"route", outcome.route}, {"status", response.status}});
+    logger_.error(trace.log_context(), "handler returned an invalid status",
+                  {{"route", outcome.route}, {"status", response.status}});
     response = Response::problem(500, "an unexpected error occurred", outcome.path);
   }
   outcome.status = response.status;
@@ -370,11 +370,11 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
   }
   message.keep_alive(keep_alive);
 
-  connection.arm(options.read_timeout);
+  connection.arm(options_.read_timeout);
   auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
   connection.disarm();
   outcome.bytes_out = written;
-  access_log.record(outcome, trace, started);
+  access_log_.record(outcome, trace, started);
   if (ec) co_return false;
   co_return finish_answer(connection, keep_alive);
 }

@@ -86,25 +86,25 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
   const DeferredWait registration(connection, *answer, wake);
   // Only the job and the Responders it hands out share `state` (a moved-from shared_ptr
   // is empty), so its destructor tells when the last Responder went away.
-  auto state = std::make_shared<ResponderState>(connection.weak_from_this(), post_gate, answer);
+  auto state = std::make_shared<ResponderState>(connection.weak_from_this(), post_gate_, answer);
   std::size_t layers_run = 0;
   auto job = [this, &route, &request, &layers_run, state = std::move(state)]() mutable -> int {
     const Responder respond = [state](Response response) { state->deliver(std::move(response)); };
     state.reset();
-    if (auto early = dispatcher.before(request, layers_run)) {
+    if (auto early = dispatcher_.before(request, layers_run)) {
       respond(std::move(*early));
       return 0;
     }
     try {
       route.async_handler(request, respond);
     } catch (const std::exception& error) {
-      respond(dispatcher.failure(request, error.what()));
+      respond(dispatcher_.failure(request, error.what()));
     } catch (...) {
-      respond(dispatcher.failure(request, "unknown exception"));
+      respond(dispatcher_.failure(request, "unknown exception"));
     }
     return 0;
   };
-  co_await run_on<int>(*workers, std::move(job));
+  co_await run_on<int>(*workers_, std::move(job));
   while (!answer->arrived && connection.socket.is_open()) {
     // Cancelled by the answer or by close(); the error code tells nothing more.
     [[maybe_unused]] auto [wait_ec] = co_await wake.async_wait(kUseTuple);
@@ -114,12 +114,13 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
     response =
         Response::problem(503, "the server stopped before the handler answered", request.path);
   } else if (!answer->response) {
-    logger.error(request.trace.log_context(), "handler did not answer", {{"route", route.pattern}});
+    logger_.error(request.trace.log_context(), "handler did not answer",
+                  {{"route", route.pattern}});
     response = Response::problem(500, "handler did not answer", request.path);
   } else {
     response = std::move(*answer->response);
   }
-  dispatcher.after(request, response, layers_run);
+  dispatcher_.after(request, response, layers_run);
   co_return response;
 }
 

@@ -9,10 +9,10 @@
 //   deferred.cpp    deferred answers (Router::add_async): waiting without a thread
 //   dispatch.cpp    the pure request -> response path (middleware, handler, 404/405)
 //   framing.cpp     header checks: limits and request-smuggling rules
-//   access_log.cpp  the access log line and the RED metrics
+//   access_log_.cpp  the access log line and the RED metrics
 //   ../trace.cpp    request ids and trace context
 //
-// Threads: `io_threads` run the io_context; every connection lives on its own strand, so
+// Threads: `io_threads_` run the io_context; every connection lives on its own strand, so
 // its socket, timer and flags are only touched from one thread at a time. Handlers run on
 // a worker pool (streamed ones on a pool of their own) while the connection's coroutine
 // waits without holding a network thread.
@@ -137,7 +137,7 @@ struct Server::Impl {
   // ones (that served a request already) to make room at the connection cap.
   void close_idle_connections(bool kept_alive_only);
   void run_io();
-  LogFailure log_failure(std::string_view task) { return LogFailure{&logger, task}; }
+  LogFailure log_failure(std::string_view task) { return LogFailure{&logger_, task}; }
   // Waits until no job runs on the pools, until `deadline`; false when some still run.
   bool wait_for_jobs(Clock::time_point deadline);
 
@@ -226,55 +226,55 @@ struct Server::Impl {
     metrics::Gauge& gauge;
   };
 
-  ServerOptions options;
-  Router router;
-  logging::Logger& logger;
-  metrics::Registry& registry;
-  detail::Dispatcher dispatcher;
-  detail::AccessLog access_log;
-  metrics::Gauge& in_flight;
-  metrics::Counter& connections_total;
-  metrics::Counter& accept_paused_total;
-  metrics::Counter& streams_refused_total;
-  metrics::Counter& bodies_too_slow_total;
+  ServerOptions options_;
+  Router router_;
+  logging::Logger& logger_;
+  metrics::Registry& registry_;
+  detail::Dispatcher dispatcher_;
+  detail::AccessLog access_log_;
+  metrics::Gauge& in_flight_;
+  metrics::Counter& connections_total_;
+  metrics::Counter& accept_paused_total_;
+  metrics::Counter& streams_refused_total_;
+  metrics::Counter& bodies_too_slow_total_;
 
-  std::mutex lifecycle_mutex;
-  asio::io_context signal_context{1};
-  std::optional<asio::signal_set> signals;
-  std::atomic<int> received_signal{0};
+  std::mutex lifecycle_mutex_;
+  asio::io_context signal_context_{1};
+  std::optional<asio::signal_set> signals_;
+  std::atomic<int> received_signal_{0};
   // Set while wait_for_shutdown_signal() runs the stop: the signal context then watches
   // for a second signal and must not be stopped by stop().
-  std::atomic<bool> stopping_on_signal{false};
-  bool started = false;
-  bool stopped = false;
+  std::atomic<bool> stopping_on_signal_{false};
+  bool started_ = false;
+  bool stopped_ = false;
   // Set when handlers outlived the worker deadline at stop: their threads and everything
   // they use are left alone (leaked) for the process to end.
-  bool abandoned = false;
-  std::atomic<bool> draining{false};
-  std::atomic<std::uint16_t> port{0};
+  bool abandoned_ = false;
+  std::atomic<bool> draining_{false};
+  std::atomic<std::uint16_t> port_{0};
 
-  std::mutex connections_mutex;
-  std::condition_variable connections_drained;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
-  std::atomic<std::size_t> open_connections{0};
-  std::atomic<std::size_t> streams_in_use{0};
+  std::mutex connections_mutex_;
+  std::condition_variable connections_drained_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+  std::atomic<std::size_t> open_connections_{0};
+  std::atomic<std::size_t> streams_in_use_{0};
 
-  std::mutex jobs_mutex;
-  std::condition_variable jobs_done;
-  std::size_t jobs_running = 0;
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_done_;
+  std::size_t jobs_running_ = 0;
 
-  std::shared_ptr<PostGate> post_gate = std::make_shared<PostGate>();
-  std::unique_ptr<asio::thread_pool> workers;
-  std::unique_ptr<asio::thread_pool> stream_workers;  // only when a route is streamed
-  std::vector<std::thread> io_threads;
+  std::shared_ptr<PostGate> post_gate_ = std::make_shared<PostGate>();
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::unique_ptr<asio::thread_pool> stream_workers_;  // only when a route is streamed
+  std::vector<std::thread> io_threads_;
   // Declared after everything the connections use: destroying the io_context destroys
   // the coroutine frames a forced stop left behind, and with them their connections.
-  asio::io_context ioc;
-  std::optional<tcp::acceptor> acceptor;
+  asio::io_context ioc_;
+  std::optional<tcp::acceptor> acceptor_;
   // Waited on by the accept loop while open connections are at the cap; cancelled when
   // one closes.
-  std::optional<asio::steady_timer> accept_gate;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
+  std::optional<asio::steady_timer> accept_gate_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard_;
 };
 
 }  // namespace platform::http

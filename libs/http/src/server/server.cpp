@@ -28,8 +28,8 @@ void LogFailure::operator()(const std::exception_ptr& failure) const {
 
 namespace {
 
-bool has_streamed_route(const Router& router) {
-  for (const auto& route : router.routes()) {
+bool has_streamed_route(const Router& router_) {
+  for (const auto& route : router_.routes()) {
     if (route.body == RequestBody::kStreamed) return true;
   }
   return false;
@@ -39,39 +39,39 @@ bool has_streamed_route(const Router& router) {
 
 Server::Impl::Impl(ServerOptions server_options, Router server_router,
                    logging::Logger& server_logger, metrics::Registry& metrics_registry)
-    : options(std::move(server_options)),
-      router(std::move(server_router)),
-      logger(server_logger),
-      registry(metrics_registry),
-      dispatcher(router, logger),
-      access_log(logger, registry),
-      in_flight(registry.gauge("http_requests_in_flight", "HTTP requests being served.")),
-      connections_total(registry.counter("http_connections_total", "HTTP connections accepted.")),
-      accept_paused_total(registry.counter(
+    : options_(std::move(server_options)),
+      router_(std::move(server_router)),
+      logger_(server_logger),
+      registry_(metrics_registry),
+      dispatcher_(router_, logger_),
+      access_log_(logger_, registry_),
+      in_flight_(registry_.gauge("http_requests_in_flight", "HTTP requests being served.")),
+      connections_total_(registry_.counter("http_connections_total", "HTTP connections accepted.")),
+      accept_paused_total_(registry_.counter(
           "http_accept_paused_total",
           "Times the server stopped accepting because max_connections were open.")),
-      streams_refused_total(
-          registry.counter("http_streamed_requests_refused_total",
-                           "Streamed requests refused with 503: max_streamed_requests were busy.")),
-      bodies_too_slow_total(registry.counter(
+      streams_refused_total_(registry_.counter(
+          "http_streamed_requests_refused_total",
+          "Streamed requests refused with 503: max_streamed_requests were busy.")),
+      bodies_too_slow_total_(registry_.counter(
           "http_request_bodies_too_slow_total",
           "Streamed request bodies cut off by their deadline or the minimum rate.")),
-      workers(std::make_unique<asio::thread_pool>(
-          static_cast<std::size_t>(std::max(1, options.worker_threads)))),
-      ioc(std::max(1, options.io_threads)) {
-  options.max_streamed_requests = std::max<std::size_t>(options.max_streamed_requests, 1);
-  options.max_connections = std::max<std::size_t>(options.max_connections, 1);
-  if (has_streamed_route(router)) {
-    stream_workers = std::make_unique<asio::thread_pool>(options.max_streamed_requests);
+      workers_(std::make_unique<asio::thread_pool>(
+          static_cast<std::size_t>(std::max(1, options_.worker_threads)))),
+      ioc_(std::max(1, options_.io_threads)) {
+  options_.max_streamed_requests = std::max<std::size_t>(options_.max_streamed_requests, 1);
+  options_.max_connections = std::max<std::size_t>(options_.max_connections, 1);
+  if (has_streamed_route(router_)) {
+    stream_workers_ = std::make_unique<asio::thread_pool>(options_.max_streamed_requests);
   }
-  registry.callback_gauge("http_connections_open", "HTTP connections open.", {},
-                          [this] { return static_cast<double>(open_connections.load()); });
+  registry_.callback_gauge("http_connections_open", "HTTP connections open.", {},
+                           [this] { return static_cast<double>(open_connections_.load()); });
 }
 
 Server::Impl::~Impl() {
   stop();
-  std::lock_guard lock(post_gate->mutex);
-  post_gate->open = false;
+  std::lock_guard lock(post_gate_->mutex);
+  post_gate_->open = false;
 }
 
 // ---- the cap on open connections ------------------------------------------------------
@@ -81,7 +81,7 @@ Server::Impl::Connection::Connection(Impl& owner, tcp::socket accepted)
   error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (!ec) remote_address = endpoint.address().to_string();
-  impl.open_connections.fetch_add(1);
+  impl.open_connections_.fetch_add(1);
 }
 
 Server::Impl::Connection::~Connection() {
@@ -90,23 +90,23 @@ Server::Impl::Connection::~Connection() {
 
 void Server::Impl::forget(Connection* connection) {
   {
-    std::lock_guard lock(connections_mutex);
-    connections.erase(connection);
-    if (connections.empty()) connections_drained.notify_all();
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(connection);
+    if (connections_.empty()) connections_drained_.notify_all();
   }
-  // Below the cap again: wake the accept loop if it waits (on the acceptor's strand). Not
+  // Below the cap again: wake the accept loop if it waits (on the acceptor_'s strand). Not
   // once stopping: the loop is ending, and the io_context may be going away.
-  if (open_connections.fetch_sub(1) == options.max_connections && !draining.load()) {
-    asio::post(acceptor->get_executor(), [this] {
-      if (accept_gate) accept_gate->cancel();
+  if (open_connections_.fetch_sub(1) == options_.max_connections && !draining_.load()) {
+    asio::post(acceptor_->get_executor(), [this] {
+      if (accept_gate_) accept_gate_->cancel();
     });
   }
 }
 
 std::vector<std::shared_ptr<Server::Impl::Connection>> Server::Impl::live_connections() {
   std::vector<std::shared_ptr<Connection>> live;
-  std::lock_guard lock(connections_mutex);
-  for (const auto& [pointer, weak] : connections) {
+  std::lock_guard lock(connections_mutex_);
+  for (const auto& [pointer, weak] : connections_) {
     if (auto connection = weak.lock()) live.push_back(std::move(connection));
   }
   return live;
@@ -125,26 +125,26 @@ void Server::Impl::close_idle_connections(bool kept_alive_only) {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    if (open_connections.load() >= options.max_connections) {
+    if (open_connections_.load() >= options_.max_connections) {
       // Full: newcomers wait in the kernel's backlog. Idle keep-alive connections are the
       // cheapest to give up (their clients reconnect), so they make room first.
-      accept_paused_total.inc();
-      logger.warn("connection limit reached; accepting paused",
-                  {{"max_connections", options.max_connections}});
+      accept_paused_total_.inc();
+      logger_.warn("connection limit reached; accepting paused",
+                   {{"max_connections", options_.max_connections}});
       close_idle_connections(/*kept_alive_only=*/true);
-      accept_gate->expires_at(asio::steady_timer::time_point::max());
-      while (open_connections.load() >= options.max_connections && acceptor->is_open()) {
-        [[maybe_unused]] auto [wait_ec] = co_await accept_gate->async_wait(kUseTuple);
+      accept_gate_->expires_at(asio::steady_timer::time_point::max());
+      while (open_connections_.load() >= options_.max_connections && acceptor_->is_open()) {
+        [[maybe_unused]] auto [wait_ec] = co_await accept_gate_->async_wait(kUseTuple);
       }
-      if (!acceptor->is_open()) co_return;
-      logger.info("accepting again", {{"open_connections", open_connections.load()}});
+      if (!acceptor_->is_open()) co_return;
+      logger_.info("accepting again", {{"open_connections", open_connections_.load()}});
     }
     // The socket's executor is a new strand: the connection's own.
-    const asio::any_io_executor strand = asio::make_strand(ioc);
-    auto [ec, socket] = co_await acceptor->async_accept(strand, kUseTuple);
+    const asio::any_io_executor strand = asio::make_strand(ioc_);
+    auto [ec, socket] = co_await acceptor_->async_accept(strand, kUseTuple);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
-      logger.warn("accept failed", {{"error", ec.message()}});
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      logger_.warn("accept failed", {{"error", ec.message()}});
       // Out of file descriptors and the like: back off instead of spinning.
       const auto executor = co_await asio::this_coro::executor;
       asio::steady_timer pause(executor, std::chrono::milliseconds(50));
@@ -153,11 +153,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     }
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    connections_total.inc();
+    connections_total_.inc();
     auto connection = std::make_shared<Connection>(*this, std::move(socket));
     {
-      std::lock_guard lock(connections_mutex);
-      connections.emplace(connection.get(), connection);
+      std::lock_guard lock(connections_mutex_);
+      connections_.emplace(connection.get(), connection);
     }
     const auto executor = connection->socket.get_executor();
     asio::co_spawn(executor, serve(std::move(connection)), log_failure("connection"));
@@ -167,48 +167,48 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 // ---- starting ----------------------------------------------------------------------------
 
 std::uint16_t Server::Impl::start() {
-  std::lock_guard lock(lifecycle_mutex);
-  if (started) throw std::logic_error("Server::start called twice");
+  std::lock_guard lock(lifecycle_mutex_);
+  if (started_) throw std::logic_error("Server::start called twice");
   // A client that closes its connection during a sendfile(2) would otherwise kill the
   // process with SIGPIPE (Asio's own writes pass MSG_NOSIGNAL; sendfile cannot).
   std::signal(SIGPIPE, SIG_IGN);
-  tcp::resolver resolver(ioc);
-  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
+  tcp::resolver resolver(ioc_);
+  const auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
                                           tcp::resolver::passive | tcp::resolver::numeric_service);
   const tcp::endpoint endpoint = *endpoints.begin();
-  acceptor.emplace(asio::make_strand(ioc));
-  acceptor->open(endpoint.protocol());
-  acceptor->set_option(tcp::acceptor::reuse_address(true));
-  acceptor->bind(endpoint);
-  acceptor->listen(asio::socket_base::max_listen_connections);
-  accept_gate.emplace(acceptor->get_executor());
-  port = acceptor->local_endpoint().port();
+  acceptor_.emplace(asio::make_strand(ioc_));
+  acceptor_->open(endpoint.protocol());
+  acceptor_->set_option(tcp::acceptor::reuse_address(true));
+  acceptor_->bind(endpoint);
+  acceptor_->listen(asio::socket_base::max_listen_connections);
+  accept_gate_.emplace(acceptor_->get_executor());
+  port_ = acceptor_->local_endpoint().port();
 
   // Catch SIGTERM/SIGINT from now on: one that arrives before wait_for_shutdown_signal()
   // is held until then instead of killing the process with the default action.
-  signals.emplace(signal_context, SIGTERM, SIGINT);
-  signals->async_wait([this](const error_code& ec, int signal) {
-    if (!ec) received_signal = signal;
+  signals_.emplace(signal_context_, SIGTERM, SIGINT);
+  signals_->async_wait([this](const error_code& ec, int signal) {
+    if (!ec) received_signal_ = signal;
   });
 
-  work_guard.emplace(ioc.get_executor());
-  asio::co_spawn(acceptor->get_executor(), accept_loop(), log_failure("accept"));
-  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    io_threads.emplace_back([this] { run_io(); });
+  work_guard_.emplace(ioc_.get_executor());
+  asio::co_spawn(acceptor_->get_executor(), accept_loop(), log_failure("accept"));
+  for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+    io_threads_.emplace_back([this] { run_io(); });
   }
-  started = true;
-  logger.info("listening", {{"host", options.host}, {"port", port.load()}});
-  return port;
+  started_ = true;
+  logger_.info("listening", {{"host", options_.host}, {"port", port_.load()}});
+  return port_;
 }
 
 void Server::Impl::run_io() {
   for (;;) {
     try {
-      ioc.run();
+      ioc_.run();
       return;
     } catch (const std::exception& error) {
       // Every task has a logging completion handler, so this is a bug; keep serving.
-      logger.error("io thread caught an exception", {{"error", error.what()}});
+      logger_.error("io thread caught an exception", {{"error", error.what()}});
     }
   }
 }
@@ -216,66 +216,66 @@ void Server::Impl::run_io() {
 // ---- the pools ---------------------------------------------------------------------------
 
 Server::Impl::RunningJob::RunningJob(Impl& impl) : impl_(impl) {
-  std::lock_guard lock(impl_.jobs_mutex);
-  ++impl_.jobs_running;
+  std::lock_guard lock(impl_.jobs_mutex_);
+  ++impl_.jobs_running_;
 }
 
 Server::Impl::RunningJob::~RunningJob() {
-  std::lock_guard lock(impl_.jobs_mutex);
-  if (--impl_.jobs_running == 0) impl_.jobs_done.notify_all();
+  std::lock_guard lock(impl_.jobs_mutex_);
+  if (--impl_.jobs_running_ == 0) impl_.jobs_done_.notify_all();
 }
 
 bool Server::Impl::wait_for_jobs(Clock::time_point deadline) {
-  std::unique_lock lock(jobs_mutex);
-  return jobs_done.wait_until(lock, deadline, [this] { return jobs_running == 0; });
+  std::unique_lock lock(jobs_mutex_);
+  return jobs_done_.wait_until(lock, deadline, [this] { return jobs_running_ == 0; });
 }
 
 // ---- stopping ----------------------------------------------------------------------------
 
 void Server::Impl::stop() {
-  std::lock_guard lock(lifecycle_mutex);
-  if (!started || stopped) return;
-  stopped = true;
+  std::lock_guard lock(lifecycle_mutex_);
+  if (!started_ || stopped_) return;
+  stopped_ = true;
   // Wakes wait_for_shutdown_signal() when stop() came first.
-  if (!stopping_on_signal.load()) signal_context.stop();
+  if (!stopping_on_signal_.load()) signal_context_.stop();
 
   // 1. Not ready any more: probes and load balancers stop sending new work.
-  draining.store(true);
-  if (options.health != nullptr) options.health->begin_draining();
-  logger.info("draining",
-              {{"drain_delay_ms", static_cast<std::int64_t>(options.drain_delay.count())},
-               {"in_flight", in_flight.value()}});
+  draining_.store(true);
+  if (options_.health != nullptr) options_.health->begin_draining();
+  logger_.info("draining",
+               {{"drain_delay_ms", static_cast<std::int64_t>(options_.drain_delay.count())},
+                {"in_flight", in_flight_.value()}});
   // 2. Deregister, answer long polls.
-  if (options.on_shutdown) {
+  if (options_.on_shutdown) {
     try {
-      options.on_shutdown();
+      options_.on_shutdown();
     } catch (const std::exception& error) {
-      logger.error("on_shutdown threw an exception", {{"error", error.what()}});
+      logger_.error("on_shutdown threw an exception", {{"error", error.what()}});
     } catch (...) {
-      logger.error("on_shutdown threw an exception", {{"error", "unknown exception"}});
+      logger_.error("on_shutdown threw an exception", {{"error", "unknown exception"}});
     }
   }
   // 3. Callers that still had us in a cache are served a little longer.
-  if (options.drain_delay.count() > 0) std::this_thread::sleep_for(options.drain_delay);
-  asio::post(acceptor->get_executor(), [this] {
+  if (options_.drain_delay.count() > 0) std::this_thread::sleep_for(options_.drain_delay);
+  asio::post(acceptor_->get_executor(), [this] {
     error_code ignored;
-    acceptor->close(ignored);
-    if (accept_gate) accept_gate->cancel();
+    acceptor_->close(ignored);
+    if (accept_gate_) accept_gate_->cancel();
   });
   // Idle connections close now; busy ones answer with `Connection: close` and end.
   close_idle_connections(/*kept_alive_only=*/false);
 
   // 4. In-flight requests finish within shutdown_timeout.
-  const auto deadline = Clock::now() + options.shutdown_timeout;
+  const auto deadline = Clock::now() + options_.shutdown_timeout;
   bool drained = false;
   {
-    std::unique_lock wait_lock(connections_mutex);
-    drained =
-        connections_drained.wait_until(wait_lock, deadline, [this] { return connections.empty(); });
+    std::unique_lock wait_lock(connections_mutex_);
+    drained = connections_drained_.wait_until(wait_lock, deadline,
+                                              [this] { return connections_.empty(); });
   }
   if (!drained) {
     const auto left = live_connections();
-    logger.warn("shutdown timeout passed; closing connections", {{"connections", left.size()}});
+    logger_.warn("shutdown timeout passed; closing connections", {{"connections", left.size()}});
     // Close them on their strands and wait (briefly) until that happened, so that the
     // clients see the close now rather than when the server object is destroyed.
     struct Pending {
@@ -297,56 +297,56 @@ void Server::Impl::stop() {
     pending->done.wait_for(pending_lock, std::chrono::milliseconds(500),
                            [&] { return pending->left == 0; });
   }
-  work_guard.reset();
+  work_guard_.reset();
   // A connection still waiting for a handler keeps the io_context busy; after the
   // deadline we stop waiting for it.
-  if (!drained) ioc.stop();
-  for (auto& thread : io_threads) thread.join();
-  io_threads.clear();
+  if (!drained) ioc_.stop();
+  for (auto& thread : io_threads_) thread.join();
+  io_threads_.clear();
 
   // 5. The worker threads, with a deadline of their own: a handler stuck in a call that
   // never returns must not keep the process from ending.
-  if (wait_for_jobs(Clock::now() + options.worker_join_timeout)) {
-    workers->join();
-    if (stream_workers) stream_workers->join();
+  if (wait_for_jobs(Clock::now() + options_.worker_join_timeout)) {
+    workers_->join();
+    if (stream_workers_) stream_workers_->join();
   } else {
     std::size_t running = 0;
     {
-      std::lock_guard jobs_lock(jobs_mutex);
-      running = jobs_running;
+      std::lock_guard jobs_lock(jobs_mutex_);
+      running = jobs_running_;
     }
-    logger.error("handlers still running after the worker deadline; abandoning them",
-                 {{"handlers", running},
-                  {"worker_join_timeout_ms",
-                   static_cast<std::int64_t>(options.worker_join_timeout.count())}});
-    abandoned = true;
+    logger_.error("handlers still running after the worker deadline; abandoning them",
+                  {{"handlers", running},
+                   {"worker_join_timeout_ms",
+                    static_cast<std::int64_t>(options_.worker_join_timeout.count())}});
+    abandoned_ = true;
     // The pools' threads still use them: leave both to the end of the process.
-    SYL_LEAK_ON_PURPOSE(workers.release());
-    if (auto* streams = stream_workers.release()) SYL_LEAK_ON_PURPOSE(streams);
+    SYL_LEAK_ON_PURPOSE(workers_.release());
+    if (auto* streams = stream_workers_.release()) SYL_LEAK_ON_PURPOSE(streams);
   }
-  logger.info("stopped", {{"port", port.load()}});
+  logger_.info("stopped", {{"port", port_.load()}});
 }
 
 void Server::Impl::wait_for_shutdown_signal() {
-  signal_context.run();
-  const int first = received_signal.load();
+  signal_context_.run();
+  const int first = received_signal_.load();
   if (first == 0) {
     stop();  // stop() came first, from another thread: wait for it to finish
     return;
   }
-  logger.info("shutdown signal received", {{"signal", first}});
+  logger_.info("shutdown signal received", {{"signal", first}});
   // A second signal while the stop runs means "now": the operator gave up waiting.
-  signal_context.restart();
-  signals->async_wait([this](const error_code& ec, int signal) {
+  signal_context_.restart();
+  signals_->async_wait([this](const error_code& ec, int signal) {
     if (ec) return;
-    logger.warn("second shutdown signal; exiting at once", {{"signal", signal}});
-    logger.flush();
+    logger_.warn("second shutdown signal; exiting at once", {{"signal", signal}});
+    logger_.flush();
     std::_Exit(128 + signal);
   });
-  stopping_on_signal.store(true);
-  std::thread second_signal([this] { signal_context.run(); });
+  stopping_on_signal_.store(true);
+  std::thread second_signal([this] { signal_context_.run(); });
   stop();
-  signal_context.stop();
+  signal_context_.stop();
   second_signal.join();
 }
 
@@ -359,7 +359,7 @@ Server::Server(ServerOptions options, Router router, logging::Logger& logger,
 Server::~Server() {
   impl_->stop();
   // Handlers that outlived the worker deadline still use the server: leave it to them.
-  if (impl_->abandoned) SYL_LEAK_ON_PURPOSE(impl_.release());
+  if (impl_->abandoned_) SYL_LEAK_ON_PURPOSE(impl_.release());
 }
 
 std::uint16_t Server::start() {
@@ -372,10 +372,10 @@ void Server::stop() {
   impl_->stop();
 }
 std::uint16_t Server::port() const {
-  return impl_->port.load();
+  return impl_->port_.load();
 }
 bool Server::draining() const {
-  return impl_->draining.load();
+  return impl_->draining_.load();
 }
 
 }  // namespace platform::http

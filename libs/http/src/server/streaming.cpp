@@ -77,7 +77,7 @@ class Server::Impl::StreamedBody final : public BodyReader {
     // A forced stop halts the io_context, after which the read never completes: then
     // give up rather than hold this worker (and the stop() joining it) forever.
     while (future.wait_for(kStopPollInterval) == std::future_status::timeout) {
-      if (impl_.ioc.stopped()) {
+      if (impl_.ioc_.stopped()) {
         failure_ = result.error();
         return result;
       }
@@ -110,7 +110,7 @@ class Server::Impl::StreamedBody final : public BodyReader {
   // over the time spent waiting for it, after body_rate_grace. Time the handler spends
   // between reads (writing what it read) is not the client's and does not count.
   std::pair<Clock::time_point, BodyDeadline> next_deadline(Clock::time_point now) const {
-    const ServerOptions& options = impl_.options;
+    const ServerOptions& options = impl_.options_;
     Clock::time_point deadline = now + options.read_timeout;
     BodyDeadline reason = BodyDeadline::kPiece;
     const Clock::time_point whole = *first_read_ + options.body_timeout;
@@ -180,20 +180,20 @@ asio::awaitable<Piece> Server::Impl::read_body_piece(StreamedBody& body, std::sp
     const bool timed_out = connection.timed_out;
     connection.disarm();
     if (timed_out) {
-      bodies_too_slow_total.inc();
+      bodies_too_slow_total_.inc();
       std::string detail;
       switch (reason) {
         case BodyDeadline::kPiece:
           detail = "no part of the request body arrived within " +
-                   std::to_string(options.read_timeout.count()) + " ms";
+                   std::to_string(options_.read_timeout.count()) + " ms";
           break;
         case BodyDeadline::kRate:
-          detail = "the request body arrived slower than " + std::to_string(options.min_body_rate) +
-                   " bytes/s";
+          detail = "the request body arrived slower than " +
+                   std::to_string(options_.min_body_rate) + " bytes/s";
           break;
         case BodyDeadline::kTotal:
           detail = "the request body did not arrive whole within " +
-                   std::to_string(options.body_timeout.count()) + " ms";
+                   std::to_string(options_.body_timeout.count()) + " ms";
           break;
       }
       co_return Piece{.size = 0, .error = core::Error(core::ErrorCode::kDeadlineExceeded, detail)};
@@ -216,16 +216,16 @@ asio::awaitable<bool> Server::Impl::serve_streamed(Connection& connection,
                                                    Router::Match match, std::size_t bytes_in,
                                                    Clock::time_point started) {
   // A cap, with a pool of their own: slow uploads can hold every stream slot, never the
-  // workers of ordinary routes (health checks included).
-  if (streams_in_use.fetch_add(1) >= options.max_streamed_requests) {
-    streams_in_use.fetch_sub(1);
-    streams_refused_total.inc();
+  // workers_ of ordinary routes (health checks included).
+  if (streams_in_use_.fetch_add(1) >= options_.max_streamed_requests) {
+    streams_in_use_.fetch_sub(1);
+    streams_refused_total_.inc();
     detail::Refusal busy{
         .status = 503, .detail = "too many uploads are in progress; retry shortly", .headers = {}};
     busy.headers.set("Retry-After", "1");
     co_return co_await refuse(connection, header_parser.get(), busy, bytes_in, started);
   }
-  const StreamSlot slot(streams_in_use);
+  const StreamSlot slot(streams_in_use_);
   // A streamed route's handler enforces its own size limit.
   StreamParser parser(std::move(header_parser));  // the header moves over; no body yet
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -265,7 +265,7 @@ asio::awaitable<bool> Server::Impl::answer_streamed(Connection& connection, unsi
   message.keep_alive(keep_alive);
   bhttp::response_serializer<bhttp::empty_body> serializer(message);
 
-  connection.arm(options.read_timeout);
+  connection.arm(options_.read_timeout);
   auto [header_ec, header_bytes] =
       co_await bhttp::async_write_header(connection.socket, serializer, kUseTuple);
   connection.disarm();
@@ -281,7 +281,7 @@ asio::awaitable<bool> Server::Impl::answer_streamed(Connection& connection, unsi
     }
     outcome.bytes_out += static_cast<std::size_t>(sent);
   }
-  access_log.record(outcome, trace, started);
+  access_log_.record(outcome, trace, started);
   // A body cut short cannot be repaired: closing tells the client it is incomplete.
   if (!complete) co_return false;
   co_return finish_answer(connection, keep_alive);
@@ -304,14 +304,14 @@ asio::awaitable<bool> Server::Impl::send_file(Connection& connection, BodySource
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      connection.arm(options.read_timeout);
+      connection.arm(options_.read_timeout);
       auto [wait_ec] = co_await connection.socket.async_wait(tcp::socket::wait_write, kUseTuple);
       connection.disarm();
       if (wait_ec) co_return false;
       continue;
     }
     // 0: the file is shorter than promised; or a socket error (the client left).
-    if (n == 0) logger.error("file shorter than its response", {{"missing", size - sent}});
+    if (n == 0) logger_.error("file shorter than its response", {{"missing", size - sent}});
     co_return false;
   }
   co_return true;
@@ -335,17 +335,17 @@ asio::awaitable<bool> Server::Impl::send_source(Connection& connection, BodySour
         return Piece{.size = 0, .error = core::Error::internal(error.what())};
       }
     };
-    Piece piece = co_await run_on<Piece>(*workers, std::move(job));
+    Piece piece = co_await run_on<Piece>(*workers_, std::move(job));
     core::Result<std::size_t> got = std::move(piece).result();
     if (!got || *got > want || (*got == 0 && size)) {
-      logger.error(
+      logger_.error(
           trace.log_context(), "response body source failed",
           {{"error", got ? std::string("ended early") : got.error().log_detail()}, {"sent", sent}});
       co_return false;
     }
     if (*got == 0) break;  // the end of a body of unknown length
     const std::size_t length = *got;
-    connection.arm(options.read_timeout);
+    connection.arm(options_.read_timeout);
     error_code ec;
     std::size_t written = 0;
     if (chunked) {
@@ -368,7 +368,7 @@ asio::awaitable<bool> Server::Impl::send_source(Connection& connection, BodySour
   if (chunked) {
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
     const auto last = asio::buffer(kLastChunk.data(), kLastChunk.size());
-    connection.arm(options.read_timeout);
+    connection.arm(options_.read_timeout);
     auto [ec, n] = co_await asio::async_write(connection.socket, last, kUseTuple);
     connection.disarm();
     if (ec) co_return false;
