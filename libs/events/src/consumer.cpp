@@ -66,6 +66,11 @@ bool is_transient(const Error& error) {
   return error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kDeadlineExceeded;
 }
 
+// Values of the `type` label for events that name no type of ours: what arrives on the
+// wire must not create metric series (a flood of made-up types would be a flood of series).
+constexpr std::string_view kUnknownType = "unknown";
+constexpr std::string_view kUnparsable = "unparsable";
+
 // Where an entry came from; anything but a fresh read is a redelivery.
 enum class Source { kNew, kOwnPending, kClaimed };
 
@@ -382,12 +387,13 @@ struct Consumer::Impl {
     }
     const std::optional<std::string> json = entry.field("event");
     if (!json) {
-      dead_letter(entry, std::nullopt, "", "the stream entry has no \"event\" field", 1);
+      dead_letter(entry, std::nullopt, std::string(kUnparsable), "",
+                  "the stream entry has no \"event\" field", 1);
       return Disposition::kDone;
     }
     Result<Event> parsed = parse_event(*json);
     if (!parsed) {
-      dead_letter(entry, std::nullopt, *json,
+      dead_letter(entry, std::nullopt, std::string(kUnparsable), *json,
                   "malformed event envelope: " + describe(parsed.error()), 1);
       return Disposition::kDone;
     }
@@ -396,13 +402,18 @@ struct Consumer::Impl {
     const std::optional<TypeName> type = parse_type(event.type);
     std::optional<Registration> registration;
     if (type) registration = find(type->name);
-    if (!registration || type->version < 1 || type->version > registration->max_version) {
-      const std::string reason =
-          registration && type->version >= 1 ? "newer_version" : "unknown_type";
-      skip(entry, event, reason);
+    if (!registration || type->version < 1) {
+      skip(entry, event, std::string(kUnknownType), "unknown_type");
       return Disposition::kDone;
     }
-    return handle(current, event, *registration, *json, task);
+    if (type->version > registration->max_version) {
+      // Labelled by the registered name alone: the version comes from the wire.
+      skip(entry, event, type->name, "newer_version");
+      return Disposition::kDone;
+    }
+    // A registered name and a version it handles (parse_type accepts only canonical
+    // versions: no "v01"), so the wire type is one of a bounded set here.
+    return handle(current, event, event.type, *registration, *json, task);
   }
 
   std::optional<Registration> find(const std::string& name) {
@@ -412,10 +423,11 @@ struct Consumer::Impl {
     return it->second;
   }
 
-  void skip(const StreamEntry& entry, const Event& event, const std::string& reason) {
+  void skip(const StreamEntry& entry, const Event& event, const std::string& label,
+            const std::string& reason) {
     registry_
         .counter("events_skipped_total", "Events acknowledged without handling.",
-                 {{"type", event.type}, {"reason", reason}})
+                 {{"type", label}, {"reason", reason}})
         .inc();
     logger_.info(context(event), "event skipped",
                  {{"event_id", event.id},
@@ -428,8 +440,10 @@ struct Consumer::Impl {
 
   // Runs the handler until it succeeds, the event is dead-lettered, the subscription
   // pauses or the consumer stops; attempts are counted as consumer.h describes.
-  Disposition handle(InHand& current, const Event& event, const Registration& registration,
-                     const std::string& json, core::BackgroundTask& task) {
+  // `label`: the event's type as a metric label, one of the registered ones.
+  Disposition handle(InHand& current, const Event& event, const std::string& label,
+                     const Registration& registration, const std::string& json,
+                     core::BackgroundTask& task) {
     const StreamEntry& entry = current.entry;
     const bool redelivery = current.source != Source::kNew || entry.deliveries > 1;
     const logging::Context log_context = context(event);
@@ -448,7 +462,7 @@ struct Consumer::Impl {
                               " attempts; the last ones did not finish (the consumer stopped "
                               "or crashed while handling it)";
           if (!before->last_error.empty()) error += "; last recorded error: " + before->last_error;
-          dead_letter(entry, event, json, error, before->attempts);
+          dead_letter(entry, event, label, json, error, before->attempts);
           return Disposition::kDone;
         } else {
           current.start_recorded = true;
@@ -463,8 +477,7 @@ struct Consumer::Impl {
           case Outcome::kHandled:
             // Committed: from here a failed XACK only means a redelivery the inbox absorbs.
             acknowledge(entry.id);
-            registry_.counter("events_consumed_total", "Events handled.", {{"type", event.type}})
-                .inc();
+            registry_.counter("events_consumed_total", "Events handled.", {{"type", label}}).inc();
             logger_.debug(log_context, "event handled",
                           {{"event_id", event.id},
                            {"event_type", event.type},
@@ -475,7 +488,7 @@ struct Consumer::Impl {
             registry_
                 .counter("events_duplicates_total",
                          "Redelivered events the inbox recognised as handled already.",
-                         {{"type", event.type}})
+                         {{"type", label}})
                 .inc();
             logger_.info(log_context, "duplicate event ignored",
                          {{"event_id", event.id}, {"event_type", event.type}});
@@ -500,14 +513,13 @@ struct Consumer::Impl {
         current.attempts = record_failure(event.id, error, current);
         current.current_counted = false;
         if (current.attempts >= options_.max_attempts) {
-          dead_letter(entry, event, json, error, current.attempts);
+          dead_letter(entry, event, label, json, error, current.attempts);
           return Disposition::kDone;
         }
         delay = backoff(current.attempts);
       }
       registry_
-          .counter("events_retried_total", "Failed handler attempts retried.",
-                   {{"type", event.type}})
+          .counter("events_retried_total", "Failed handler attempts retried.", {{"type", label}})
           .inc();
       logger_.warn(log_context, "event handler failed, retrying",
                    {{"event_id", event.id},
@@ -669,8 +681,10 @@ struct Consumer::Impl {
 
   // Copies the entry to "<stream>.dlq" with why it failed, then acknowledges the original.
   // If the copy fails the original stays pending: it is taken back and tried again later.
+  // `label`: the event's type as a metric label (kUnparsable when there is no event).
   void dead_letter(const StreamEntry& entry, const std::optional<Event>& event,
-                   const std::string& json, const std::string& error, int attempts) {
+                   const std::string& label, const std::string& json, const std::string& error,
+                   int attempts) {
     const std::string type = event ? event->type : "";
     namespace f = dead_letter_fields;
     StreamFields fields{{f::kEvent, json},
@@ -695,7 +709,7 @@ struct Consumer::Impl {
     if (event) forget_attempts(event->id);
     registry_
         .counter("events_dead_lettered_total", "Events moved to the dead-letter stream.",
-                 {{"type", event ? type : std::string("unparsable")}})
+                 {{"type", label}})
         .inc();
     logger_.error(event ? context(*event) : logging::Context{}, "event dead-lettered",
                   {{"event_id", event ? event->id : std::string()},

@@ -39,6 +39,12 @@
 //
 // Unknown types and versions newer than a handler knows are acknowledged, skipped and
 // counted, never fatal. stop() finishes the event in hand and leaves the rest pending.
+//
+// Metrics (events_consumed_total, _retried_total, _duplicates_total, _dead_lettered_total,
+// _skipped_total{reason}) are labelled by type only with values this consumer registered:
+// "subject.updated.v1" for a handled version, the bare "subject.updated" for a newer
+// version than it handles, "unknown" for a type without a handler and "unparsable" for an
+// entry that is not an event. Types from the wire never create series.
 #pragma once
 
 #include <chrono>
