@@ -590,10 +590,11 @@ struct Consumer::Impl {
       } else {
         try {
           handled = handler(event, session);
-        } catch (const std::exception& thrown) {
-          return Error::internal(std::string("the handler threw: ") + thrown.what());
         } catch (...) {
-          return Error::internal("the handler threw a non-standard exception");
+          // Classified like the database's own errors, so that a handler whose query
+          // lost the connection waits for the database instead of using up attempts.
+          const Error thrown = db::classify_current_exception(session.backend());
+          return Error(thrown.code(), thrown.detail(), "the handler threw: " + thrown.log_detail());
         }
       }
       if (handled && forget) delete_attempts(session, event.id);

@@ -768,6 +768,21 @@ TEST_P(ConsumerTest, AFloodOfMadeUpTypesCreatesNoNewMetricSeries) {
   EXPECT_EQ(series, 6u) << metrics;
 }
 
+TEST_P(ConsumerTest, AHandlerWhoseQueryLostTheDatabaseWaitsInsteadOfUsingUpAttempts) {
+  std::atomic<int> calls = 0;
+  auto c = consumer(options());  // max_attempts 3
+  c->on("thing.happened", 1, [&](const Event& event, db::Session& s) -> Result<void> {
+    if (++calls <= 4) throw soci::soci_error("server closed the connection unexpectedly");
+    return applying()(event, s);
+  });
+  c->start();
+  publish(*redis_, stream_, test_event("thing.happened.v1"));
+  ASSERT_TRUE(eventually([&] { return count() == 1; }));
+  c->stop();
+  EXPECT_EQ(calls, 5);
+  EXPECT_EQ(dead_letter_count(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, platform::testing::kAllBackends,
                          platform::testing::backend_test_name);
 
