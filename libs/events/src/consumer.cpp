@@ -140,6 +140,7 @@ struct Consumer::Impl {
                                kMinClaimInterval);
     keep_interval_ = std::max(std::chrono::duration_cast<milliseconds>(options_.claim_idle / 3),
                               kMinKeepInterval);
+    status_.since = core::now_utc();
     core::BackgroundTask::Options task_options;
     task_options.on_exception = [this](std::string_view task, std::string_view what) {
       logger_.error("event consumer step failed",
@@ -148,7 +149,6 @@ struct Consumer::Impl {
     task_ = std::make_unique<core::BackgroundTask>(
         "events-consumer " + options_.stream,
         [this](core::BackgroundTask& task) { return step(task); }, task_options);
-    status_.since = core::now_utc();
     keeper_ = std::make_unique<core::BackgroundTask>(
         "events-keeper " + options_.stream,
         [this](core::BackgroundTask&) { return keep_in_hand(); }, task_options);
