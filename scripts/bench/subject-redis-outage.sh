@@ -80,7 +80,8 @@ for _ in $(seq 1 600); do
   if [ "$(backlog)" = "0" ]; then drained_ms=$(( ($(now_ns) - resumed) / 1000000 )); break; fi
   sleep 0.1
 done
-echo "backlog published ${drained_ms:+in $drained_ms ms }after Redis resumed${drained_ms:- (not within 60 s)}" >&2
+if [ -n "$drained_ms" ]; then drained="in $drained_ms ms"; else drained="not within 60 s"; fi
+echo "backlog published after Redis resumed: $drained" >&2
 
 cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 {
@@ -94,7 +95,7 @@ cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo "| answering | $healthy_rps | $healthy_p50 | $healthy_p99 | $healthy_errors |"
   echo "| hung (SIGSTOP) | $outage_rps | $outage_p50 | $outage_p99 | $outage_errors |"
   echo
-  echo "After Redis resumed the relay published the backlog ${drained_ms:+in $drained_ms ms}${drained_ms:-(not within 60 s)}."
+  echo "After Redis resumed the relay published the backlog $drained."
 } >"$work/section.md"
 cat "$work/section.md"
 if [ "$WRITE_DOCS" = 1 ]; then
