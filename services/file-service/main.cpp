@@ -253,7 +253,8 @@ int run(int argc, char** argv) {
       {.stream = file_service::infrastructure::kFileStream,
        .redis = {.url = config.get("redis.url"),
                  .command_timeout = std::chrono::milliseconds(1000)},
-       .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours"))},
+       .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours")),
+       .holder = startup.instance},
       logger, registry);
   relay.start();
   file_service::infrastructure::SqlFileRepository repository(database,

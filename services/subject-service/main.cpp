@@ -50,11 +50,12 @@ int run(int argc, char** argv) {
   platform::events::OutboxRelay relay(
       database,
       {.stream = subject_service::infrastructure::kSubjectStream,
-       // A short command timeout: on SQLite the relay holds the write lock while it
-       // publishes, so a hanging Redis must not stall writers for long.
+       // A short command timeout: a hanging Redis shows in readiness within a second
+       // (writers never wait on the relay: it calls Redis outside any transaction).
        .redis = {.url = config.get("redis.url"),
                  .command_timeout = std::chrono::milliseconds(1000)},
-       .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours"))},
+       .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours")),
+       .holder = startup.instance},
       logger, registry);
   relay.start();
   subject_service::infrastructure::SqlSubjectRepository repository(database,
