@@ -97,6 +97,7 @@ int run(int argc, char** argv) {
   // Registry and configuration writes, and reads of secrets, need the platform token.
   const config_service::api::PlatformToken token(config.get("platform.token"));
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   config_service::api::add_registry_routes(
       router, {register_instance, heartbeat, deregister, list_services, list_instances, watches},
       token);
@@ -118,6 +119,7 @@ int run(int argc, char** argv) {
   // registry) it registers like any service.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   server_options.on_shutdown = [&watches, &platform_link] {
     platform_link.deregister();
     watches.shutdown();

@@ -40,8 +40,11 @@ using platform::config::one_of;
 // The service's settings: the shared ones, storage, uploads, downloads and signing keys.
 platform::config::Schema settings_schema() {
   auto schema = platform::config::common_schema(kService, kDefaultPort);
-  // An upload holds a worker thread while it streams in: room for many at once.
-  schema.set_default("worker_threads", "16");
+  // Uploads stream in on a pool of their own (http.max_streamed_requests); workers serve
+  // metadata, open downloads and, with S3, read download bodies piece by piece.
+  schema.set_default("worker_threads", "4");
+  // Uploads at once before 503 + Retry-After: each holds an idle-waiting thread, cheap.
+  schema.set_default("http.max_streamed_requests", "64");
   schema
       .add({"storage.backend", "local", "Where file bytes are kept: local or s3.",
             one_of({"local", "s3"})})
@@ -58,6 +61,19 @@ platform::config::Schema settings_schema() {
       .add({"storage.s3.path_style", "true", "Path-style addressing (/bucket/key).", boolean()})
       .add({"storage.s3.create_bucket", "false", "Create the bucket at start-up when absent.",
             boolean()})
+      .add({"storage.s3.key_prefix", "",
+            "Prepended to every object key (\"files/\"): several services or environments can "
+            "share a bucket."})
+      .add({"storage.s3.ca_file", "",
+            "PEM file of the CAs trusted for an https endpoint instead of the system's store."})
+      .add({"storage.s3.connect_timeout_ms", "5000",
+            "Time allowed to connect to the object store (DNS, TCP, TLS).",
+            integer_in(100, 600000)})
+      .add({"storage.s3.timeout_ms", "30000",
+            "Deadline of one object store call; uploads get a second more per MiB.",
+            integer_in(100, 3600000)})
+      .add({"storage.s3.max_connections", "64", "Connections to the object store at most.",
+            integer_in(1, 4096)})
       .add({"storage.orphan_grace_seconds", "3600",
             "Bytes without metadata younger than this are left alone (uploads in progress).",
             integer_in(60, 7 * 24 * 3600)})
@@ -140,7 +156,14 @@ Storage open_storage(const platform::config::Config& config) {
          .region = config.get("storage.s3.region"),
          .access_key_id = config.get("storage.s3.access_key_id"),
          .secret_access_key = config.get("storage.s3.secret_access_key"),
-         .path_style = config.get_bool("storage.s3.path_style")});
+         .path_style = config.get_bool("storage.s3.path_style"),
+         .key_prefix = config.get("storage.s3.key_prefix"),
+         .connect_timeout =
+             std::chrono::milliseconds(config.get_int("storage.s3.connect_timeout_ms")),
+         .request_timeout = std::chrono::milliseconds(config.get_int("storage.s3.timeout_ms")),
+         .ca_file = config.get("storage.s3.ca_file"),
+         .max_connections =
+             static_cast<std::size_t>(config.get_int("storage.s3.max_connections"))});
     if (!s3) throw std::runtime_error("storage.s3: " + s3.error().detail());
     if (config.get_bool("storage.s3.create_bucket")) {
       if (auto created = (*s3)->create_bucket_if_absent(); !created) {
@@ -216,6 +239,7 @@ int run(int argc, char** argv) {
   health.add_check("storage", [&] { return storage.backend->check(); });
   platform::service::add_broker_check(health, *relay);
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   file_service::api::add_routes(
       router, {upload, remove, get, download_url, content},
       {.max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),
@@ -237,6 +261,7 @@ int run(int argc, char** argv) {
   // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
   platform_link.start(server.start());

@@ -61,6 +61,7 @@ int run(int argc, char** argv) {
   health.add_check("database", [&] { return database.ping(); });
   platform::service::add_broker_check(health, *relay);
   platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
   subject_service::api::add_routes(router, {create, update, remove, get, list});
   platform::service::add_openapi_route(router, subject_service::api::openapi_document());
   platform::http::mount_operational_routes(router, health, registry);
@@ -69,6 +70,7 @@ int run(int argc, char** argv) {
   // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
   platform_link.start(server.start());

@@ -54,7 +54,7 @@ std::optional<boost::json::object> expect(
   if (answer->status != status) {
     const auto problem = answer->problem();
     std::cerr << "sylctl: " << what << ": HTTP " << answer->status
-              << (problem ? ": " + problem->detail() : "") << "\n";
+              << (problem ? ": " + problem->detail : "") << "\n";
     return std::nullopt;
   }
   boost::system::error_code error;

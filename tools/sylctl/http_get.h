@@ -1,5 +1,6 @@
-// A tiny blocking HTTP/1.1 GET over a raw socket, for health checks and the registry:
-// enough for our own services (Content-Length, chunked or close-delimited bodies).
+// The launcher's HTTP calls (health checks, the registry) through the platform's one HTTP
+// client, kept alive across calls; and a plain TCP probe for servers that are not HTTP
+// (Redis).
 //
 //   const HttpResult result = http_get("127.0.0.1", 8101, "/health/ready");
 //   if (result.ok() && result.status == 200) ...
@@ -27,8 +28,5 @@ HttpResult http_get(const std::string& host, std::uint16_t port, std::string_vie
 // True when something accepts TCP connections on host:port.
 bool port_answers(const std::string& host, std::uint16_t port,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
-
-// Splits a raw HTTP response into status and decoded body; false when malformed.
-bool parse_http_response(std::string_view raw, HttpResult& result);
 
 }  // namespace sylctl

@@ -173,10 +173,29 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
             integer_in(1, 256)})
       .add({"http.max_body_bytes", "1048576", "Largest request body accepted (413 above).",
             integer_in(1024, 1LL << 34)})
-      .add({"http.read_timeout_ms", "10000", "Time allowed to receive a whole request.",
+      .add({"http.read_timeout_ms", "10000",
+            "Time allowed to receive a request header (and a buffered body); each piece of a "
+            "streamed body likewise.",
             integer_in(100, 600000)})
       .add({"http.idle_timeout_ms", "60000", "Keep-alive connections idle this long close.",
             integer_in(100, 3600000)})
+      .add({"http.max_connections", "4096",
+            "Open connections at most; beyond, accepting waits (idle keep-alive ones close).",
+            integer_in(1, 1000000)})
+      .add({"http.max_streamed_requests", "16",
+            "Uploads (streamed bodies) at once, each on a thread of their own pool; more get "
+            "503 with Retry-After.",
+            integer_in(1, 4096)})
+      .add({"http.body_timeout_ms", "300000", "Time allowed for a whole streamed body.",
+            integer_in(1000, 86400000)})
+      .add({"http.min_body_rate", "4096",
+            "Bytes/s a streamed body must keep on average after a 5 s grace (slow clients get "
+            "408); 0 turns the check off.",
+            integer_in(0, 1LL << 30)})
+      .add({"http.drain_delay_ms", "0",
+            "On SIGTERM, time spent serving (readiness already 503, already deregistered) "
+            "before the listener closes: lets callers drop this instance from their caches.",
+            integer_in(0, 600000)})
       .add({"http.shutdown_timeout_ms", "10000", "Time in-flight requests get on SIGTERM.",
             integer_in(0, 600000)})
       .add({"database.url", "sqlite://var/" + std::string(service) + ".db",
@@ -192,6 +211,14 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"log.level", "info", "debug, info, warn or error.",
             one_of({"debug", "info", "warn", "error"}), true})
       .add({"instance.id", "", "This instance's id; generated when empty."})
+      .add({"gateway.identity_keys",
+            "",
+            "The gateway's identity keys, kid:base64secret,... (the first signs, all verify): "
+            "X-User-* headers are trusted only with a valid, fresh signature by one of them. "
+            "Empty: every caller is anonymous.",
+            {},
+            false,
+            true})
       .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
             url_with_scheme({"redis"}), false, true})
       .add({"events.outbox_retention_hours", "168",

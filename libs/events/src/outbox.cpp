@@ -1,25 +1,28 @@
 // The transactional outbox and its relay.
 //
-// Delivery is at least once. The relay XADDs a batch and then marks it published in the
-// same database transaction; if the process dies (or the COMMIT fails) after the XADD,
-// the rows are still unpublished and go out again after a restart. Consumers therefore
-// dedupe by event id through their inbox (consumer.h); a duplicate on the stream is
-// expected, a lost event is not.
+// Delivery is at least once. The relay XADDs a batch and then marks it published in a
+// short transaction of its own; if the process dies (or the mark fails) after the XADD,
+// the rows are still unpublished and go out again. Consumers therefore dedupe by event id
+// through their inbox (consumer.h); a duplicate on the stream is expected, a lost event is
+// not.
 //
-// Order: one relay publishes at a time (PostgreSQL: a transaction-level advisory lock
-// keyed by the stream; SQLite: BEGIN IMMEDIATE takes the write lock), each batch in seq
-// order and the next batch only after the previous one committed, so the stream holds
-// the events of one aggregate in the order their transactions committed.
+// Order: one relay publishes a stream at a time (the lease, see outbox.h), each batch in
+// seq order and the next batch only after the previous one was marked, so the stream
+// holds the events of one aggregate in the order their transactions committed.
 #include "platform/events/outbox.h"
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <mutex>
 
+#include "platform/core/background_task.h"
 #include "platform/core/time.h"
+#include "platform/core/uuid.h"
 
 namespace platform::events {
 namespace generated {
@@ -36,17 +39,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPruneInterval = std::chrono::minutes(1);
 // How stale the backlog gauges may get: /metrics reads the cached values, never the database.
 constexpr auto kStatusInterval = std::chrono::seconds(1);
-
-// The advisory lock key of a stream's publisher: FNV-1a of a namespaced name, so that
-// the relays of different streams (and other users of advisory locks) do not collide.
-long long advisory_lock_key(const std::string& stream) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (const char c : "platform.events.outbox:" + stream) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return static_cast<long long>(hash);
-}
 
 // Unpublished rows (of one stream, or of all when `stream` is null): count and oldest age.
 OutboxStatus read_status(Session& session, const std::string* stream) {
@@ -93,6 +85,23 @@ std::vector<Row> select_unpublished(Session& session, const std::string& stream,
   for (std::size_t i = 0; i < seqs.size(); ++i)
     rows[i] = {seqs[i], std::move(ids[i]), std::move(types[i]), std::move(envelopes[i])};
   return rows;
+}
+
+// The database's clock in milliseconds since the Unix epoch, as an SQL expression: lease
+// expiries are compared on one clock, whatever the replicas' clocks say.
+std::string now_ms_sql(db::Backend backend) {
+  return backend == db::Backend::kPostgresql
+             ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+             : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}
+
+// Whether any row of `stream` waits to be published.
+bool any_unpublished(Session& session, const std::string& stream) {
+  int found = 0;
+  session.sql() << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE stream = :stream AND "
+                   "published_at IS NULL LIMIT 1) AS waiting",
+      soci::into(found), soci::use(stream);
+  return found > 0;
 }
 
 void mark_published(Session& session, const std::vector<Row>& rows) {
@@ -148,7 +157,6 @@ struct OutboxRelay::Impl {
         options_(std::move(options)),
         logger_(logger),
         registry_(registry),
-        lock_key_(advisory_lock_key(options_.stream)),
         failures_(registry.counter("outbox_publish_failures_total",
                                    "Outbox relay rounds that failed to publish (broker or "
                                    "database unreachable); the rows stay and are retried.",
@@ -160,6 +168,25 @@ struct OutboxRelay::Impl {
                                    "Age of the oldest committed event not yet published.",
                                    {{"stream", options_.stream}})) {
     if (options_.batch_size == 0) options_.batch_size = 1;
+    if (options_.holder.empty()) options_.holder = core::Uuid::v4().to_string();
+    // A round's worst case is a reconnect and a command timing out; the lease outlasts
+    // two of them, and a relay publishes only with half of it left.
+    const auto round_worst_case = options_.redis.connect_timeout + options_.redis.command_timeout;
+    lease_duration_ =
+        std::max(options_.lease_duration, 2 * round_worst_case + std::chrono::seconds(1));
+    backoff_ = options_.sweep_interval;
+    core::BackgroundTask::Options task_options;
+    task_options.on_exception = [this](std::string_view, std::string_view what) {
+      record_failure(Error::internal("outbox relay: " + std::string(what)), false);
+    };
+    task_ = std::make_unique<core::BackgroundTask>(
+        "outbox-relay " + options_.stream, [this](core::BackgroundTask&) { return step(); },
+        task_options);
+  }
+
+  ~Impl() {
+    task_->stop();
+    release_lease();
   }
 
   // What one round did.
@@ -168,27 +195,20 @@ struct OutboxRelay::Impl {
     bool failed = false;
   };
 
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      notified_ = false;
-      lock.unlock();
-      const Round round = run_round();
-      housekeeping();
-      lock.lock();
-      if (stopping_) break;
-      if (round.failed) {
-        // Commits keep notifying during an outage; they must not turn the backoff into a
-        // busy retry, so only stop() cuts this wait short. Rows appended meanwhile wait.
-        cv_.wait_for(lock, backoff_, [&] { return stopping_; });
-        backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, options_.sweep_interval));
-        continue;
-      }
-      backoff_ = options_.sweep_interval;
-      // A full batch means more may be waiting: drain the backlog without sleeping.
-      if (round.published == options_.batch_size) continue;
-      cv_.wait_for(lock, options_.sweep_interval, [&] { return stopping_ || notified_; });
+  core::Pause step() {
+    const Round round = run_round();
+    housekeeping();
+    if (round.failed) {
+      // Commits keep notifying during an outage; they must not turn the backoff into a
+      // busy retry, so only stop() cuts this wait short. Rows appended meanwhile wait.
+      const auto delay = backoff_;
+      backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, options_.sweep_interval));
+      return core::Pause::ignoring_wake(delay);
     }
+    backoff_ = options_.sweep_interval;
+    // A full batch means more may be waiting: drain the backlog without pausing.
+    if (round.published == options_.batch_size) return std::chrono::milliseconds(0);
+    return options_.sweep_interval;
   }
 
   Round run_round() {
@@ -202,6 +222,8 @@ struct OutboxRelay::Impl {
     }
   }
 
+  // Select (a read), publish, mark (a short write): no transaction is open while Redis
+  // is called.
   Round publish_batch() {
     if (!redis_) {
       auto connected = RedisConnection::connect(options_.redis);
@@ -212,71 +234,144 @@ struct OutboxRelay::Impl {
       redis_ = std::move(*connected);
     }
 
-    // On SQLite a round takes the database's only write lock; an idle relay looks first
-    // (a read takes no lock) so that it does not block the service's writers once a second.
-    if (database_.backend() == db::Backend::kSqlite) {
+    if (!lease_fresh()) {
+      // Only a relay with something to publish takes the lease: an idle one writes nothing.
       auto waiting = database_.read<bool>([&](Session& session) -> Result<bool> {
-        int found = 0;
-        session.sql() << "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE stream = :stream AND "
-                         "published_at IS NULL LIMIT 1) AS waiting",
-            soci::into(found), soci::use(options_.stream);
-        return found > 0;
+        return any_unpublished(session, options_.stream);
       });
-      if (waiting && !*waiting) {
-        // Nothing to publish; still tell readiness whether the broker answers.
-        if (auto pong = redis_->ping(); !pong) {
-          record_failure(pong.error(), true);
-          return {0, true};
-        }
-        record_success({});
-        return {0, false};
-      }
-    }
-
-    std::optional<Error> broker_error;
-    bool skipped = false;
-    std::vector<Row> published;
-    auto committed = database_.transaction<void>([&](Session& session) -> Result<void> {
-      published.clear();
-      if (session.backend() == db::Backend::kPostgresql) {
-        int acquired = 0;
-        session.sql() << "SELECT CASE WHEN pg_try_advisory_xact_lock(:key) THEN 1 ELSE 0 END",
-            soci::into(acquired), soci::use(lock_key_);
-        if (acquired == 0) {
-          skipped = true;  // another replica is publishing this stream
-          return core::ok();
-        }
-      }
-      std::vector<Row> rows = select_unpublished(session, options_.stream, options_.batch_size);
-      if (rows.empty()) return core::ok();
-      std::vector<StreamFields> entries;
-      entries.reserve(rows.size());
-      for (const Row& row : rows)
-        entries.push_back({{"event", row.envelope}, {"type", row.type}, {"id", row.event_id}});
-      auto ids = redis_->xadd_many(options_.stream, entries);
-      if (!ids) {
-        broker_error = ids.error();
-        return std::move(ids).error();  // rolls back: the rows stay unpublished
-      }
-      mark_published(session, rows);
-      published = std::move(rows);
-      return core::ok();
-    });
-
-    if (!committed) {
-      record_failure(committed.error(), broker_error.has_value());
-      return {0, true};
-    }
-    if (skipped) {
-      // The publisher is elsewhere; still tell readiness whether the broker answers.
-      if (auto pong = redis_->ping(); !pong) {
-        record_failure(pong.error(), true);
+      if (!waiting) {
+        record_failure(waiting.error(), false);
         return {0, true};
       }
+      if (!*waiting) return idle();
+      auto held = take_lease();
+      if (!held) {
+        record_failure(held.error(), false);
+        return {0, true};
+      }
+      if (!*held) return idle();  // another replica publishes this stream
     }
-    record_success(published);
-    return {published.size(), false};
+
+    auto rows = database_.read<std::vector<Row>>([&](Session& session) -> Result<std::vector<Row>> {
+      return select_unpublished(session, options_.stream, options_.batch_size);
+    });
+    if (!rows) {
+      record_failure(rows.error(), false);
+      return {0, true};
+    }
+    if (rows->empty()) return idle();
+
+    std::vector<StreamFields> entries;
+    entries.reserve(rows->size());
+    for (const Row& row : *rows)
+      entries.push_back({{"event", row.envelope}, {"type", row.type}, {"id", row.event_id}});
+    if (auto ids = redis_->xadd_many(options_.stream, entries); !ids) {
+      record_failure(ids.error(), true);  // the rows stay unpublished
+      return {0, true};
+    }
+
+    const auto renewing = Clock::now();
+    auto marked = database_.transaction<bool>([&](Session& session) -> Result<bool> {
+      mark_published(session, *rows);
+      return renew_lease(session);
+    });
+    if (!marked) {
+      // Published but not marked: the next round publishes these rows again.
+      lease_until_ = Clock::time_point{};
+      record_failure(marked.error(), false);
+      return {0, true};
+    }
+    lease_until_ = *marked ? renewing + lease_duration_ : Clock::time_point{};
+    record_success(*rows);
+    return {rows->size(), false};
   }
+
+  // Nothing to publish here and now; still tell readiness whether the broker answers.
+  Round idle() {
+    if (auto pong = redis_->ping(); !pong) {
+      record_failure(pong.error(), true);
+      return {0, true};
+    }
+    record_success({});
+    return {0, false};
+  }
+
+  // --- the lease -------------------------------------------------------------------
+
+  // Whether this relay holds the lease with at least half of it left (by its own clock,
+  // which starts counting before the database does).
+  bool lease_fresh() const { return Clock::now() + lease_duration_ / 2 < lease_until_; }
+
+  // Takes or renews the stream's lease in a short transaction, when it is free, expired
+  // or ours; false when another replica holds it.
+  Result<bool> take_lease() {
+    const auto taking = Clock::now();
+    const long long duration_ms = lease_duration_.count();
+    const std::string now_ms = now_ms_sql(database_.backend());
+    auto held = database_.transaction<bool>([&](Session& session) -> Result<bool> {
+      session.sql() << "INSERT INTO outbox_relay_leases (stream, holder, expires_at) "
+                       "VALUES (:stream, '', 0) ON CONFLICT (stream) DO NOTHING",
+          soci::use(options_.stream);
+      if (session.backend() == db::Backend::kPostgresql) {
+        // SKIP LOCKED: while another replica takes or renews the lease, skip this round
+        // rather than wait for it.
+        std::string holder;
+        long long expires_at = 0;
+        long long now = 0;
+        soci::statement select =
+            (session.sql().prepare << "SELECT holder, expires_at, " + now_ms +
+                                          " FROM outbox_relay_leases WHERE stream = :stream "
+                                          "FOR UPDATE SKIP LOCKED",
+             soci::into(holder), soci::into(expires_at), soci::into(now),
+             soci::use(options_.stream));
+        if (!select.execute(true)) return false;
+        if (holder != options_.holder && expires_at > now) return false;
+      }
+      soci::statement take =
+          (session.sql().prepare << "UPDATE outbox_relay_leases SET holder = :holder, "
+                                    "expires_at = " +
+                                        now_ms +
+                                        " + :duration WHERE stream = :stream AND "
+                                        "(holder = :holder2 OR expires_at <= " +
+                                        now_ms + ")",
+           soci::use(options_.holder), soci::use(duration_ms), soci::use(options_.stream),
+           soci::use(options_.holder));
+      take.execute(true);
+      return take.get_affected_rows() == 1;
+    });
+    if (held) lease_until_ = *held ? taking + lease_duration_ : Clock::time_point{};
+    return held;
+  }
+
+  // Inside the mark transaction: extends the lease if it is still ours.
+  bool renew_lease(Session& session) {
+    const long long duration_ms = lease_duration_.count();
+    soci::statement renew =
+        (session.sql().prepare << "UPDATE outbox_relay_leases SET expires_at = " +
+                                      now_ms_sql(session.backend()) +
+                                      " + :duration WHERE stream = :stream AND holder = :holder",
+         soci::use(duration_ms), soci::use(options_.stream), soci::use(options_.holder));
+    renew.execute(true);
+    return renew.get_affected_rows() == 1;
+  }
+
+  // On a graceful stop: lets another replica (or this one restarted) take over at once
+  // rather than after the lease runs out.
+  void release_lease() {
+    if (lease_until_ == Clock::time_point{}) return;
+    lease_until_ = Clock::time_point{};
+    auto released = database_.transaction<void>([&](Session& session) -> Result<void> {
+      session.sql() << "UPDATE outbox_relay_leases SET expires_at = 0 WHERE stream = :stream AND "
+                       "holder = :holder",
+          soci::use(options_.stream), soci::use(options_.holder);
+      return core::ok();
+    });
+    if (!released)
+      logger_.debug("cannot release the outbox relay lease; it runs out by itself",
+                    {{"stream", options_.stream}, {"error", released.error().log_detail()}});
+  }
+
+  // --- outcomes --------------------------------------------------------------------
 
   void record_failure(const Error& error, bool broker) {
     failures_.inc();
@@ -354,12 +449,12 @@ struct OutboxRelay::Impl {
   RelayOptions options_;
   logging::Logger& logger_;
   metrics::Registry& registry_;
-  const long long lock_key_;
   metrics::Counter& failures_;
   metrics::Gauge& backlog_;
   metrics::Gauge& oldest_age_;
+  std::chrono::milliseconds lease_duration_{};
 
-  // Owned by the relay thread.
+  // Owned by the relay task (and by start() before the task runs).
   std::unique_ptr<RedisConnection> redis_;
   std::map<std::string, metrics::Counter*> published_by_type_;
   bool failing_ = false;
@@ -367,14 +462,13 @@ struct OutboxRelay::Impl {
   Clock::time_point last_status_;
   Clock::time_point last_prune_;
   bool pruned_once_ = false;
-  std::chrono::milliseconds backoff_ = options_.sweep_interval;
+  std::chrono::milliseconds backoff_{};
+  Clock::time_point lease_until_{};
 
   std::atomic<bool> broker_reachable_{false};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool notified_ = false;
-  std::thread thread_;
+  std::mutex lifecycle_mutex_;
+  // Last: its steps use everything above, and it stops before that goes.
+  std::unique_ptr<core::BackgroundTask> task_;
 };
 
 OutboxRelay::OutboxRelay(db::Database& database, RelayOptions options, logging::Logger& logger,
@@ -386,37 +480,29 @@ OutboxRelay::~OutboxRelay() {
 }
 
 void OutboxRelay::start() {
-  std::lock_guard lock(impl_->mutex_);
-  if (impl_->thread_.joinable()) return;
-  impl_->stopping_ = false;
-  // Connect once before the thread runs, so that readiness right after start-up tells
+  std::lock_guard lock(impl_->lifecycle_mutex_);
+  if (impl_->task_->running()) return;
+  // Connect once before the task runs, so that readiness right after start-up tells
   // the truth about the broker instead of "unreachable" until the first round. A
-  // failure here is left to the thread, which logs and retries it.
+  // failure here is left to the task, which logs and retries it.
   if (!impl_->redis_) {
     if (auto connected = RedisConnection::connect(impl_->options_.redis)) {
       impl_->redis_ = std::move(*connected);
       impl_->broker_reachable_.store(true);
     }
   }
-  impl_->thread_ = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->task_->start();
 }
 
 void OutboxRelay::notify() {
-  {
-    std::lock_guard lock(impl_->mutex_);
-    impl_->notified_ = true;
-  }
-  impl_->cv_.notify_one();
+  impl_->task_->wake();
 }
 
 void OutboxRelay::stop() {
-  {
-    std::lock_guard lock(impl_->mutex_);
-    if (!impl_->thread_.joinable()) return;
-    impl_->stopping_ = true;
-  }
-  impl_->cv_.notify_one();
-  impl_->thread_.join();
+  std::lock_guard lock(impl_->lifecycle_mutex_);
+  if (!impl_->task_->running()) return;
+  impl_->task_->stop();
+  impl_->release_lease();  // the task is gone: its state is ours now
 }
 
 bool OutboxRelay::broker_reachable() const {

@@ -7,11 +7,13 @@
 #include "platform/events/redis.h"
 
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 namespace platform::events {
@@ -118,18 +120,19 @@ Error unexpected(std::string_view command, std::string_view what) {
                          ": unexpected reply: " + std::string(what));
 }
 
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
 // A Redis error reply as an Error: the ones that mean "try again later" are kUnavailable,
 // a missing consumer group kNotFound (the caller can recreate it: a Redis restarted
 // without persistence has lost its groups), anything else kInternal.
 Error from_error_reply(std::string_view command, std::string_view message) {
   const std::string text = "redis " + std::string(command) + ": " + std::string(message);
-  auto starts_with = [&](std::string_view prefix) {
-    return message.substr(0, prefix.size()) == prefix;
-  };
-  if (starts_with("LOADING") || starts_with("BUSY ") || starts_with("MASTERDOWN") ||
-      starts_with("TRYAGAIN") || starts_with("NOAUTH") || starts_with("WRONGPASS"))
-    return Error::unavailable("the event broker is unavailable", text);
-  if (starts_with("NOGROUP")) return Error::not_found(text);
+  for (const std::string_view transient :
+       {"LOADING", "BUSY ", "MASTERDOWN", "TRYAGAIN", "NOAUTH", "WRONGPASS"})
+    if (starts_with(message, transient)) return Error::unavailable("Redis is unavailable", text);
+  if (starts_with(message, "NOGROUP")) return Error::not_found(text);
   return Error::internal(text);
 }
 
@@ -168,6 +171,46 @@ Result<std::vector<StreamEntry>> parse_entries(std::string_view command, const r
     entries.push_back(std::move(*entry));
   }
   return entries;
+}
+
+// Any reply as a RedisValue; an error reply (also one nested in an array) is an Error.
+Result<RedisValue> to_value(std::string_view command, const redisReply* reply) {
+  switch (reply->type) {
+    case REDIS_REPLY_NIL:
+      return RedisValue();
+    case REDIS_REPLY_INTEGER:
+      return RedisValue::integer(reply->integer);
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      return RedisValue::string(std::string(text_of(reply)));
+    case REDIS_REPLY_ERROR:
+      return from_error_reply(command, text_of(reply));
+    case REDIS_REPLY_ARRAY: {
+      std::vector<RedisValue> elements;
+      elements.reserve(reply->elements);
+      for (std::size_t i = 0; i < reply->elements; ++i) {
+        auto element = to_value(command, reply->element[i]);
+        if (!element) return element;
+        elements.push_back(std::move(*element));
+      }
+      return RedisValue::array(std::move(elements));
+    }
+    default:
+      return unexpected(command, "a reply of unknown type");
+  }
+}
+
+std::vector<std::string> script_arguments(std::string command, const std::string& script,
+                                          const std::vector<std::string>& keys,
+                                          const std::vector<std::string>& arguments) {
+  std::vector<std::string> all;
+  all.reserve(3 + keys.size() + arguments.size());
+  all.push_back(std::move(command));
+  all.push_back(script);
+  all.push_back(std::to_string(keys.size()));
+  all.insert(all.end(), keys.begin(), keys.end());
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  return all;
 }
 
 class HiredisConnection final : public RedisConnection {
@@ -346,6 +389,28 @@ class HiredisConnection final : public RedisConnection {
     return entries;
   }
 
+  Result<std::vector<std::string>> xclaim_ids(const std::string& stream, const std::string& group,
+                                              const std::string& consumer,
+                                              std::chrono::milliseconds min_idle,
+                                              const std::vector<std::string>& ids) override {
+    if (ids.empty()) return std::vector<std::string>{};
+    std::vector<std::string> arguments{"XCLAIM", stream, group, consumer,
+                                       std::to_string(std::max<long long>(min_idle.count(), 0))};
+    arguments.insert(arguments.end(), ids.begin(), ids.end());
+    arguments.push_back("JUSTID");
+    auto reply = run("XCLAIM", arguments);
+    if (!reply) return std::move(reply).error();
+    const redisReply* top = reply->get();
+    if (top->type != REDIS_REPLY_ARRAY) return unexpected("XCLAIM", "not an array");
+    std::vector<std::string> claimed;
+    claimed.reserve(top->elements);
+    for (std::size_t i = 0; i < top->elements; ++i) {
+      if (!is_text(top->element[i])) return unexpected("XCLAIM", "an id is not a string");
+      claimed.emplace_back(text_of(top->element[i]));
+    }
+    return claimed;
+  }
+
   Result<std::uint64_t> deliveries(const std::string& stream, const std::string& group,
                                    const std::string& id) override {
     auto reply = run("XPENDING", {"XPENDING", stream, group, id, id, "1"});
@@ -414,6 +479,84 @@ class HiredisConnection final : public RedisConnection {
     return Error::not_found("consumer group " + group + " does not exist on " + stream);
   }
 
+  Result<std::optional<std::string>> get(const std::string& key) override {
+    auto reply = run("GET", {"GET", key});
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type == REDIS_REPLY_NIL) return std::optional<std::string>{};
+    if ((*reply)->type != REDIS_REPLY_STRING) return unexpected("GET", "not a string");
+    return std::optional<std::string>(std::string(text_of(reply->get())));
+  }
+
+  Result<bool> set(const std::string& key, const std::string& value,
+                   const SetOptions& options) override {
+    std::vector<std::string> arguments{"SET", key, value};
+    if (options.expire_after) {
+      arguments.push_back("PX");
+      arguments.push_back(std::to_string(std::max<long long>(options.expire_after->count(), 1)));
+    }
+    if (options.only_if_absent) arguments.push_back("NX");
+    auto reply = run("SET", arguments);
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type == REDIS_REPLY_NIL) return false;  // NX: the key exists
+    if (!is_text(reply->get()) || text_of(reply->get()) != "OK") return unexpected("SET", "not OK");
+    return true;
+  }
+
+  Result<std::uint64_t> del(const std::vector<std::string>& keys) override {
+    if (keys.empty()) return std::uint64_t{0};
+    std::vector<std::string> arguments{"DEL"};
+    arguments.insert(arguments.end(), keys.begin(), keys.end());
+    auto reply = run("DEL", arguments);
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return unexpected("DEL", "not an integer");
+    return static_cast<std::uint64_t>((*reply)->integer);
+  }
+
+  Result<std::int64_t> incrby(const std::string& key, std::int64_t amount) override {
+    auto reply = run("INCRBY", {"INCRBY", key, std::to_string(amount)});
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return unexpected("INCRBY", "not an integer");
+    return static_cast<std::int64_t>((*reply)->integer);
+  }
+
+  Result<bool> pexpire(const std::string& key, std::chrono::milliseconds ttl) override {
+    auto reply = run("PEXPIRE", {"PEXPIRE", key, std::to_string(ttl.count())});
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return unexpected("PEXPIRE", "not an integer");
+    return (*reply)->integer == 1;
+  }
+
+  Result<RedisValue> evalsha(const RedisScript& script, const std::vector<std::string>& keys,
+                             const std::vector<std::string>& arguments) override {
+    const auto command = script_arguments("EVALSHA", script.sha1(), keys, arguments);
+    auto reply = run_raw("EVALSHA", command);
+    if (!reply) return std::move(reply).error();
+    if ((*reply)->type == REDIS_REPLY_ERROR && starts_with(text_of(reply->get()), "NOSCRIPT")) {
+      // Redis does not know the script (first use, restart, SCRIPT FLUSH): load it and
+      // try once more. A second NOSCRIPT (a flush in between) is an error like any other.
+      if (auto loaded = load_script(script); !loaded) return std::move(loaded).error();
+      reply = run_raw("EVALSHA", command);
+      if (!reply) return std::move(reply).error();
+    }
+    return to_value("EVALSHA", reply->get());
+  }
+
+  Result<RedisValue> eval(const std::string& source, const std::vector<std::string>& keys,
+                          const std::vector<std::string>& arguments) override {
+    auto reply = run_raw("EVAL", script_arguments("EVAL", source, keys, arguments));
+    if (!reply) return std::move(reply).error();
+    return to_value("EVAL", reply->get());
+  }
+
+  Result<void> load_script(const RedisScript& script) override {
+    auto reply = run("SCRIPT", {"SCRIPT", "LOAD", script.source()});
+    if (!reply) return std::move(reply).error();
+    if (!is_text(reply->get())) return unexpected("SCRIPT LOAD", "not a SHA-1");
+    if (text_of(reply->get()) != script.sha1())
+      return unexpected("SCRIPT LOAD", "a SHA-1 other than the script's");
+    return core::ok();
+  }
+
  private:
   static std::vector<std::string> xadd_arguments(const std::string& stream,
                                                  const StreamFields& fields) {
@@ -441,7 +584,7 @@ class HiredisConnection final : public RedisConnection {
 
   Error unavailable(std::string_view why) const {
     return Error::unavailable(
-        "the event broker is unavailable",
+        "Redis is unavailable",
         "redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + std::string(why));
   }
 
@@ -491,6 +634,50 @@ class HiredisConnection final : public RedisConnection {
 };
 
 }  // namespace
+
+RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(source_.data(), source_.size(), digest, &length, EVP_sha1(), nullptr) != 1)
+    throw std::runtime_error("SHA-1 is not available");  // a broken OpenSSL: cannot go on
+  constexpr char kHex[] = "0123456789abcdef";
+  sha1_.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    sha1_.push_back(kHex[digest[i] >> 4]);
+    sha1_.push_back(kHex[digest[i] & 0xf]);
+  }
+}
+
+RedisValue RedisValue::integer(std::int64_t value) {
+  RedisValue result;
+  result.type_ = Type::kInteger;
+  result.integer_ = value;
+  return result;
+}
+
+RedisValue RedisValue::string(std::string value) {
+  RedisValue result;
+  result.type_ = Type::kString;
+  result.string_ = std::move(value);
+  return result;
+}
+
+RedisValue RedisValue::array(std::vector<RedisValue> elements) {
+  RedisValue result;
+  result.type_ = Type::kArray;
+  result.elements_ = std::move(elements);
+  return result;
+}
+
+std::optional<std::int64_t> RedisValue::as_integer() const {
+  if (type_ != Type::kInteger) return std::nullopt;
+  return integer_;
+}
+
+std::optional<std::string> RedisValue::as_string() const {
+  if (type_ != Type::kString) return std::nullopt;
+  return string_;
+}
 
 std::optional<std::string> StreamEntry::field(std::string_view name) const {
   for (const auto& [key, value] : fields)

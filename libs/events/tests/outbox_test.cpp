@@ -330,11 +330,136 @@ TEST_P(OutboxTest, RelayExportsTheBacklogAsCachedGauges) {
       << registry_.render();
 }
 
+TEST_P(OutboxTest, WritersAreNeverBlockedWhileTheRelayWaitsOnAHangingRedis) {
+  // A Redis that accepts the connection and never answers: the relay's XADD waits for its
+  // command timeout. The service's writers must not wait with it (on SQLite the relay
+  // used to hold the only write lock across the XADD).
+  platform::testing::SilentServer hanging;
+  RelayOptions o = options(hanging.url());
+  o.redis.command_timeout = 3s;
+  ASSERT_TRUE(append({numbered_event(0)}).has_value());
+  OutboxRelay relay(*database_, o, logger_, registry_);
+  relay.start();
+  ASSERT_TRUE(hanging.wait_for_received("XADD", 10s));  // the relay is stuck in its XADD now
+  const auto stuck_since = std::chrono::steady_clock::now();
+
+  std::chrono::steady_clock::duration slowest{};
+  for (int i = 1; i <= 20; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto committed = append({numbered_event(i)});
+    ASSERT_TRUE(committed.has_value()) << committed.error().log_detail();
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
+    relay.notify();
+  }
+  // Every write happened while the XADD was still waiting (it gives up after 3 s).
+  EXPECT_LT(std::chrono::steady_clock::now() - stuck_since, 3s);
+  EXPECT_LT(slowest, 300ms) << "a write waited on the relay";
+  relay.stop();
+  EXPECT_EQ(count_rows("published_at IS NULL"), 21);
+}
+
+TEST_P(OutboxTest, WritersAreNeverBlockedWhileRedisIsUnreachable) {
+  platform::testing::RedisServer broker;
+  broker.stop();  // connections are refused
+  ASSERT_TRUE(append({numbered_event(0)}).has_value());
+  OutboxRelay relay(*database_, options(broker.url()), logger_, registry_);
+  relay.start();
+  ASSERT_TRUE(eventually([&] {
+    return registry_.counter("outbox_publish_failures_total", "", {{"stream", stream_}}).value() >=
+           2;
+  }));
+  std::chrono::steady_clock::duration slowest{};
+  for (int i = 1; i <= 20; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto committed = append({numbered_event(i)});
+    ASSERT_TRUE(committed.has_value()) << committed.error().log_detail();
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
+    relay.notify();
+  }
+  EXPECT_LT(slowest, 300ms) << "a write waited on the relay";
+  EXPECT_FALSE(relay.broker_reachable());
+  relay.stop();
+  EXPECT_EQ(count_rows("published_at IS NULL"), 21);
+}
+
+TEST_P(OutboxTest, ASecondRelaySkipsWhileTheFirstHoldsTheLeaseAndTakesOverWhenItStops) {
+  auto second_database = open_migrated(test_database_.url());  // another replica's pool
+  ASSERT_TRUE(second_database);
+  RelayOptions first_options = options();
+  first_options.holder = "replica-a";
+  RelayOptions second_options = options();
+  second_options.holder = "replica-b";
+  auto holder = [&] {
+    auto read =
+        database_->read<std::string>([&](db::Session& session) -> core::Result<std::string> {
+          std::string name;
+          session.sql() << "SELECT holder FROM outbox_relay_leases WHERE stream = :stream",
+              soci::into(name), soci::use(stream_);
+          return name;
+        });
+    return read ? *read : std::string();
+  };
+  std::vector<std::string> appended;
+  auto append_numbered = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      const Event event = numbered_event(i);
+      ASSERT_TRUE(append({event}).has_value());
+      appended.push_back(event.id);
+    }
+  };
+
+  auto first = std::make_unique<OutboxRelay>(*database_, first_options, logger_, registry_);
+  first->start();
+  append_numbered(0, 5);
+  first->notify();
+  ASSERT_TRUE(eventually([&] { return ids_on(*redis_, stream_).size() == 5; }));
+  EXPECT_EQ(holder(), "replica-a");
+
+  metrics::Registry second_registry;
+  OutboxRelay second(*second_database, second_options, logger_, second_registry);
+  second.start();
+  append_numbered(5, 10);
+  second.notify();  // the lease is replica-a's: only replica-a publishes these
+  ASSERT_TRUE(eventually([&] { return ids_on(*redis_, stream_).size() == 10; }));
+  EXPECT_EQ(holder(), "replica-a");
+
+  first.reset();  // a graceful stop gives the lease up
+  append_numbered(10, 15);
+  second.notify();
+  ASSERT_TRUE(eventually([&] { return ids_on(*redis_, stream_).size() == 15; }));
+  EXPECT_EQ(holder(), "replica-b");
+  second.stop();
+  EXPECT_EQ(ids_on(*redis_, stream_), appended);  // each once, in commit order
+  auto published_by = [](metrics::Registry& registry) {
+    return registry.counter("events_published_total", "", {{"type", "subject.updated.v1"}}).value();
+  };
+  EXPECT_EQ(published_by(registry_), 10);
+  EXPECT_EQ(published_by(second_registry), 5);
+}
+
+TEST_P(OutboxTest, ACrashedHoldersLeaseKeepsOthersOffTheStreamUntilItRunsOut) {
+  execute("INSERT INTO outbox_relay_leases (stream, holder, expires_at) VALUES ('" + stream_ +
+          "', 'crashed-replica', 99999999999999)");
+  ASSERT_TRUE(append({numbered_event(1)}).has_value());
+  OutboxRelay relay(*database_, options(), logger_, registry_);
+  relay.start();
+  ASSERT_TRUE(eventually([&] { return relay.broker_reachable(); }));
+  relay.notify();
+  std::this_thread::sleep_for(300ms);  // six sweeps: none may publish
+  EXPECT_TRUE(ids_on(*redis_, stream_).empty());
+
+  execute("UPDATE outbox_relay_leases SET expires_at = 0 WHERE stream = '" + stream_ + "'");
+  relay.notify();
+  ASSERT_TRUE(eventually([&] { return ids_on(*redis_, stream_).size() == 1; }));
+  relay.stop();
+  EXPECT_EQ(count_rows("published_at IS NULL"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, platform::testing::kAllBackends,
                          platform::testing::backend_test_name);
 
-// Two replicas of a service on one PostgreSQL database: the advisory lock lets one
-// publish at a time, so every event goes out once and the stream keeps seq order.
+// Two replicas of a service on one PostgreSQL database: the lease lets one publish at a
+// time, so every event goes out once and the stream keeps seq order.
 TEST(OutboxRelayReplicas, TwoRelaysOnOnePostgresqlDatabasePublishEachEventOnceInOrder) {
   TestDatabase test_database(TestBackend::kPostgresql);
   auto writer = open_migrated(test_database.url());

@@ -241,6 +241,152 @@ TEST_F(RedisConnectionTest, GroupLagCountsEntriesNotYetDelivered) {
   EXPECT_EQ(unknown_stream.error().code(), core::ErrorCode::kNotFound);
 }
 
+TEST_F(RedisConnectionTest, XclaimIdsKeepsEntriesInHandWithoutCountingADelivery) {
+  ASSERT_TRUE(redis_);
+  ASSERT_TRUE(redis_->ensure_group(stream_, group_, true).has_value());
+  const auto kept = redis_->xadd(stream_, {{"n", "1"}});
+  const auto acknowledged = redis_->xadd(stream_, {{"n", "2"}});
+  ASSERT_TRUE(kept && acknowledged);
+  ASSERT_TRUE(redis_->xreadgroup(stream_, group_, "worker", 10, 0ms, ">").has_value());
+  ASSERT_TRUE(redis_->xack(stream_, group_, *acknowledged).has_value());
+
+  std::this_thread::sleep_for(60ms);  // both idle for longer than the claim below allows
+  const auto held = redis_->xclaim_ids(stream_, group_, "worker", 0ms, {*kept, *acknowledged});
+  ASSERT_TRUE(held.has_value()) << held.error().log_detail();
+  EXPECT_EQ(*held, std::vector<std::string>{*kept});  // the acknowledged one is not pending
+
+  // Its idle time starts again: another consumer's claim finds nothing to take.
+  const auto stolen = redis_->xautoclaim(stream_, group_, "thief", 50ms, 10);
+  ASSERT_TRUE(stolen.has_value()) << stolen.error().log_detail();
+  EXPECT_TRUE(stolen->empty());
+  const auto times = redis_->deliveries(stream_, group_, *kept);
+  ASSERT_TRUE(times.has_value());
+  EXPECT_EQ(*times, 1u);
+  const auto none = redis_->xclaim_ids(stream_, group_, "worker", 0ms, {});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(RedisConnectionTest, SetGetAndDelRoundTripAValue) {
+  ASSERT_TRUE(redis_);
+  const std::string key = unique_name("test.key");
+  const auto missing = redis_->get(key);
+  ASSERT_TRUE(missing.has_value()) << missing.error().log_detail();
+  EXPECT_EQ(*missing, std::nullopt);
+
+  const std::string binary("a\0b \"c\"\r\n", 9);
+  const auto stored = redis_->set(key, binary);
+  ASSERT_TRUE(stored.has_value()) << stored.error().log_detail();
+  EXPECT_TRUE(*stored);
+  EXPECT_EQ(*redis_->get(key), std::optional<std::string>(binary));
+
+  const auto deleted = redis_->del({key, unique_name("test.never")});
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, 1u);
+  EXPECT_EQ(*redis_->get(key), std::nullopt);
+  EXPECT_EQ(*redis_->del({}), 0u);
+}
+
+TEST_F(RedisConnectionTest, SetOnlyIfAbsentKeepsTheFirstValue) {
+  ASSERT_TRUE(redis_);
+  const std::string key = unique_name("test.lock");
+  const auto first = redis_->set(key, "holder-a", {.only_if_absent = true});
+  ASSERT_TRUE(first.has_value()) << first.error().log_detail();
+  EXPECT_TRUE(*first);
+  const auto second = redis_->set(key, "holder-b", {.only_if_absent = true});
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(*second);
+  EXPECT_EQ(*redis_->get(key), std::optional<std::string>("holder-a"));
+}
+
+TEST_F(RedisConnectionTest, SetWithAnExpiryAndPexpireMakeKeysVanish) {
+  ASSERT_TRUE(redis_);
+  const std::string expiring = unique_name("test.px");
+  ASSERT_TRUE(redis_->set(expiring, "v", {.expire_after = 30ms}).has_value());
+  const std::string counted = unique_name("test.counter");
+  ASSERT_TRUE(redis_->incrby(counted, 1).has_value());
+  const auto set_ttl = redis_->pexpire(counted, 30ms);
+  ASSERT_TRUE(set_ttl.has_value()) << set_ttl.error().log_detail();
+  EXPECT_TRUE(*set_ttl);
+  const auto on_missing = redis_->pexpire(unique_name("test.missing"), 30ms);
+  ASSERT_TRUE(on_missing.has_value());
+  EXPECT_FALSE(*on_missing);
+
+  auto present = [&](const std::string& key) {
+    const auto value = redis_->get(key);
+    return !value || value->has_value();
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline && (present(expiring) || present(counted)))
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(*redis_->get(expiring), std::nullopt);
+  EXPECT_EQ(*redis_->get(counted), std::nullopt);
+}
+
+TEST_F(RedisConnectionTest, IncrbyCountsFromZeroAndRefusesANonNumber) {
+  ASSERT_TRUE(redis_);
+  const std::string key = unique_name("test.counter");
+  EXPECT_EQ(*redis_->incrby(key, 5), 5);
+  EXPECT_EQ(*redis_->incrby(key, -7), -2);
+  const std::string text = unique_name("test.text");
+  ASSERT_TRUE(redis_->set(text, "not a number").has_value());
+  const auto refused = redis_->incrby(text, 1);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), core::ErrorCode::kInternal);
+  EXPECT_TRUE(redis_->ping().has_value());  // the connection is still in step
+}
+
+TEST(RedisScript, NamesTheScriptByTheSha1OfItsSource) {
+  EXPECT_EQ(RedisScript("return 1").sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+  EXPECT_EQ(RedisScript("return 1").source(), "return 1");
+}
+
+TEST_F(RedisConnectionTest, ScriptsReturnTypedValues) {
+  ASSERT_TRUE(redis_);
+  const RedisScript script(R"(return {tonumber(ARGV[1]) + 1, KEYS[1], false, {3, "four"}})");
+  const auto value = redis_->evalsha(script, {"key-1"}, {"41"});
+  ASSERT_TRUE(value.has_value()) << value.error().log_detail();
+  EXPECT_EQ(*value, RedisValue::array(
+                        {RedisValue::integer(42), RedisValue::string("key-1"), RedisValue(),
+                         RedisValue::array({RedisValue::integer(3), RedisValue::string("four")})}));
+  ASSERT_EQ(value->type(), RedisValue::Type::kArray);
+  EXPECT_EQ(value->elements()[0].as_integer(), 42);
+  EXPECT_EQ(value->elements()[0].as_string(), std::nullopt);
+  EXPECT_TRUE(value->elements()[2].is_nil());
+
+  const auto status = redis_->eval("return redis.status_reply('OK')", {}, {});
+  ASSERT_TRUE(status.has_value()) << status.error().log_detail();
+  EXPECT_EQ(status->as_string(), "OK");
+  const auto nothing = redis_->eval("return nil", {}, {});
+  ASSERT_TRUE(nothing.has_value());
+  EXPECT_TRUE(nothing->is_nil());
+}
+
+TEST_F(RedisConnectionTest, AnErrorRaisedByAScriptIsInternal) {
+  ASSERT_TRUE(redis_);
+  const auto raised = redis_->eval("return redis.error_reply('bucket misconfigured')", {}, {});
+  ASSERT_FALSE(raised.has_value());
+  EXPECT_EQ(raised.error().code(), core::ErrorCode::kInternal);
+  EXPECT_NE(raised.error().log_detail().find("bucket misconfigured"), std::string::npos);
+  const auto failed = redis_->evalsha(RedisScript("error('boom')"), {}, {});
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), core::ErrorCode::kInternal);
+  EXPECT_TRUE(redis_->ping().has_value());
+}
+
+TEST_F(RedisConnectionTest, EvalshaLoadsTheScriptAgainAfterAScriptFlush) {
+  ASSERT_TRUE(redis_);
+  const std::string key = unique_name("test.bucket");
+  const RedisScript take("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(redis_->evalsha(take, {key}, {"2"})->as_integer(), 2);  // loads it on first use
+  const std::string flush = "redis-cli -u " + redis_server_url() + " SCRIPT FLUSH > /dev/null";
+  ASSERT_EQ(std::system(flush.c_str()), 0);
+  const auto after_flush = redis_->evalsha(take, {key}, {"3"});
+  ASSERT_TRUE(after_flush.has_value()) << after_flush.error().log_detail();
+  EXPECT_EQ(after_flush->as_integer(), 5);
+  ASSERT_TRUE(redis_->load_script(take).has_value());
+}
+
 TEST(RedisConnectionUrl, RejectsMalformedUrls) {
   for (const char* url : {"http://127.0.0.1:6379", "redis://", "redis://host:port",
                           "redis://host:70000", "redis://host:6379/db", "redis://[::1"}) {
@@ -305,6 +451,26 @@ TEST(RedisConnectionFailure, ReconnectsOnTheNextCallAfterTheServerRestarts) {
   const auto back = redis->xadd("s", {{"n", "3"}});
   ASSERT_TRUE(back.has_value()) << back.error().log_detail();
   EXPECT_EQ(*redis->xlen("s"), 1u);  // nothing is persisted across the restart
+}
+
+TEST(RedisConnectionFailure, KeyAndScriptCommandsReconnectAfterTheServerRestarts) {
+  platform::testing::RedisServer server;
+  auto redis = connect_to(server.url());
+  ASSERT_TRUE(redis);
+  const RedisScript take("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  ASSERT_EQ(redis->evalsha(take, {"bucket"}, {"1"})->as_integer(), 1);
+
+  server.stop();
+  for (const core::ErrorCode code :
+       {redis->incrby("bucket", 1).error().code(), redis->get("bucket").error().code(),
+        redis->evalsha(take, {"bucket"}, {"1"}).error().code()})
+    EXPECT_EQ(code, core::ErrorCode::kUnavailable);
+
+  server.start();  // empty, and without the script
+  const auto reloaded = redis->evalsha(take, {"bucket"}, {"1"});
+  ASSERT_TRUE(reloaded.has_value()) << reloaded.error().log_detail();
+  EXPECT_EQ(reloaded->as_integer(), 1);
+  EXPECT_TRUE(*redis->set("k", "v", {.expire_after = 10s, .only_if_absent = true}));
 }
 
 }  // namespace

@@ -12,6 +12,11 @@ void Health::add_check(std::string name, Check check, bool critical) {
 }
 
 Response Health::readiness() const {
+  if (draining()) {
+    return Response::json(503, R"({"status":"draining","checks":{}})")
+        .with_header("Cache-Control", "no-store")
+        .with_header("Retry-After", "1");
+  }
   boost::json::object checks;
   bool critical_down = false;
   bool degraded = false;

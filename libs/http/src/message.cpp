@@ -3,6 +3,7 @@
 #include "percent.h"
 #include "platform/core/problem.h"
 #include "platform/core/strings.h"
+#include "trace.h"
 
 namespace platform::http {
 
@@ -21,6 +22,14 @@ std::optional<std::string_view> Headers::find(std::string_view name) const {
   return std::nullopt;
 }
 
+std::size_t Headers::count(std::string_view name) const {
+  std::size_t found = 0;
+  for (const auto& field : fields_) {
+    if (core::iequals(field.name, name)) ++found;
+  }
+  return found;
+}
+
 void Headers::set(std::string_view name, std::string_view value) {
   remove(name);
   add(name, value);
@@ -34,8 +43,47 @@ void Headers::remove(std::string_view name) {
   std::erase_if(fields_, [&](const Header& field) { return core::iequals(field.name, name); });
 }
 
+bool is_hop_by_hop(std::string_view name) {
+  static constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
+                                                   "TE",         "Trailer",    "Transfer-Encoding",
+                                                   "Upgrade"};
+  for (const auto hop : kHopByHop) {
+    if (core::iequals(name, hop)) return true;
+  }
+  return false;
+}
+
+void remove_hop_by_hop(Headers& headers) {
+  // Fields the Connection header names are hop-by-hop too ("Connection: close, X-Hop").
+  std::vector<std::string> named;
+  for (const auto& field : headers) {
+    if (!core::iequals(field.name, "Connection")) continue;
+    for (const auto token : core::split(field.value, ',')) {
+      const auto name = core::trim(token);
+      if (!name.empty()) named.emplace_back(name);
+    }
+  }
+  for (const auto& name : named) headers.remove(name);
+  std::vector<std::string> hop;
+  for (const auto& field : headers) {
+    if (is_hop_by_hop(field.name)) hop.push_back(field.name);
+  }
+  for (const auto& name : hop) headers.remove(name);
+}
+
 std::string TraceContext::traceparent() const {
   return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00");
+}
+
+std::string TraceContext::child_traceparent() const {
+  return "00-" + trace_id + "-" + detail::random_hex_id(8) + (sampled ? "-01" : "-00");
+}
+
+bool Caller::has_role(std::string_view role) const {
+  for (const auto& held : roles) {
+    if (held == role) return true;
+  }
+  return false;
 }
 
 std::string_view Request::path_param(std::string_view name) const {
@@ -102,6 +150,13 @@ Response Response::problem(int status, std::string_view detail, std::string_view
   Response response{.status = status, .body = core::problem_json(status, detail, instance)};
   response.headers.set("Content-Type", core::kProblemContentType);
   return response;
+}
+
+Response Response::body_read_failure(const core::Error& error, const Request& request) {
+  if (error.code() == core::ErrorCode::kDeadlineExceeded) {
+    return problem(408, error.detail(), request.path);
+  }
+  return problem(error, request);
 }
 
 Response&& Response::with_header(std::string_view name, std::string_view value) && {

@@ -29,27 +29,56 @@ bool is_parameter(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// How specific a matching template is: one flag per segment, literal = 1. Templates that
-// match the same path have as many segments, so comparing the flags lexicographically
-// makes the first literal-versus-parameter difference decide.
-using Specificity = std::vector<bool>;
+// `{name...}`: the rest of the path.
+bool is_tail(std::string_view segment) {
+  return is_parameter(segment) && segment.size() > 5 &&
+         segment.substr(segment.size() - 4) == "...}";
+}
 
-bool matches(std::string_view pattern, const std::vector<std::string>& decoded,
-             Specificity& specificity, std::vector<std::pair<std::string, std::string>>* params) {
+std::string_view parameter_name(std::string_view segment) {
+  segment = segment.substr(1, segment.size() - 2);
+  if (segment.size() > 3 && segment.substr(segment.size() - 3) == "...") segment.remove_suffix(3);
+  return segment;
+}
+
+// The path split both ways: raw segments (for a tail, which is passed on encoded) and
+// percent-decoded ones (for matching literals and plain parameters).
+struct SplitPath {
+  std::string_view raw_path;
+  std::vector<std::string_view> raw;
+  std::vector<std::string> decoded;
+};
+
+// How specific a matching template is, one value per path segment: a literal 2, a
+// parameter 1, a tail 0. Every matching template yields one value per segment of the
+// same path, so comparing lexicographically makes the first difference decide.
+using Specificity = std::vector<int>;
+
+bool matches(std::string_view pattern, const SplitPath& path, Specificity& specificity,
+             std::vector<std::pair<std::string, std::string>>* params) {
   const auto segments = split_path(pattern);
-  if (segments.size() != decoded.size()) return false;
-  specificity.assign(segments.size(), false);
-  for (std::size_t i = 0; i < segments.size(); ++i) {
+  const bool tail = !segments.empty() && is_tail(segments.back());
+  const std::size_t fixed = tail ? segments.size() - 1 : segments.size();
+  if (tail ? path.decoded.size() < fixed : path.decoded.size() != fixed) return false;
+  specificity.assign(path.decoded.size(), 0);
+  for (std::size_t i = 0; i < fixed; ++i) {
     if (is_parameter(segments[i])) {
-      if (decoded[i].empty()) return false;
+      if (path.decoded[i].empty()) return false;
+      specificity[i] = 1;
       if (params != nullptr) {
-        params->emplace_back(std::string(segments[i].substr(1, segments[i].size() - 2)),
-                             decoded[i]);
+        params->emplace_back(std::string(parameter_name(segments[i])), path.decoded[i]);
       }
     } else {
-      if (segments[i] != decoded[i]) return false;
-      specificity[i] = true;
+      if (segments[i] != path.decoded[i]) return false;
+      specificity[i] = 2;
     }
+  }
+  if (tail && params != nullptr) {
+    // The raw text from the '/' that ends the fixed segments: "/42/files", or "".
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < fixed; ++i) offset += 1 + path.raw[i].size();
+    params->emplace_back(std::string(parameter_name(segments.back())),
+                         std::string(path.raw_path.substr(std::min(offset, path.raw_path.size()))));
   }
   return true;
 }
@@ -64,6 +93,12 @@ bool method_matches(std::string_view route_method, std::string_view method) {
 void Router::check_new_route(const std::string& method, const std::string& pattern) const {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
+  }
+  const auto segments = split_path(pattern);
+  for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (is_tail(segments[i])) {
+      throw std::invalid_argument("a {name...} segment must come last: " + pattern);
+    }
   }
   for (const auto& route : routes_) {
     if (route.method == method && route.pattern == pattern) {
@@ -101,9 +136,9 @@ Router& Router::use(Middleware middleware) {
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   if (path.empty() || path.front() != '/') return {};
-  std::vector<std::string> decoded;
-  for (const auto segment : split_path(path))
-    decoded.push_back(detail::percent_decode(segment, /*plus_as_space=*/false));
+  SplitPath split{.raw_path = path, .raw = split_path(path), .decoded = {}};
+  for (const auto segment : split.raw)
+    split.decoded.push_back(detail::percent_decode(segment, /*plus_as_space=*/false));
 
   // An explicit HEAD route wins over answering HEAD with the GET route.
   const Route* best = nullptr;
@@ -112,7 +147,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   Specificity specificity;
   std::vector<std::string> allowed;
   for (const auto& route : routes_) {
-    if (!matches(route.pattern, decoded, specificity, nullptr)) continue;
+    if (!matches(route.pattern, split, specificity, nullptr)) continue;
     allowed.push_back(route.method);
     if (route.method == "GET") allowed.emplace_back("HEAD");
     if (!method_matches(route.method, method)) continue;
@@ -129,7 +164,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   if (best != nullptr) {
     result.kind = Match::Kind::kFound;
     result.route = best;
-    matches(best->pattern, decoded, specificity, &result.params);
+    matches(best->pattern, split, specificity, &result.params);
   } else if (!allowed.empty()) {
     result.kind = Match::Kind::kMethodNotAllowed;
     std::sort(allowed.begin(), allowed.end());
@@ -139,19 +174,22 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return result;
 }
 
-Response Router::dispatch(const Route& route, Request& request) const {
-  if (!route.handler) {
-    throw std::logic_error("route " + route.method + " " + route.pattern +
-                           " is deferred: call its async_handler");
+std::optional<Response> Router::run_on_request(Request& request, std::size_t& layers_run) const {
+  layers_run = 0;
+  for (const Middleware& layer : middleware_) {
+    ++layers_run;
+    if (!layer.on_request) continue;
+    if (auto answer = layer.on_request(request)) return answer;
   }
-  // Middleware[0] is outermost: each layer gets a `next` that runs the layers after it.
-  std::function<Response(std::size_t, Request&)> run_from = [&](std::size_t index,
-                                                                Request& req) -> Response {
-    if (index == middleware_.size()) return route.handler(req);
-    const Handler next = [&, index](Request& inner) { return run_from(index + 1, inner); };
-    return middleware_[index](req, next);
-  };
-  return run_from(0, request);
+  return std::nullopt;
+}
+
+void Router::run_on_response(const Request& request, Response& response,
+                             std::size_t layers_run) const {
+  for (std::size_t i = std::min(layers_run, middleware_.size()); i > 0; --i) {
+    const Middleware& layer = middleware_[i - 1];
+    if (layer.on_response) layer.on_response(request, response);
+  }
 }
 
 }  // namespace platform::http

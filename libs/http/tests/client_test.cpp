@@ -94,12 +94,12 @@ class ClientTest : public ::testing::Test {
     if (server_) server_->stop();
   }
   double server_connections() { return registry_.counter("http_connections_total", "").value(); }
-  double client_requests(std::string_view method, std::string_view status) {
+  // The peer label is the client's peer name, else host:port.
+  double client_requests(std::string_view method, std::string_view status, std::string peer = "") {
+    if (peer.empty()) peer = "127.0.0.1:" + std::to_string(port_);
     return client_registry_
         .counter("http_client_requests_total", "",
-                 {{"peer", "127.0.0.1:" + std::to_string(port_)},
-                  {"method", std::string(method)},
-                  {"status", std::string(status)}})
+                 {{"peer", peer}, {"method", std::string(method)}, {"status", std::string(status)}})
         .value();
   }
 
@@ -112,31 +112,48 @@ class ClientTest : public ::testing::Test {
 
 // ---- plain functions ------------------------------------------------------------------
 
-TEST(ParseUrl, SplitsHostPortAndTarget) {
+TEST(ParseUrl, SplitsSchemeHostPortAndTarget) {
   auto parsed = parse_url("http://subject-service:8101/subjects/42?limit=2#top");
   ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->scheme, "http");
   EXPECT_EQ(parsed->host, "subject-service");
   EXPECT_EQ(parsed->port, 8101);
   EXPECT_EQ(parsed->target, "/subjects/42?limit=2");
+  EXPECT_EQ(parsed->host_header(), "subject-service:8101");
 
   auto bare = parse_url("HTTP://127.0.0.1");
   ASSERT_TRUE(bare);
   EXPECT_EQ(bare->host, "127.0.0.1");
   EXPECT_EQ(bare->port, 80);
   EXPECT_EQ(bare->target, "/");
+  EXPECT_EQ(bare->host_header(), "127.0.0.1");
 
   auto query_only = parse_url("http://example.com?x=1");
   ASSERT_TRUE(query_only);
   EXPECT_EQ(query_only->target, "/?x=1");
+
+  auto secure = parse_url("https://S3.eu-west-1.amazonaws.com/bucket/a%20b");
+  ASSERT_TRUE(secure);
+  EXPECT_TRUE(secure->tls());
+  EXPECT_EQ(secure->host, "s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(secure->port, 443);
+  EXPECT_EQ(secure->target, "/bucket/a%20b");
+  EXPECT_EQ(secure->host_header(), "s3.eu-west-1.amazonaws.com");
+
+  auto ipv6 = parse_url("http://[::1]:8080/x");
+  ASSERT_TRUE(ipv6);
+  EXPECT_EQ(ipv6->host, "::1");
+  EXPECT_EQ(ipv6->authority(), "[::1]:8080");
+  EXPECT_EQ(ipv6->host_header(), "[::1]:8080");
 }
 
 TEST(ParseUrl, RejectsWhatTheClientCannotCall) {
   for (const std::string bad :
-       {"", "subjects/42", "ftp://host/", "https://host/", "http://", "http:///path",
-        "http://host:/", "http://host:0/", "http://host:65536/", "http://host:80a/",
-        "http://[::1]:80/", "http://user@host/", "http://host/a b", "http://ho st/"}) {
+       {"", "subjects/42", "ftp://host/", "http://", "http:///path", "http://host:/",
+        "http://host:0/", "http://host:65536/", "http://host:80a/", "http://user@host/",
+        "http://host/a b", "http://ho st/"}) {
     auto parsed = parse_url(bad);
-    ASSERT_FALSE(parsed) << bad;
+    ASSERT_FALSE(parsed) << bad << " parsed as " << (parsed ? parsed->host : "");
     EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument) << bad;
     ASSERT_EQ(parsed.error().field_errors().size(), 1u);
     EXPECT_EQ(parsed.error().field_errors()[0].field, "url");
@@ -162,52 +179,82 @@ TEST(RetryDecision, RepeatsOnlyWhatFailedOnAStaleConnectionAndIsSafeToRepeat) {
       "GET", {.reused_connection = true, .request_written = true, .timed_out = true}));
 }
 
-TEST(ErrorCodeForStatus, InvertsHttpStatus) {
-  EXPECT_EQ(error_code_for_status(400), ErrorCode::kMalformed);
-  EXPECT_EQ(error_code_for_status(401), ErrorCode::kUnauthenticated);
-  EXPECT_EQ(error_code_for_status(403), ErrorCode::kPermissionDenied);
-  EXPECT_EQ(error_code_for_status(404), ErrorCode::kNotFound);
-  EXPECT_EQ(error_code_for_status(409), ErrorCode::kAlreadyExists);
-  EXPECT_EQ(error_code_for_status(412), ErrorCode::kVersionMismatch);
-  EXPECT_EQ(error_code_for_status(413), ErrorCode::kTooLarge);
-  EXPECT_EQ(error_code_for_status(415), ErrorCode::kUnsupportedMediaType);
-  EXPECT_EQ(error_code_for_status(422), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(error_code_for_status(429), ErrorCode::kResourceExhausted);
-  EXPECT_EQ(error_code_for_status(503), ErrorCode::kUnavailable);
-  EXPECT_EQ(error_code_for_status(504), ErrorCode::kDeadlineExceeded);
-  EXPECT_EQ(error_code_for_status(500), ErrorCode::kUnavailable);
-  EXPECT_EQ(error_code_for_status(502), ErrorCode::kUnavailable);
-  EXPECT_EQ(error_code_for_status(405), ErrorCode::kInternal);
-  EXPECT_EQ(error_code_for_status(431), ErrorCode::kInternal);
-}
-
-TEST(ClientResponse, TurnsErrorStatusesIntoErrors) {
+TEST(ClientResponse, KeepsThePeersProblemAsThePeerSaidIt) {
   EXPECT_FALSE((ClientResponse{.status = 200}.problem()));
   EXPECT_FALSE((ClientResponse{.status = 304}.problem()));
 
-  ClientResponse conflict{.status = 409,
-                          .body = R"({"type":"https://syllabus-platform.dev/problems/)"
-                                  R"(failed_precondition","status":409,"detail":"archived"})"};
-  conflict.headers.set("Content-Type", "application/problem+json; charset=utf-8");
-  auto precondition = conflict.problem();
-  ASSERT_TRUE(precondition);
-  EXPECT_EQ(precondition->code(), ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(precondition->detail(), "archived");
+  ClientResponse invalid{
+      .status = 422,
+      .body =
+          R"({"type":"https://syllabus-platform.dev/problems/invalid_argument","status":422,)"
+          R"("title":"Unprocessable Content","detail":"2 fields are invalid",)"
+          R"("errors":[{"field":"code","message":"too short"},{"field":"name","message":"empty"}]})"};
+  invalid.headers.set("Content-Type", "application/problem+json; charset=utf-8");
+  auto problem = invalid.problem();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->status, 422);
+  EXPECT_EQ(problem->type, "https://syllabus-platform.dev/problems/invalid_argument");
+  EXPECT_EQ(problem->detail, "2 fields are invalid");
+  const std::vector<core::FieldError> expected{{"code", "too short"}, {"name", "empty"}};
+  EXPECT_EQ(problem->errors, expected);
 
-  // Not a problem document: a generic error with the status's code.
-  ClientResponse plain{.status = 503, .body = "<html>busy</html>"};
+  // Not a problem document (a proxy's page): the status, and the start of the body.
+  ClientResponse plain{.status = 502, .body = "<html>bad gateway</html>"};
   plain.headers.set("Content-Type", "text/html");
-  auto unavailable = plain.problem();
-  ASSERT_TRUE(unavailable);
-  EXPECT_EQ(unavailable->code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(unavailable->detail(), "the peer answered 503 Service Unavailable");
+  auto page = plain.problem();
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 502);
+  EXPECT_EQ(page->title, "Bad Gateway");
+  EXPECT_EQ(page->detail, "<html>bad gateway</html>");
+}
 
-  ClientResponse broken{.status = 404, .body = "{not json"};
-  broken.headers.set("Content-Type", "application/problem+json");
-  auto not_found = broken.problem();
-  ASSERT_TRUE(not_found);
-  EXPECT_EQ(not_found->code(), ErrorCode::kNotFound);
-  EXPECT_EQ(not_found->detail(), "the peer answered 404 Not Found");
+TEST(PeerProblem, NeverBecomesTheSameErrorOfOurs) {
+  const auto failure = [](int status) {
+    return PeerProblem{.peer = "subject-service", .status = status, .detail = "said so"}
+        .as_dependency_failure();
+  };
+  // A peer's 404 or 422 is something we sent wrong, or a reference the caller must map
+  // itself: by default an internal failure, never our own 404 or 422.
+  EXPECT_EQ(failure(404).code(), ErrorCode::kInternal);
+  EXPECT_EQ(failure(422).code(), ErrorCode::kInternal);
+  EXPECT_EQ(failure(409).code(), ErrorCode::kInternal);
+  EXPECT_EQ(failure(401).code(), ErrorCode::kInternal);
+  // The peer being down or slow is a dependency failure: 503 or 504 to our caller.
+  EXPECT_EQ(failure(503).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(failure(500).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(failure(429).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(failure(504).code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(failure(503).detail(), "subject-service is unavailable");
+  EXPECT_NE(failure(503).log_detail().find("said so"), std::string::npos);
+}
+
+TEST(ClientResponse, NamesThePeerInItsProblem) {
+  ClientResponse answer{.peer = "file-service", .status = 503};
+  EXPECT_EQ(answer.problem()->peer, "file-service");
+  EXPECT_EQ(answer.problem()->as_dependency_failure().detail(), "file-service is unavailable");
+}
+
+TEST(ClientResponse, ReadsRetryAfterAsSecondsOrAnHttpDate) {
+  ClientResponse seconds{.status = 503};
+  seconds.headers.set("Retry-After", "7");
+  EXPECT_EQ(seconds.retry_after(), std::chrono::seconds(7));
+  ClientResponse past{.status = 503};
+  past.headers.set("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
+  EXPECT_EQ(past.retry_after(), std::chrono::seconds(0));
+  ClientResponse future{.status = 429};
+  std::time_t in_a_minute = std::time(nullptr) + 60;
+  std::tm utc{};
+  gmtime_r(&in_a_minute, &utc);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  future.headers.set("Retry-After", date);
+  ASSERT_TRUE(future.retry_after());
+  EXPECT_GE(*future.retry_after(), std::chrono::seconds(58));
+  EXPECT_LE(*future.retry_after(), std::chrono::seconds(60));
+  ClientResponse garbage{.status = 503};
+  garbage.headers.set("Retry-After", "soon");
+  EXPECT_FALSE(garbage.retry_after());
+  EXPECT_FALSE(ClientResponse{.status = 503}.retry_after());
 }
 
 // ---- against our own server -----------------------------------------------------------
@@ -318,7 +365,7 @@ TEST_F(ClientTest, FailsFastWithUnavailableWhenNothingListens) {
   EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(response.error().detail().rfind("subject-service is unavailable: ", 0), 0u)
       << response.error().detail();
-  EXPECT_EQ(client_requests("GET", "error"), 1);
+  EXPECT_EQ(client_requests("GET", "error", "subject-service"), 1);
 }
 
 TEST_F(ClientTest, FailsWhenTheHostDoesNotResolve) {
@@ -350,16 +397,16 @@ TEST_F(ClientTest, GivesUpWithDeadlineExceededAfterTheRequestTimeout) {
   EXPECT_EQ(next->status, 200);
 }
 
-TEST_F(ClientTest, MapsProblemAnswersToErrors) {
+TEST_F(ClientTest, ErrorStatusesAreAnswersNotTransportFailures) {
   const auto port = start();
-  Client client;
+  Client client(ClientOptions{.peer_name = "subject-service"});
   auto missing = client.send({.url = url(port, "/subjects/missing")});
   ASSERT_TRUE(missing);  // an HTTP error status is a value, not a transport failure
   EXPECT_EQ(missing->status, 404);
   auto not_found = missing->problem();
   ASSERT_TRUE(not_found);
-  EXPECT_EQ(not_found->code(), ErrorCode::kNotFound);
-  EXPECT_EQ(not_found->detail(), "subject missing does not exist");
+  EXPECT_EQ(not_found->peer, "subject-service");
+  EXPECT_EQ(not_found->detail, "subject missing does not exist");
 
   ClientRequest invalid{.method = "POST", .url = url(port, "/subjects"), .body = "invalid"};
   auto rejected = client.send(invalid);
@@ -367,24 +414,23 @@ TEST_F(ClientTest, MapsProblemAnswersToErrors) {
   EXPECT_EQ(rejected->status, 422);
   auto problem = rejected->problem();
   ASSERT_TRUE(problem);
-  EXPECT_EQ(problem->code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(problem->detail(), "2 fields are invalid");
+  EXPECT_EQ(problem->detail, "2 fields are invalid");
   const std::vector<core::FieldError> expected{{"code", "must be 2 to 20 characters"},
                                                {"title", "must not be empty"}};
-  EXPECT_EQ(problem->field_errors(), expected);
+  EXPECT_EQ(problem->errors, expected);
+  EXPECT_EQ(problem->as_dependency_failure().code(), ErrorCode::kInternal);
 
   auto archived = client.send({.method = "PUT", .url = url(port, "/subjects/1/publish")});
   ASSERT_TRUE(archived);
   EXPECT_EQ(archived->status, 409);
-  EXPECT_EQ(archived->problem()->code(), ErrorCode::kFailedPrecondition);
 
-  // Answers the server makes itself (no route: 404; wrong method: 405) map as well.
+  // Answers the server makes itself (no route: 404; wrong method: 405) are answers too.
   auto no_route = client.send({.url = url(port, "/nothing")});
   ASSERT_TRUE(no_route);
-  EXPECT_EQ(no_route->problem()->code(), ErrorCode::kNotFound);
+  EXPECT_EQ(no_route->status, 404);
   auto wrong_method = client.send({.method = "DELETE", .url = url(port, "/subjects/1")});
   ASSERT_TRUE(wrong_method);
-  EXPECT_EQ(wrong_method->problem()->code(), ErrorCode::kInternal);
+  EXPECT_EQ(wrong_method->status, 405);
 }
 
 TEST_F(ClientTest, ReconnectsWhenThePeerClosedAnIdleConnection) {
@@ -432,17 +478,23 @@ TEST_F(ClientTest, PropagatesTheTraceContext) {
   Client client;
   TraceContext trace{
       .request_id = "req-42", .trace_id = std::string(kTraceId), .span_id = std::string(kSpanId)};
-  auto response = client.send({.url = url(port, "/trace")}, &trace);
+  auto response = client.send({.url = url(port, "/trace")}, {.trace = &trace});
   ASSERT_TRUE(response);
   EXPECT_EQ(json(*response).at("request_id").as_string(), "req-42");
   EXPECT_EQ(json(*response).at("trace_id").as_string(), kTraceId);
-  EXPECT_EQ(json(*response).at("parent_span_id").as_string(), kSpanId);
+  // The call is a span of its own: the callee's parent is a new id, not ours.
+  const std::string call_span(json(*response).at("parent_span_id").as_string());
+  EXPECT_EQ(call_span.size(), 16u);
+  EXPECT_NE(call_span, kSpanId);
+  auto second = client.send({.url = url(port, "/trace")}, {.trace = &trace});
+  ASSERT_TRUE(second);
+  EXPECT_NE(json(*second).at("parent_span_id").as_string(), call_span);
   EXPECT_EQ(response->headers.get("X-Request-ID"), "req-42");
 
   // Headers the caller set win.
   ClientRequest own{.url = url(port, "/trace")};
   own.headers.set("X-Request-ID", "mine");
-  auto kept = client.send(own, &trace);
+  auto kept = client.send(own, {.trace = &trace});
   ASSERT_TRUE(kept);
   EXPECT_EQ(json(*kept).at("request_id").as_string(), "mine");
 }
@@ -465,7 +517,7 @@ TEST_F(ClientTest, RefusesAResponseOverMaxResponseBytes) {
 TEST_F(ClientTest, RejectsInvalidRequestsWithoutSendingThem) {
   const auto port = start();
   Client client;
-  for (const std::string bad : {"localhost:8101/x", "https://127.0.0.1/", "http://:80/"}) {
+  for (const std::string bad : {"localhost:8101/x", "ftp://127.0.0.1/", "http://:80/"}) {
     auto response = client.send({.url = bad});
     ASSERT_FALSE(response) << bad;
     EXPECT_EQ(response.error().code(), ErrorCode::kInvalidArgument) << bad;

@@ -77,10 +77,20 @@ TEST(OperationalRoutes, MountsLiveAndMetricsInlineAndReadyOnTheWorkerPool) {
   EXPECT_EQ(metrics.route->execution, Execution::kInline);
 
   Request request;
-  const auto response = router.dispatch(*metrics.route, request);
+  const auto response = metrics.route->handler(request);
   EXPECT_EQ(response.headers.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(response.body.find("demo_total 1"), std::string::npos) << response.body;
-  EXPECT_EQ(body_of(router.dispatch(*live.route, request)).at("status").as_string(), "up");
+  EXPECT_EQ(body_of(live.route->handler(request)).at("status").as_string(), "up");
+}
+
+TEST(Health, AnswersDrainingOnceTheServerBeginsToStop) {
+  Health health;
+  health.add_check("database", [] { return core::ok(); });
+  EXPECT_EQ(health.readiness().status, 200);
+  health.begin_draining();
+  const auto response = health.readiness();
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(body_of(response).at("status").as_string(), "draining");
 }
 
 }  // namespace

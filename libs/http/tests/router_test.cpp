@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "../src/server/dispatch.h"
+#include "log_capture.h"
 
 namespace platform::http {
 namespace {
@@ -13,14 +17,15 @@ Handler answer(const std::string& body) {
   return [body](Request&) { return Response::text(200, body); };
 }
 
+// The pure request -> response path the server runs for a synchronous route.
 Response run(const Router& router, std::string method, std::string path) {
+  test::LogCapture logs;
   Request request;
   request.method = std::move(method);
   request.path = std::move(path);
   auto match = router.match(request.method, request.path);
-  if (match.kind != Router::Match::Kind::kFound) return Response{.status = 0};
   request.path_params = match.params;
-  return router.dispatch(*match.route, request);
+  return detail::Dispatcher(router, logs.logger()).respond(match, request);
 }
 
 TEST(Router, MatchesLiteralPath) {
@@ -128,22 +133,25 @@ TEST(Router, PrefersAnExplicitHeadRoute) {
   EXPECT_EQ(router.match("HEAD", "/subjects").route->method, "HEAD");
 }
 
-TEST(Router, RunsMiddlewareInTheOrderAddedFirstOutermost) {
+TEST(Router, RunsOnRequestInOrderAndOnResponseInReverse) {
   Router router;
   std::vector<std::string> calls;
-  router.use([&](Request& request, const Handler& next) {
-    calls.emplace_back("outer before");
-    auto response = next(request);
-    calls.emplace_back("outer after");
-    return std::move(response).with_header("X-Outer", "1");
-  });
-  router.use([&](Request& request, const Handler& next) {
-    calls.emplace_back("inner before");
-    request.headers.set("X-Seen", "inner");
-    auto response = next(request);
-    calls.emplace_back("inner after");
-    return response;
-  });
+  router.use({.on_request = [&](Request&) -> std::optional<Response> {
+                calls.emplace_back("outer before");
+                return std::nullopt;
+              },
+              .on_response =
+                  [&](const Request&, Response& response) {
+                    calls.emplace_back("outer after");
+                    response.headers.set("X-Outer", "1");
+                  }});
+  router.use(
+      {.on_request = [&](Request& request) -> std::optional<Response> {
+         calls.emplace_back("inner before");
+         request.headers.set("X-Seen", "inner");
+         return std::nullopt;
+       },
+       .on_response = [&](const Request&, Response&) { calls.emplace_back("inner after"); }});
   router.get("/x", [&](Request& request) {
     calls.push_back("handler " + std::string(request.headers.get("X-Seen")));
     return Response::text(200, "ok");
@@ -154,16 +162,95 @@ TEST(Router, RunsMiddlewareInTheOrderAddedFirstOutermost) {
   EXPECT_EQ(response.headers.get("X-Outer"), "1");
 }
 
-TEST(Router, MiddlewareCanAnswerWithoutCallingTheHandler) {
+TEST(Router, MiddlewareCanAnswerWithoutCallingTheHandlerOrTheLayersAfterIt) {
   Router router;
   bool handler_ran = false;
-  router.use([](Request&, const Handler&) { return Response::text(401, "no"); });
+  bool later_layer_ran = false;
+  std::vector<std::string> seen_by_on_response;
+  router.use({.on_request = nullptr, .on_response = [&](const Request&, Response& response) {
+                seen_by_on_response.push_back(std::to_string(response.status));
+              }});
+  router.use(
+      {.on_request = [](Request&) -> std::optional<Response> { return Response::text(401, "no"); },
+       .on_response = nullptr});
+  router.use({.on_request = [&](Request&) -> std::optional<Response> {
+                later_layer_ran = true;
+                return std::nullopt;
+              },
+              .on_response = nullptr});
   router.get("/x", [&](Request&) {
     handler_ran = true;
     return Response::text(200, "ok");
   });
   EXPECT_EQ(run(router, "GET", "/x").status, 401);
   EXPECT_FALSE(handler_ran);
+  EXPECT_FALSE(later_layer_ran);
+  EXPECT_EQ(seen_by_on_response, std::vector<std::string>{"401"});
+}
+
+TEST(Router, MiddlewareAlsoSeesRequestsThatMatchNoRoute) {
+  Router router;
+  std::vector<std::string> routes_seen;
+  router.use({.on_request = [&](Request& request) -> std::optional<Response> {
+                routes_seen.push_back(request.route.empty() ? "none" : request.route);
+                return std::nullopt;
+              },
+              .on_response = nullptr});
+  router.get("/x", answer("x"));
+  EXPECT_EQ(run(router, "GET", "/nowhere").status, 404);
+  const auto not_allowed = run(router, "DELETE", "/x");
+  EXPECT_EQ(not_allowed.status, 405);
+  EXPECT_EQ(not_allowed.headers.get("Allow"), "GET, HEAD");
+  EXPECT_EQ(routes_seen, (std::vector<std::string>{"none", "none"}));
+}
+
+TEST(Router, AnExceptionInAHandlerOrAMiddlewareBecomesA500ThatOnResponseStillSees) {
+  Router router;
+  int on_response_calls = 0;
+  router.use({.on_request = nullptr, .on_response = [&](const Request&, Response& response) {
+                ++on_response_calls;
+                response.headers.set("X-Layer", "saw it");
+              }});
+  router.get("/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
+  const auto response = run(router, "GET", "/boom");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.headers.get("X-Layer"), "saw it");
+  EXPECT_EQ(response.body.find("kaboom"), std::string::npos) << "internal detail leaked";
+  EXPECT_EQ(on_response_calls, 1);
+}
+
+TEST(Router, ATailParameterTakesTheRestOfThePathStillEncoded) {
+  Router router;
+  router.add("GET", "/api/v1/subjects/{rest...}", answer("proxy"));
+  router.get("/api/v1/subjects/special", answer("special"));
+  auto match = router.match("GET", "/api/v1/subjects/a%2Fb/files");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.params,
+            (std::vector<std::pair<std::string, std::string>>{{"rest", "/a%2Fb/files"}}));
+  match = router.match("GET", "/api/v1/subjects");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.params, (std::vector<std::pair<std::string, std::string>>{{"rest", ""}}));
+  match = router.match("GET", "/api/v1/subjects/");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.params, (std::vector<std::pair<std::string, std::string>>{{"rest", "/"}}));
+  // A literal route is more specific than the tail.
+  EXPECT_EQ(router.match("GET", "/api/v1/subjects/special").route->pattern,
+            "/api/v1/subjects/special");
+  EXPECT_EQ(router.match("GET", "/api/v1/other").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, APlainParameterIsDecodedButAnEncodedSlashStaysInItsSegment) {
+  Router router;
+  router.get("/files/{name}", answer("one segment"));
+  const auto match = router.match("GET", "/files/a%2Fb");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.params, (std::vector<std::pair<std::string, std::string>>{{"name", "a/b"}}));
+  EXPECT_EQ(router.match("GET", "/files/a/b").kind, Router::Match::Kind::kNotFound);
+}
+
+TEST(Router, RefusesATailThatIsNotTheLastSegment) {
+  Router router;
+  EXPECT_THROW(router.get("/a/{rest...}/b", answer("x")), std::invalid_argument);
 }
 
 TEST(Router, RejectsMalformedOrDuplicateRoutesAtStartUp) {
@@ -195,13 +282,6 @@ TEST(Router, RejectsMalformedOrDuplicateDeferredRoutes) {
   EXPECT_THROW(router.add_async("GET", "/config", handler), std::invalid_argument);
   router.add_async("GET", "/watch", handler);
   EXPECT_THROW(router.get("/watch", answer("x")), std::invalid_argument);
-}
-
-TEST(Router, DispatchRefusesADeferredRoute) {
-  Router router;
-  router.add_async("GET", "/watch", [](Request&, Responder) {});
-  Request request;
-  EXPECT_THROW(router.dispatch(router.routes().front(), request), std::logic_error);
 }
 
 }  // namespace

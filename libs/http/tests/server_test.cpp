@@ -446,9 +446,17 @@ TEST_F(ServerTest, ClosesIdleKeepAliveConnectionsAfterTheIdleTimeout) {
   const auto started = Clock::now();
   EXPECT_TRUE(connection.closed_by_peer(3s));
   EXPECT_GE(Clock::now() - started, 150ms);
-  // A connection that never sends anything is closed the same way.
+}
+
+TEST_F(ServerTest, ClosesANewConnectionThatSendsNothingWithinTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 200ms;
+  options.idle_timeout = 60s;
+  const auto port = start(options);
   auto silent = RawConnection::connect(port);
+  const auto started = Clock::now();
   EXPECT_TRUE(silent.closed_by_peer(3s));
+  EXPECT_LT(Clock::now() - started, 2s);
 }
 
 TEST_F(ServerTest, AWorkerPoolHandlerDoesNotBlockInlineRoutes) {

@@ -55,7 +55,7 @@ class StringSource final : public BodySource {
  public:
   explicit StringSource(std::string data, std::size_t fail_at = std::string::npos)
       : data_(std::move(data)), fail_at_(fail_at) {}
-  std::uint64_t size() const override { return data_.size(); }
+  std::optional<std::uint64_t> size() const override { return data_.size(); }
   core::Result<std::size_t> read(std::span<char> buffer) override {
     if (position_ >= fail_at_) return core::Error::unavailable("storage went away");
     const std::size_t n = std::min({buffer.size(), data_.size() - position_, std::size_t{7777}});
@@ -77,7 +77,7 @@ class FileSource final : public BodySource {
   ~FileSource() override {
     if (descriptor_ >= 0) ::close(descriptor_);
   }
-  std::uint64_t size() const override { return size_; }
+  std::optional<std::uint64_t> size() const override { return size_; }
   core::Result<std::size_t> read(std::span<char>) override {
     return core::Error::internal("read() must not be called for a file range");
   }

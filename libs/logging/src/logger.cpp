@@ -1,11 +1,14 @@
 #include "platform/logging/logger.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include "platform/core/strings.h"
 #include "platform/core/time.h"
+#include "platform/logging/async_writer.h"
 
 namespace platform::logging {
 namespace {
@@ -47,12 +50,6 @@ void append_value(std::string& out, const Field::Value& value) {
   }
 }
 
-void write_stdout(std::string_view line) {
-  // One fwrite per line (newline included) keeps lines whole when several threads log.
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 std::optional<Level> parse_level(std::string_view text) {
@@ -82,7 +79,19 @@ Logger::Logger(std::string service, std::string instance, Level level, Sink sink
     : service_(std::move(service)),
       instance_(std::move(instance)),
       level_(level),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)) {
+  if (!sink_) writer_ = std::make_unique<AsyncWriter>(STDOUT_FILENO);
+}
+
+Logger::~Logger() = default;
+
+void Logger::flush() {
+  if (writer_) writer_->flush();
+}
+
+std::uint64_t Logger::dropped_lines() const {
+  return writer_ ? writer_->dropped() : 0;
+}
 
 void Logger::log(Level level, const Context& context, std::string_view msg, Fields fields) {
   if (!enabled(level)) return;
@@ -120,12 +129,11 @@ void Logger::log(Level level, const Context& context, std::string_view msg, Fiel
       append_value(line, field.value());
   }
   line.push_back('}');
-  if (sink_) {
+  if (writer_) {
+    writer_->write(line);
+  } else {
     std::lock_guard lock(write_mutex_);
     sink_(line);
-  } else {
-    line.push_back('\n');
-    write_stdout(line);
   }
 }
 

@@ -135,6 +135,12 @@ void Registry::callback_gauge(const std::string& name, const std::string& help,
   series(name, help, Type::kGauge, labels).read = std::move(read);
 }
 
+void Registry::callback_counter(const std::string& name, const std::string& help,
+                                const Labels& labels, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  series(name, help, Type::kCounter, labels).read = std::move(read);
+}
+
 std::string Registry::render() const {
   std::lock_guard lock(mutex_);
   std::string out;

@@ -60,6 +60,17 @@ TEST(Registry, ReadsCallbackGaugesWhenRendering) {
   EXPECT_NE(registry.render().find("outbox_backlog 7\n"), std::string::npos);
 }
 
+TEST(Registry, RendersCallbackCountersAsCounters) {
+  Registry registry;
+  double dropped = 0;
+  registry.callback_counter("log_lines_dropped_total", "Lines dropped.", {},
+                            [&dropped] { return dropped; });
+  dropped = 7;
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("# TYPE log_lines_dropped_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("log_lines_dropped_total 7\n"), std::string::npos) << text;
+}
+
 TEST(Counter, CountsEveryIncrementFromManyThreads) {
   Registry registry;
   Counter& counter = registry.counter("c_total", "C.");

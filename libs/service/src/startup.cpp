@@ -69,6 +69,12 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
       return 2;
     }
   }
+  std::shared_ptr<const http::IdentityKeys> identity_keys;
+  if (const std::string& ring = config->get("gateway.identity_keys"); !ring.empty()) {
+    auto keys = http::IdentityKeys::parse(ring);
+    if (!keys) return exit_invalid_setting("SYL_GATEWAY_IDENTITY_KEYS", keys.error());
+    identity_keys = std::make_shared<const http::IdentityKeys>(std::move(*keys));
+  }
   std::string instance = config->get("instance.id");
   if (instance.empty())
     instance = description.name + "-" + core::Uuid::v4().to_string().substr(0, 8);
@@ -99,6 +105,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
                  std::move(*config),
                  std::move(logger),
                  std::move(*database),
+                 std::move(identity_keys),
                  started};
 }
 
@@ -111,6 +118,12 @@ http::ServerOptions server_options(const config::Config& config) {
       .max_body_bytes = static_cast<std::size_t>(config.get_int("http.max_body_bytes")),
       .read_timeout = std::chrono::milliseconds(config.get_int("http.read_timeout_ms")),
       .idle_timeout = std::chrono::milliseconds(config.get_int("http.idle_timeout_ms")),
+      .max_connections = static_cast<std::size_t>(config.get_int("http.max_connections")),
+      .max_streamed_requests =
+          static_cast<std::size_t>(config.get_int("http.max_streamed_requests")),
+      .body_timeout = std::chrono::milliseconds(config.get_int("http.body_timeout_ms")),
+      .min_body_rate = static_cast<std::uint64_t>(config.get_int("http.min_body_rate")),
+      .drain_delay = std::chrono::milliseconds(config.get_int("http.drain_delay_ms")),
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
 }
 
@@ -128,6 +141,14 @@ core::BackgroundTask::Options background_task_options(logging::Logger& logger) {
   return {.on_exception = [&logger](std::string_view task, std::string_view what) {
     logger.error("background task failed", {{"task", task}, {"error", what}});
   }};
+}
+
+void use_platform_middleware(http::Router& router, const Startup& startup) {
+  if (!startup.identity_keys) {
+    startup.logger->info(
+        "no gateway.identity_keys: X-User-* headers are ignored, every caller is anonymous");
+  }
+  router.use(http::identity_middleware(startup.identity_keys));
 }
 
 void log_ready(const Startup& startup, std::uint16_t port) {

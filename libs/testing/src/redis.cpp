@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "random_name.h"
 
@@ -103,6 +105,64 @@ void RedisServer::stop() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+SilentServer::SilentServer() {
+  listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;  // a free port, chosen by the kernel
+  socklen_t length = sizeof address;
+  if (listener_ < 0 ||
+      ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener_, 16) != 0 ||
+      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (listener_ >= 0) ::close(listener_);
+    throw std::runtime_error("cannot listen on a loopback port");
+  }
+  port_ = ntohs(address.sin_port);
+  thread_ = std::thread([this] { serve(); });
+}
+
+SilentServer::~SilentServer() {
+  stopping_ = true;
+  thread_.join();
+  ::close(listener_);
+}
+
+bool SilentServer::wait_for_received(std::string_view text, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return received_changed_.wait_for(lock, timeout,
+                                    [&] { return received_.find(text) != std::string::npos; });
+}
+
+void SilentServer::serve() {
+  std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+  char buffer[4096];
+  while (!stopping_) {
+    // A short poll, so that the destructor is noticed soon.
+    if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      const int client = ::accept(listener_, nullptr, nullptr);
+      if (client >= 0) fds.push_back({client, POLLIN, 0});
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t read = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (read <= 0) {  // the client gave up: forget the connection
+        ::close(fds[i].fd);
+        fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i--));
+        continue;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        received_.append(buffer, static_cast<std::size_t>(read));
+      }
+      received_changed_.notify_all();
+    }
+  }
+  for (std::size_t i = 1; i < fds.size(); ++i) ::close(fds[i].fd);
 }
 
 }  // namespace platform::testing

@@ -55,28 +55,18 @@ application::EventOrigin origin_of(const Request& request) {
   return {request.trace.traceparent(), request.trace.request_id};
 }
 
-// The caller as the gateway named it; "anonymous" without one.
+// The caller as the gateway vouched for it (identity_middleware); "anonymous" without.
 Result<std::string> caller(const Request& request) {
-  const auto user = request.headers.find(kUserHeader);
-  if (!user) return std::string("anonymous");
-  const std::string_view value = platform::core::trim(*user);
-  bool printable = !value.empty() && value.size() <= kMaxUserBytes;
+  if (!request.caller.authenticated()) return std::string("anonymous");
+  const std::string_view value = request.caller.user_id;
+  bool printable = value.size() <= kMaxUserBytes;
   for (const char c : value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) printable = false;
   }
   if (!printable || !platform::core::is_valid_utf8(value)) {
-    return Error::malformed(std::string(kUserHeader) + " must be 1 to 200 printable characters");
+    return Error::malformed("the caller's id must be 1 to 200 printable characters");
   }
   return std::string(value);
-}
-
-// A body reader failure as an answer: a stalled client gets 408; one that went away gets
-// nothing it could read, so the answer only serves the access log.
-Response body_failure(const Error& error, const Request& request) {
-  if (error.code() == ErrorCode::kDeadlineExceeded) {
-    return Response::problem(408, error.detail(), request.path);
-  }
-  return Response::problem(error, request);
 }
 
 bool is_multipart(std::string_view content_type) {
@@ -141,7 +131,7 @@ class ObjectBody final : public platform::http::BodySource {
  public:
   ObjectBody(std::unique_ptr<application::ObjectReader> reader, std::uint64_t size)
       : reader_(std::move(reader)), size_(size) {}
-  std::uint64_t size() const override { return size_; }
+  std::optional<std::uint64_t> size() const override { return size_; }
   Result<std::size_t> read(std::span<char> buffer) override { return reader_->read(buffer); }
   std::optional<FileRange> file_range() const override {
     const auto local = reader_->local_file();
@@ -295,7 +285,7 @@ class Routes {
         .counter("file_uploads_rejected_total", "Uploads refused, by reason.",
                  {{"reason", std::string(platform::core::to_string(error.code()))}})
         .inc();
-    return body_failure(error, request);
+    return Response::body_read_failure(error, request);
   }
 
   Result<domain::FileMetadata> upload_raw(Request& request, const std::string& user) {

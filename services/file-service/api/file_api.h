@@ -23,9 +23,6 @@
 
 namespace file_service::api {
 
-// The header through which the gateway passes the caller's identity on.
-inline constexpr const char* kUserHeader = "X-User-ID";
-
 struct FileHandlers {
   application::UploadFileHandler& upload;
   application::DeleteFileHandler& remove;

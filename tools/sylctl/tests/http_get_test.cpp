@@ -2,32 +2,62 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "platform/http/server.h"
+
 namespace sylctl {
 namespace {
 
-TEST(ParseHttpResponse, ReadsStatusAndContentLengthBody) {
-  HttpResult result;
-  ASSERT_TRUE(parse_http_response(
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusyEXTRA", result));
-  EXPECT_EQ(result.status, 503);
-  EXPECT_EQ(result.body, "busy");
-}
+using namespace std::chrono_literals;
 
-TEST(ParseHttpResponse, DecodesAChunkedBody) {
-  HttpResult result;
-  ASSERT_TRUE(
-      parse_http_response("HTTP/1.1 200 OK\r\ntransfer-encoding: "
-                          "chunked\r\n\r\n3\r\n{\"a\r\n3;x=y\r\n\":1\r\n1\r\n}\r\n0\r\n\r\n",
-                          result));
+class HttpGetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    platform::http::Router router;
+    router
+        .get("/health/ready",
+             [](platform::http::Request&) {
+               return platform::http::Response::json(200, R"({"status":"up"})");
+             })
+        .get("/slow", [](platform::http::Request&) {
+          std::this_thread::sleep_for(1s);
+          return platform::http::Response::json(200, "{}");
+        });
+    server_ = std::make_unique<platform::http::Server>(platform::http::ServerOptions{},
+                                                       std::move(router), logger_, registry_);
+    port_ = server_->start();
+  }
+  void TearDown() override { server_->stop(); }
+
+  platform::logging::Logger logger_{"test", "test-1", platform::logging::Level::kWarn,
+                                    [](std::string_view) {}};
+  platform::metrics::Registry registry_;
+  std::unique_ptr<platform::http::Server> server_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(HttpGetTest, ReturnsTheStatusTheBodyAndTheLatency) {
+  const HttpResult result = http_get("127.0.0.1", port_, "/health/ready");
+  ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(result.status, 200);
-  EXPECT_EQ(result.body, "{\"a\":1}");
+  EXPECT_EQ(result.body, R"({"status":"up"})");
+  EXPECT_GT(result.latency.count(), 0);
 }
 
-TEST(ParseHttpResponse, RejectsATruncatedAnswer) {
-  HttpResult result;
-  EXPECT_FALSE(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", result));
-  EXPECT_FALSE(parse_http_response("HTTP/1.1 200 OK\r\n", result));
-  EXPECT_FALSE(parse_http_response("garbage\r\n\r\n", result));
+TEST_F(HttpGetTest, GivesUpAfterItsTimeout) {
+  const auto started = std::chrono::steady_clock::now();
+  const HttpResult result = http_get("127.0.0.1", port_, "/slow", 200ms);
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.status, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 900ms);
+}
+
+TEST_F(HttpGetTest, PortAnswersTellsWhetherSomethingListens) {
+  EXPECT_TRUE(port_answers("127.0.0.1", port_));
+  EXPECT_FALSE(port_answers("127.0.0.1", 1));
 }
 
 TEST(HttpGet, ReportsAConnectionRefused) {

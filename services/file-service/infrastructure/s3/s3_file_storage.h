@@ -1,6 +1,8 @@
 // FileStorage on an S3-compatible object store (AWS S3, MinIO, Ceph RGW, s3rver) over
-// plain HTTP/1.1 with SigV4 signing: put streams the spool file with its sha256 signed,
-// open streams a Range GET, list pages through ListObjectsV2, check is a HEAD of the bucket.
+// HTTP/1.1 or https with SigV4 signing, through the platform's one HTTP client (pooled
+// keep-alive connections, certificate and host verification): put streams the spool file
+// with its sha256 signed, open streams a Range GET, list pages through ListObjectsV2,
+// check is a HEAD of the bucket.
 //
 //   auto storage = S3FileStorage::create({.endpoint = "http://127.0.0.1:9000",
 //                                         .bucket = "files", .region = "us-east-1",
@@ -19,8 +21,8 @@
 #include <string>
 
 #include "application/file_storage.h"
-#include "infrastructure/s3/http_client.h"
 #include "infrastructure/s3/sigv4.h"
+#include "platform/http/client.h"
 
 namespace file_service::infrastructure::s3 {
 
@@ -36,16 +38,20 @@ struct S3Options {
   // Prepended to every key ("files/"); list() returns keys without it.
   std::string key_prefix;
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds io_timeout{30000};
+  // The deadline of one call; an upload gets one second more per MiB of its size, and a
+  // download's reads each get this long once the call's deadline has passed.
+  std::chrono::milliseconds request_timeout{30000};
   std::size_t list_page_size = 1000;  // max-keys of each ListObjectsV2 call
   std::string ca_file;                // trusted CAs for https in place of the system store
+  std::size_t max_connections = 64;   // open to the store at once
 };
 
-// The endpoint setting ("https://s3.eu-west-1.amazonaws.com/base") as the HTTP client
-// takes it, read by the platform's URL parser: http or https, a host, an optional port
-// (1-65535) and base path (decoded, without a trailing '/'); no user info, query or
-// fragment. kInvalidArgument (field "endpoint") for anything else.
-platform::core::Result<Endpoint> parse_endpoint(std::string_view url);
+// The endpoint setting ("https://s3.eu-west-1.amazonaws.com/base"), read by the platform's
+// URL parser (platform/core/url.h): http or https, a host, an optional port (1-65535) and
+// a base path, returned decoded and without a trailing '/' in `target` (it is signed and
+// encoded with the rest of each request's path); no user info, query or fragment.
+// kInvalidArgument (field "endpoint") for anything else.
+platform::core::Result<platform::http::Url> parse_endpoint(std::string_view url);
 
 class S3FileStorage final : public application::FileStorage {
  public:
@@ -65,7 +71,7 @@ class S3FileStorage final : public application::FileStorage {
   platform::core::Result<void> create_bucket_if_absent();
 
  private:
-  S3FileStorage(S3Options options, Endpoint endpoint);
+  S3FileStorage(S3Options options, platform::http::Url endpoint);
 
   struct Call {
     std::string method;
@@ -74,18 +80,23 @@ class S3FileStorage final : public application::FileStorage {
     std::vector<HeaderField> headers;
     std::string payload_sha256 = std::string(kEmptyPayloadSha256);
     std::string body;
-    std::optional<std::filesystem::path> body_file;
+    std::shared_ptr<platform::http::BodySource> body_source;
+    bool stream_response = false;
+    std::chrono::milliseconds timeout{0};  // 0: options.request_timeout
   };
   // Signs and sends; the answer whatever its status (transport failures are errors).
-  platform::core::Result<HttpResponse> send(const Call& call);
+  platform::core::Result<platform::http::ClientResponse> send(Call call);
   // The error for an unexpected answer, reading S3's error document when there is one.
-  platform::core::Error failure(std::string_view action, HttpResponse& response);
+  platform::core::Error failure(std::string_view action,
+                                const platform::http::ClientResponse& response);
 
   S3Options options_;
-  Endpoint endpoint_;  // the host requests go to (bucket.host in virtual-hosted style)
+  // Where requests go: scheme, host (bucket.host in virtual-hosted style), port, and the
+  // endpoint's base path in `target` ("" or "/base").
+  platform::http::Url endpoint_;
   Credentials credentials_;
   SigningScope scope_;
-  HttpClient http_;
+  std::unique_ptr<platform::http::Client> http_;
 };
 
 }  // namespace file_service::infrastructure::s3

@@ -8,6 +8,7 @@
 #include <utime.h>
 
 #include <boost/json.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -23,6 +24,7 @@
 #include "platform/events/event.h"
 #include "platform/events/redis.h"
 #include "platform/http/health.h"
+#include "platform/http/identity.h"
 #include "platform/service/openapi.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
@@ -95,6 +97,8 @@ std::string multipart(const std::string& boundary, const std::string& filename,
 }
 
 constexpr const char* kBoundary = "XyZzy-0123456789";
+// The gateway's identity key the service is started with (32 bytes, base64).
+constexpr std::string_view kIdentityKeys = "gw1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const HeaderList kMultipartHeaders = {
     {"Content-Type", std::string("multipart/form-data; boundary=") + kBoundary}};
 
@@ -142,6 +146,7 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
         {"SYL_DATABASE_URL", database_.url()},
         {"SYL_REDIS_URL", platform::testing::redis_server_url()},
         {"SYL_HTTP_READ_TIMEOUT_MS", "2000"},
+        {"SYL_GATEWAY_IDENTITY_KEYS", std::string(kIdentityKeys)},
         {"SYL_STORAGE_LOCAL_ROOT", root().string()},
         {"SYL_SIGNING_KEYS", std::string("k2:") + std::string(44, 'B') +
                                  ",k1:" + std::string(44, 'A') + ":2020-01-01T00:00:00Z"}};
@@ -175,6 +180,18 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
   // Where the local backend keeps `key`'s bytes.
   fs::path service_object(const std::string& key) const {
     return root() / "objects" / key.substr(key.size() - 2) / key;
+  }
+
+  // The headers the gateway adds for `user`: its identity, signed for this request.
+  static HeaderList as_user(const std::string& user, const std::string& roles = "editor") {
+    static const auto keys = platform::http::IdentityKeys::parse(kIdentityKeys);
+    const std::string request_id = platform::testing::unique_name("req");
+    platform::http::Caller caller{.user_id = user, .roles = {roles}};
+    return {{"X-Request-ID", request_id},
+            {"X-User-ID", user},
+            {"X-User-Roles", roles},
+            {"X-User-Signature",
+             platform::http::sign_identity(*keys, caller, request_id, std::time(nullptr))}};
   }
 
   HttpResponse call(const std::string& method, const std::string& target,
@@ -262,8 +279,10 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
 
 TEST_P(FileApiTest, MultipartUploadStoresTheFileWithItsMetadata) {
   const std::string content = pdf_bytes(5000);
-  HttpResponse response = call("POST", "/files", multipart(kBoundary, "Syllabus 2026.pdf", content),
-                               {kMultipartHeaders[0], {"X-User-ID", "alice"}});
+  HeaderList headers = as_user("alice");
+  headers.push_back(kMultipartHeaders[0]);
+  HttpResponse response =
+      call("POST", "/files", multipart(kBoundary, "Syllabus 2026.pdf", content), headers);
   ASSERT_EQ(response.status, 201) << response.body;
   const auto file = json_of(response);
   const std::string id(file.at("id").as_string());
@@ -439,6 +458,25 @@ TEST_P(FileApiTest, TwentyConcurrentUploadsAreAllStored) {
   }
 }
 
+// --- who uploads -------------------------------------------------------------------------
+
+TEST_P(FileApiTest, AnIdentityTheGatewayDidNotSignIsIgnored) {
+  HeaderList forged = {kMultipartHeaders[0], {"X-User-ID", "mallory"}};
+  HttpResponse response =
+      call("POST", "/files", multipart(kBoundary, "a.pdf", pdf_bytes()), forged);
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(json_of(response).at("uploaded_by").as_string(), "anonymous");
+}
+
+TEST_P(FileApiTest, AnIdentityHeaderSentTwiceIsRefused) {
+  HeaderList twice = as_user("alice");
+  twice.emplace_back("X-User-ID", "mallory");
+  twice.push_back(kMultipartHeaders[0]);
+  HttpResponse response = call("POST", "/files", multipart(kBoundary, "a.pdf", pdf_bytes()), twice);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_TRUE(stored_keys().empty());
+}
+
 // --- signed download URLs ---------------------------------------------------------------
 
 TEST_P(FileApiTest, ASignedUrlServesTheContentWithItsHeaders) {
@@ -585,7 +623,7 @@ TEST_P(FileApiTest, UploadAndDeletePublishTheirEvents) {
   const std::string group = platform::testing::unique_name("file-api-test");
   ASSERT_TRUE((*redis)->ensure_group("events.file", group, false));
   const std::string id(upload_ok("e.pdf", pdf_bytes()).at("id").as_string());
-  ASSERT_EQ(call("DELETE", "/files/" + id, "", {{"X-User-ID", "bob"}}).status, 204);
+  ASSERT_EQ(call("DELETE", "/files/" + id, "", as_user("bob")).status, 204);
 
   std::vector<platform::events::Event> events;
   const auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -11,13 +11,25 @@
 //
 // Guarantees: a committed event is published at least once, even across a crash or a
 // Redis outage (rows stay until published); rows are published in commit order, so the
-// order per aggregate holds; several replicas never publish at once (PostgreSQL: a
-// transaction-level advisory lock makes one relay the publisher at a time; SQLite: the
-// write lock). Published rows are pruned after `retention`.
+// order per aggregate holds; several replicas never publish one stream at once (a lease
+// per stream in `outbox_relay_leases`, see below). Published rows are pruned after
+// `retention`.
 //
-// At least once, not exactly once: the relay XADDs a batch and marks it published in one
-// database transaction, so a crash (or a failed COMMIT) between the two publishes the
-// batch again after the restart. Consumers dedupe by event id through their inbox.
+// The relay never calls Redis inside a database transaction, so a slow or hanging Redis
+// cannot hold SQLite's only write lock (or a PostgreSQL transaction) and stall the
+// service's writers. A round: select the batch (a plain read), XADD it, then mark it
+// published in a short write transaction. At least once, not exactly once: a crash (or a
+// failed mark) between the XADD and the mark publishes the batch again after the
+// restart; consumers dedupe by event id through their inbox.
+//
+// The lease: a row per stream with a holder and an expiry (the database's clock), taken
+// or renewed in a short transaction only when it is free, expired or ours (PostgreSQL:
+// SELECT ... FOR UPDATE SKIP LOCKED, so a second replica skips rather than waits; SQLite:
+// a conditional UPDATE). The mark transaction renews it and stop() gives it up. It lasts
+// at least twice a round's worst case (connect and command timeouts), and a relay
+// publishes only while at least half of it is left, so a lease never runs out under a
+// batch in flight; a crashed holder's successor waits for it to run out.
+//
 // While Redis is down the relay retries with exponential backoff (sweep_interval doubling
 // up to max_backoff; notify() does not cut a backoff short) and logs once per outage.
 // Metrics: events_published_total{type}, outbox_publish_failures_total{stream}, and the
@@ -26,12 +38,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "platform/core/embedded_file.h"
@@ -43,7 +52,8 @@
 
 namespace platform::events {
 
-// The outbox and inbox tables (versions 9001+), to embed beside a service's own migrations.
+// The event tables (outbox, inbox, attempts, relay leases: versions 9001+), to embed
+// beside a service's own migrations.
 std::vector<core::EmbeddedFile> migration_files();
 
 // Adds `event` to the outbox in the caller's transaction.
@@ -63,6 +73,11 @@ struct RelayOptions {
   std::chrono::milliseconds sweep_interval{1000};  // also the retry pace while Redis is down
   std::chrono::milliseconds max_backoff{5000};
   std::chrono::hours retention{24 * 7};
+  // How long a relay keeps publishing the stream without renewing; raised to twice the
+  // connect and command timeouts (plus a second) when shorter. A crashed publisher's
+  // successor waits this long at most.
+  std::chrono::milliseconds lease_duration{10000};
+  std::string holder;  // who holds the lease (logs, the table); empty: a fresh UUID
 };
 
 class OutboxRelay {
@@ -76,7 +91,7 @@ class OutboxRelay {
   void start();
   // Wakes the relay now: call after committing a transaction that appended events.
   void notify();
-  // Finishes the batch in hand and joins the thread.
+  // Finishes the round in hand, joins the thread and gives up the lease.
   void stop();
 
   // For the readiness check: whether the last publish attempt reached Redis.

@@ -1,8 +1,12 @@
-// A small synchronous Redis client for streams (hiredis inside src/ only). One
-// connection, not thread-safe: each relay or consumer thread owns its own.
+// A small synchronous Redis client for streams, plus the few key and script commands a
+// shared rate limiter needs (hiredis inside src/ only). One connection, not thread-safe:
+// each relay, consumer or keeper thread owns its own.
 //
 //   auto redis = RedisConnection::connect({.url = "redis://127.0.0.1:6379"});
 //   auto id = (*redis)->xadd("events.subject", {{"event", json}});
+//
+//   static const RedisScript kTake("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+//   auto taken = (*redis)->evalsha(kTake, {"bucket:alice"}, {"1"});   // RedisValue
 //
 // Every failure is an Error: kUnavailable when Redis cannot be reached or the
 // connection broke (the next call reconnects), kNotFound when a command names a consumer
@@ -43,6 +47,52 @@ struct StreamEntry {
   std::optional<std::string> field(std::string_view name) const;
 };
 
+// A Lua script as EVALSHA runs it: the source and its SHA-1 (hex), the name Redis keeps it
+// under. Computed once; cheap to copy. Keep one per script, e.g. a static.
+class RedisScript {
+ public:
+  explicit RedisScript(std::string source);
+  const std::string& source() const { return source_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::string source_;
+  std::string sha1_;
+};
+
+// A reply as a script returns it: nil (Lua false or nothing), an integer (Lua numbers are
+// truncated to integers, Lua true is 1), a string (also status replies such as "OK"), or
+// an array of these.
+class RedisValue {
+ public:
+  enum class Type { kNil, kInteger, kString, kArray };
+
+  RedisValue() = default;  // nil
+  static RedisValue integer(std::int64_t value);
+  static RedisValue string(std::string value);
+  static RedisValue array(std::vector<RedisValue> elements);
+
+  Type type() const { return type_; }
+  bool is_nil() const { return type_ == Type::kNil; }
+  // The value of its type; another type's accessor returns nullopt / empty.
+  std::optional<std::int64_t> as_integer() const;
+  std::optional<std::string> as_string() const;
+  const std::vector<RedisValue>& elements() const { return elements_; }
+
+  friend bool operator==(const RedisValue&, const RedisValue&) = default;
+
+ private:
+  Type type_ = Type::kNil;
+  std::int64_t integer_ = 0;
+  std::string string_;
+  std::vector<RedisValue> elements_;
+};
+
+struct SetOptions {
+  std::optional<std::chrono::milliseconds> expire_after;  // PX
+  bool only_if_absent = false;                            // NX
+};
+
 class RedisConnection {
  public:
   virtual ~RedisConnection() = default;
@@ -75,6 +125,14 @@ class RedisConnection {
                                                             const std::string& consumer,
                                                             std::chrono::milliseconds min_idle,
                                                             std::size_t count) = 0;
+  // XCLAIM stream group consumer <min_idle> id... JUSTID: takes (or keeps) the pending
+  // entries among `ids` that have been idle at least `min_idle`, resetting their idle time
+  // without counting a delivery. With a zero `min_idle` it is how a consumer keeps the
+  // entries it is working on from being claimed by others. Returns the ids it holds now;
+  // ids no longer pending (acknowledged meanwhile) are left out.
+  virtual core::Result<std::vector<std::string>> xclaim_ids(
+      const std::string& stream, const std::string& group, const std::string& consumer,
+      std::chrono::milliseconds min_idle, const std::vector<std::string>& ids) = 0;
   // XPENDING stream group id id 1: times delivered; 0 when the id is not pending.
   virtual core::Result<std::uint64_t> deliveries(const std::string& stream,
                                                  const std::string& group,
@@ -90,6 +148,32 @@ class RedisConnection {
   // Redis cannot tell; kNotFound when the stream or the group does not exist.
   virtual core::Result<std::optional<std::uint64_t>> group_lag(const std::string& stream,
                                                                const std::string& group) = 0;
+
+  // --- keys and scripts ------------------------------------------------------------
+
+  // GET key: nullopt when the key does not exist.
+  virtual core::Result<std::optional<std::string>> get(const std::string& key) = 0;
+  // SET key value [PX ms] [NX]: false when NX kept an existing value.
+  virtual core::Result<bool> set(const std::string& key, const std::string& value,
+                                 const SetOptions& options = {}) = 0;
+  // DEL key...: how many existed.
+  virtual core::Result<std::uint64_t> del(const std::vector<std::string>& keys) = 0;
+  // INCRBY key amount: the value afterwards (a missing key counts from 0).
+  virtual core::Result<std::int64_t> incrby(const std::string& key, std::int64_t amount) = 0;
+  // PEXPIRE key ms: false when the key does not exist.
+  virtual core::Result<bool> pexpire(const std::string& key, std::chrono::milliseconds ttl) = 0;
+  // EVALSHA of the script, loading it (SCRIPT LOAD) first when Redis does not know it
+  // (NOSCRIPT: a first use, a restarted Redis or a SCRIPT FLUSH), then retrying once.
+  // kInternal for an error the script raised.
+  virtual core::Result<RedisValue> evalsha(const RedisScript& script,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::string>& arguments) = 0;
+  // EVAL source: for one-off scripts (each call sends the whole source).
+  virtual core::Result<RedisValue> eval(const std::string& source,
+                                        const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& arguments) = 0;
+  // SCRIPT LOAD: makes the script known to Redis now (evalsha does it when needed).
+  virtual core::Result<void> load_script(const RedisScript& script) = 0;
 };
 
 }  // namespace platform::events

@@ -7,10 +7,13 @@
 // GET /health/live  -> 200 {"status":"up"} while the process serves HTTP.
 // GET /health/ready -> 200 when every critical check passes, else 503 with
 //   {"status":"down","checks":{"database":{"status":"down","latency_ms":1.2,"detail":"..."}}}.
-//   A failing non-critical check reports "degraded" and keeps the answer 200.
+//   A failing non-critical check reports "degraded" and keeps the answer 200. Once the
+//   server begins to stop (ServerOptions::health), 503 {"status":"draining"}: load
+//   balancers and probes stop sending new work before the listener closes.
 // GET /metrics      -> Prometheus text.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,6 +30,9 @@ class Health {
   void add_check(std::string name, Check check, bool critical = true);
   // Runs every check (in order) and renders the readiness answer.
   Response readiness() const;
+  // From now on readiness answers 503 "draining" (the server calls it when stopping).
+  void begin_draining() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
 
  private:
   struct Entry {
@@ -35,6 +41,7 @@ class Health {
     bool critical;
   };
   std::vector<Entry> checks_;
+  std::atomic<bool> draining_{false};
 };
 
 void mount_operational_routes(Router& router, const Health& health,

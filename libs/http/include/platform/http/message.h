@@ -37,6 +37,8 @@ class Headers {
   // The first value of `name`, or "" when absent.
   std::string_view get(std::string_view name) const { return find(name).value_or(""); }
   bool contains(std::string_view name) const { return find(name).has_value(); }
+  // How many fields are named `name`.
+  std::size_t count(std::string_view name) const;
   // Replaces every field named `name` by one with `value`.
   void set(std::string_view name, std::string_view value);
   void add(std::string_view name, std::string_view value);
@@ -50,6 +52,13 @@ class Headers {
   std::vector<Header> fields_;
 };
 
+// Hop-by-hop fields (RFC 9110 §7.6.1) describe one connection, not the message: Connection
+// and every field it names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding,
+// Upgrade. The server removes them from requests before a handler sees them and from
+// responses before writing; the client likewise, so a proxy never forwards them.
+bool is_hop_by_hop(std::string_view name);
+void remove_hop_by_hop(Headers& headers);
+
 // W3C Trace Context plus our request id; set by the server before any handler runs.
 struct TraceContext {
   std::string request_id;      // from X-Request-ID when valid, else generated
@@ -58,8 +67,10 @@ struct TraceContext {
   std::string parent_span_id;  // the caller's span from `traceparent`, or empty
   bool sampled = true;
 
-  // The `traceparent` to send on calls made while handling this request.
+  // The `traceparent` naming this span as the parent.
   std::string traceparent() const;
+  // A `traceparent` for an outgoing call: this trace, a new span id (the call's own).
+  std::string child_traceparent() const;
   logging::Context log_context() const { return {request_id, trace_id, span_id}; }
 };
 
@@ -92,17 +103,19 @@ class BodyReader {
   virtual std::uint64_t bytes_read() const = 0;
 };
 
-// A response body produced while it is written, for bodies too large to hold in memory
-// (Response::stream). Read on a worker thread, or sent by the kernel when it is a range of
-// an open file.
+// A body produced while it is written, for bodies too large to hold in memory: a
+// response's (Response::stream) or an outgoing request's (ClientRequest::body_source).
+// Read on a worker thread, or sent by the kernel when it is a range of an open file.
 class BodySource {
  public:
   virtual ~BodySource() = default;
-  // Content-Length: exactly this many bytes must follow.
-  virtual std::uint64_t size() const = 0;
+  // Content-Length: exactly this many bytes must follow. nullopt when the length is not
+  // known in advance: the body is sent chunked (to an HTTP/1.0 client: until close).
+  virtual std::optional<std::uint64_t> size() const = 0;
   // Fills up to buffer.size() bytes with the next body bytes and returns how many; 0 only
-  // after size() bytes. An error ends the exchange: the server closes the connection, so
-  // the client sees a body shorter than its Content-Length, never a wrong one.
+  // at the end (after size() bytes when the size is known). An error ends the exchange:
+  // the server closes the connection, so the client sees a body shorter than its
+  // Content-Length (or a chunked body without its last chunk), never a wrong one.
   virtual core::Result<std::size_t> read(std::span<char> buffer) = 0;
 
   // When the body is bytes [offset, offset + size()) of an open regular file: the server
@@ -114,17 +127,28 @@ class BodySource {
   virtual std::optional<FileRange> file_range() const { return std::nullopt; }
 };
 
+// Who made a request, as the gateway vouched for it (identity.h); anonymous otherwise.
+struct Caller {
+  std::string user_id;  // "" for an anonymous caller
+  std::vector<std::string> roles;
+
+  bool authenticated() const { return !user_id.empty(); }
+  bool has_role(std::string_view role) const;
+};
+
 struct Request {
-  std::string method;  // upper-case token: "GET"
-  std::string target;  // as received: "/subjects?limit=2"
-  std::string path;    // the target without its query: "/subjects"
-  std::string query;   // the raw query without '?': "limit=2"
-  Headers headers;
-  std::string body;  // empty for a streamed route: read it from body_reader
+  std::string method;     // upper-case token: "GET"
+  std::string target;     // as received: "/subjects?limit=2"
+  std::string path;       // the target without its query, not decoded: "/subjects"
+  std::string query;      // the raw query without '?': "limit=2"
+  unsigned version = 11;  // HTTP/1.1 -> 11, HTTP/1.0 -> 10
+  Headers headers;        // without hop-by-hop fields
+  std::string body;       // empty for a streamed route: read it from body_reader
   std::string remote_address;
   // Set, for the handler's call only, on a streamed route (Router::post_streamed).
   BodyReader* body_reader = nullptr;
 
+  Caller caller;      // set by identity_middleware; anonymous without it
   std::string route;  // the matched route template: "/subjects/{id}"; empty when none
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
   TraceContext trace;
@@ -148,13 +172,19 @@ struct Response {
   static Response text(int status, std::string body,
                        std::string_view content_type = "text/plain; charset=utf-8");
   static Response no_content();
-  // A body of source->size() bytes written as it is read: files, large exports.
+  // A body written as it is read: files, large exports; chunked when the source does not
+  // know its size.
   static Response stream(int status, std::shared_ptr<BodySource> source,
                          std::string_view content_type);
   // RFC 9457 problem+json for `error`; the instance is the request's path.
   static Response problem(const core::Error& error, const Request& request);
   // For transport-level statuses that have no ErrorCode (405, 408, 414, 431, ...).
   static Response problem(int status, std::string_view detail, std::string_view instance);
+  // The answer to a failed BodyReader::read: a client too slow with its body gets 408
+  // (kDeadlineExceeded from a body read is the client's delay, not a dependency's);
+  // anything else as problem(error). One that went away reads nothing: the answer then
+  // only serves the access log.
+  static Response body_read_failure(const core::Error& error, const Request& request);
 
   Response&& with_header(std::string_view name, std::string_view value) &&;
   Response& with_header(std::string_view name, std::string_view value) &;

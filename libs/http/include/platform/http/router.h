@@ -1,10 +1,25 @@
 // Routes: method + path template -> handler. A template's `{name}` segment matches one
-// non-empty path segment and is passed as a path parameter.
+// non-empty path segment and is passed as a path parameter, percent-decoded (matching
+// splits the raw path first, so an encoded "%2F" stays inside its segment). A last
+// segment `{name...}` matches the rest of the path, zero or more segments, and is passed
+// exactly as received, still encoded: what a proxy forwards.
 //
 //   Router router;
 //   router.get("/subjects/{id}", get_subject)
 //         .post("/subjects", create_subject)
-//         .get("/health/live", live, Execution::kInline);
+//         .get("/health/live", live, Execution::kInline)
+//         .add("GET", "/api/v1/subjects/{rest...}", forward);
+//
+// Middleware runs around every route: synchronous, streamed and deferred ones, and
+// requests that match none (404, 405): authentication and rate limits live there.
+//
+//   router.use({.on_request = [](Request& request) -> std::optional<Response> {
+//                 if (!authorised(request)) return Response::problem(401, "...", request.path);
+//                 return std::nullopt;                      // go on to the handler
+//               },
+//               .on_response = [](const Request&, Response& response) {
+//                 response.headers.set("RateLimit-Remaining", "41");
+//               }});
 //
 // A path that matches no template -> 404; a path that matches with another method ->
 // 405 with `Allow`. HEAD is answered by the GET route without a body. Both answers
@@ -20,6 +35,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,9 +45,19 @@
 namespace platform::http {
 
 using Handler = std::function<Response(Request&)>;
-// Wraps the handler (and the middleware after it): may change the request, answer
-// early, or change the response.
-using Middleware = std::function<Response(Request& request, const Handler& next)>;
+
+// One layer of the chain every request passes through. `on_request` runs before the
+// handler, in the order the layers were added: it may change the request, or answer at
+// once (the handler and later layers do not run). `on_response` runs on the answer, in
+// the reverse order, for every layer whose on_request ran (the layer that answered early
+// included). Both run on the thread that runs the route's handler (a worker, or the
+// network thread for kInline routes); for a deferred route on_response runs on a network
+// thread when the answer arrives: keep it cheap and non-blocking. An exception thrown by
+// either becomes a 500, as a handler's does.
+struct Middleware {
+  std::function<std::optional<Response>(Request& request)> on_request;
+  std::function<void(const Request& request, Response& response)> on_response;
+};
 
 // Answers a deferred request. Call it exactly once, from any thread, at any time; later
 // calls are ignored. Safe to call after the client went away or the server stopped: the
@@ -117,9 +143,7 @@ class Router {
   }
   // A deferred route; always runs on the worker pool.
   Router& add_async(std::string method, std::string pattern, AsyncHandler handler);
-  // Middleware run in the order added, around every routed synchronous handler.
-  // Deferred routes bypass middleware (a Middleware needs the response when `next`
-  // returns): an async handler checks what it needs (authentication...) itself.
+  // Adds a layer to the chain around every request (see Middleware).
   Router& use(Middleware middleware);
 
   struct Match {
@@ -130,11 +154,14 @@ class Router {
   };
   Match match(std::string_view method, std::string_view path) const;
 
-  // `route`'s handler wrapped in every middleware. Throws std::logic_error for a
-  // deferred route: the server calls its async_handler directly.
-  Response dispatch(const Route& route, Request& request) const;
+  // The middleware's on_request layers in order; the first answer stops the chain.
+  // `layers_run` tells how many layers' on_response must see the answer.
+  std::optional<Response> run_on_request(Request& request, std::size_t& layers_run) const;
+  // The on_response layers of the first `layers_run` layers, last first.
+  void run_on_response(const Request& request, Response& response, std::size_t layers_run) const;
 
   const std::vector<Route>& routes() const { return routes_; }
+  const std::vector<Middleware>& middleware() const { return middleware_; }
 
  private:
   // Throws std::invalid_argument for a malformed pattern or a duplicate route.

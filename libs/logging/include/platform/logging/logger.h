@@ -7,6 +7,10 @@
 //   {"ts":"2026-11-24T20:01:28.123456Z","level":"info","service":"subject-service",
 //    "instance":"subject-service-1a2b","msg":"listening","port":8101}
 //
+// Without a sink of its own the logger writes through an AsyncWriter: a thread that logs
+// never waits on stdout; when stdout cannot keep up, lines are dropped and counted
+// (dropped_lines()) rather than stall a network thread.
+//
 // Fields whose key names a secret (password, secret, token, authorization, api_key)
 // are written as "[redacted]"; pass URLs through core::redact_url() (platform/core/url.h).
 #pragma once
@@ -15,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,10 +66,17 @@ using Fields = std::initializer_list<Field>;
 // Receives each finished line, without the trailing newline.
 using Sink = std::function<void(std::string_view line)>;
 
+class AsyncWriter;
+
 class Logger {
  public:
-  // Writes to stdout unless a sink is given (tests pass one).
+  // Writes to stdout (asynchronously) unless a sink is given (tests pass one; a sink is
+  // called under a lock, one line at a time).
   Logger(std::string service, std::string instance, Level level, Sink sink = {});
+  // Writes what is still queued.
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   // Dynamic: may be called while other threads log.
   void set_level(Level level) { level_.store(level, std::memory_order_relaxed); }
@@ -89,12 +101,18 @@ class Logger {
   const std::string& service() const { return service_; }
   const std::string& instance() const { return instance_; }
 
+  // Returns once every line logged before the call has been written.
+  void flush();
+  // Lines dropped because stdout could not keep up (0 with a sink).
+  std::uint64_t dropped_lines() const;
+
  private:
   std::string service_;
   std::string instance_;
   std::atomic<Level> level_;
   Sink sink_;
   std::mutex write_mutex_;
+  std::unique_ptr<AsyncWriter> writer_;  // when there is no sink
 };
 
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).

@@ -76,6 +76,10 @@ class Registry {
   // A gauge whose value is read when rendering (pool sizes, backlog, uptime).
   void callback_gauge(const std::string& name, const std::string& help, const Labels& labels,
                       std::function<double()> read);
+  // A counter kept elsewhere (a library's own tally), read when rendering; `read` must
+  // never go down.
+  void callback_counter(const std::string& name, const std::string& help, const Labels& labels,
+                        std::function<double()> read);
 
   std::string render() const;
 

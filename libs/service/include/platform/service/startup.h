@@ -31,6 +31,8 @@
 #include "platform/core/background_task.h"
 #include "platform/core/embedded_file.h"
 #include "platform/db/database.h"
+#include "platform/http/identity.h"
+#include "platform/http/router.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
 
@@ -52,6 +54,8 @@ struct Startup {
   config::Config config;
   std::unique_ptr<logging::Logger> logger;
   std::unique_ptr<db::Database> database;
+  // The gateway's keys (gateway.identity_keys); null when none are set.
+  std::shared_ptr<const http::IdentityKeys> identity_keys;
   std::chrono::steady_clock::time_point started;
 };
 
@@ -69,6 +73,10 @@ int exit_invalid_setting(std::string_view variable, const core::Error& error);
 // Options for the service's core::BackgroundTasks: an exception escaping a step is logged
 // as an error naming the task (the task goes on).
 core::BackgroundTask::Options background_task_options(logging::Logger& logger);
+
+// The middleware every service runs before its own: the caller's identity, as the gateway
+// vouched for it (http::identity_middleware with the configured keys).
+void use_platform_middleware(http::Router& router, const Startup& startup);
 
 // The "ready" line (port and start-up time) that launchers and tests wait for.
 void log_ready(const Startup& startup, std::uint16_t port);

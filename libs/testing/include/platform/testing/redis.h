@@ -1,15 +1,24 @@
-// Redis for tests: the shared server scripts/test.sh starts (SYLTEST_REDIS_URL), and a
-// private redis-server process for tests that stop and restart the broker.
+// Redis for tests: the shared server scripts/test.sh starts (SYLTEST_REDIS_URL), a
+// private redis-server process for tests that stop and restart the broker, and a server
+// that hangs.
 //
 //   std::string url = redis_server_url();    // fails the test when unset, never skips
 //   RedisServer own;                          // redis-server on a free loopback port
 //   own.stop();  ...  own.start();            // an outage, then the same port again
+//   SilentServer hanging;                     // accepts, reads, never answers
+//   hanging.wait_for_received("XADD", 10s);   // the client is waiting on it now
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <thread>
 
 namespace platform::testing {
 
@@ -35,6 +44,32 @@ class RedisServer {
  private:
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
+};
+
+// A TCP server on a free loopback port that accepts connections and reads whatever they
+// send but never answers: a Redis that hangs (connects fine, every command times out).
+class SilentServer {
+ public:
+  SilentServer();   // listening once constructed
+  ~SilentServer();  // closes every connection
+  SilentServer(const SilentServer&) = delete;
+  SilentServer& operator=(const SilentServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // Waits until the bytes received so far (over all connections) contain `text`.
+  bool wait_for_received(std::string_view text, std::chrono::milliseconds timeout);
+
+ private:
+  void serve();
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable received_changed_;
+  std::string received_;
+  std::thread thread_;
 };
 
 }  // namespace platform::testing

@@ -52,7 +52,7 @@ class S3FileStorageTest : public ::testing::Test {
                 .access_key_id = kAccessKeyId,
                 .secret_access_key = kSecretAccessKey,
                 .connect_timeout = std::chrono::seconds(5),
-                .io_timeout = std::chrono::seconds(30)};
+                .request_timeout = std::chrono::seconds(30)};
     storage_ = make(options_);
     auto created = storage_->create_bucket_if_absent();
     ASSERT_TRUE(created) << created.error().log_detail();
@@ -266,17 +266,17 @@ TEST(S3FileStorage, RejectsBadOptions) {
 TEST(ParseEndpoint, TakesSchemeHostPortAndBasePath) {
   auto plain = parse_endpoint("http://127.0.0.1:9000");
   ASSERT_TRUE(plain);
-  EXPECT_FALSE(plain->tls);
+  EXPECT_FALSE(plain->tls());
   EXPECT_EQ(plain->host, "127.0.0.1");
   EXPECT_EQ(plain->port, 9000);
-  EXPECT_EQ(plain->base_path, "");
+  EXPECT_EQ(plain->target, "");
   EXPECT_EQ(plain->host_header(), "127.0.0.1:9000");
 
   auto tls = parse_endpoint("HTTPS://s3.example.com/storage%20v1/");
   ASSERT_TRUE(tls);
-  EXPECT_TRUE(tls->tls);
+  EXPECT_TRUE(tls->tls());
   EXPECT_EQ(tls->port, 443);
-  EXPECT_EQ(tls->base_path, "/storage v1");
+  EXPECT_EQ(tls->target, "/storage v1");  // decoded: signed and encoded per request
   EXPECT_EQ(tls->host_header(), "s3.example.com");
 
   auto v6 = parse_endpoint("http://[::1]:8080");

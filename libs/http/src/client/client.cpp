@@ -1,0 +1,1195 @@
+// The client's exchange (Beast, Asio, OpenSSL). Reads top-down: a call's state and its
+// deadline, then per shard (one network thread and its connections) the pool with its cap
+// per host, connecting (DNS, TCP, TLS), one attempt (write the request, read the answer),
+// the exchange with its one safe retry, streamed response bodies, metrics, and starting
+// and stopping.
+//
+// Threads: the client owns `io_threads` shards, each an io_context run by one thread with
+// connections of its own; a call lives on one shard from start to end, so everything a
+// shard owns (pools, calls in flight, metric caches) is touched by its thread only and
+// needs no lock. Request body pieces are read on a small pool of the client's (a
+// BodySource may block); the caller's thread only builds the request and waits (send()).
+//
+// g++ 12 miscompiles some co_await expressions that hold non-trivial temporaries (and
+// `?:` around co_await), so every co_await below takes named values only.
+#include "platform/http/client.h"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "../server/access_log.h"
+#include "platform/core/strings.h"
+
+namespace platform::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using RequestHeader = bhttp::request<bhttp::empty_body>;
+using HeaderParser = bhttp::response_parser<bhttp::string_body>;
+using StreamParser = bhttp::response_parser<bhttp::buffer_body>;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Beast's parser defaults to 8 KiB of header; our servers allow 16 KiB plus the URL.
+constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+constexpr std::chrono::milliseconds kMinSweepInterval{10};
+constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
+constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
+constexpr std::chrono::milliseconds kStopPollInterval{100};
+
+// RFC 9110 token characters: what a method or a header field name may hold.
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+std::string hex(std::size_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), kDigits[value & 0xf]);
+    value >>= 4;
+  } while (value != 0);
+  return out;
+}
+
+// A body piece read on another thread (a coroutine's result crossing co_spawn must be
+// default-constructible, which Result is not).
+struct Piece {
+  std::size_t size = 0;
+  std::optional<core::Error> error;
+};
+
+// A body already in memory, read like a streamed one.
+class BufferedBody final : public BodyReader {
+ public:
+  explicit BufferedBody(std::string body) : body_(std::move(body)) {}
+  core::Result<std::size_t> read(std::span<char> out) override {
+    const std::size_t n = std::min(out.size(), body_.size() - position_);
+    std::copy_n(body_.data() + position_, n, out.data());
+    position_ += n;
+    return n;
+  }
+  std::optional<std::uint64_t> content_length() const override { return body_.size(); }
+  std::uint64_t bytes_read() const override { return position_; }
+
+ private:
+  std::string body_;
+  std::size_t position_ = 0;
+};
+
+// Why a call's current operation was cut short.
+enum class Abort { kNone, kDeadline, kConnectDeadline, kCancelled, kShutdown };
+
+}  // namespace
+
+struct Client::Impl {
+  struct Shard;
+
+  // ---- a connection ---------------------------------------------------------------------
+  struct Connection {
+    Connection(const asio::any_io_executor& executor, ssl::context* tls_context_) {
+      if (tls_context_ != nullptr) {
+        secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls_context_);
+      } else {
+        plain = std::make_unique<beast::tcp_stream>(executor);
+      }
+    }
+    beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+    void close() {
+      error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().close();
+    }
+    // Non-blocking look at an idle connection: false when the peer closed it (or sent
+    // bytes nobody asked for, which leaves the stream out of step).
+    bool peer_still_connected() {
+      auto& socket = lowest().socket();
+      if (!socket.is_open()) return false;
+      char byte = 0;
+      const auto received = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (received >= 0) return false;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+    beast::flat_buffer buffer;  // bytes read but not parsed yet: empty between exchanges
+    Clock::time_point idle_since;
+  };
+  using ConnectionPtr = std::unique_ptr<Connection>;
+
+  // A call waiting for room in its host's pool.
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& executor) : wake(executor) {}
+    asio::steady_timer wake;
+    ConnectionPtr handed;     // a released connection, given to this call
+    bool may_create = false;  // a slot freed up: connect a new one
+  };
+
+  struct HostPool {
+    std::deque<ConnectionPtr> idle;  // newest at the back
+    std::size_t in_use = 0;          // connections out of the pool (calls, body streams)
+    std::deque<Waiter*> waiters;
+  };
+
+  // ---- a call ---------------------------------------------------------------------------
+  // Lives on one shard; touched by its thread only, except `done_once`.
+  struct Call {
+    Call(Shard& owner, Callback callback)
+        : shard(owner), abort_timer(owner.ioc), done(std::move(callback)) {}
+
+    Shard& shard;
+    Url url;
+    std::string pool_key;  // "https://host:port"
+    std::string peer;      // metric label and error wording
+    std::string method;
+    RequestHeader header;
+    std::string body;
+    std::shared_ptr<BodySource> source;
+    std::optional<std::uint64_t> source_size;
+    bool stream_response = false;
+    Clock::time_point started;
+    Clock::time_point deadline;
+    // The current operation's end: the deadline, or the connect deadline while connecting.
+    asio::steady_timer abort_timer;
+    Abort aborted = Abort::kNone;
+    Abort timer_reason = Abort::kDeadline;
+    // What the abort must reach, whichever the call is doing now.
+    Connection* connection = nullptr;
+    tcp::resolver* resolver = nullptr;
+    Waiter* waiter = nullptr;
+    Callback done;
+  };
+
+  // How one attempt on one connection ended.
+  struct Attempt {
+    std::optional<ClientResponse> response;  // set on success
+    bool keep_alive = false;                 // the connection may serve another call
+    std::unique_ptr<StreamParser> stream;    // the unread body, with stream_response
+    error_code ec;
+    bool written = false;
+    bool response_started = false;
+  };
+
+  // ---- a shard --------------------------------------------------------------------------
+  struct Shard {
+    explicit Shard(Impl& owner) : impl(owner), work(ioc.get_executor()), sweep_timer(ioc) {}
+    Impl& impl;
+    asio::io_context ioc{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    asio::steady_timer sweep_timer;
+    std::thread thread;
+    // thread only
+    bool stopping = false;
+    std::unordered_map<std::string, HostPool> pools;
+    std::unordered_set<Call*> calls;
+    std::unordered_set<Connection*> streaming;  // held by a body stream
+    std::unordered_map<std::string, metrics::Counter*> counters;
+    std::unordered_map<std::string, metrics::Histogram*> histograms;
+  };
+
+  class ResponseStream;
+
+  Impl(ClientOptions client_options, metrics::Registry* metrics_registry,
+       logging::Logger* client_logger)
+      : options_(std::move(client_options)), registry_(metrics_registry), logger_(client_logger) {
+    make_tls_context();
+    const int count = std::max(1, options_.io_threads);
+    for (int i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*this));
+    for (auto& shard : shards_) {
+      Shard* raw = shard.get();
+      asio::co_spawn(raw->ioc, sweep_idle(*raw), [this](const std::exception_ptr& failure) {
+        report_failure("idle sweep", failure);
+      });
+      raw->thread = std::thread([this, raw] { run_io(*raw); });
+    }
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(gate_->mutex);
+      gate_->open = false;
+    }
+    for (auto& shard : shards_) {
+      Shard* raw = shard.get();
+      asio::post(raw->ioc, [this, raw] { shut_down(*raw); });
+      raw->work.reset();
+    }
+    for (auto& shard : shards_) shard->thread.join();
+    body_readers_.join();
+  }
+
+  // One TLS context for every https connection, made once: the peer's chain is verified
+  // against the system's store (or ca_file), TLS 1.2 at least.
+  void make_tls_context() {
+    tls_context_ = std::make_unique<ssl::context>(ssl::context::tls_client);
+    error_code ec;
+    tls_context_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                  ssl::context::no_tlsv1_1,
+                              ec);
+    if (ec) throw std::runtime_error("http client: TLS options: " + ec.message());
+    if (options_.ca_file.empty()) {
+      tls_context_->set_default_verify_paths(ec);
+    } else {
+      tls_context_->load_verify_file(options_.ca_file, ec);
+    }
+    if (ec) {
+      throw std::runtime_error(
+          "http client: cannot load the trusted certificates " +
+          (options_.ca_file.empty() ? std::string("of the system") : "from " + options_.ca_file) +
+          ": " + ec.message());
+    }
+    tls_context_->set_verify_mode(ssl::verify_peer, ec);
+    if (ec) throw std::runtime_error("http client: TLS verify mode: " + ec.message());
+  }
+
+  // ---- on the caller's thread -----------------------------------------------------------
+
+  bool on_client_thread() const {
+    const auto self = std::this_thread::get_id();
+    for (const auto& shard : shards_) {
+      if (shard->thread.get_id() == self) return true;
+    }
+    return false;
+  }
+
+  core::Result<void> prepare(Call& call, ClientRequest& request, const CallOptions& call_options) {
+    auto url = parse_url(request.url);
+    if (!url) return std::move(url).error();
+    call.url = std::move(*url);
+    call.pool_key = call.url.scheme + "://" + call.url.authority();
+    call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
+    call.method = request.method;
+    call.started = Clock::now();
+    if (call_options.timeout && call_options.deadline) {
+      call.deadline = std::min(call.started + *call_options.timeout, *call_options.deadline);
+    } else if (call_options.timeout) {
+      call.deadline = call.started + *call_options.timeout;
+    } else if (call_options.deadline) {
+      call.deadline = *call_options.deadline;
+    } else {
+      call.deadline = call.started + options_.request_timeout;
+    }
+    call.stream_response = call_options.stream_response;
+    if (!is_token(request.method)) {
+      return core::Error::invalid_argument("method", "\"" + request.method + "\" is not a method");
+    }
+    RequestHeader& header = call.header;
+    header.version(11);
+    header.method_string(request.method);
+    header.target(call.url.target);
+    remove_hop_by_hop(request.headers);
+    for (const auto& field : request.headers) {
+      if (!is_token(field.name) || has_line_break(field.value)) {
+        return core::Error::invalid_argument("headers",
+                                             "invalid header field \"" + field.name + "\"");
+      }
+      if (core::iequals(field.name, "Content-Length")) continue;
+      header.insert(field.name, field.value);
+    }
+    if (!request.headers.contains("Host")) header.set(bhttp::field::host, call.url.host_header());
+    if (!request.headers.contains("User-Agent") && !options_.user_agent.empty()) {
+      header.set(bhttp::field::user_agent, options_.user_agent);
+    }
+    if (const TraceContext* trace = call_options.trace; trace != nullptr) {
+      if (!trace->request_id.empty() && !request.headers.contains("X-Request-ID")) {
+        header.set("X-Request-ID", trace->request_id);
+      }
+      if (!trace->trace_id.empty() && !request.headers.contains("traceparent")) {
+        header.set("traceparent", trace->child_traceparent());
+      }
+    }
+    if (request.body_source) {
+      call.source = std::move(request.body_source);
+      call.source_size = call.source->size();
+      if (call.source_size) {
+        header.set(bhttp::field::content_length, std::to_string(*call.source_size));
+      } else {
+        header.set(bhttp::field::transfer_encoding, "chunked");
+      }
+    } else {
+      call.body = std::move(request.body);
+      const bool sends_body = !call.body.empty() || request.method == "POST" ||
+                              request.method == "PUT" || request.method == "PATCH";
+      if (sends_body) header.set(bhttp::field::content_length, std::to_string(call.body.size()));
+    }
+    header.keep_alive(true);
+    return core::ok();
+  }
+
+  CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
+    Shard& shard = *shards_[next_shard_.fetch_add(1) % shards_.size()];
+    auto call = std::make_shared<Call>(shard, std::move(done));
+    if (auto prepared = prepare(*call, request, call_options); !prepared) {
+      // Refused before anything was sent: answered on the shard all the same, so that the
+      // callback always runs on a client thread.
+      asio::post(shard.ioc, [call, error = std::move(prepared).error()]() mutable {
+        call->done(std::move(error));
+      });
+      return {};
+    }
+    asio::post(shard.ioc, [this, call] {
+      asio::co_spawn(call->shard.ioc, run_call(call), [this, call](const std::exception_ptr& f) {
+        if (f) {
+          report_failure("client call", f);
+          finish(*call, core::Error::internal("the client's exchange threw an exception"));
+        }
+      });
+    });
+    CallHandle handle;
+    std::weak_ptr<Call> weak = call;
+    std::shared_ptr<Gate> open = gate_;
+    handle.cancel_ = [this, weak, open, shard = &shard] {
+      std::lock_guard lock(open->mutex);
+      if (!open->open) return;
+      asio::post(shard->ioc, [this, weak] {
+        if (auto alive = weak.lock()) abort(*alive, Abort::kCancelled);
+      });
+    };
+    return handle;
+  }
+
+  core::Result<ClientResponse> send(ClientRequest request, const CallOptions& call_options) {
+    if (on_client_thread()) {
+      return core::Error::internal("Client::send called on one of the client's own threads");
+    }
+    auto promise = std::make_shared<std::promise<core::Result<ClientResponse>>>();
+    auto answer = promise->get_future();
+    start(std::move(request), call_options, [promise](core::Result<ClientResponse> result) {
+      promise->set_value(std::move(result));
+    });
+    try {
+      return answer.get();
+    } catch (const std::future_error&) {
+      // The io_context dropped the call unrun: the client is being destroyed.
+      return core::Error::unavailable("the client is shutting down");
+    }
+  }
+
+  // ---- the call's deadline and aborts (shard thread) ------------------------------------
+
+  // Cuts the call's current operation short; the exchange sees `aborted` when it resumes.
+  // The connection closes: after an abort it can serve nothing more, and a closed socket
+  // also fails the operations the call would start next.
+  void abort(Call& call, Abort reason) {
+    if (call.aborted != Abort::kNone || call.done == nullptr) return;
+    call.aborted = reason;
+    error_code ignored;
+    call.abort_timer.cancel();
+    if (call.resolver != nullptr) call.resolver->cancel();
+    if (call.waiter != nullptr) call.waiter->wake.cancel();
+    if (call.connection != nullptr) call.connection->lowest().socket().close(ignored);
+  }
+
+  // Arms the abort timer for `until`, reporting `reason` when it passes.
+  void arm(Call& call, Clock::time_point until, Abort reason) {
+    call.timer_reason = reason;
+    call.abort_timer.expires_at(until);
+    call.abort_timer.async_wait([this, &call, reason](const error_code& ec) {
+      if (ec || call.timer_reason != reason) return;
+      abort(call, reason);
+    });
+  }
+
+  void finish(Call& call, core::Result<ClientResponse> result) {
+    if (!call.done) return;
+    Callback done = std::move(call.done);
+    call.done = nullptr;
+    try {
+      done(std::move(result));
+    } catch (const std::exception& error) {
+      log_error("a client callback threw", error.what());
+    } catch (...) {
+      log_error("a client callback threw", "unknown exception");
+    }
+  }
+
+  // ---- one call (shard thread) -------------------------------------------------------------
+
+  asio::awaitable<void> run_call(std::shared_ptr<Call> call) {
+    Shard& shard = call->shard;
+    shard.calls.insert(call.get());
+    if (shard.stopping) call->aborted = Abort::kShutdown;
+    arm(*call, call->deadline, Abort::kDeadline);
+    core::Result<ClientResponse> result = co_await exchange(*call);
+    call->abort_timer.cancel();
+    shard.calls.erase(call.get());
+    record(*call, result ? std::to_string(result->status) : std::string("error"));
+    finish(*call, std::move(result));
+  }
+
+  asio::awaitable<core::Result<ClientResponse>> exchange(Call& call) {
+    bool retried = false;
+    for (;;) {
+      if (call.aborted != Abort::kNone) co_return aborted_error(call);
+      bool reused = false;
+      auto acquired = co_await acquire(call, reused);
+      if (!acquired) co_return std::move(acquired).error();
+      ConnectionPtr connection = std::move(*acquired);
+      call.connection = connection.get();
+      Attempt attempt = co_await attempt_once(*connection, call);
+      call.connection = nullptr;
+      if (!attempt.ec) {
+        ClientResponse response = std::move(*attempt.response);
+        if (attempt.stream) {
+          response.body_stream = make_stream(call, std::move(connection), std::move(attempt.stream),
+                                             attempt.keep_alive);
+          co_return response;
+        }
+        release(call.shard, call.pool_key, std::move(connection), attempt.keep_alive);
+        if (call.stream_response) {
+          // No body left to stream (none, or it came with the header): a stream all the
+          // same, so that callers read every answer one way.
+          response.body_stream = std::make_shared<BufferedBody>(std::move(response.body));
+          response.body.clear();
+        }
+        co_return response;
+      }
+      release(call.shard, call.pool_key, std::move(connection), /*reusable=*/false);
+      if (call.aborted != Abort::kNone) co_return aborted_error(call);
+      const FailedAttempt failed{.reused_connection = reused,
+                                 .request_written = attempt.written,
+                                 .response_started = attempt.response_started,
+                                 .timed_out = false};
+      // A streamed request body cannot be read again.
+      const bool repeatable = !call.source;
+      if (retried || !repeatable || !may_retry_on_fresh_connection(call.method, failed)) {
+        co_return exchange_error(call, attempt);
+      }
+      // The peer closed a pooled connection (restart, idle timeout): the others it held
+      // for us are most likely closed too.
+      drop_idle(call.shard, call.pool_key);
+      retried = true;
+    }
+  }
+
+  // ---- the pool (shard thread) ---------------------------------------------------------------
+
+  // A connection for the call: an idle one, a new one while the host is under its cap,
+  // else the next one released (or the slot of one closed) within the deadline.
+  asio::awaitable<core::Result<ConnectionPtr>> acquire(Call& call, bool& reused) {
+    Shard& shard = call.shard;
+    HostPool& pool = shard.pools[call.pool_key];
+    if (ConnectionPtr idle = take_idle(pool)) {
+      ++pool.in_use;
+      reused = true;
+      co_return std::move(idle);
+    }
+    const std::size_t cap = options_.max_connections_per_host;
+    if (cap == 0 || pool.in_use + pool.idle.size() < cap) {
+      ++pool.in_use;
+      auto connected = co_await connect(call);
+      if (!connected) release_slot(shard, call.pool_key);
+      co_return connected;
+    }
+    waits_counter(call).inc();
+    Waiter waiter(shard.ioc.get_executor());
+    waiter.wake.expires_at(asio::steady_timer::time_point::max());
+    pool.waiters.push_back(&waiter);
+    call.waiter = &waiter;
+    while (!waiter.handed && !waiter.may_create && call.aborted == Abort::kNone) {
+      [[maybe_unused]] auto [wait_ec] = co_await waiter.wake.async_wait(kUseTuple);
+    }
+    call.waiter = nullptr;
+    HostPool& same_pool = shard.pools[call.pool_key];  // the map may have rehashed
+    std::erase(same_pool.waiters, &waiter);
+    if (waiter.handed) {
+      reused = true;
+      co_return std::move(waiter.handed);
+    }
+    if (waiter.may_create) {
+      if (call.aborted != Abort::kNone) {
+        release_slot(shard, call.pool_key);
+        co_return aborted_error(call);
+      }
+      auto connected = co_await connect(call);
+      if (!connected) release_slot(shard, call.pool_key);
+      co_return connected;
+    }
+    co_return aborted_error(call);
+  }
+
+  ConnectionPtr take_idle(HostPool& pool) {
+    const auto now = Clock::now();
+    while (!pool.idle.empty()) {
+      ConnectionPtr connection = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      if (now - connection->idle_since <= options_.idle_connection_ttl &&
+          connection->peer_still_connected()) {
+        return connection;
+      }
+      connection->close();
+    }
+    return nullptr;
+  }
+
+  // Gives a connection back: to a waiting call, to the idle pool, or closed.
+  void release(Shard& shard, const std::string& key, ConnectionPtr connection, bool reusable) {
+    HostPool& pool = shard.pools[key];
+    if (reusable && !shard.stopping && connection->buffer.size() == 0) {
+      if (!pool.waiters.empty()) {
+        Waiter* waiter = pool.waiters.front();
+        pool.waiters.pop_front();
+        waiter->handed = std::move(connection);
+        waiter->wake.cancel();
+        return;  // still in use, by the waiter now
+      }
+      if (options_.max_idle_connections_per_host > 0) {
+        while (pool.idle.size() >= options_.max_idle_connections_per_host) {
+          pool.idle.front()->close();  // the oldest
+          pool.idle.pop_front();
+        }
+        connection->idle_since = Clock::now();
+        pool.idle.push_back(std::move(connection));
+        --pool.in_use;
+        return;
+      }
+    }
+    connection->close();
+    release_slot(shard, key);
+  }
+
+  // A connection of this host was closed (or never opened): its slot goes to a waiter.
+  void release_slot(Shard& shard, const std::string& key) {
+    HostPool& pool = shard.pools[key];
+    if (!pool.waiters.empty()) {
+      Waiter* waiter = pool.waiters.front();
+      pool.waiters.pop_front();
+      waiter->may_create = true;
+      waiter->wake.cancel();
+      return;  // the slot stays counted, for the waiter's new connection
+    }
+    if (pool.in_use > 0) --pool.in_use;
+  }
+
+  void drop_idle(Shard& shard, const std::string& key) {
+    HostPool& pool = shard.pools[key];
+    for (auto& connection : pool.idle) connection->close();
+    pool.idle.clear();
+  }
+
+  // Closes what outlived the TTL or what the peer closed, so that sockets do not wait in
+  // CLOSE_WAIT for the next call to the same peer.
+  asio::awaitable<void> sweep_idle(Shard& shard) {
+    const auto interval = std::clamp<std::chrono::milliseconds>(
+        options_.idle_connection_ttl / 2, kMinSweepInterval, kMaxSweepInterval);
+    for (;;) {
+      shard.sweep_timer.expires_after(interval);
+      auto [ec] = co_await shard.sweep_timer.async_wait(kUseTuple);
+      if (ec || shard.stopping) co_return;
+      const auto now = Clock::now();
+      for (auto& [key, pool] : shard.pools) {
+        std::erase_if(pool.idle, [&](ConnectionPtr& connection) {
+          if (now - connection->idle_since <= options_.idle_connection_ttl &&
+              connection->peer_still_connected()) {
+            return false;
+          }
+          connection->close();
+          return true;
+        });
+      }
+    }
+  }
+
+  // ---- connecting (shard thread) --------------------------------------------------------------
+
+  asio::awaitable<core::Result<ConnectionPtr>> connect(Call& call) {
+    Shard& shard = call.shard;
+    const auto connect_deadline = std::min(call.deadline, Clock::now() + options_.connect_timeout);
+    if (connect_deadline < call.deadline) arm(call, connect_deadline, Abort::kConnectDeadline);
+    auto connected = co_await open_connection(call);
+    if (call.timer_reason == Abort::kConnectDeadline) arm(call, call.deadline, Abort::kDeadline);
+    (void)shard;
+    co_return connected;
+  }
+
+  asio::awaitable<core::Result<ConnectionPtr>> open_connection(Call& call) {
+    Shard& shard = call.shard;
+    std::vector<tcp::endpoint> endpoints;
+    error_code address_ec;
+    const auto address = asio::ip::make_address(call.url.host, address_ec);
+    if (!address_ec) {
+      endpoints.emplace_back(address, call.url.port);
+    } else {
+      tcp::resolver resolver(shard.ioc);
+      call.resolver = &resolver;
+      const std::string port = std::to_string(call.url.port);
+      auto [ec, results] = co_await resolver.async_resolve(
+          call.url.host, port, tcp::resolver::numeric_service, kUseTuple);
+      call.resolver = nullptr;
+      if (call.aborted != Abort::kNone) co_return aborted_error(call);
+      if (ec) co_return unavailable(call, "cannot resolve " + call.url.host + ": " + ec.message());
+      for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    }
+    ssl::context* tls = call.url.tls() ? tls_context_.get() : nullptr;
+    auto connection = std::make_unique<Connection>(shard.ioc.get_executor(), tls);
+    call.connection = connection.get();
+    auto [ec, endpoint] =
+        co_await asio::async_connect(connection->lowest().socket(), endpoints, kUseTuple);
+    if (call.aborted != Abort::kNone) {
+      call.connection = nullptr;
+      co_return aborted_error(call);
+    }
+    if (ec) {
+      call.connection = nullptr;
+      co_return unavailable(call, ec.message());
+    }
+    error_code ignored;
+    connection->lowest().socket().set_option(tcp::no_delay(true), ignored);
+    if (connection->secure) {
+      // SNI, and the name the certificate must carry.
+      if (SSL_set_tlsext_host_name(connection->secure->native_handle(), call.url.host.c_str()) !=
+          1) {
+        call.connection = nullptr;
+        co_return unavailable(call, "cannot set the TLS server name");
+      }
+      connection->secure->set_verify_callback(ssl::host_name_verification(call.url.host));
+      auto [handshake_ec] =
+          co_await connection->secure->async_handshake(ssl::stream_base::client, kUseTuple);
+      if (call.aborted != Abort::kNone) {
+        call.connection = nullptr;
+        co_return aborted_error(call);
+      }
+      if (handshake_ec) {
+        call.connection = nullptr;
+        co_return unavailable(call, "TLS handshake failed: " + handshake_ec.message());
+      }
+    }
+    call.connection = nullptr;
+    co_return std::move(connection);
+  }
+
+  // ---- one attempt (shard thread) ---------------------------------------------------------------
+
+  asio::awaitable<Attempt> attempt_once(Connection& connection, Call& call) {
+    if (connection.secure) {
+      Attempt attempt = co_await attempt_on(*connection.secure, connection, call);
+      co_return attempt;
+    }
+    Attempt attempt = co_await attempt_on(*connection.plain, connection, call);
+    co_return attempt;
+  }
+
+  template <typename Stream>
+  asio::awaitable<Attempt> attempt_on(Stream& stream, Connection& connection, Call& call) {
+    Attempt attempt;
+    bhttp::request_serializer<bhttp::empty_body> serializer(call.header);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_write_header(stream, serializer, kUseTuple);
+    if (header_ec) {
+      attempt.ec = header_ec;
+      co_return attempt;
+    }
+    error_code body_ec = co_await write_body(stream, call);
+    if (body_ec) {
+      attempt.ec = body_ec;
+      co_return attempt;
+    }
+    attempt.written = true;
+    for (;;) {
+      HeaderParser parser;
+      parser.header_limit(kMaxResponseHeaderBytes);
+      // Beast checks a declared Content-Length against the limit with the header: a
+      // streamed body has none of ours.
+      if (call.stream_response) {
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      } else {
+        parser.body_limit(options_.max_response_bytes);
+      }
+      if (call.header.method() == bhttp::verb::head) parser.skip(true);
+      auto [read_ec, read] =
+          co_await bhttp::async_read_header(stream, connection.buffer, parser, kUseTuple);
+      attempt.response_started =
+          attempt.response_started || parser.got_some() || connection.buffer.size() > 0;
+      if (read_ec) {
+        attempt.ec = read_ec;
+        co_return attempt;
+      }
+      const int status = static_cast<int>(parser.get().result_int());
+      // An interim answer (100 Continue, 103 Early Hints) comes before the real one.
+      if (status < 200 && status != 101) continue;
+      ClientResponse response;
+      response.peer = call.peer;
+      response.status = status;
+      for (const auto& field : parser.get())
+        response.headers.add(field.name_string(), field.value());
+      remove_hop_by_hop(response.headers);
+      const bool peer_keeps_alive = parser.get().keep_alive() && status != 101;
+      if (call.stream_response && !parser.is_done()) {
+        attempt.stream = std::make_unique<StreamParser>(std::move(parser));
+        attempt.keep_alive = peer_keeps_alive;
+        attempt.response = std::move(response);
+        co_return attempt;
+      }
+      if (!parser.is_done()) {
+        auto [body_read_ec, body_read] =
+            co_await bhttp::async_read(stream, connection.buffer, parser, kUseTuple);
+        if (body_read_ec) {
+          attempt.ec = body_read_ec;
+          co_return attempt;
+        }
+      }
+      response.body = std::move(parser.get().body());
+      attempt.keep_alive = peer_keeps_alive && connection.buffer.size() == 0;
+      attempt.response = std::move(response);
+      co_return attempt;
+    }
+  }
+
+  // The request body: the string at once, or the source piece by piece (read on the
+  // client's body pool, since a source may block), chunked when its size is unknown.
+  template <typename Stream>
+  asio::awaitable<error_code> write_body(Stream& stream, Call& call) {
+    if (!call.source) {
+      if (call.body.empty()) co_return error_code{};
+      const auto bytes = asio::buffer(call.body);
+      auto [ec, n] = co_await asio::async_write(stream, bytes, kUseTuple);
+      co_return ec;
+    }
+    std::vector<char> chunk(kBodyChunk);
+    std::uint64_t sent = 0;
+    const bool chunked = !call.source_size;
+    for (;;) {
+      if (call.source_size && sent >= *call.source_size) break;
+      const std::size_t want = call.source_size ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                      *call.source_size - sent, chunk.size()))
+                                                : chunk.size();
+      BodySource* source = call.source.get();
+      auto job = [source, &chunk, want]() -> asio::awaitable<Piece> {
+        try {
+          auto read = source->read(std::span<char>(chunk.data(), want));
+          if (!read) co_return Piece{.size = 0, .error = std::move(read).error()};
+          co_return Piece{.size = *read, .error = std::nullopt};
+        } catch (const std::exception& error) {
+          co_return Piece{.size = 0, .error = core::Error::internal(error.what())};
+        }
+      };
+      auto executor = body_readers_.get_executor();
+      Piece piece = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
+      if (call.aborted != Abort::kNone) co_return make_error_code(asio::error::operation_aborted);
+      if (piece.error || piece.size > want || (piece.size == 0 && call.source_size)) {
+        log_error("request body source failed",
+                  piece.error ? piece.error->log_detail() : std::string("ended early"));
+        co_return make_error_code(bhttp::error::partial_message);
+      }
+      if (piece.size == 0) break;
+      if (chunked) {
+        const std::string head = hex(piece.size) + "\r\n";
+        const std::array<asio::const_buffer, 3> framed = {
+            asio::buffer(head), asio::buffer(chunk.data(), piece.size), asio::buffer("\r\n", 2)};
+        auto [ec, n] = co_await asio::async_write(stream, framed, kUseTuple);
+        if (ec) co_return ec;
+      } else {
+        const auto bytes = asio::buffer(chunk.data(), piece.size);
+        auto [ec, n] = co_await asio::async_write(stream, bytes, kUseTuple);
+        if (ec) co_return ec;
+      }
+      sent += piece.size;
+    }
+    if (chunked) {
+      static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+      const auto last = asio::buffer(kLastChunk.data(), kLastChunk.size());
+      auto [ec, n] = co_await asio::async_write(stream, last, kUseTuple);
+      co_return ec;
+    }
+    co_return error_code{};
+  }
+
+  // ---- errors
+  // ------------------------------------------------------------------------------------
+
+  core::Error unavailable(const Call& call, const std::string& reason) const {
+    return core::Error::unavailable(
+        call.peer + " is unavailable: " + reason,
+        call.method + " " + call.pool_key + call.url.target + ": " + reason);
+  }
+
+  core::Error aborted_error(const Call& call) const {
+    const std::string where = call.method + " " + call.pool_key + call.url.target;
+    switch (call.aborted) {
+      case Abort::kConnectDeadline:
+        return {core::ErrorCode::kDeadlineExceeded,
+                call.peer + " did not accept a connection within " +
+                    std::to_string(options_.connect_timeout.count()) + " ms",
+                where};
+      case Abort::kCancelled:
+        return core::Error::unavailable("the call to " + call.peer + " was cancelled", where);
+      case Abort::kShutdown:
+        return core::Error::unavailable(call.peer + " is unavailable: the client is shutting down",
+                                        where);
+      case Abort::kDeadline:
+      case Abort::kNone:
+        break;
+    }
+    const auto allowed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(call.deadline - call.started);
+    return {core::ErrorCode::kDeadlineExceeded,
+            call.peer + " did not answer within " + std::to_string(allowed.count()) + " ms",
+            where + ": deadline"};
+  }
+
+  core::Error exchange_error(const Call& call, const Attempt& attempt) const {
+    const error_code& ec = attempt.ec;
+    const std::string where = call.method + " " + call.pool_key + call.url.target + ": ";
+    if (ec == bhttp::error::body_limit) {
+      return core::Error::internal(where + "the response body exceeds max_response_bytes (" +
+                                   std::to_string(options_.max_response_bytes) + ")");
+    }
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == bhttp::error::partial_message || ec == ssl::error::stream_truncated) {
+      return unavailable(call, attempt.response_started
+                                   ? "the connection closed in the middle of the response"
+                                   : "the connection closed before a response arrived");
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category()) {
+      // Beast's parse errors: the peer does not speak HTTP the way we can read.
+      return core::Error::internal(where + "unreadable response: " + ec.message());
+    }
+    return unavailable(call, ec.message());
+  }
+
+  // ---- metrics (shard thread) -------------------------------------------------------------------
+
+  void record(const Call& call, const std::string& status) {
+    if (registry_ == nullptr) return;
+    Shard& shard = call.shard;
+    const std::chrono::duration<double> elapsed = Clock::now() - call.started;
+    const std::string_view method = detail::method_label(call.method);
+    std::string key;
+    key.append(call.peer).append(1, '\0').append(method);
+    auto histogram = shard.histograms.find(key);
+    if (histogram == shard.histograms.end()) {
+      auto& created = registry_->histogram("http_client_request_duration_seconds",
+                                           "Time from sending an HTTP request to its answer.",
+                                           {{"peer", call.peer}, {"method", std::string(method)}});
+      histogram = shard.histograms.emplace(key, &created).first;
+    }
+    histogram->second->observe(elapsed.count());
+    key.append(1, '\0').append(status);
+    auto counter = shard.counters.find(key);
+    if (counter == shard.counters.end()) {
+      auto& created = registry_->counter(
+          "http_client_requests_total", "HTTP requests sent, by answer status or \"error\".",
+          {{"peer", call.peer}, {"method", std::string(method)}, {"status", status}});
+      counter = shard.counters.emplace(key, &created).first;
+    }
+    counter->second->inc();
+  }
+
+  metrics::Counter& waits_counter(const Call& call) {
+    static metrics::Counter unused;
+    if (registry_ == nullptr) return unused;
+    return registry_->counter("http_client_pool_waits_total",
+                              "Calls that waited for a connection: the host was at its cap.",
+                              {{"peer", call.peer}});
+  }
+
+  // ---- streamed response bodies
+  // -------------------------------------------------------------------
+
+  std::shared_ptr<BodyReader> make_stream(Call& call, ConnectionPtr connection,
+                                          std::unique_ptr<StreamParser> parser, bool keep_alive);
+
+  // ---- running and stopping
+  // -----------------------------------------------------------------------
+
+  void run_io(Shard& shard) {
+    for (;;) {
+      try {
+        shard.ioc.run();
+        return;
+      } catch (const std::exception& error) {
+        // Every task has a completion handler, so this is a bug; keep the client going.
+        log_error("client io thread caught an exception", error.what());
+      }
+    }
+  }
+
+  // The completion handler of every co_spawn: `detached` would swallow the exception.
+  void report_failure(std::string_view task, const std::exception_ptr& failure) const {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      log_error(std::string(task) + " failed", error.what());
+    } catch (...) {
+      log_error(std::string(task) + " failed", "unknown exception");
+    }
+  }
+
+  void log_error(std::string_view msg, std::string_view error) const {
+    if (logger_ != nullptr) {
+      logger_->error(msg, {{"component", "http_client"}, {"error", error}});
+    } else {
+      std::fprintf(stderr, "http client: %.*s: %.*s\n", static_cast<int>(msg.size()), msg.data(),
+                   static_cast<int>(error.size()), error.data());
+    }
+  }
+
+  // Aborting the calls in flight makes them fail at once; calls that start later see
+  // `stopping`. Then nothing keeps the io_context busy and run() returns.
+  void shut_down(Shard& shard) {
+    shard.stopping = true;
+    error_code ignored;
+    shard.sweep_timer.cancel(ignored);
+    const std::vector<Call*> calls(shard.calls.begin(), shard.calls.end());
+    for (Call* call : calls) abort(*call, Abort::kShutdown);
+    for (Connection* connection : shard.streaming) connection->close();
+    for (auto& [key, pool] : shard.pools) {
+      for (auto& connection : pool.idle) connection->close();
+      pool.idle.clear();
+    }
+  }
+
+  // Posted-to from threads the client does not own (handles, body streams): only while
+  // the client exists.
+  struct Gate {
+    std::mutex mutex;
+    bool open = true;
+  };
+
+  ClientOptions options_;
+  metrics::Registry* registry_;
+  logging::Logger* logger_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  std::unique_ptr<ssl::context> tls_context_;
+  std::atomic<std::size_t> next_shard_{0};
+  asio::thread_pool body_readers_{2};
+  // Declared last: destroying a shard's io_context destroys what a call left behind.
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// ---- streamed response bodies
+// ---------------------------------------------------------------------
+//
+// Holds the connection until the body ends (then it returns to the pool when the peer
+// keeps it alive) or until destroyed (then it closes: what is left of the body cannot be
+// skipped cheaply). Reads block the caller while a short coroutine reads on the shard.
+
+class Client::Impl::ResponseStream final : public BodyReader {
+ public:
+  ResponseStream(Impl& impl, Shard& shard, std::string pool_key, std::string peer,
+                 Clock::time_point deadline, ConnectionPtr connection,
+                 std::unique_ptr<StreamParser> parser, bool keep_alive)
+      : impl_(impl),
+        gate_(impl.gate_),
+        shard_(shard),
+        pool_key_(std::move(pool_key)),
+        peer_(std::move(peer)),
+        deadline_(deadline),
+        connection_(std::move(connection)),
+        parser_(std::move(parser)),
+        keep_alive_(keep_alive) {
+    if (const auto length = parser_->content_length()) content_length_ = *length;
+  }
+
+  ~ResponseStream() override {
+    std::lock_guard lock(gate_->mutex);
+    if (!gate_->open) return;  // the client is gone, and its connections with it
+    asio::post(shard_.ioc, [impl = &impl_, shard = &shard_, key = pool_key_,
+                            connection = std::move(connection_), done = parser_->is_done(),
+                            keep_alive = keep_alive_, failed = failed_]() mutable {
+      shard->streaming.erase(connection.get());
+      impl->release(*shard, key, std::move(connection), done && keep_alive && !failed);
+    });
+  }
+
+  core::Result<std::size_t> read(std::span<char> out) override {
+    if (failure_) return *failure_;
+    if (out.empty() || parser_->is_done()) return std::size_t{0};
+    if (impl_.on_client_thread()) {
+      return core::Error::internal("a response body was read on the client's own thread");
+    }
+    std::unique_lock lock(gate_->mutex);
+    if (!gate_->open) return core::Error::unavailable(peer_ + " is unavailable: client gone");
+    auto future = asio::co_spawn(shard_.ioc, read_some(out), asio::use_future);
+    lock.unlock();
+    Piece piece;
+    try {
+      piece = future.get();
+    } catch (...) {
+      piece.error =
+          core::Error::unavailable(peer_ + " is unavailable: the client is shutting down");
+    }
+    if (piece.error) {
+      failed_ = true;
+      failure_ = piece.error;
+      return *piece.error;
+    }
+    bytes_read_ += piece.size;
+    return piece.size;
+  }
+  std::optional<std::uint64_t> content_length() const override { return content_length_; }
+  std::uint64_t bytes_read() const override { return bytes_read_; }
+
+  Connection* connection() const { return connection_.get(); }
+
+ private:
+  // On the shard: at least one body byte, or the end; within the call's deadline, or
+  // request_timeout once it passed.
+  asio::awaitable<Piece> read_some(std::span<char> out) {
+    asio::steady_timer timer(shard_.ioc);
+    const auto now = Clock::now();
+    timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
+    bool timed_out = false;
+    Connection* connection = connection_.get();
+    timer.async_wait([connection, &timed_out](const error_code& ec) {
+      if (ec) return;
+      timed_out = true;
+      error_code ignored;
+      connection->lowest().socket().cancel(ignored);
+    });
+    std::size_t filled = 0;
+    error_code ec;
+    while (filled == 0 && !parser_->is_done() && !ec) {
+      auto& target = parser_->get().body();
+      target.data = out.data();
+      target.size = out.size();
+      target.more = true;
+      if (connection_->secure) {
+        auto [read_ec, n] = co_await bhttp::async_read_some(
+            *connection_->secure, connection_->buffer, *parser_, kUseTuple);
+        ec = read_ec;
+      } else {
+        auto [read_ec, n] = co_await bhttp::async_read_some(
+            *connection_->plain, connection_->buffer, *parser_, kUseTuple);
+        ec = read_ec;
+      }
+      filled = out.size() - target.size;
+      target.data = nullptr;
+      if (ec == bhttp::error::need_buffer) ec = {};
+    }
+    timer.cancel();
+    if (timed_out) {
+      co_return Piece{.size = 0,
+                      .error = core::Error(core::ErrorCode::kDeadlineExceeded,
+                                           peer_ + " did not send the rest of the body in time")};
+    }
+    if (ec) {
+      co_return Piece{.size = 0,
+                      .error = core::Error::unavailable(
+                          peer_ + " is unavailable: the body ended early", ec.message())};
+    }
+    co_return Piece{.size = filled, .error = std::nullopt};
+  }
+
+  Impl& impl_;
+  std::shared_ptr<Gate> gate_;
+  Shard& shard_;
+  std::string pool_key_;
+  std::string peer_;
+  Clock::time_point deadline_;
+  ConnectionPtr connection_;
+  std::unique_ptr<StreamParser> parser_;
+  bool keep_alive_;
+  bool failed_ = false;
+  std::optional<std::uint64_t> content_length_;
+  std::uint64_t bytes_read_ = 0;
+  std::optional<core::Error> failure_;
+};
+
+std::shared_ptr<BodyReader> Client::Impl::make_stream(Call& call, ConnectionPtr connection,
+                                                      std::unique_ptr<StreamParser> parser,
+                                                      bool keep_alive) {
+  call.shard.streaming.insert(connection.get());
+  return std::make_shared<ResponseStream>(*this, call.shard, call.pool_key, call.peer,
+                                          call.deadline, std::move(connection), std::move(parser),
+                                          keep_alive);
+}
+
+// ---- the public face
+// ---------------------------------------------------------------------------------
+
+void CallHandle::cancel() const {
+  if (cancel_) cancel_();
+}
+
+Client::Client(ClientOptions options, metrics::Registry* registry, logging::Logger* logger)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, logger)) {}
+
+Client::~Client() = default;
+
+CallHandle Client::start(ClientRequest request, CallOptions options, Callback done) {
+  return impl_->start(std::move(request), options, std::move(done));
+}
+
+core::Result<ClientResponse> Client::send(ClientRequest request, CallOptions options_) {
+  return impl_->send(std::move(request), options_);
+}
+
+void Client::shutdown() {
+  // shut_down() runs on each shard's thread (it owns the pool); wait until it did, so
+  // that a call started after this returns is refused for certain.
+  for (auto& shard : impl_->shards_) {
+    std::promise<void> done;
+    auto finished = done.get_future();
+    Impl::Shard* raw = shard.get();
+    asio::post(raw->ioc, [this, raw, &done] {
+      impl_->shut_down(*raw);
+      done.set_value();
+    });
+    finished.wait();
+  }
+}
+
+}  // namespace platform::http

@@ -1,0 +1,182 @@
+// The client's plain functions: URLs, retry rules, what a peer's answer says (problem
+// bodies, Retry-After). No socket here; see client.cpp for the exchange.
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <ctime>
+
+#include "platform/core/problem.h"
+#include "platform/core/strings.h"
+#include "platform/http/client.h"
+
+namespace platform::http {
+namespace {
+
+constexpr std::size_t kMaxDetailFromBody = 200;
+
+core::Error invalid_url(std::string_view url, const std::string& reason) {
+  return core::Error::invalid_argument("url", "\"" + std::string(url) + "\" " + reason);
+}
+
+bool is_problem_json(const Headers& headers) {
+  const std::string_view content_type = headers.get("Content-Type");
+  const std::string_view media_type = core::trim(content_type.substr(0, content_type.find(';')));
+  return core::iequals(media_type, core::kProblemContentType);
+}
+
+std::string string_member(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (value == nullptr || !value->is_string()) return {};
+  return std::string(value->as_string());
+}
+
+}  // namespace
+
+// ---- URLs ----------------------------------------------------------------------------------
+
+std::string Url::authority() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string Url::host_header() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  const std::string name = ipv6 ? "[" + host + "]" : host;
+  const bool default_port = (tls() && port == 443) || (!tls() && port == 80);
+  return default_port ? name : name + ":" + std::to_string(port);
+}
+
+core::Result<Url> parse_url(std::string_view text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return invalid_url(text, "has a space or control character");
+    }
+  }
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) return invalid_url(text, "is not a valid URL");
+  const boost::urls::url_view& view = *parsed;
+  Url url;
+  url.scheme = core::ascii_lower(view.scheme());
+  if (url.scheme != "http" && url.scheme != "https") {
+    return invalid_url(text, "must start with http:// or https://");
+  }
+  if (view.has_userinfo()) return invalid_url(text, "must not carry user information");
+  // Boost.URL 1.81 accepts "host:80a/" as port 80: the authority must be followed by the
+  // path, the query, the fragment or the end.
+  const std::string_view authority = view.encoded_authority();
+  const auto authority_at = text.find("://");
+  if (authority_at == std::string_view::npos ||
+      text.substr(authority_at + 3, authority.size()) != authority) {
+    return invalid_url(text, "is not a valid URL");
+  }
+  const std::string_view after = text.substr(authority_at + 3 + authority.size());
+  if (!after.empty() && after.front() != '/' && after.front() != '?' && after.front() != '#') {
+    return invalid_url(text, "has an invalid authority");
+  }
+  switch (view.host_type()) {
+    case boost::urls::host_type::name:
+    case boost::urls::host_type::ipv4:
+      url.host = core::ascii_lower(view.encoded_host());
+      break;
+    case boost::urls::host_type::ipv6:
+      url.host = view.host_ipv6_address().to_string();
+      break;
+    default:
+      return invalid_url(text, "has no usable host");
+  }
+  if (url.host.empty()) return invalid_url(text, "has no host");
+  url.port = url.tls() ? 443 : 80;
+  if (view.has_port()) {
+    const std::string_view port = view.port();
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos) {
+      return invalid_url(text, "has an invalid port");
+    }
+    const int number = std::stoi(std::string(port));
+    if (number < 1 || number > 65535) return invalid_url(text, "has an invalid port");
+    url.port = static_cast<std::uint16_t>(number);
+  }
+  url.target = std::string(view.encoded_path());
+  if (url.target.empty()) url.target = "/";
+  if (view.has_query()) {
+    url.target += '?';
+    url.target += std::string(view.encoded_query());
+  }
+  return url;
+}
+
+// ---- retries -------------------------------------------------------------------------------
+
+bool is_idempotent_method(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
+
+bool may_retry_on_fresh_connection(std::string_view method, const FailedAttempt& attempt) {
+  if (!attempt.reused_connection || attempt.response_started || attempt.timed_out) return false;
+  return !attempt.request_written || is_idempotent_method(method);
+}
+
+// ---- what the peer answered ------------------------------------------------------------------
+
+core::Error PeerProblem::as_dependency_failure() const {
+  const std::string said = detail.empty() ? title : detail;
+  const std::string log = "HTTP " + std::to_string(status) + " from " + peer +
+                          (type.empty() ? "" : " (" + type + ")") + ": " + said;
+  if (status == 504 || status == 408) {
+    return {core::ErrorCode::kDeadlineExceeded, peer + " did not answer in time", log};
+  }
+  if (status >= 500 || status == 429) {
+    return core::Error::unavailable(peer + " is unavailable", log);
+  }
+  return core::Error::internal(peer + " refused the request: " + said + " (" + log + ")");
+}
+
+std::optional<PeerProblem> ClientResponse::problem() const {
+  if (status < 400) return std::nullopt;
+  PeerProblem problem;
+  problem.peer = peer;
+  problem.status = status;
+  if (is_problem_json(headers)) {
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(body, ec);
+    if (!ec && parsed.is_object()) {
+      const auto& object = parsed.as_object();
+      problem.type = string_member(object, "type");
+      problem.title = string_member(object, "title");
+      problem.detail = string_member(object, "detail");
+      if (const auto* errors = object.if_contains("errors"); errors && errors->is_array()) {
+        for (const auto& item : errors->as_array()) {
+          if (!item.is_object()) continue;
+          problem.errors.push_back({string_member(item.as_object(), "field"),
+                                    string_member(item.as_object(), "message")});
+        }
+      }
+    }
+  }
+  if (problem.title.empty()) problem.title = std::string(core::status_title(status));
+  if (problem.detail.empty() && !is_problem_json(headers) && !body_stream) {
+    problem.detail = body.substr(0, kMaxDetailFromBody);
+  }
+  return problem;
+}
+
+std::optional<std::chrono::seconds> ClientResponse::retry_after() const {
+  const auto value = headers.find("Retry-After");
+  if (!value) return std::nullopt;
+  const std::string_view text = core::trim(*value);
+  if (text.empty()) return std::nullopt;
+  if (text.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (text.size() > 9) return std::chrono::seconds(999'999'999);
+    return std::chrono::seconds(std::stol(std::string(text)));
+  }
+  // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::tm parts{};
+  const std::string date(text);
+  const char* end = strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::time_t when = timegm(&parts);
+  const std::time_t now = std::time(nullptr);
+  return std::chrono::seconds(when > now ? when - now : 0);
+}
+
+}  // namespace platform::http

@@ -1,0 +1,55 @@
+// The record of every exchange: the RED metrics (http_requests_total and
+// http_request_duration_seconds by method, route template and status) and one access
+// log line. Writing the line never blocks the calling network thread: the service's
+// logger queues it (logging::AsyncWriter) and drops it, counted, when stdout lags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "platform/http/message.h"
+#include "platform/logging/logger.h"
+#include "platform/metrics/registry.h"
+
+namespace platform::http::detail {
+
+// What the access line and the metrics say about one exchange.
+struct Outcome {
+  std::string method;
+  std::string route;  // the template, or "unmatched"
+  std::string path;
+  int status = 0;
+  std::size_t bytes_in = 0;
+  std::size_t bytes_out = 0;
+};
+
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
+
+// Metric label for the method: clients choose the method token, so anything unusual is
+// folded into one value to keep the label set bounded.
+std::string_view method_label(std::string_view method);
+
+class AccessLog {
+ public:
+  AccessLog(logging::Logger& logger, metrics::Registry& registry);
+
+  void record(const Outcome& outcome, const TraceContext& trace,
+              std::chrono::steady_clock::time_point started);
+
+ private:
+  metrics::Counter& request_counter(std::string_view method, const std::string& route, int status);
+  metrics::Histogram& duration_histogram(std::string_view method, const std::string& route);
+
+  logging::Logger& logger_;
+  metrics::Registry& registry_;
+  // Registry lookups lock the registry; the hot path looks in a read-mostly cache first.
+  std::shared_mutex cache_mutex_;
+  std::unordered_map<std::string, metrics::Counter*> counters_;
+  std::unordered_map<std::string, metrics::Histogram*> histograms_;
+};
+
+}  // namespace platform::http::detail

@@ -1,0 +1,406 @@
+// One connection: read a request header, check it, route it, read a buffered body, let
+// the handler answer, write the answer; again while the connection is kept alive. Every
+// step has a deadline (the connection's timer). See impl.h for the map of the files.
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <ctime>
+#include <limits>
+
+#include "../trace.h"
+#include "impl.h"
+#include "platform/core/strings.h"
+
+namespace platform::http {
+namespace {
+
+// Beast's own header limit only guards memory; our 414 and 431 checks run on the parsed
+// header, so the parser's limit is generous enough to let them see it.
+constexpr std::size_t kMinParserHeaderLimit = std::size_t{64} * 1024;
+constexpr std::size_t kReadChunk = 4096;
+// How often a timed-out operation is cancelled again: a composed Beast read can start a
+// new socket read right after our cancel, which the next tick then catches.
+constexpr std::chrono::milliseconds kRecancelInterval{50};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string http_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[40];
+  const std::size_t size = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(buffer, size);
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+bool status_has_body(int status) {
+  return status >= 200 && status != 204 && status != 304;
+}
+
+std::vector<detail::FieldView> field_views(const bhttp::request_header<>& header) {
+  std::vector<detail::FieldView> fields;
+  for (const auto& field : header) fields.push_back({field.name_string(), field.value()});
+  return fields;
+}
+
+}  // namespace
+
+// ---- the connection's deadline -------------------------------------------------------------
+
+void Server::Impl::Connection::arm_until(Clock::time_point deadline) {
+  timed_out = false;
+  const auto generation = ++deadline_generation;
+  timer.expires_at(deadline);
+  wait_for_deadline(generation);
+}
+
+void Server::Impl::Connection::disarm() {
+  ++deadline_generation;
+  timer.cancel();
+}
+
+void Server::Impl::Connection::wait_for_deadline(std::uint64_t generation) {
+  timer.async_wait([self = shared_from_this(), generation](error_code ec) {
+    if (ec || generation != self->deadline_generation) return;
+    self->timed_out = true;
+    error_code ignored;
+    self->socket.cancel(ignored);
+    self->timer.expires_after(kRecancelInterval);
+    self->wait_for_deadline(generation);
+  });
+}
+
+void Server::Impl::Connection::close() {
+  disarm();
+  if (deferred_wait != nullptr) deferred_wait->cancel();  // gives up on the answer
+  error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+// ---- the loop ------------------------------------------------------------------------------
+
+asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    // While stopping, an answer carries `Connection: close` and handle() ends the loop;
+    // a connection accepted during the drain delay still gets its first request served.
+    connection->idle = true;
+    if (buffer.size() == 0) {
+      // A new connection must start its request within read_timeout; a kept-alive one may
+      // wait idle_timeout for the next.
+      connection->arm(connection->requests_served == 0 ? options_.read_timeout
+                                                       : options_.idle_timeout);
+      auto [ec, n] =
+          co_await connection->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
+      connection->disarm();
+      if (ec) break;  // idle timeout, the client left, or stop() closed us
+      buffer.commit(n);
+    }
+    // stop() may have closed this idle connection after the bytes arrived but before
+    // this resumed: then the request must not run, or it would be carried out with no
+    // way left to answer it. Past this point (same strand) stop() sees us busy.
+    if (!connection->socket.is_open()) break;
+    connection->idle = false;
+    const bool keep_open = co_await serve_one(*connection, buffer);
+    ++connection->requests_served;
+    if (!keep_open) break;
+  }
+  connection->close();
+}
+
+asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::flat_buffer& buffer) {
+  const auto started = Clock::now();
+  HeaderParser parser;
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::max(kMinParserHeaderLimit, options_.max_url_bytes + options_.max_header_bytes + 1024)));
+  // The body's limit depends on the route, known once the header is: Beast would refuse
+  // a Content-Length over the limit while reading the header.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+
+  connection.arm(options_.read_timeout);
+  auto [header_ec, header_bytes] =
+      co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
+  std::size_t bytes_in = header_bytes;
+  std::optional<detail::Refusal> refusal;
+  if (header_ec) {
+    connection.disarm();
+    if (!connection.timed_out && client_went_away(header_ec)) co_return false;
+    refusal = refusal_for(header_ec, connection.timed_out, parser.get());
+  } else {
+    const auto fields = field_views(parser.get());
+    const std::string_view target = parser.get().target();
+    refusal = detail::check_limits(
+        target, fields,
+        {.max_url_bytes = options_.max_url_bytes, .max_header_bytes = options_.max_header_bytes});
+    if (!refusal && (target.empty() || target.front() != '/')) {
+      refusal = detail::Refusal{.status = 400,
+                                .detail = "the request target must be a path starting with '/'",
+                                .headers = {}};
+    }
+    if (!refusal) refusal = detail::check_framing(parser.get().version(), fields);
+  }
+  if (refusal) {
+    connection.disarm();
+    co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
+  }
+
+  Request request = to_request(parser.get(), connection);
+  Router::Match match = router_.match(request.method, request.path);
+  if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
+    connection.disarm();
+    co_return co_await serve_streamed(connection, buffer, parser, request, std::move(match),
+                                      bytes_in, started);
+  }
+
+  // A buffered body must fit the limit: a declared length is checked now (and answered
+  // without reading it), a chunked body while it is read.
+  parser.body_limit(options_.max_body_bytes);
+  if (const auto length = parser.content_length(); length && *length > options_.max_body_bytes) {
+    connection.disarm();
+    const detail::Refusal too_large = refusal_for(bhttp::error::body_limit, false, parser.get());
+    co_return co_await refuse(connection, parser.get(), too_large, bytes_in, started);
+  }
+  if (!parser.is_done()) {
+    if (core::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      const auto interim = asio::buffer(kContinue.data(), kContinue.size());
+      auto [continue_ec, continue_bytes] =
+          co_await asio::async_write(connection.socket, interim, kUseTuple);
+      if (continue_ec) {
+        connection.disarm();
+        co_return false;
+      }
+    }
+    auto [body_ec, body_bytes] =
+        co_await bhttp::async_read(connection.socket, buffer, parser, kUseTuple);
+    bytes_in += body_bytes;
+    if (body_ec) {
+      connection.disarm();
+      if (!connection.timed_out && client_went_away(body_ec)) co_return false;
+      refusal = refusal_for(body_ec, connection.timed_out, parser.get());
+      co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
+    }
+  }
+  connection.disarm();
+  const bool keep_alive = parser.get().keep_alive();
+  request.body = std::move(parser.get().body());
+  co_return co_await handle(connection, request, std::move(match), keep_alive, bytes_in, started,
+                            nullptr);
+}
+
+// Routes and answers a request whose body, if any, was read (or is read by the handler).
+asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& request,
+                                           Router::Match match, bool keep_alive_requested,
+                                           std::size_t bytes_in, Clock::time_point started,
+                                           const StreamParser* streamed_body) {
+  const InFlight in_flight_guard(in_flight_);
+  detail::Outcome outcome{.method = request.method,
+                          .route = std::string(detail::kUnmatchedRoute),
+                          .path = request.path,
+                          .status = 0,
+                          .bytes_in = bytes_in,
+                          .bytes_out = 0};
+  const Route* route = match.kind == Router::Match::Kind::kFound ? match.route : nullptr;
+  if (route != nullptr) {
+    request.route = route->pattern;
+    request.path_params = std::move(match.params);
+    outcome.route = route->pattern;
+  }
+  Response response;
+  if (route != nullptr && route->async_handler) {
+    Response answered = co_await answer_later(connection, *route, request);
+    response = std::move(answered);
+  } else if ((route != nullptr && route->execution == Execution::kInline) ||
+             (route == nullptr && router_.middleware().empty())) {
+    // Cheap and non-blocking: on the network thread.
+    response = dispatcher_.respond(match, request);
+  } else {
+    asio::thread_pool& pool =
+        route != nullptr && route->body == RequestBody::kStreamed ? *stream_workers_ : *workers_;
+    auto job = [this, &match, &request] { return dispatcher_.respond(match, request); };
+    Response produced = co_await run_on<Response>(pool, std::move(job));
+    response = std::move(produced);
+  }
+  if (request.body_reader != nullptr) {
+    // Bytes the handler read count as received.
+    outcome.bytes_in += static_cast<std::size_t>(request.body_reader->bytes_read());
+    request.body_reader = nullptr;
+  }
+
+  const bool head = request.method == "HEAD";
+  // A streamed body the handler left unread ends the connection.
+  const bool body_complete = streamed_body == nullptr || streamed_body->is_done();
+  const bool keep_alive = keep_alive_requested && body_complete && !draining_.load();
+  co_return co_await answer(connection, request.version, head, keep_alive, response, request.trace,
+                            outcome, started);
+}
+
+// ---- refusals and lingering close -----------------------------------------------------------
+
+// Answers a request the server refuses before routing (limits, framing, timeouts,
+// malformed input, no room for one more stream), then closes: the rest of the stream
+// cannot be trusted to start at a request boundary.
+asio::awaitable<bool> Server::Impl::refuse(Connection& connection,
+                                           const bhttp::request_header<>& header,
+                                           const detail::Refusal& refusal, std::size_t bytes_in,
+                                           Clock::time_point started) {
+  const InFlight in_flight_guard(in_flight_);
+  const auto trace = detail::make_trace(header["X-Request-ID"], header["traceparent"]);
+  std::string path(header.target().substr(0, header.target().find('?')));
+  if (path.size() > 256) path = path.substr(0, 256) + "...";
+  if (path.empty()) path = "/";
+  detail::Outcome outcome{.method = std::string(header.method_string()),
+                          .route = std::string(detail::kUnmatchedRoute),
+                          .path = path,
+                          .status = 0,
+                          .bytes_in = bytes_in,
+                          .bytes_out = 0};
+  if (outcome.method.empty()) outcome.method = "-";
+  const bool head = header.method() == bhttp::verb::head;
+  const unsigned version = header.version() == 10 ? 10 : 11;
+  Response problem = Response::problem(refusal.status, refusal.detail, path);
+  for (const auto& field : refusal.headers) problem.headers.set(field.name, field.value);
+  co_await answer(connection, version, head, /*keep_alive=*/false, problem, trace, outcome,
+                  started);
+  co_await linger_then_close(connection);
+  co_return false;
+}
+
+// After an answer given before the body was read, the client may still be sending: read
+// and discard for a while before closing, or the kernel answers the unread bytes with a
+// reset that can destroy our answer in the client's receive buffer (nginx's lingering
+// close). Bounded in time and bytes: a client cannot hold the connection this way.
+asio::awaitable<void> Server::Impl::linger_then_close(Connection& connection) const {
+  error_code ignored;
+  connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  connection.arm(options_.linger_timeout);
+  std::array<char, 16384> scratch;
+  std::uint64_t discarded = 0;
+  while (!connection.timed_out && discarded < options_.linger_max_bytes) {
+    auto [ec, n] = co_await connection.socket.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) break;  // the client closed its side too: it has read what it wanted
+    discarded += n;
+  }
+  connection.close();
+}
+
+bool Server::Impl::client_went_away(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
+         ec == asio::error::bad_descriptor;
+}
+
+// The answer to a failed read: timeout, limits, or malformed input.
+detail::Refusal Server::Impl::refusal_for(const error_code& ec, bool timed_out,
+                                          const bhttp::request_header<>& partial) const {
+  const auto refusal = [](int status, std::string detail) {
+    return detail::Refusal{.status = status, .detail = std::move(detail), .headers = {}};
+  };
+  if (timed_out) return refusal(408, "the request did not arrive within the read timeout");
+  if (ec == bhttp::error::header_limit) {
+    // Beast consumes the request line as soon as it is whole: no target yet means the
+    // request line alone went past the limit.
+    if (partial.target().empty()) return refusal(414, "the request target is too long");
+    return refusal(431, "the request header fields are too large");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return refusal(413, "the request body exceeds the limit of " +
+                            std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  if (ec == bhttp::error::bad_transfer_encoding) {
+    return refusal(400,
+                   "the request has a repeated Transfer-Encoding, or one together with "
+                   "Content-Length");
+  }
+  if (ec == bhttp::error::multiple_content_length) {
+    return refusal(400, "the request has several differing Content-Length values");
+  }
+  if (ec == bhttp::error::bad_content_length) {
+    return refusal(400,
+                   "the request has an invalid Content-Length, or one together with "
+                   "Transfer-Encoding");
+  }
+  return refusal(400, "malformed HTTP request: " + ec.message());
+}
+
+Request Server::Impl::to_request(const bhttp::request_header<>& message,
+                                 const Connection& connection) const {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const auto question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  request.version = message.version() == 10 ? 10 : 11;
+  for (const auto& field : message) request.headers.add(field.name_string(), field.value());
+  remove_hop_by_hop(request.headers);
+  request.remote_address = connection.remote_address;
+  request.trace = detail::make_trace(message["X-Request-ID"], message["traceparent"]);
+  return request;
+}
+
+// ---- writing answers -------------------------------------------------------------------------
+
+// Writes `response`, logs and counts the exchange. Returns whether to keep the connection
+// open.
+asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned version, bool head,
+                                           bool keep_alive, Response& response,
+                                           const TraceContext& trace, detail::Outcome& outcome,
+                                           Clock::time_point started) {
+  if (response.status < 100 || response.status > 599) {
+    logger_.error(trace.log_context(), "handler returned an invalid status",
+                  {{"route", outcome.route}, {"status", response.status}});
+    response = Response::problem(500, "an unexpected error occurred", outcome.path);
+  }
+  outcome.status = response.status;
+  if (response.body_source && status_has_body(response.status)) {
+    co_return co_await answer_streamed(connection, version, head, keep_alive, response, trace,
+                                       outcome, started);
+  }
+  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
+  set_header_fields(message.base(), response, trace);
+  if (status_has_body(response.status)) {
+    message.content_length(response.body.size());
+    if (!head) message.body() = std::move(response.body);
+  }
+  message.keep_alive(keep_alive);
+
+  connection.arm(options_.read_timeout);
+  auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
+  connection.disarm();
+  outcome.bytes_out = written;
+  access_log_.record(outcome, trace, started);
+  if (ec) co_return false;
+  co_return finish_answer(connection, keep_alive);
+}
+
+// The response's own fields plus Date and X-Request-ID. The server owns the framing and
+// the connection: a handler's Content-Length, Transfer-Encoding or hop-by-hop fields
+// are dropped, and so is any field whose value would inject a header line.
+void Server::Impl::set_header_fields(bhttp::response_header<>& message, const Response& response,
+                                     const TraceContext& trace) {
+  for (const auto& field : response.headers) {
+    if (field.name.empty() || core::iequals(field.name, "Content-Length") ||
+        is_hop_by_hop(field.name) || has_line_break(field.name) || has_line_break(field.value)) {
+      continue;
+    }
+    message.insert(field.name, field.value);
+  }
+  message.set(bhttp::field::date, http_date());
+  message.set("X-Request-ID", trace.request_id);
+}
+
+bool Server::Impl::finish_answer(Connection& connection, bool keep_alive) {
+  if (!keep_alive) {
+    error_code ignored;
+    connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  return keep_alive;
+}
+
+}  // namespace platform::http

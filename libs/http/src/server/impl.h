@@ -1,0 +1,280 @@
+// The server's insides, shared by the files of src/server/ (internal to the http library):
+//
+//   server.cpp      starting, accepting (with the cap on open connections), stopping
+//                   (drain order, deadlines, a second signal), the worker pools
+//   connection.cpp  one connection's read -> check -> route -> answer loop, buffered
+//                   bodies, writing answers, lingering close after an early answer
+//   streaming.cpp   streamed request bodies (deadlines, minimum rate, the cap and pool
+//                   of their own) and streamed responses (sendfile, chunked)
+//   deferred.cpp    deferred answers (Router::add_async): waiting without a thread
+//   dispatch.cpp    the pure request -> response path (middleware, handler, 404/405)
+//   framing.cpp     header checks: limits and request-smuggling rules
+//   access_log_.cpp  the access log line and the RED metrics
+//   ../trace.cpp    request ids and trace context
+//
+// Threads: `io_threads_` run the io_context; every connection lives on its own strand, so
+// its socket, timer and flags are only touched from one thread at a time. Handlers run on
+// a worker pool (streamed ones on a pool of their own) while the connection's coroutine
+// waits without holding a network thread.
+//
+// g++ 12 miscompiles some co_await expressions that hold non-trivial temporaries (strings,
+// executors, a ?: around co_await), so every co_await in these files takes named values.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "access_log.h"
+#include "dispatch.h"
+#include "framing.h"
+#include "platform/http/health.h"
+#include "platform/http/server.h"
+
+namespace platform::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using HeaderParser = bhttp::request_parser<bhttp::string_body>;
+using StreamParser = bhttp::request_parser<bhttp::buffer_body>;
+
+inline constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// The completion handler of every co_spawn: `detached` would swallow the exception.
+struct LogFailure {
+  logging::Logger* logger;
+  std::string_view task;
+  void operator()(const std::exception_ptr& failure) const;
+};
+
+// The outcome of a blocking read done on another thread (a coroutine's result crossing
+// co_spawn must be default-constructible, which Result is not).
+struct Piece {
+  std::size_t size = 0;
+  std::optional<core::Error> error;
+
+  static Piece from(core::Result<std::size_t> result) {
+    if (!result) return Piece{.size = 0, .error = std::move(result).error()};
+    return Piece{.size = *result, .error = std::nullopt};
+  }
+  core::Result<std::size_t> result() && {
+    if (error) return std::move(*error);
+    return size;
+  }
+};
+
+struct Server::Impl {
+  // ---- one accepted socket ------------------------------------------------------------
+  // Its members are only touched on its strand (the socket's executor).
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Connection(Impl& owner, tcp::socket accepted);
+    ~Connection();
+
+    // Starts the deadline for the next operations: when it passes, `timed_out` is set and
+    // pending socket operations are cancelled (not closed: we may still answer 408).
+    void arm(std::chrono::milliseconds timeout) { arm_until(Clock::now() + timeout); }
+    void arm_until(Clock::time_point deadline);
+    void disarm();
+    void close();
+
+    Impl& impl;
+    tcp::socket socket;
+    asio::steady_timer timer;
+    std::string remote_address;
+    bool idle = true;  // waiting for the first byte of a request
+    std::size_t requests_served = 0;
+    bool timed_out = false;
+    std::uint64_t deadline_generation = 0;
+    // While a deferred request waits for its answer: the timer it waits on.
+    asio::steady_timer* deferred_wait = nullptr;
+
+   private:
+    void wait_for_deadline(std::uint64_t generation);
+  };
+
+  Impl(ServerOptions server_options, Router server_router, logging::Logger& server_logger,
+       metrics::Registry& metrics_registry);
+  ~Impl();
+
+  // ---- server.cpp: lifecycle ------------------------------------------------------------
+  std::uint16_t start();
+  void stop();
+  void wait_for_shutdown_signal();
+  asio::awaitable<void> accept_loop();
+  void forget(Connection* connection);
+  std::vector<std::shared_ptr<Connection>> live_connections();
+  // Closes connections waiting for a request: all of them when stopping; only kept-alive
+  // ones (that served a request already) to make room at the connection cap.
+  void close_idle_connections(bool kept_alive_only);
+  void run_io();
+  LogFailure log_failure(std::string_view task) { return LogFailure{&logger_, task}; }
+  // Waits until no job runs on the pools, until `deadline`; false when some still run.
+  bool wait_for_jobs(Clock::time_point deadline);
+
+  // Runs `job` on `pool`, counted as a running job, and resumes the calling coroutine on
+  // its own executor with what the job returned.
+  template <typename Result, typename Job>
+  asio::awaitable<Result> run_on(asio::thread_pool& pool, Job job) {
+    auto executor = pool.get_executor();
+    auto counted = [this, job = std::move(job)]() mutable -> asio::awaitable<Result> {
+      const RunningJob running(*this);
+      co_return job();
+    };
+    co_return co_await asio::co_spawn(executor, std::move(counted), asio::use_awaitable);
+  }
+
+  // ---- connection.cpp: one connection ---------------------------------------------------
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<bool> serve_one(Connection& connection, beast::flat_buffer& buffer);
+  asio::awaitable<bool> handle(Connection& connection, Request& request, Router::Match match,
+                               bool keep_alive_requested, std::size_t bytes_in,
+                               Clock::time_point started, const StreamParser* streamed_body);
+  asio::awaitable<bool> refuse(Connection& connection, const bhttp::request_header<>& header,
+                               const detail::Refusal& refusal, std::size_t bytes_in,
+                               Clock::time_point started);
+  asio::awaitable<bool> answer(Connection& connection, unsigned version, bool head, bool keep_alive,
+                               Response& response, const TraceContext& trace,
+                               detail::Outcome& outcome, Clock::time_point started);
+  asio::awaitable<void> linger_then_close(Connection& connection) const;
+  static bool finish_answer(Connection& connection, bool keep_alive);
+  Request to_request(const bhttp::request_header<>& message, const Connection& connection) const;
+  detail::Refusal refusal_for(const error_code& ec, bool timed_out,
+                              const bhttp::request_header<>& partial) const;
+  static void set_header_fields(bhttp::response_header<>& message, const Response& response,
+                                const TraceContext& trace);
+  static bool client_went_away(const error_code& ec);
+
+  // ---- streaming.cpp: streamed bodies ---------------------------------------------------
+  class StreamedBody;
+  enum class BodyDeadline { kPiece, kRate, kTotal };
+  asio::awaitable<bool> serve_streamed(Connection& connection, beast::flat_buffer& buffer,
+                                       HeaderParser& header_parser, Request& request,
+                                       Router::Match match, std::size_t bytes_in,
+                                       Clock::time_point started);
+  asio::awaitable<Piece> read_body_piece(StreamedBody& body, std::span<char> out,
+                                         Clock::time_point deadline, BodyDeadline reason);
+  asio::awaitable<bool> answer_streamed(Connection& connection, unsigned version, bool head,
+                                        bool keep_alive, Response& response,
+                                        const TraceContext& trace, detail::Outcome& outcome,
+                                        Clock::time_point started);
+  asio::awaitable<bool> send_file(Connection& connection, BodySource::FileRange file,
+                                  std::uint64_t size, std::uint64_t& sent);
+  asio::awaitable<bool> send_source(Connection& connection, BodySource& source,
+                                    std::optional<std::uint64_t> size, bool chunked,
+                                    std::uint64_t& sent, const TraceContext& trace);
+
+  // ---- deferred.cpp: deferred answers ---------------------------------------------------
+  // Responders may outlive the server: they post to the io_context only while it is
+  // open. ~Impl closes it before the io_context is destroyed.
+  struct PostGate {
+    std::mutex mutex;
+    bool open = true;
+  };
+  struct DeferredAnswer;
+  class ResponderState;
+  class DeferredWait;
+  asio::awaitable<Response> answer_later(Connection& connection, const Route& route,
+                                         Request& request);
+
+  // ---- state ------------------------------------------------------------------------------
+  // Counts a job running on one of the pools, for the shutdown's deadline on them.
+  class RunningJob {
+   public:
+    explicit RunningJob(Impl& impl);
+    ~RunningJob();
+    RunningJob(const RunningJob&) = delete;
+    RunningJob& operator=(const RunningJob&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+  struct InFlight {
+    explicit InFlight(metrics::Gauge& g) : gauge(g) { gauge.inc(); }
+    ~InFlight() { gauge.dec(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    metrics::Gauge& gauge;
+  };
+
+  ServerOptions options_;
+  Router router_;
+  logging::Logger& logger_;
+  metrics::Registry& registry_;
+  detail::Dispatcher dispatcher_;
+  detail::AccessLog access_log_;
+  metrics::Gauge& in_flight_;
+  metrics::Counter& connections_total_;
+  metrics::Counter& accept_paused_total_;
+  metrics::Counter& streams_refused_total_;
+  metrics::Counter& bodies_too_slow_total_;
+
+  std::mutex lifecycle_mutex_;
+  asio::io_context signal_context_{1};
+  std::optional<asio::signal_set> signals_;
+  std::atomic<int> received_signal_{0};
+  // Set while wait_for_shutdown_signal() runs the stop: the signal context then watches
+  // for a second signal and must not be stopped by stop().
+  std::atomic<bool> stopping_on_signal_{false};
+  bool started_ = false;
+  bool stopped_ = false;
+  // Set when handlers outlived the worker deadline at stop: their threads and everything
+  // they use are left alone (leaked) for the process to end.
+  bool abandoned_ = false;
+  std::atomic<bool> draining_{false};
+  std::atomic<std::uint16_t> port_{0};
+
+  std::mutex connections_mutex_;
+  std::condition_variable connections_drained_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+  std::atomic<std::size_t> open_connections_{0};
+  std::atomic<std::size_t> streams_in_use_{0};
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_done_;
+  std::size_t jobs_running_ = 0;
+
+  std::shared_ptr<PostGate> post_gate_ = std::make_shared<PostGate>();
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::unique_ptr<asio::thread_pool> stream_workers_;  // only when a route is streamed
+  std::vector<std::thread> io_threads_;
+  // Declared after everything the connections use: destroying the io_context destroys
+  // the coroutine frames a forced stop left behind, and with them their connections.
+  asio::io_context ioc_;
+  std::optional<tcp::acceptor> acceptor_;
+  // Waited on by the accept loop while open connections are at the cap; cancelled when
+  // one closes.
+  std::optional<asio::steady_timer> accept_gate_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard_;
+};
+
+}  // namespace platform::http

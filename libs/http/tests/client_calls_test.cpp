@@ -1,0 +1,316 @@
+// The client's calls against our own server: deadlines, cancellation, asynchronous
+// starts, streamed bodies both ways, and the cap on connections per host.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <latch>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "log_capture.h"
+#include "platform/core/strings.h"
+#include "platform/http/client.h"
+#include "platform/http/server.h"
+
+namespace platform::http {
+namespace {
+
+using namespace std::chrono_literals;
+using core::ErrorCode;
+
+std::string url(std::uint16_t port, std::string_view target) {
+  return "http://127.0.0.1:" + std::to_string(port) + std::string(target);
+}
+
+// `size` bytes that are not periodic at any small stride.
+std::string pattern(std::size_t size) {
+  std::string body(size, '\0');
+  std::uint32_t state = 7;
+  for (auto& c : body) {
+    state = state * 1103515245U + 12345U;
+    c = static_cast<char>(state >> 24);
+  }
+  return body;
+}
+
+// A request body read in pieces of at most 10,000 bytes, its size told or not.
+class PatternSource final : public BodySource {
+ public:
+  PatternSource(std::string data, bool tell_size) : data_(std::move(data)), tell_(tell_size) {}
+  std::optional<std::uint64_t> size() const override {
+    if (!tell_) return std::nullopt;
+    return data_.size();
+  }
+  core::Result<std::size_t> read(std::span<char> buffer) override {
+    const std::size_t n = std::min({buffer.size(), data_.size() - position_, std::size_t{10000}});
+    std::copy_n(data_.data() + position_, n, buffer.data());
+    position_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  bool tell_;
+  std::size_t position_ = 0;
+};
+
+class ClientCallsTest : public ::testing::Test {
+ protected:
+  Router routes() {
+    Router router;
+    router.get("/slow/{ms}", [this](Request& request) {
+      ++slow_started_;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::stoi(std::string(request.path_param("ms")))));
+      return Response::text(200, "slow");
+    });
+    router.get("/bytes/{n}", [](Request& request) {
+      return Response::text(200, pattern(std::stoul(std::string(request.path_param("n")))));
+    });
+    router.get("/empty", [](Request&) { return Response::no_content(); });
+    router.post_streamed("/digest", [](Request& request) {
+      std::array<char, 8192> chunk{};
+      std::string body;
+      for (;;) {
+        auto n = request.body_reader->read(chunk);
+        if (!n) return Response::body_read_failure(n.error(), request);
+        if (*n == 0) break;
+        body.append(chunk.data(), *n);
+      }
+      const std::string framing =
+          request.body_reader->content_length() ? "content-length" : "chunked";
+      return Response::text(
+          200, framing + " " + std::to_string(body.size()) + " " + core::sha256_hex(body));
+    });
+    router.get("/busy", [](Request&) {
+      return Response::problem(503, "busy", "/busy").with_header("Retry-After", "3");
+    });
+    return router;
+  }
+
+  std::uint16_t start(ServerOptions options = {}) {
+    server_ = std::make_unique<Server>(std::move(options), routes(), logs_.logger(), registry_);
+    port_ = server_->start();
+    return port_;
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+  double server_connections() { return registry_.counter("http_connections_total", "").value(); }
+
+  test::LogCapture logs_;
+  metrics::Registry registry_;
+  metrics::Registry client_registry_;
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::atomic<int> slow_started_{0};
+};
+
+TEST_F(ClientCallsTest, ACallsOwnTimeoutOverridesTheClientsDefault) {
+  start();
+  Client client(ClientOptions{.request_timeout = 10s});
+  const auto started = Clock::now();
+  auto response = client.send({.url = url(port_, "/slow/2000")}, {.timeout = 200ms});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - started, 1s);
+  EXPECT_NE(response.error().detail().find("within 200 ms"), std::string::npos)
+      << response.error().detail();
+}
+
+TEST_F(ClientCallsTest, AnAbsoluteDeadlineCoversWaitingForAConnectionToo) {
+  start(ServerOptions{.worker_threads = 4});
+  Client client(ClientOptions{.max_connections_per_host = 1});
+  // The only connection is busy for 1.5 s; the second call may wait 200 ms in all.
+  auto busy = std::async(std::launch::async,
+                         [&] { return client.send({.url = url(port_, "/slow/1500")}); });
+  while (slow_started_.load() == 0) std::this_thread::yield();
+  const auto started = Clock::now();
+  auto waiting = client.send({.url = url(port_, "/bytes/10")}, {.deadline = Clock::now() + 200ms});
+  ASSERT_FALSE(waiting);
+  EXPECT_EQ(waiting.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - started, 1s);
+  EXPECT_TRUE(busy.get());
+}
+
+TEST_F(ClientCallsTest, StartReturnsAtOnceAndTheCallbackGetsTheAnswer) {
+  start();
+  Client client;
+  std::promise<core::Result<ClientResponse>> answered;
+  auto answer = answered.get_future();
+  const auto before = Clock::now();
+  client.start(
+      {.url = url(port_, "/slow/300")}, {},
+      [&answered](core::Result<ClientResponse> result) { answered.set_value(std::move(result)); });
+  EXPECT_LT(Clock::now() - before, 100ms);
+  ASSERT_EQ(answer.wait_for(3s), std::future_status::ready);
+  auto result = answer.get();
+  ASSERT_TRUE(result) << result.error().detail();
+  EXPECT_EQ(result->body, "slow");
+}
+
+TEST_F(ClientCallsTest, ManyCallsInFlightHoldNoThreadEach) {
+  start(ServerOptions{.worker_threads = 32});
+  Client client;
+  constexpr int kCalls = 30;
+  std::latch all_done(kCalls);
+  std::atomic<int> ok{0};
+  const auto before = Clock::now();
+  for (int i = 0; i < kCalls; ++i) {
+    client.start({.url = url(port_, "/slow/300")}, {}, [&](core::Result<ClientResponse> result) {
+      if (result && result->status == 200) ++ok;
+      all_done.count_down();
+    });
+  }
+  all_done.wait();
+  EXPECT_EQ(ok.load(), kCalls);
+  // Run one after another they would take 9 s; in flight together, about one call's time.
+  EXPECT_LT(Clock::now() - before, 3s);
+}
+
+TEST_F(ClientCallsTest, CancellingACallEndsItAtOnce) {
+  start();
+  Client client;
+  std::promise<core::Result<ClientResponse>> answered;
+  auto answer = answered.get_future();
+  CallHandle call = client.start(
+      {.url = url(port_, "/slow/3000")}, {},
+      [&answered](core::Result<ClientResponse> result) { answered.set_value(std::move(result)); });
+  while (slow_started_.load() == 0) std::this_thread::yield();
+  const auto before = Clock::now();
+  call.cancel();
+  call.cancel();  // twice is harmless
+  ASSERT_EQ(answer.wait_for(1s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - before, 500ms);
+  auto result = answer.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(result.error().detail().find("cancelled"), std::string::npos);
+  // The client goes on working.
+  auto next = client.send({.url = url(port_, "/bytes/5")});
+  ASSERT_TRUE(next) << next.error().detail();
+  EXPECT_EQ(next->body.size(), 5u);
+}
+
+TEST_F(ClientCallsTest, StreamsARequestBodyWithItsLengthOrChunked) {
+  start();
+  Client client;
+  const std::string body = pattern(3 * 1024 * 1024 + 11);
+  const std::string digest = core::sha256_hex(body);
+  auto sized = client.send({.method = "POST",
+                            .url = url(port_, "/digest"),
+                            .body_source = std::make_shared<PatternSource>(body, true)});
+  ASSERT_TRUE(sized) << sized.error().detail();
+  EXPECT_EQ(sized->body, "content-length " + std::to_string(body.size()) + " " + digest);
+  auto unsized = client.send({.method = "POST",
+                              .url = url(port_, "/digest"),
+                              .body_source = std::make_shared<PatternSource>(body, false)});
+  ASSERT_TRUE(unsized) << unsized.error().detail();
+  EXPECT_EQ(unsized->body, "chunked " + std::to_string(body.size()) + " " + digest);
+  EXPECT_EQ(server_connections(), 1) << "both calls on one kept-alive connection";
+}
+
+TEST_F(ClientCallsTest, StreamsAResponseBodyPieceByPieceBeyondTheBufferedLimit) {
+  start();
+  Client client(ClientOptions{.max_response_bytes = 1024});
+  const std::size_t size = 5 * 1024 * 1024;
+  auto response =
+      client.send({.url = url(port_, "/bytes/" + std::to_string(size))}, {.stream_response = true});
+  ASSERT_TRUE(response) << response.error().detail();
+  ASSERT_TRUE(response->body_stream);
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_EQ(response->body_stream->content_length(), size);
+  std::string received;
+  std::array<char, 65536> chunk{};
+  for (;;) {
+    auto n = response->body_stream->read(chunk);
+    ASSERT_TRUE(n) << n.error().detail() << " " << n.error().log_detail();
+    if (*n == 0) break;
+    received.append(chunk.data(), *n);
+  }
+  EXPECT_EQ(received, pattern(size));
+  response->body_stream.reset();  // read whole: the connection goes back to the pool
+  auto next = client.send({.url = url(port_, "/bytes/3")});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(server_connections(), 1);
+}
+
+TEST_F(ClientCallsTest, AStreamDroppedBeforeItsEndClosesItsConnection) {
+  start();
+  Client client;
+  auto response = client.send({.url = url(port_, "/bytes/4000000")}, {.stream_response = true});
+  ASSERT_TRUE(response);
+  std::array<char, 1000> chunk{};
+  ASSERT_TRUE(response->body_stream->read(chunk));
+  response->body_stream.reset();  // the rest of the body is still on the wire
+  auto next = client.send({.url = url(port_, "/bytes/3")});
+  ASSERT_TRUE(next) << next.error().detail();
+  EXPECT_EQ(next->body, pattern(3));
+  EXPECT_EQ(server_connections(), 2);
+}
+
+TEST_F(ClientCallsTest, AStreamedAnswerWithoutABodyStillHasAStream) {
+  start();
+  Client client;
+  auto response = client.send({.url = url(port_, "/empty")}, {.stream_response = true});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 204);
+  ASSERT_TRUE(response->body_stream);
+  std::array<char, 10> chunk{};
+  EXPECT_EQ(*response->body_stream->read(chunk), 0u);
+}
+
+TEST_F(ClientCallsTest, CapsConnectionsPerHostAndQueuesTheRest) {
+  start(ServerOptions{.worker_threads = 8});
+  Client client(ClientOptions{.max_connections_per_host = 2}, &client_registry_);
+  constexpr int kCalls = 6;
+  std::vector<std::future<core::Result<ClientResponse>>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(std::async(std::launch::async,
+                               [&] { return client.send({.url = url(port_, "/slow/150")}); }));
+  }
+  for (auto& call : calls) {
+    auto result = call.get();
+    ASSERT_TRUE(result) << result.error().detail();
+    EXPECT_EQ(result->status, 200);
+  }
+  EXPECT_LE(server_connections(), 2);
+  EXPECT_GE(client_registry_
+                .counter("http_client_pool_waits_total", "",
+                         {{"peer", "127.0.0.1:" + std::to_string(port_)}})
+                .value(),
+            1);
+}
+
+TEST_F(ClientCallsTest, ExposesRetryAfter) {
+  start();
+  Client client;
+  auto busy = client.send({.url = url(port_, "/busy")});
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+  EXPECT_EQ(busy->retry_after(), std::chrono::seconds(3));
+}
+
+TEST_F(ClientCallsTest, ShutdownEndsACallInFlightAndRefusesLaterOnes) {
+  start();
+  Client client;
+  auto call = std::async(std::launch::async,
+                         [&] { return client.send({.url = url(port_, "/slow/3000")}); });
+  while (slow_started_.load() == 0) std::this_thread::yield();
+  client.shutdown();
+  ASSERT_EQ(call.wait_for(1s), std::future_status::ready);
+  auto result = call.get();
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().detail().find("shutting down"), std::string::npos);
+  auto later = client.send({.url = url(port_, "/bytes/1")});
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error().code(), ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace platform::http
