@@ -9,11 +9,12 @@ std::unique_ptr<events::OutboxRelay> start_outbox_relay(const Startup& startup, 
       *startup.database,
       events::RelayOptions{
           .stream = std::move(stream),
-          // A short command timeout: on SQLite the relay holds the write lock while it
-          // publishes, so a hanging Redis must not stall writers for long.
+          // A short command timeout: a hanging Redis shows in readiness within a second
+          // (writers never wait on the relay: it calls Redis outside any transaction).
           .redis = {.url = config.get("redis.url"),
                     .command_timeout = std::chrono::milliseconds(1000)},
-          .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours"))},
+          .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours")),
+          .holder = startup.instance},
       *startup.logger, registry);
   relay->start();
   return relay;
