@@ -14,6 +14,7 @@ Starting the platform (sylctl up). From another terminal:
        -d '{"code":"CS-101","name":"Introduction to Programming","credits":6}'
   curl -s http://127.0.0.1:8101/subjects
   build/release/tools/sylctl/sylctl status     # health of each service and the registry
+  build/release/tools/sylctl/sylctl config set subject-service log.level=debug
   build/release/tools/sylctl/sylctl logs --request-id <X-Request-ID>
 Stop it with Ctrl-C: services finish their in-flight requests and deregister first.
 

@@ -27,12 +27,14 @@ results="$work/results.md"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 } >"$results"
 verdicts=""
+# A throwaway platform token for the throwaway config-service.
+token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 for backend in sqlite; do
   # A random port may be taken: try another while the service exits at start.
   for _ in 1 2 3 4 5 6 7 8; do
     port=$(( 20000 + RANDOM % 40000 ))
     SYL_HTTP_PORT="$port" SYL_DATABASE_URL="sqlite://$work/config.db" SYL_LOG_LEVEL=warn \
-      SYL_WORKER_THREADS=4 "$service" >"$work/service.log" 2>&1 &
+      SYL_WORKER_THREADS=4 SYL_PLATFORM_TOKEN="$token" "$service" >"$work/service.log" 2>&1 &
     pid=$!
     until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || ! kill -0 "$pid" 2>/dev/null; do
       sleep 0.05
@@ -43,7 +45,7 @@ for backend in sqlite; do
   done
   if [ -z "$pid" ]; then cat "$work/service.log"; exit 1; fi
   for mode in registry config; do
-    line="$("$bench" --url "http://127.0.0.1:$port" --mode "$mode" --watchers "$WATCHERS" --changes "$CHANGES")"
+    line="$("$bench" --url "http://127.0.0.1:$port" --mode "$mode" --watchers "$WATCHERS" --changes "$CHANGES" --token "$token")"
     echo "[$backend] $line" >&2
     value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
     p99="$(value p99_ms)"

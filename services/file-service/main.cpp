@@ -3,36 +3,32 @@
 //   file-service            serve (migrating the database first)
 //   file-service migrate    apply pending migrations and exit
 
-#include <openssl/rand.h>
-
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <utility>
 
 #include "api/file_api.h"
-#include "application/commands.h"
-#include "application/queries.h"
-#include "application/url_signer.h"
-#include "domain/content_type.h"
+#include "api/openapi.h"
+#include "application/collect_orphans.h"
 #include "infrastructure/file_event_mapper.h"
 #include "infrastructure/local_file_storage.h"
+#include "infrastructure/migrations.h"
 #include "infrastructure/s3/s3_file_storage.h"
 #include "infrastructure/sql_file_repository.h"
 #include "platform/config/config.h"
-#include "platform/core/strings.h"
-#include "platform/db/database.h"
-#include "platform/events/outbox.h"
+#include "platform/core/background_task.h"
+#include "platform/core/crypto.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
-#include "platform/logging/logger.h"
+#include "platform/service/events.h"
+#include "platform/service/openapi.h"
 #include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
 
 namespace {
+
+namespace app = file_service::application;
 
 constexpr const char* kService = "file-service";
 constexpr std::uint16_t kDefaultPort = 8102;
@@ -41,7 +37,8 @@ using platform::config::boolean;
 using platform::config::integer_in;
 using platform::config::one_of;
 
-platform::config::Schema file_service_schema() {
+// The service's settings: the shared ones, storage, uploads, downloads and signing keys.
+platform::config::Schema settings_schema() {
   auto schema = platform::config::common_schema(kService, kDefaultPort);
   // Uploads stream in on a pool of their own (http.max_streamed_requests); workers serve
   // metadata, open downloads and, with S3, read download bodies piece by piece.
@@ -103,120 +100,55 @@ platform::config::Schema file_service_schema() {
 }
 
 // A ring with one random key, for a development instance without configured keys.
-file_service::application::SigningKeyRing random_key_ring() {
-  std::string secret(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1) {
-    throw std::runtime_error("no randomness for a signing key");
-  }
-  auto ring = file_service::application::SigningKeyRing::create(
-      {{.id = "ephemeral", .secret = std::move(secret), .not_after = std::nullopt}});
+app::SigningKeyRing random_key_ring() {
+  auto ring =
+      app::SigningKeyRing::create({{.id = "ephemeral",
+                                    .secret = platform::core::random_bytes(app::kMinSecretBytes),
+                                    .not_after = std::nullopt}});
   if (!ring) throw std::runtime_error("cannot create a signing key");
   return std::move(*ring);
 }
 
-// Collects orphaned bytes now and then, on its own thread; stop() ends it promptly.
-class OrphanCollector {
- public:
-  OrphanCollector(file_service::application::CollectOrphansHandler& handler,
-                  std::chrono::seconds interval, platform::logging::Logger& logger,
-                  platform::metrics::Registry& registry)
-      : handler_(handler),
-        interval_(interval),
-        logger_(logger),
-        collected_(registry.counter("file_orphans_collected_total",
-                                    "Stored objects removed because no metadata points at them.")) {
-  }
-  ~OrphanCollector() { stop(); }
-
-  void start() {
-    thread_ = std::thread([this] { run(); });
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
+// The orphan collector's step: collects, logs and counts what it removed. The first step
+// only waits, so that a restart does not list the whole storage at once.
+platform::core::BackgroundTask::Step collect_orphans(app::CollectOrphansHandler& handler,
+                                                     std::chrono::seconds interval,
+                                                     platform::logging::Logger& logger,
+                                                     platform::metrics::Registry& registry) {
+  platform::metrics::Counter& collected = registry.counter(
+      "file_orphans_collected_total", "Stored objects removed because no metadata points at them.");
+  return [&handler, interval, &logger, &collected,
+          first = true](platform::core::BackgroundTask&) mutable -> platform::core::Pause {
+    if (std::exchange(first, false)) return interval;
+    auto report = handler.handle();
+    if (!report) {
+      logger.warn("orphan collection failed",
+                  {{"error", report.error().detail()}, {"cause", report.error().log_detail()}});
+    } else if (report->orphans_removed + report->spool_files_removed > 0) {
+      collected.inc(static_cast<double>(report->orphans_removed));
+      logger.info("orphans collected", {{"objects", report->objects_seen},
+                                        {"removed", report->orphans_removed},
+                                        {"spool_files_removed", report->spool_files_removed}});
     }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      auto report = handler_.handle();
-      if (!report) {
-        logger_.warn("orphan collection failed",
-                     {{"error", report.error().detail()}, {"cause", report.error().log_detail()}});
-      } else if (report->orphans_removed + report->spool_files_removed > 0) {
-        collected_.inc(static_cast<double>(report->orphans_removed));
-        logger_.info("orphans collected", {{"objects", report->objects_seen},
-                                           {"removed", report->orphans_removed},
-                                           {"spool_files_removed", report->spool_files_removed}});
-      }
-      lock.lock();
-    }
-  }
-
-  file_service::application::CollectOrphansHandler& handler_;
-  std::chrono::seconds interval_;
-  platform::logging::Logger& logger_;
-  platform::metrics::Counter& collected_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
-int bad_setting(std::string_view variable, const platform::core::Error& error) {
-  std::fprintf(stderr, "configuration is invalid:\n");
-  for (const auto& field : error.field_errors()) {
-    std::fprintf(stderr, "  %.*s: %s\n", static_cast<int>(variable.size()), variable.data(),
-                 field.message.c_str());
-  }
-  if (error.field_errors().empty()) {
-    std::fprintf(stderr, "  %.*s: %s\n", static_cast<int>(variable.size()), variable.data(),
-                 error.detail().c_str());
-  }
-  return 2;
+    return interval;
+  };
 }
 
-int run(int argc, char** argv) {
-  auto started =
-      platform::service::start(argc, argv,
-                               {.name = kService,
-                                .schema = file_service_schema(),
-                                .migrations = file_service::infrastructure::migration_files()});
-  if (const int* exit_code = std::get_if<int>(&started)) return *exit_code;
-  platform::service::Startup& startup = std::get<platform::service::Startup>(started);
-  const platform::config::Config& config = startup.config;
-  platform::logging::Logger& logger = *startup.logger;
-  platform::db::Database& database = *startup.database;
+struct Storage {
+  std::unique_ptr<app::FileStorage> backend;
+  std::filesystem::path spool_directory;  // where uploads arrive, created
+};
 
-  // Settings whose checks need more than the schema's validators: like any bad setting,
-  // one line each on stderr and exit code 2.
-  auto allowlist = file_service::domain::Allowlist::parse(config.get("upload.allowed_types"));
-  if (!allowlist) return bad_setting("SYL_UPLOAD_ALLOWED_TYPES", allowlist.error());
-  file_service::application::SigningKeyRing ring = random_key_ring();
-  if (!config.get("signing.keys").empty()) {
-    auto configured = file_service::application::SigningKeyRing::parse(config.get("signing.keys"));
-    if (!configured) return bad_setting("SYL_SIGNING_KEYS", configured.error());
-    ring = std::move(*configured);
-  } else {
-    logger.warn(
-        "no signing.keys configured: download URLs are signed with a random key and "
-        "stop working when this process ends");
-  }
-  const file_service::application::UrlSigner signer(std::move(ring));
-
-  std::unique_ptr<file_service::application::FileStorage> storage;
-  std::filesystem::path spool_directory = config.get("storage.spool_dir");
+// The storage backend the settings choose, and the spool directory beside it. Throws
+// (start-up fails with the reason) when S3 is misconfigured or its bucket cannot be made.
+Storage open_storage(const platform::config::Config& config) {
+  Storage storage;
+  storage.spool_directory = config.get("storage.spool_dir");
   if (config.get("storage.backend") == "local") {
     auto local = std::make_unique<file_service::infrastructure::LocalFileStorage>(
         config.get("storage.local.root"));
-    if (spool_directory.empty()) spool_directory = local->spool_directory();
-    storage = std::move(local);
+    if (storage.spool_directory.empty()) storage.spool_directory = local->spool_directory();
+    storage.backend = std::move(local);
   } else {
     auto s3 = file_service::infrastructure::s3::S3FileStorage::create(
         {.endpoint = config.get("storage.s3.endpoint"),
@@ -239,83 +171,107 @@ int run(int argc, char** argv) {
                                  created.error().log_detail());
       }
     }
-    if (spool_directory.empty()) {
-      spool_directory = std::filesystem::path(config.get("storage.local.root")) / "tmp";
-    }
-    storage = std::move(*s3);
+    if (storage.spool_directory.empty())
+      storage.spool_directory = std::filesystem::path(config.get("storage.local.root")) / "tmp";
+    storage.backend = std::move(*s3);
   }
-  std::filesystem::create_directories(spool_directory);
+  std::filesystem::create_directories(storage.spool_directory);
+  return storage;
+}
 
+int run(int argc, char** argv) {
+  auto started =
+      platform::service::start(argc, argv,
+                               {.name = kService,
+                                .schema = settings_schema(),
+                                .migrations = file_service::infrastructure::migration_files()});
+  if (const int* exit_code = std::get_if<int>(&started)) return *exit_code;
+  platform::service::Startup& startup = std::get<platform::service::Startup>(started);
+  const platform::config::Config& config = startup.config;
+  platform::logging::Logger& logger = *startup.logger;
+  platform::db::Database& database = *startup.database;
   platform::metrics::Registry registry;
-  // Events leave through the outbox: committed with each change, published by the relay.
-  platform::events::OutboxRelay relay(
-      database,
-      {.stream = file_service::infrastructure::kFileStream,
-       .redis = {.url = config.get("redis.url"),
-                 .command_timeout = std::chrono::milliseconds(1000)},
-       .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours")),
-       .holder = startup.instance},
-      logger, registry);
-  relay.start();
+
+  // Settings whose checks need more than the schema's validators: like any bad setting,
+  // one line each on stderr and exit code 2.
+  auto allowlist = file_service::domain::Allowlist::parse(config.get("upload.allowed_types"));
+  if (!allowlist)
+    return platform::service::exit_invalid_setting("SYL_UPLOAD_ALLOWED_TYPES", allowlist.error());
+  app::SigningKeyRing ring = random_key_ring();
+  if (!config.get("signing.keys").empty()) {
+    auto configured = app::SigningKeyRing::parse(config.get("signing.keys"));
+    if (!configured)
+      return platform::service::exit_invalid_setting("SYL_SIGNING_KEYS", configured.error());
+    ring = std::move(*configured);
+  } else {
+    logger.warn(
+        "no signing.keys configured: download URLs are signed with a random key and "
+        "stop working when this process ends");
+  }
+  const app::UrlSigner signer(std::move(ring));
+
+  // Infrastructure. Events leave through the outbox: committed with each change,
+  // published by the relay; without Redis the service keeps serving.
+  Storage storage = open_storage(config);
+  auto relay = platform::service::start_outbox_relay(
+      startup, file_service::infrastructure::kFileStream, registry);
   file_service::infrastructure::SqlFileRepository repository(database,
-                                                             [&relay] { relay.notify(); });
+                                                             [&relay] { relay->notify(); });
+
+  // Handlers.
   const auto clock = [] { return platform::core::now_utc(); };
-  file_service::application::UploadFileHandler upload(repository, *storage, std::move(*allowlist),
-                                                      clock,
-                                                      [] { return platform::core::Uuid::v7(); });
-  file_service::application::DeleteFileHandler remove(repository, *storage, clock);
-  file_service::application::GetFileHandler get(repository);
-  file_service::application::CreateDownloadUrlHandler download_url(
+  app::UploadFileHandler upload(repository, *storage.backend, std::move(*allowlist), clock,
+                                [] { return platform::core::Uuid::v7(); });
+  app::DeleteFileHandler remove(repository, *storage.backend, clock);
+  app::GetFileHandler get(repository);
+  app::CreateDownloadUrlHandler download_url(
       repository, signer, clock,
       {.max_ttl = std::chrono::seconds(config.get_int("download.max_ttl_seconds")),
        .base_url = config.get("download.base_url")});
-  file_service::application::OpenContentHandler content(repository, *storage, signer, clock);
-  file_service::application::CollectOrphansHandler collect(
-      repository, *storage, spool_directory,
+  app::OpenContentHandler content(repository, *storage.backend, signer, clock);
+  app::CollectOrphansHandler collect(
+      repository, *storage.backend, storage.spool_directory,
       std::chrono::seconds(config.get_int("storage.orphan_grace_seconds")), clock);
 
+  // Routes.
   platform::http::Health health;
   health.add_check("database", [&] { return database.ping(); });
-  health.add_check("storage", [&] { return storage->check(); });
-  health.add_check(
-      "broker",
-      [&]() -> platform::core::Result<void> {
-        if (relay.broker_reachable()) return platform::core::ok();
-        return platform::core::Error::unavailable(
-            "Redis is unreachable; events wait in the outbox");
-      },
-      /*critical=*/false);
-
+  health.add_check("storage", [&] { return storage.backend->check(); });
+  platform::service::add_broker_check(health, *relay);
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
   file_service::api::add_routes(
       router, {upload, remove, get, download_url, content},
       {.max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),
-       .spool_directory = spool_directory,
+       .spool_directory = storage.spool_directory,
        .default_ttl_seconds = config.get_int("download.default_ttl_seconds")},
       registry);
+  platform::service::add_openapi_route(router, file_service::api::openapi_document());
   platform::http::mount_operational_routes(router, health, registry);
 
-  OrphanCollector collector(collect,
-                            std::chrono::seconds(config.get_int("storage.gc_interval_seconds")),
-                            logger, registry);
+  // Background tasks.
+  platform::core::BackgroundTask collector(
+      "orphan-collector",
+      collect_orphans(collect, std::chrono::seconds(config.get_int("storage.gc_interval_seconds")),
+                      logger, registry),
+      platform::service::background_task_options(logger));
   collector.start();
 
-  // With a config-service: registered while serving, deregistered as soon as draining
-  // begins, dynamic settings applied live.
+  // Run. With a config-service: registered while serving, deregistered as soon as
+  // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
   platform_link.start(server.start());
-  logger.info("storage", {{"backend", std::string(storage->backend())},
-                          {"spool_dir", spool_directory.string()}});
+  logger.info("storage", {{"backend", std::string(storage.backend->backend())},
+                          {"spool_dir", storage.spool_directory.string()}});
   platform::service::log_ready(startup, server.port());
   server.wait_for_shutdown_signal();
-  collector.stop();
   platform_link.stop();
-  relay.stop();
+  collector.stop();
+  relay->stop();  // after the last request: what they committed is published if Redis is up
   logger.info("exiting");
   return 0;
 }

@@ -1,20 +1,14 @@
 # file_service_persistence: file metadata in SQL (SQLite or PostgreSQL) through
 # platform::db, its events through the transactional outbox (platform::events), and the
-# service's embedded migrations. infrastructure/sql_file_repository.h's migration_files()
-# returns them together with the outbox and inbox migrations, for main.cpp and the tests.
-file(GLOB FILE_SERVICE_MIGRATIONS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql)
-syl_embed_files(OUT ${CMAKE_CURRENT_BINARY_DIR}/file_service_migration_files.cpp
-  NAMESPACE file_service::generated FUNCTION migration_files
-  FILES ${FILE_SERVICE_MIGRATIONS})
-
+# service's migrations with the outbox and inbox (infrastructure/migrations.h).
 add_library(file_service_persistence STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/infrastructure/sql_file_repository.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/infrastructure/file_event_mapper.cpp
-  ${CMAKE_CURRENT_BINARY_DIR}/file_service_migration_files.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/infrastructure/file_event_mapper.cpp)
 target_include_directories(file_service_persistence PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(file_service_persistence
   PUBLIC platform::core platform::db platform::events Boost::json
   PRIVATE soci_all)
+syl_add_migrations(TARGET file_service_persistence NAMESPACE file_service::infrastructure EVENTS)
 
 # The repository suite runs on SQLite and PostgreSQL (SYLTEST_POSTGRES_URL); the contract
 # test runs scripts/check_event_contracts.py from the source tree.

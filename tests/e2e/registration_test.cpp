@@ -1,11 +1,13 @@
 // Services together, as the launcher runs them: the subject-service registering with the
 // real config-service. Both are the built binaries, started as child processes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <thread>
 
 #include "platform/testing/http_client.h"
+#include "platform/testing/platform_token.h"
 #include "platform/testing/redis.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
@@ -32,16 +34,22 @@ class Registration : public ::testing::Test {
         CONFIG_SERVICE_BINARY,
         platform::testing::Environment{
             {"SYL_HTTP_PORT", std::to_string(port)},
-            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / database).string()}});
+            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / database).string()},
+            {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
   }
-  std::unique_ptr<ServiceProcess> start_subject_service(std::uint16_t config_port) {
-    return std::make_unique<ServiceProcess>(
-        SUBJECT_SERVICE_BINARY,
-        platform::testing::Environment{
-            {"SYL_HTTP_PORT", "0"},
-            {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "subjects.db").string()},
-            {"SYL_REDIS_URL", platform::testing::redis_server_url()},
-            {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config_port)}});
+  std::unique_ptr<ServiceProcess> start_subject_service(
+      std::uint16_t config_port, const platform::testing::Environment& extra = {}) {
+    platform::testing::Environment env{
+        {"SYL_HTTP_PORT", "0"},
+        {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "subjects.db").string()},
+        {"SYL_REDIS_URL", platform::testing::redis_server_url()},
+        {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config_port)},
+        {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}};
+    for (const auto& [name, value] : extra) {  // an extra setting replaces a default one
+      std::erase_if(env, [&name](const auto& entry) { return entry.first == name; });
+      env.emplace_back(name, value);
+    }
+    return std::make_unique<ServiceProcess>(SUBJECT_SERVICE_BINARY, env);
   }
   static boost::json::array instances(std::uint16_t config_port) {
     const auto response = platform::testing::http_request(
@@ -62,6 +70,43 @@ TEST_F(Registration, ASubjectServiceRegistersAndDeregistersAtOnceOnSigterm) {
   EXPECT_EQ(subjects->terminate(), 0);
   // Gone at once, not when its 10 s lease lapses.
   EXPECT_TRUE(instances(config->port()).empty());
+}
+
+TEST_F(Registration, ASubjectServiceWithAnotherPlatformsTokenNeverRegisters) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(
+      config->port(), {{"SYL_PLATFORM_TOKEN", "another-platform-token-0123456789abcdef"}});
+  EXPECT_TRUE(subjects->wait_for_line(
+      [](const std::string& line) {
+        return line.find("refuses our platform token") != std::string::npos;
+      },
+      5s));
+  EXPECT_TRUE(instances(config->port()).empty());
+  // It serves all the same: the registry is not on its request path.
+  EXPECT_EQ(platform::testing::http_request(subjects->port(), "GET", "/health/ready").status, 200);
+}
+
+TEST_F(Registration, ASubjectServiceRegistersTheUrlItIsToldToAdvertise) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(config->port(),
+                                        {{"SYL_HTTP_ADVERTISE_URL", "http://subjects.test:81"}});
+  ASSERT_TRUE(eventually([&] { return instances(config->port()).size() == 1; }));
+  EXPECT_EQ(instances(config->port()).at(0).at("url").as_string(), "http://subjects.test:81");
+}
+
+TEST_F(Registration, ASubjectServiceListeningOnEveryAddressAdvertisesItsHostName) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(config->port(), {{"SYL_HTTP_HOST", "0.0.0.0"}});
+  ASSERT_TRUE(eventually([&] { return instances(config->port()).size() == 1; }));
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(instances(config->port()).at(0).at("url").as_string(),
+            "http://" + std::string(host) + ":" + std::to_string(subjects->port()));
+  EXPECT_TRUE(subjects->wait_for_line(
+      [](const std::string& line) {
+        return line.find("advertising the host name") != std::string::npos;
+      },
+      1s));
 }
 
 TEST_F(Registration, ASubjectServiceRegistersAgainWhenTheConfigServiceReturnsWithoutIt) {
@@ -85,10 +130,10 @@ TEST_F(Registration, ASubjectServiceAppliesADynamicSettingLive) {
                                            "/config/subject-service?env=default")
                .status == 200;
   }));
-  const auto put =
-      platform::testing::http_request(config->port(), "PUT", "/config/subject-service?env=default",
-                                      R"({"settings":{"log.level":"debug"},"author":"test"})",
-                                      {{"Content-Type", "application/json"}});
+  const auto put = platform::testing::http_request(
+      config->port(), "PUT", "/config/subject-service?env=default",
+      R"({"settings":{"log.level":"debug"},"author":"test"})",
+      {{"Content-Type", "application/json"}, platform::testing::authorization()});
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_TRUE(subjects->wait_for_line(
       [](const std::string& line) {

@@ -5,10 +5,15 @@
 //   sylctl down
 //   sylctl status [--port-base N]
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
+//   sylctl config show SERVICE [--env ENV] [--port-base N]
+//   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 #pragma once
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "log_merge.h"
 #include "service_table.h"
@@ -30,6 +35,15 @@ struct StatusOptions {
   std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
 };
 
+struct ConfigOptions {
+  std::string service;
+  std::string env = "default";
+  std::vector<std::pair<std::string, std::string>> settings;  // set: KEY=VALUE
+  std::string author;                                         // set: who changes it
+  std::string comment;
+  std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
+};
+
 struct LogsOptions {
   LogFilter filter;
   bool follow = false;
@@ -39,5 +53,8 @@ int run_up(const UpOptions& options);
 int run_down();
 int run_status(const StatusOptions& options);
 int run_logs(const LogsOptions& options);
+// Both use the platform token (var/platform-token or SYL_PLATFORM_TOKEN).
+int run_config_show(const ConfigOptions& options);
+int run_config_set(const ConfigOptions& options);
 
 }  // namespace sylctl

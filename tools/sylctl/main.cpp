@@ -4,10 +4,13 @@
 //   sylctl down
 //   sylctl status [--port-base N]
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
+//   sylctl config show SERVICE [--env ENV] [--port-base N]
+//   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage, 3 (status) not all
 // services ready.
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -31,10 +34,15 @@ constexpr const char* kUsageText =
   sylctl down
   sylctl status [--port-base N]
   sylctl logs [--request-id ID | --trace-id ID] [--service NAME] [--follow]
+  sylctl config show SERVICE [--env ENV] [--port-base N]
+  sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
+                    [--port-base N]
 
 Works on var/ under the current directory. --build-dir defaults to build/release;
 --port-base (default 8100) moves every service port by the same amount and --redis-port
 (default 6379) moves Redis, so that a second platform (a test) runs beside the first.
+`up` makes the platform's token (var/platform-token, mode 0600) on its first run and
+gives it to every service; `config` sends it. SYL_PLATFORM_TOKEN overrides the file.
 )";
 
 int usage(const std::string& message) {
@@ -49,6 +57,49 @@ std::optional<std::uint16_t> parse_port(const std::string& text) {
     return std::nullopt;
   }
   return static_cast<std::uint16_t>(value);
+}
+
+// sylctl config show|set SERVICE [KEY=VALUE...] [options]
+int run_config(const std::vector<std::string>& words) {
+  if (words.empty() || (words[0] != "show" && words[0] != "set"))
+    return usage("config needs show or set");
+  const bool set = words[0] == "set";
+  std::vector<std::string> positional;
+  std::size_t first_option = 1;
+  while (first_option < words.size() && !words[first_option].starts_with("--"))
+    positional.push_back(words[first_option++]);
+  Arguments arguments;
+  const std::set<std::string> takes_value =
+      set ? std::set<std::string>{"env", "author", "comment", "port-base"}
+          : std::set<std::string>{"env", "port-base"};
+  if (auto error =
+          parse_options({words.begin() + static_cast<std::ptrdiff_t>(first_option), words.end()},
+                        takes_value, {}, arguments))
+    return usage(*error);
+  if (positional.empty()) return usage("config " + words[0] + " needs a service name");
+  ConfigOptions options;
+  options.service = positional[0];
+  options.env = arguments.get("env").value_or("default");
+  if (auto text = arguments.get("port-base")) {
+    options.port_base = parse_port(*text);
+    if (!options.port_base) return usage("--port-base must be a port");
+  }
+  if (!set) {
+    if (positional.size() > 1) return usage("config show takes one service name");
+    return run_config_show(options);
+  }
+  if (positional.size() < 2) return usage("config set needs KEY=VALUE");
+  for (std::size_t i = 1; i < positional.size(); ++i) {
+    const auto equals = positional[i].find('=');
+    if (equals == std::string::npos || equals == 0)
+      return usage("\"" + positional[i] + "\" is not KEY=VALUE");
+    options.settings.emplace_back(positional[i].substr(0, equals),
+                                  positional[i].substr(equals + 1));
+  }
+  const char* user = std::getenv("USER");
+  options.author = arguments.get("author").value_or(user != nullptr && *user ? user : "sylctl");
+  options.comment = arguments.get("comment").value_or("");
+  return run_config_set(options);
 }
 
 int run(const std::string& command, const std::vector<std::string>& words) {
@@ -104,6 +155,7 @@ int run(const std::string& command, const std::vector<std::string>& words) {
     }
     return run_logs(options);
   }
+  if (command == "config") return run_config(words);
   return usage("unknown command \"" + command + "\"");
 }
 

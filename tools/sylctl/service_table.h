@@ -51,7 +51,8 @@ struct Ports {
 
 std::optional<ServiceSpec> find_service(std::string_view name);
 
-// var/ under the directory sylctl runs in: log/<name>.log, run/<name>.pid, redis/.
+// var/ under the directory sylctl runs in: log/<name>.log, run/<name>.pid, redis/,
+// platform-token.
 class Layout {
  public:
   explicit Layout(std::filesystem::path root) : root_(std::move(root)) {}
@@ -63,6 +64,8 @@ class Layout {
   std::filesystem::path log_file(std::string_view name) const;
   std::filesystem::path pid_file(std::string_view name) const;
   std::filesystem::path state_file() const { return run_dir() / "sylctl.json"; }
+  // The platform token (platform_token.h), mode 0600; kept from one `up` to the next.
+  std::filesystem::path platform_token_file() const { return var_dir() / "platform-token"; }
 
  private:
   std::filesystem::path root_;

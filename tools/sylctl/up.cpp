@@ -18,6 +18,8 @@
 
 #include "commands.h"
 #include "http_get.h"
+#include "platform/core/time.h"
+#include "platform_token.h"
 #include "process.h"
 
 namespace sylctl {
@@ -42,20 +44,6 @@ sigset_t handled_signals() {
   sigemptyset(&set);
   for (const int signal : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, signal);
   return set;
-}
-
-std::string now_rfc3339() {
-  using namespace std::chrono;
-  const auto now = floor<microseconds>(system_clock::now());
-  const auto day = floor<days>(now);
-  const year_month_day date{day};
-  const hh_mm_ss<microseconds> time{now - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", int(date.year()),
-                unsigned(date.month()), unsigned(date.day()), int(time.hours().count()),
-                int(time.minutes().count()), int(time.seconds().count()),
-                static_cast<long>(time.subseconds().count()));
-  return buffer;
 }
 
 void write_all(int fd, std::string_view text) {
@@ -111,10 +99,11 @@ class Supervisor {
  public:
   Supervisor(Layout layout, UpOptions options,
              std::vector<std::pair<ServiceSpec, std::filesystem::path>> services,
-             Reporter& reporter)
+             std::string platform_token, Reporter& reporter)
       : layout_(std::move(layout)),
         options_(std::move(options)),
         services_(std::move(services)),
+        platform_token_(std::move(platform_token)),
         reporter_(reporter) {}
 
   int run() {
@@ -170,7 +159,8 @@ class Supervisor {
       child.port = options_.ports.service_port(service);
       child.spec.argv = {binary.string()};
       child.spec.env = {{"SYL_HTTP_PORT", std::to_string(child.port)},
-                        {"SYL_REDIS_URL", options_.ports.redis_url()}};
+                        {"SYL_REDIS_URL", options_.ports.redis_url()},
+                        {"SYL_PLATFORM_TOKEN", platform_token_}};
       // Every other service registers with the config-service (started first) and takes
       // its dynamic settings from it.
       if (service.name != "config-service") {
@@ -376,8 +366,10 @@ class Supervisor {
   // One JSON line in var/log/sylctl.log (merged by `sylctl logs`); echoed to stderr with
   // --foreground.
   void log(std::string_view level, std::string_view msg, boost::json::object fields = {}) const {
-    boost::json::object line{
-        {"ts", now_rfc3339()}, {"level", level}, {"service", kSupervisorName}, {"msg", msg}};
+    boost::json::object line{{"ts", platform::core::format_rfc3339(platform::core::now_utc())},
+                             {"level", level},
+                             {"service", kSupervisorName},
+                             {"msg", msg}};
     for (const auto& field : fields) line[field.key()] = field.value();
     std::ofstream(layout_.log_file(kSupervisorName), std::ios::app)
         << boost::json::serialize(line) << '\n';
@@ -391,6 +383,7 @@ class Supervisor {
   Layout layout_;
   UpOptions options_;
   std::vector<std::pair<ServiceSpec, std::filesystem::path>> services_;
+  std::string platform_token_;
   Reporter& reporter_;
   std::vector<Child> children_;  // start order: Redis (when started here) first
 };
@@ -441,13 +434,15 @@ int run_up(const UpOptions& options) {
   for (const auto& dir : {layout.log_dir(), layout.run_dir(), layout.redis_dir()}) {
     std::filesystem::create_directories(dir);
   }
+  // The platform's token: made on the first `up`, the same on every later one.
+  const std::string token = platform_token(layout);
 
   const sigset_t signals = handled_signals();
   sigset_t previous;
   ::sigprocmask(SIG_BLOCK, &signals, &previous);
   if (resolved.foreground) {
     Reporter reporter = Reporter::terminal();
-    return Supervisor(layout, resolved, std::move(services), reporter).run();
+    return Supervisor(layout, resolved, std::move(services), token, reporter).run();
   }
 
   int fds[2];
@@ -475,7 +470,7 @@ int run_up(const UpOptions& options) {
     if (null > STDERR_FILENO) ::close(null);
   }
   Reporter reporter = Reporter::pipe(fds[1]);
-  const int code = Supervisor(layout, resolved, std::move(services), reporter).run();
+  const int code = Supervisor(layout, resolved, std::move(services), token, reporter).run();
   reporter.finish(code == kExitOk);
   return code;
 }

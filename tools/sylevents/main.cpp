@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "platform/cli/arguments.h"
+#include "platform/core/url.h"
 #include "platform/events/consumer.h"
 #include "platform/events/outbox.h"
 #include "platform/events/redis.h"
@@ -78,7 +79,7 @@ platform::core::Result<std::unique_ptr<events::RedisConnection>> connect(
 }
 
 std::string redacted_redis(const Arguments& arguments) {
-  return platform::logging::redact_url(redis_url(arguments));
+  return platform::core::redact_url(redis_url(arguments));
 }
 
 int dlq_list(const Arguments& arguments) {
@@ -140,7 +141,7 @@ int outbox_status(const Arguments& arguments) {
   const std::string url = arguments.get("database").value_or("");
   if (url.empty()) return usage("--database is required");
   auto database = platform::db::Database::open({.url = url, .pool_size = 1});
-  if (!database) return fail("cannot open " + platform::logging::redact_url(url), database.error());
+  if (!database) return fail("cannot open " + platform::core::redact_url(url), database.error());
   auto status = events::outbox_status(**database);
   if (!status) return fail("cannot read the outbox", status.error());
   if (arguments.has("json")) {

@@ -9,11 +9,13 @@
 // config: the changer PUTs a new log.level of "bench-service"; watchers long-poll
 // /config/bench-service?wait=30s&after=N.
 // Prints: mode, watchers, changes, samples, p50/p99/max change-to-seen in ms, missed.
+// The writes carry the platform token: --token, else $SYL_PLATFORM_TOKEN.
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
@@ -33,6 +35,7 @@ struct Options {
   int watchers = 100;
   int changes = 50;
   int interval_ms = 100;
+  std::string token;
 };
 
 std::int64_t version_of(const std::string& body, const char* field) {
@@ -65,11 +68,18 @@ int main(int argc, char** argv) {
       options.changes = std::stoi(value);
     else if (arg == "--interval-ms")
       options.interval_ms = std::stoi(value);
+    else if (arg == "--token")
+      options.token = value;
     else {
       std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
       return 2;
     }
   }
+  if (options.token.empty()) {
+    const char* token = std::getenv("SYL_PLATFORM_TOKEN");
+    options.token = token != nullptr ? token : "";
+  }
+  const std::string authorization = "Bearer " + options.token;
   const bool registry = options.mode == "registry";
   const char* version_field = registry ? "registry_version" : "version";
   const std::string watch_path =
@@ -83,6 +93,7 @@ int main(int argc, char** argv) {
         .body =
             R"({"settings":[{"key":"log.level","type":"enum","values":["debug","info"],"dynamic":true,"description":"level"}]})"};
     schema.headers.set("Content-Type", "application/json");
+    schema.headers.set("Authorization", authorization);
     auto answer = client.send(schema);
     if (!answer || answer->status != 200) {
       std::fprintf(stderr, "cannot put the schema (is the config mode implemented?)\n");
@@ -130,6 +141,12 @@ int main(int argc, char** argv) {
       }
     });
   }
+  // Stops the watchers: a parked one returns when the client shuts down.
+  const auto stop_watchers = [&] {
+    stop = true;
+    client.shutdown();
+    for (auto& watcher : watchers) watcher.join();
+  };
   while (ready < options.watchers) std::this_thread::sleep_for(1ms);
   std::this_thread::sleep_for(300ms);  // every watcher parked
 
@@ -147,10 +164,14 @@ int main(int argc, char** argv) {
                         R"("},"author":"watch-bench"})"};
     }
     change.headers.set("Content-Type", "application/json");
+    change.headers.set("Authorization", authorization);
     const auto before = Clock::now();
     auto answer = client.send(change);
     if (!answer || answer->status >= 300) {
-      std::fprintf(stderr, "change %d failed\n", c);
+      std::fprintf(stderr, "change %d failed: %s\n", c,
+                   answer ? ("HTTP " + std::to_string(answer->status)).c_str()
+                          : answer.error().detail().c_str());
+      stop_watchers();
       return 1;
     }
     const std::int64_t version = version_of(answer->body, version_field);
@@ -167,10 +188,10 @@ int main(int argc, char** argv) {
   if (registry) {
     platform::http::ClientRequest last{.method = "DELETE",
                                        .url = options.url + "/registry/instances/bench-0"};
+    last.headers.set("Authorization", authorization);
     (void)client.send(last);
   }
-  client.shutdown();
-  for (auto& watcher : watchers) watcher.join();
+  stop_watchers();
 
   std::lock_guard lock(mutex);
   std::vector<double> samples;

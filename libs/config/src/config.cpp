@@ -2,23 +2,18 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
 #include "platform/core/strings.h"
+#include "platform/core/url.h"
 
 namespace platform::config {
 namespace {
 
 constexpr std::string_view kPrefix = "SYL_";
 constexpr std::string_view kConfigFileVariable = "SYL_CONFIG_FILE";
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
 
 std::optional<bool> parse_bool(std::string_view text) {
   const std::string lower = core::ascii_lower(text);
@@ -45,11 +40,44 @@ void flatten(const YAML::Node& node, const std::string& prefix,
   }
 }
 
+// Empty, or an http(s) URL whose host peers can reach.
+Validator advertisable_url() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (value.empty()) return std::nullopt;
+    auto url = core::parse_url(value);
+    if (!url || (url->scheme != "http" && url->scheme != "https") || url->host.empty())
+      return "must be empty or an http:// or https:// URL";
+    if (core::is_unspecified_address(url->host))
+      return "must name a host peers can reach, not " + url->url_host();
+    if (!url->user.empty() || url->password || !url->query.empty())
+      return "must have no user, password or query";
+    return std::nullopt;
+  };
+}
+
+// Empty, or a bearer token (RFC 6750 token68) of 32 to 512 characters.
+Validator platform_token() {
+  return [](std::string_view value) -> std::optional<std::string> {
+    if (value.empty()) return std::nullopt;
+    const bool token68 = std::all_of(value.begin(), value.end(),
+                                     [](char c) {
+                                       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                              (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                                              c == '_' || c == '~' || c == '+' || c == '/' ||
+                                              c == '=';
+                                     }) &&
+                         value.front() != '=';
+    if (value.size() < kMinPlatformTokenLength || value.size() > 512 || !token68)
+      return "must be 32 to 512 characters of A-Z a-z 0-9 - . _ ~ + / =";
+    return std::nullopt;
+  };
+}
+
 }  // namespace
 
 Validator integer_in(std::int64_t min, std::int64_t max) {
   return {[min, max](std::string_view value) -> std::optional<std::string> {
-            const auto number = parse_int(value);
+            const auto number = core::parse_integer<std::int64_t>(value);
             if (!number || *number < min || *number > max)
               return "must be an integer from " + std::to_string(min) + " to " +
                      std::to_string(max);
@@ -90,6 +118,24 @@ Validator boolean() {
           {}};
 }
 
+Validator url_with_scheme(std::vector<std::string> schemes, bool empty_allowed) {
+  return [schemes = std::move(schemes),
+          empty_allowed](std::string_view value) -> std::optional<std::string> {
+    if (value.empty() && empty_allowed) return std::nullopt;
+    std::string expected;
+    for (const auto& scheme : schemes)
+      expected += (expected.empty() ? "" : " or ") + scheme + "://";
+    const std::string wanted = std::string(empty_allowed ? "must be empty or " : "must be ") +
+                               "a URL " + expected + "host[:port]";
+    auto url = core::parse_url(value);
+    if (!url) return wanted + " (" + url.error().detail() + ")";
+    bool known = false;
+    for (const auto& scheme : schemes) known = known || url->scheme == scheme;
+    if (!known || url->host.empty()) return wanted;
+    return std::nullopt;
+  };
+}
+
 Schema& Schema::add(Setting setting) {
   if (find(setting.key)) throw std::logic_error("setting declared twice: " + setting.key);
   settings_.push_back(std::move(setting));
@@ -115,6 +161,11 @@ const Setting* Schema::find(std::string_view key) const {
 Schema common_schema(std::string_view service, std::uint16_t port) {
   Schema schema;
   schema.add({"http.host", "127.0.0.1", "Address to listen on.", non_empty()})
+      .add({"http.advertise_url", "",
+            "The URL peers reach this instance at, registered with the config-service "
+            "(http://host:port). Empty: http://<http.host>:<port>, or the host name when "
+            "http.host is 0.0.0.0 or ::, which are never advertised.",
+            advertisable_url()})
       .add({"http.port", std::to_string(port), "Port to listen on; 0 picks a free one.",
             integer_in(0, 65535)})
       .add({"http.io_threads", "1", "Network threads.", integer_in(1, 64)})
@@ -169,20 +220,17 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
             false,
             true})
       .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
-            [](std::string_view value) -> std::optional<std::string> {
-              if (value.starts_with("redis://")) return std::nullopt;
-              return "must start with redis://";
-            },
-            false, true})
+            url_with_scheme({"redis"}), false, true})
       .add({"events.outbox_retention_hours", "168",
             "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)})
       .add({"config_service.url", "",
             "The config-service (http://host:port): register there and take dynamic settings "
             "from it. Empty: run standalone.",
-            [](std::string_view value) -> std::optional<std::string> {
-              if (value.empty() || value.starts_with("http://")) return std::nullopt;
-              return "must be empty or start with http://";
-            }});
+            url_with_scheme({"http"}, /*empty_allowed=*/true)})
+      .add({"platform.token", "",
+            "The platform's shared secret: the config-service requires it for every registry "
+            "and configuration write, and services send it. At least 32 characters.",
+            platform_token(), false, true});
   return schema;
 }
 
@@ -274,7 +322,7 @@ const std::string& Config::get(std::string_view key) const {
 }
 
 std::int64_t Config::get_int(std::string_view key) const {
-  const auto value = parse_int(get(key));
+  const auto value = core::parse_integer<std::int64_t>(get(key));
   if (!value) throw std::logic_error("setting is not an integer: " + std::string(key));
   return *value;
 }

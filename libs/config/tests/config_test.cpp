@@ -128,5 +128,36 @@ TEST(Validators, DescribeWhatTheyAcceptForOtherProcesses) {
   EXPECT_EQ(custom.type(), "string");
 }
 
+TEST(Config, ChecksUrlSettingsWithTheUrlParser) {
+  EXPECT_TRUE(load(test_schema(), {{"SYL_REDIS_URL", "redis://:pw@[::1]:6380/2"},
+                                   {"SYL_CONFIG_SERVICE_URL", "http://config:8100"}}));
+  EXPECT_TRUE(load(test_schema(), {{"SYL_CONFIG_SERVICE_URL", ""}}));
+  for (const auto& [variable, value] :
+       std::vector<std::pair<std::string, std::string>>{{"SYL_REDIS_URL", "http://cache:6379"},
+                                                        {"SYL_REDIS_URL", "redis://"},
+                                                        {"SYL_REDIS_URL", "redis://a b"},
+                                                        {"SYL_CONFIG_SERVICE_URL", "config:8100"},
+                                                        {"SYL_CONFIG_SERVICE_URL", "ftp://c"}}) {
+    auto config = load(test_schema(), {{variable, value}});
+    ASSERT_FALSE(config) << variable << "=" << value;
+    ASSERT_EQ(config.error().field_errors().size(), 1u);
+    EXPECT_EQ(config.error().field_errors()[0].field, variable);
+    EXPECT_NE(config.error().field_errors()[0].message.find("a URL"), std::string::npos)
+        << config.error().field_errors()[0].message;
+  }
+}
+
+TEST(Config, AcceptsAnAdvertisedUrlPeersCanReachOnly) {
+  EXPECT_TRUE(load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", "http://subjects-1.internal:8101"}}));
+  EXPECT_TRUE(load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", "https://[2001:db8::1]/api"}}));
+  EXPECT_EQ(load(test_schema(), {})->get("http.advertise_url"), "");
+  for (const char* value : {"http://0.0.0.0:8101", "http://[::]:8101", "subjects:8101",
+                            "ftp://subjects", "http://u:p@subjects"}) {
+    auto config = load(test_schema(), {{"SYL_HTTP_ADVERTISE_URL", value}});
+    ASSERT_FALSE(config) << value;
+    EXPECT_EQ(config.error().field_errors().at(0).field, "SYL_HTTP_ADVERTISE_URL");
+  }
+}
+
 }  // namespace
 }  // namespace platform::config

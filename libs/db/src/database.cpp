@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "platform/core/url.h"
 #include "url.h"
 
 namespace platform::db {
@@ -146,7 +147,7 @@ class Pool {
   core::Error connect_error() const {
     core::Error error = classify_current_exception(url_.backend);
     std::string log =
-        "cannot connect to " + mask_password(options_.url) + ": " + error.log_detail();
+        "cannot connect to " + core::redact_url(options_.url) + ": " + error.log_detail();
     if (url_.backend == Backend::kPostgresql) {
       // Every connect failure is the server being unreachable or refusing us; a retry
       // later may succeed (server starting, too many connections).
@@ -171,7 +172,7 @@ class PooledDatabase final : public Database {
  public:
   PooledDatabase(DatabaseUrl url, DatabaseOptions options)
       : backend_(url.backend),
-        display_url_(mask_password(options.url)),
+        display_url_(core::redact_url(options.url)),
         pool_(std::move(url), std::move(options)) {}
 
   core::Result<void> fill(std::size_t size) { return pool_.fill(size); }

@@ -19,6 +19,7 @@
 #include <regex>
 
 #include "internal.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/core/time.h"
 

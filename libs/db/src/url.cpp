@@ -6,6 +6,10 @@
 #include <cctype>
 #include <filesystem>
 #include <memory>
+#include <utility>
+#include <vector>
+
+#include "platform/core/url.h"
 
 namespace platform::db {
 namespace {
@@ -62,34 +66,58 @@ core::Result<std::string> connect_value(std::string_view value) {
   return "\"'" + escaped + "'\"";
 }
 
-core::Result<DatabaseUrl> parse_postgresql(std::string_view url) {
-  std::string uri(url);
-  char* message = nullptr;
-  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-      PQconninfoParse(uri.c_str(), &message), &PQconninfoFree);
-  if (!options) {
-    // libpq's messages name the offending part but never echo the password.
-    std::string reason = message ? message : "unparsable PostgreSQL URI";
-    PQfreemem(message);
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    return bad_url(reason);
+// libpq's own option names ("sslmode", "connect_timeout", ...): a query parameter must be
+// one of them, so that a typo is an error at start-up rather than an ignored setting.
+bool is_libpq_option(std::string_view name) {
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(PQconndefaults(),
+                                                                        &PQconninfoFree);
+  if (!defaults) return true;  // out of memory: let libpq itself judge at connect time
+  for (const PQconninfoOption* option = defaults.get(); option->keyword; ++option)
+    if (name == option->keyword) return true;
+  return false;
+}
+
+// The URI becomes libpq's keyword/value form (SOCI splits its connect string into words
+// and would mangle a URI): the authority and path give host, port, dbname, user and
+// password, the query any further option. Several hosts go in the query
+// (?host=a,b&port=5432,5433), since one URL names one authority.
+core::Result<DatabaseUrl> parse_postgresql(std::string_view text) {
+  auto url = core::parse_url(text);
+  if (!url) {
+    std::string_view reason = url.error().detail();
+    if (reason.starts_with("invalid URL: ")) reason.remove_prefix(13);
+    return bad_url(std::string(reason));
   }
-  // SOCI splits its connect string into "key=value" words and mangles a URI, so libpq
-  // gets the parsed options back as a keyword/value string.
-  std::string keywords;
+  std::vector<std::pair<std::string, std::string>> options;
+  const auto set = [&options](std::string_view keyword, std::string value) {
+    for (auto& [name, existing] : options) {
+      if (name == keyword) {
+        existing = std::move(value);
+        return;
+      }
+    }
+    options.emplace_back(keyword, std::move(value));
+  };
+  if (!url->host.empty()) set("host", url->host);
+  if (url->port_given) set("port", std::to_string(url->port));
+  if (url->path.size() > 1) set("dbname", url->path.substr(1));
+  if (!url->user.empty()) set("user", url->user);
+  if (url->password) set("password", *url->password);
+  for (const auto& [name, value] : url->query_params) {
+    if (!is_libpq_option(name))
+      return bad_url("unknown PostgreSQL connection option '" + name + "'");
+    set(name, value);
+  }
   bool has_timeout = false;
-  for (const PQconninfoOption* option = options.get(); option->keyword; ++option) {
-    if (!option->val) continue;
-    std::string_view keyword(option->keyword);
-    if (keyword == "connect_timeout") has_timeout = true;
-    core::Result<std::string> value = connect_value(option->val);
-    if (!value) return std::move(value).error();
+  for (const auto& [name, value] : options) has_timeout = has_timeout || name == "connect_timeout";
+  if (!has_timeout) set("connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds));
+
+  std::string keywords;
+  for (const auto& [name, value] : options) {
+    core::Result<std::string> written = connect_value(value);
+    if (!written) return std::move(written).error();
     if (!keywords.empty()) keywords += ' ';
-    keywords += std::string(keyword) + "=" + *value;
-  }
-  if (!has_timeout) {
-    if (!keywords.empty()) keywords += ' ';
-    keywords += "connect_timeout=" + std::to_string(kDefaultConnectTimeoutSeconds);
+    keywords += name + "=" + *written;
   }
   return DatabaseUrl{Backend::kPostgresql, std::move(keywords), false};
 }
@@ -109,38 +137,6 @@ core::Result<DatabaseUrl> parse_database_url(std::string_view url) {
   }
   return bad_url("unsupported scheme '" + std::string(url.substr(0, scheme_end)) +
                  "' (expected sqlite or postgresql)");
-}
-
-std::string mask_password(std::string_view url) {
-  std::string masked(url);
-  std::size_t scheme_end = masked.find("://");
-  if (scheme_end != std::string::npos) {
-    std::size_t authority = scheme_end + 3;
-    std::size_t authority_end = masked.find_first_of("/?", authority);
-    if (authority_end == std::string::npos) authority_end = masked.size();
-    // The last '@' ends the user info: a password may itself contain '@' when unencoded.
-    std::size_t at = masked.rfind('@', authority_end);
-    if (at != std::string::npos && at >= authority) {
-      std::size_t colon = masked.find(':', authority);
-      if (colon != std::string::npos && colon < at) {
-        masked.replace(colon + 1, at - colon - 1, "***");
-      }
-    }
-  }
-  std::size_t query = masked.find('?');
-  while (query != std::string::npos) {
-    std::size_t key = query + 1;
-    std::size_t end = masked.find('&', key);
-    if (end == std::string::npos) end = masked.size();
-    constexpr std::string_view kPasswordKey = "password=";
-    if (std::string_view(masked).substr(key, kPasswordKey.size()) == kPasswordKey) {
-      std::size_t value = key + kPasswordKey.size();
-      masked.replace(value, end - value, "***");
-      end = value + 3;
-    }
-    query = end < masked.size() ? end : std::string::npos;
-  }
-  return masked;
 }
 
 }  // namespace platform::db

@@ -1,4 +1,6 @@
 // Database URL parsing, kept apart from the pool so that it can be unit-tested.
+// PostgreSQL URLs go through the platform's one URL parser (platform/core/url.h); SQLite
+// "URLs" are a file path behind "sqlite://", read as such.
 //
 //   auto url = parse_database_url("sqlite://data/subject.db");
 //   url->target;  // "/current/dir/data/subject.db"
@@ -27,8 +29,5 @@ struct DatabaseUrl {
 // kInvalidArgument (detail naming the problem, never the password) for anything that
 // is not one of the documented forms.
 core::Result<DatabaseUrl> parse_database_url(std::string_view url);
-
-// The URL with the password (in the user info or a `password=` option) replaced by "***".
-std::string mask_password(std::string_view url);
 
 }  // namespace platform::db

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "platform/core/background_task.h"
+
 namespace platform::discovery {
 namespace {
 
@@ -23,6 +25,11 @@ std::int64_t json_int(const boost::json::value& value, std::string_view key) {
   return found->to_number<std::int64_t>();
 }
 
+// "Authorization: Bearer <token>" on a request to the config-service.
+void authorize(http::ClientRequest& request, const std::string& platform_token) {
+  if (!platform_token.empty()) request.headers.set("Authorization", "Bearer " + platform_token);
+}
+
 // Long polls wait up to `wait` on the server: the client must give them longer.
 http::ClientOptions watch_options(std::chrono::seconds wait, const std::string& peer) {
   http::ClientOptions options;
@@ -33,50 +40,38 @@ http::ClientOptions watch_options(std::chrono::seconds wait, const std::string& 
 
 }  // namespace
 
-// ---- Loop ------------------------------------------------------------------------------
+// ---- ClientTask ------------------------------------------------------------------------
 
-Loop::Loop(http::ClientOptions options, Step step)
-    : options_(std::move(options)), step_(std::move(step)) {}
+class ClientTask {
+ public:
+  using Step = std::function<std::chrono::milliseconds(http::Client& client)>;  // -> pause
 
-Loop::~Loop() {
-  stop();
-}
+  ClientTask(std::string name, http::ClientOptions options, Step step, logging::Logger& logger)
+      : options_(std::move(options)),
+        step_(std::move(step)),
+        task_(std::move(name), [this](core::BackgroundTask&) { return step_(*client_); },
+              {.interrupt = [this] { client_->shutdown(); },
+               .on_exception =
+                   [&logger](std::string_view task, std::string_view what) {
+                     logger.error("background task failed", {{"task", task}, {"error", what}});
+                   }}) {}
+  ~ClientTask() { stop(); }
 
-void Loop::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  client_ = std::make_unique<http::Client>(options_);
-  thread_ = std::thread([this] {
-    for (;;) {
-      const auto pause = step_(*client_);
-      std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, pause, [this] { return stopping_ || woken_; });
-      woken_ = false;
-      if (stopping_) return;
-    }
-  });
-}
-
-void Loop::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!thread_.joinable()) return;
-    stopping_ = true;
+  // A fresh client each time: a stopped task's client was shut down for good.
+  void start() {
+    if (task_.running()) return;
+    client_ = std::make_unique<http::Client>(options_);
+    task_.start();
   }
-  cv_.notify_all();
-  client_->shutdown();  // a step blocked in a long poll returns at once
-  thread_.join();
-  client_.reset();
-}
+  void stop() { task_.stop(); }
+  bool stopping() const { return task_.stopping(); }
 
-void Loop::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+ private:
+  http::ClientOptions options_;
+  Step step_;
+  std::unique_ptr<http::Client> client_;
+  core::BackgroundTask task_;  // last: stopped before the client it uses goes
+};
 
 // ---- Registration ----------------------------------------------------------------------
 
@@ -85,27 +80,32 @@ Registration::Registration(InstanceInfo instance, RegistrationOptions options,
     : instance_(std::move(instance)),
       options_(std::move(options)),
       logger_(logger),
-      loop_(
+      task_(std::make_unique<ClientTask>(
+          "registration",
           http::ClientOptions{
               .connect_timeout = 1000ms, .request_timeout = 3000ms, .peer_name = "config-service"},
-          [this](http::Client& client) { return step(client); }) {}
+          [this](http::Client& client) { return step(client); }, logger)) {}
 
 Registration::~Registration() {
   stop();
 }
 
 void Registration::start() {
-  loop_.start();
+  task_->start();
 }
 
 std::chrono::milliseconds Registration::step(http::Client& client) {
   const auto heartbeat_every =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.ttl) / 3;
   if (registered_) {
-    auto beat = client.send({.method = "PUT",
-                             .url = options_.config_service_url + "/registry/instances/" +
-                                    instance_.instance_id + "/heartbeat"});
+    http::ClientRequest heartbeat{.method = "PUT",
+                                  .url = options_.config_service_url + "/registry/instances/" +
+                                         instance_.instance_id + "/heartbeat"};
+    authorize(heartbeat, options_.platform_token);
+    auto beat = client.send(heartbeat);
     if (beat && beat->status == 200) return heartbeat_every;
+    // stop() cut the heartbeat short: still registered, and stop() deregisters.
+    if (!beat && task_->stopping()) return kRetryPause;
     // 404: the lease lapsed (or the registry lost it): register again right away.
     registered_ = false;
     if (!beat && !outage_logged_) {
@@ -129,6 +129,7 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
                               .url = options_.config_service_url + "/registry/instances",
                               .body = boost::json::serialize(body)};
   request.headers.set("Content-Type", "application/json");
+  authorize(request, options_.platform_token);
   auto answer = client.send(request);
   if (answer && (answer->status == 200 || answer->status == 201)) {
     registered_ = true;
@@ -136,6 +137,12 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
     logger_.info("registered with the config-service",
                  {{"instance_id", instance_.instance_id}, {"url", instance_.url}});
     return heartbeat_every;
+  }
+  if (answer && answer->status == 401) {
+    if (!outage_logged_)
+      logger_.error("the config-service refuses our platform token; retrying registration");
+    outage_logged_ = true;
+    return kRetryPause;
   }
   if (!outage_logged_) {
     logger_.warn(
@@ -147,13 +154,15 @@ std::chrono::milliseconds Registration::step(http::Client& client) {
 }
 
 void Registration::stop() {
-  loop_.stop();
+  task_->stop();
   if (!registered_.exchange(false)) return;
   http::Client client(
       {.connect_timeout = 500ms, .request_timeout = 1000ms, .peer_name = "config-service"});
-  auto answer = client.send(
-      {.method = "DELETE",
-       .url = options_.config_service_url + "/registry/instances/" + instance_.instance_id});
+  http::ClientRequest request{
+      .method = "DELETE",
+      .url = options_.config_service_url + "/registry/instances/" + instance_.instance_id};
+  authorize(request, options_.platform_token);
+  auto answer = client.send(request);
   if (answer && answer->status == 204)
     logger_.info("deregistered from the config-service", {{"instance_id", instance_.instance_id}});
 }
@@ -165,9 +174,9 @@ Discovery::Discovery(std::string config_service_url, std::vector<std::string> se
     : url_(std::move(config_service_url)), logger_(logger), wait_(watch_wait) {
   for (const auto& service : services) {
     watched_[service];
-    loops_.push_back(std::make_unique<Loop>(
-        watch_options(wait_, "config-service"),
-        [this, service](http::Client& client) { return step(client, service); }));
+    tasks_.push_back(std::make_unique<ClientTask>(
+        "discovery " + service, watch_options(wait_, "config-service"),
+        [this, service](http::Client& client) { return step(client, service); }, logger));
   }
 }
 
@@ -176,11 +185,11 @@ Discovery::~Discovery() {
 }
 
 void Discovery::start() {
-  for (auto& loop : loops_) loop->start();
+  for (auto& task : tasks_) task->start();
 }
 
 void Discovery::stop() {
-  for (auto& loop : loops_) loop->stop();
+  for (auto& task : tasks_) task->stop();
 }
 
 std::chrono::milliseconds Discovery::step(http::Client& client, const std::string& service) {
@@ -251,17 +260,18 @@ std::string schema_to_json(const config::Schema& schema) {
   return boost::json::serialize(boost::json::object{{"settings", std::move(settings)}});
 }
 
-DynamicSettings::DynamicSettings(std::string config_service_url, std::string service,
+DynamicSettings::DynamicSettings(ConfigServiceAccess config_service, std::string service,
                                  std::string environment, const config::Schema& schema,
                                  logging::Logger& logger, std::chrono::seconds watch_wait)
-    : url_(std::move(config_service_url)),
+    : config_service_(std::move(config_service)),
       service_(std::move(service)),
       environment_(std::move(environment)),
       schema_json_(schema_to_json(schema)),
       logger_(logger),
       wait_(watch_wait),
-      loop_(watch_options(watch_wait, "config-service"),
-            [this](http::Client& client) { return step(client); }) {
+      task_(std::make_unique<ClientTask>(
+          "dynamic settings", watch_options(watch_wait, "config-service"),
+          [this](http::Client& client) { return step(client); }, logger)) {
   for (const auto& setting : schema.settings())
     if (setting.dynamic) dynamic_keys_.push_back(setting.key);
 }
@@ -276,10 +286,10 @@ void DynamicSettings::on_change(const std::string& key, Callback callback) {
 }
 
 void DynamicSettings::start() {
-  loop_.start();
+  task_->start();
 }
 void DynamicSettings::stop() {
-  loop_.stop();
+  task_->stop();
 }
 
 std::map<std::string, std::string> DynamicSettings::current() const {
@@ -289,17 +299,25 @@ std::map<std::string, std::string> DynamicSettings::current() const {
 
 std::chrono::milliseconds DynamicSettings::step(http::Client& client) {
   if (!schema_published_) {
-    http::ClientRequest request{
-        .method = "PUT", .url = url_ + "/config/" + service_ + "/schema", .body = schema_json_};
+    http::ClientRequest request{.method = "PUT",
+                                .url = config_service_.url + "/config/" + service_ + "/schema",
+                                .body = schema_json_};
     request.headers.set("Content-Type", "application/json");
+    authorize(request, config_service_.platform_token);
     auto published = client.send(request);
+    if (published && published->status == 401 && !unauthorized_logged_) {
+      logger_.error("the config-service refuses our platform token; settings schema not published");
+      unauthorized_logged_ = true;
+    }
     if (!published || published->status != 200) return kRetryPause;
     schema_published_ = true;
   }
-  std::string target = url_ + "/config/" + service_ + "?env=" + environment_;
+  http::ClientRequest watch{.url = config_service_.url + "/config/" + service_ +
+                                   "?env=" + environment_};
   if (version_ >= 0)
-    target += "&wait=" + std::to_string(wait_.count()) + "s&after=" + std::to_string(version_);
-  auto answer = client.send({.url = target});
+    watch.url += "&wait=" + std::to_string(wait_.count()) + "s&after=" + std::to_string(version_);
+  authorize(watch, config_service_.platform_token);
+  auto answer = client.send(watch);
   if (!answer || answer->status != 200) return kRetryPause;
   boost::system::error_code ec;
   const auto body = boost::json::parse(answer->body, ec);

@@ -23,7 +23,10 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return false;
 }
 
-// Registry and documents in memory; watches parked until something changes.
+constexpr const char* kToken = "the-platform-token-of-this-test-0123";
+
+// Registry and documents in memory; watches parked until something changes. Like the
+// real one it refuses writes and document reads without the platform token.
 class FakeConfigService {
  public:
   explicit FakeConfigService(std::uint16_t port = 0) { start(port); }
@@ -32,6 +35,7 @@ class FakeConfigService {
   void start(std::uint16_t port) {
     http::Router router;
     router.post("/registry/instances", [this](http::Request& request) {
+      if (!authorized(request)) return refuse(request);
       const auto body = boost::json::parse(request.body).as_object();
       std::lock_guard lock(mutex_);
       const std::string id(body.at("instance_id").as_string());
@@ -42,6 +46,7 @@ class FakeConfigService {
       return http::Response::json(known ? 200 : 201, boost::json::serialize(body));
     });
     router.put("/registry/instances/{id}/heartbeat", [this](http::Request& request) {
+      if (!authorized(request)) return refuse(request);
       std::lock_guard lock(mutex_);
       if (!instances_.contains(std::string(request.path_param("id"))))
         return http::Response::problem(core::Error::not_found("no such instance"), request);
@@ -49,6 +54,7 @@ class FakeConfigService {
       return http::Response::json(200, "{}");
     });
     router.del("/registry/instances/{id}", [this](http::Request& request) {
+      if (!authorized(request)) return refuse(request);
       std::lock_guard lock(mutex_);
       if (instances_.erase(std::string(request.path_param("id"))) == 0)
         return http::Response::problem(core::Error::not_found("no such instance"), request);
@@ -63,12 +69,14 @@ class FakeConfigService {
                             });
                      });
     router.put("/config/{service}/schema", [this](http::Request& request) {
+      if (!authorized(request)) return refuse(request);
       std::lock_guard lock(mutex_);
       schema_ = request.body;
       return http::Response::json(200, "{}");
     });
     router.add_async("GET", "/config/{service}",
                      [this](http::Request& request, http::Responder respond) {
+                       if (!authorized(request)) return respond(refuse(request));
                        park(request, std::move(respond), [this] { return document_json(); });
                      });
     http::ServerOptions options{.port = port};
@@ -106,6 +114,10 @@ class FakeConfigService {
     std::lock_guard lock(mutex_);
     return heartbeats_;
   }
+  int refused() const {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
   std::size_t instance_count() const {
     std::lock_guard lock(mutex_);
     return instances_.size();
@@ -116,6 +128,17 @@ class FakeConfigService {
   }
 
  private:
+  bool authorized(const http::Request& request) {
+    if (request.headers.get("Authorization") == std::string("Bearer ") + kToken) return true;
+    std::lock_guard lock(mutex_);
+    ++refused_;
+    return false;
+  }
+  static http::Response refuse(const http::Request& request) {
+    return http::Response::problem(
+        core::Error(core::ErrorCode::kUnauthenticated, "the platform token is missing"), request);
+  }
+
   struct Waiter {
     std::int64_t after;
     std::function<std::string()> render;
@@ -168,6 +191,7 @@ class FakeConfigService {
   std::int64_t version_ = 0;
   int registrations_ = 0;
   int heartbeats_ = 0;
+  int refused_ = 0;
 };
 
 class DiscoveryTest : public ::testing::Test {
@@ -182,7 +206,8 @@ class DiscoveryTest : public ::testing::Test {
 };
 
 TEST_F(DiscoveryTest, RegistersHeartbeatsAndDeregistersOnStop) {
-  Registration registration(me_, {.config_service_url = config_.url(), .ttl = 1s}, logger_);
+  Registration registration(
+      me_, {.config_service_url = config_.url(), .platform_token = kToken, .ttl = 1s}, logger_);
   registration.start();
   ASSERT_TRUE(eventually([&] { return registration.registered(); }));
   EXPECT_EQ(config_.instance_count(), 1u);
@@ -192,7 +217,8 @@ TEST_F(DiscoveryTest, RegistersHeartbeatsAndDeregistersOnStop) {
 }
 
 TEST_F(DiscoveryTest, RegistersAgainWhenTheRegistryForgotIt) {
-  Registration registration(me_, {.config_service_url = config_.url(), .ttl = 1s}, logger_);
+  Registration registration(
+      me_, {.config_service_url = config_.url(), .platform_token = kToken, .ttl = 1s}, logger_);
   registration.start();
   ASSERT_TRUE(eventually([&] { return config_.registrations() == 1; }));
   config_.forget_all();  // as after a lapsed lease: the next heartbeat gets 404
@@ -201,7 +227,8 @@ TEST_F(DiscoveryTest, RegistersAgainWhenTheRegistryForgotIt) {
 }
 
 TEST_F(DiscoveryTest, RegistersAgainWhenTheConfigServiceReturnsAfterAnOutage) {
-  Registration registration(me_, {.config_service_url = config_.url(), .ttl = 1s}, logger_);
+  Registration registration(
+      me_, {.config_service_url = config_.url(), .platform_token = kToken, .ttl = 1s}, logger_);
   registration.start();
   ASSERT_TRUE(eventually([&] { return registration.registered(); }));
   const auto port = config_.port();
@@ -252,7 +279,7 @@ TEST_F(DiscoveryTest, StopsPromptlyWhileALongPollIsWaiting) {
 
 TEST_F(DiscoveryTest, PublishesTheSchemaAndAppliesDynamicSettingsWhenTheyChange) {
   const config::Schema schema = config::common_schema("subject-service", 8101);
-  DynamicSettings settings(config_.url(), "subject-service", "default", schema, logger_);
+  DynamicSettings settings({config_.url(), kToken}, "subject-service", "default", schema, logger_);
   std::mutex mutex;
   std::vector<std::string> levels;
   settings.on_change("log.level", [&](const std::string& value) {
@@ -290,6 +317,37 @@ TEST_F(DiscoveryTest, PublishesTheSchemaAndAppliesDynamicSettingsWhenTheyChange)
       2s));
   EXPECT_EQ(settings.current().at("http.port"), "9999");
   settings.stop();
+  EXPECT_EQ(config_.refused(), 0);
+}
+
+TEST_F(DiscoveryTest, SendsThePlatformTokenWithEveryRegistryWrite) {
+  Registration registration(
+      me_, {.config_service_url = config_.url(), .platform_token = kToken, .ttl = 1s}, logger_);
+  registration.start();
+  ASSERT_TRUE(eventually([&] { return config_.heartbeats() >= 1; }));
+  registration.stop();
+  EXPECT_EQ(config_.instance_count(), 0u);  // the deregistration carried it too
+  EXPECT_EQ(config_.refused(), 0);
+}
+
+TEST_F(DiscoveryTest, KeepsRetryingAndNeverRegistersWithAWrongToken) {
+  Registration registration(
+      me_, {.config_service_url = config_.url(), .platform_token = "not-the-token", .ttl = 1s},
+      logger_);
+  registration.start();
+  ASSERT_TRUE(eventually([&] { return config_.refused() >= 2; }, 5s));
+  EXPECT_FALSE(registration.registered());
+  EXPECT_EQ(config_.instance_count(), 0u);
+  registration.stop();
+
+  DynamicSettings settings({config_.url(), ""}, "subject-service", "default",
+                           config::common_schema("subject-service", 8101), logger_);
+  settings.start();
+  const int refused = config_.refused();
+  ASSERT_TRUE(eventually([&] { return config_.refused() > refused; }, 5s));
+  settings.stop();
+  EXPECT_TRUE(config_.schema().empty());
+  EXPECT_TRUE(settings.current().empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 namespace platform::logging {
 namespace {
@@ -21,20 +22,24 @@ void write_all(int descriptor, std::string_view bytes) {
   }
 }
 
+// The task sleeps until write() wakes it: this is only how long it waits without.
+constexpr std::chrono::hours kIdlePause{1};
+
 }  // namespace
 
 AsyncWriter::AsyncWriter(int descriptor, std::size_t max_pending_bytes)
-    : descriptor_(descriptor), max_pending_bytes_(max_pending_bytes) {
-  thread_ = std::thread([this] { run(); });
+    : descriptor_(descriptor),
+      max_pending_bytes_(max_pending_bytes),
+      task_("log-writer", [this](core::BackgroundTask&) -> core::Pause {
+        write_pending();
+        return kIdlePause;
+      }) {
+  task_.start();
 }
 
 AsyncWriter::~AsyncWriter() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_writer_.notify_one();
-  thread_.join();
+  task_.stop();
+  write_pending();  // what was queued after the last step
 }
 
 void AsyncWriter::write(std::string_view line) {
@@ -50,8 +55,8 @@ void AsyncWriter::write(std::string_view line) {
     pending_.push_back('\n');
     if (was_empty) ++queued_batches_;
   }
-  // The writer sleeps only when nothing is pending: one wake per batch is enough.
-  if (was_empty) wake_writer_.notify_one();
+  // The writer pauses only when nothing is pending: one wake per batch is enough.
+  if (was_empty) task_.wake();
 }
 
 void AsyncWriter::flush() {
@@ -65,21 +70,21 @@ std::uint64_t AsyncWriter::dropped() const {
   return dropped_;
 }
 
-void AsyncWriter::run() {
+void AsyncWriter::write_pending() {
   std::string batch;
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    wake_writer_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // stopping, and everything was written
-    batch.clear();
+  std::uint64_t batch_number = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_.empty()) return;
     batch.swap(pending_);
-    const std::uint64_t batch_number = queued_batches_;
-    lock.unlock();
-    write_all(descriptor_, batch);
-    lock.lock();
-    written_batches_ = batch_number;
-    written_.notify_all();
+    batch_number = queued_batches_;
   }
+  write_all(descriptor_, batch);
+  {
+    std::lock_guard lock(mutex_);
+    written_batches_ = batch_number;
+  }
+  written_.notify_all();
 }
 
 }  // namespace platform::logging

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "platform/service/advertised_url.h"
+
 namespace platform::service {
 
 PlatformLink::PlatformLink(const Startup& startup) : startup_(startup) {}
@@ -14,16 +16,27 @@ void PlatformLink::start(std::uint16_t port) {
   const std::string& url = startup_.config.get("config_service.url");
   if (url.empty()) return;
   logging::Logger& logger = *startup_.logger;
+  const AdvertisedUrl advertised =
+      advertised_url(startup_.config.get("http.advertise_url"), startup_.config.get("http.host"),
+                     port, host_name());
+  if (advertised.from_host_name) {
+    logger.info(
+        "advertising the host name: http.host listens on every address, which peers cannot "
+        "connect to; set http.advertise_url to choose the URL",
+        {{"http_host", startup_.config.get("http.host")}, {"url", advertised.url}});
+  }
   registration_ = std::make_unique<discovery::Registration>(
-      discovery::InstanceInfo{
-          .service = startup_.name,
-          .instance_id = startup_.instance,
-          .url = "http://" + startup_.config.get("http.host") + ":" + std::to_string(port),
-          .version = "0.1.0"},
-      discovery::RegistrationOptions{.config_service_url = url}, logger);
+      discovery::InstanceInfo{.service = startup_.name,
+                              .instance_id = startup_.instance,
+                              .url = advertised.url,
+                              .version = "0.1.0"},
+      discovery::RegistrationOptions{.config_service_url = url,
+                                     .platform_token = startup_.config.get("platform.token")},
+      logger);
   registration_->start();
-  dynamic_settings_ = std::make_unique<discovery::DynamicSettings>(url, startup_.name, "default",
-                                                                   startup_.schema, logger);
+  dynamic_settings_ = std::make_unique<discovery::DynamicSettings>(
+      discovery::ConfigServiceAccess{url, startup_.config.get("platform.token")}, startup_.name,
+      "default", startup_.schema, logger);
   dynamic_settings_->on_change("log.level", [&logger](const std::string& value) {
     if (auto level = logging::parse_level(value)) logger.set_level(*level);
   });

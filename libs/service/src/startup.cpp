@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "platform/core/uuid.h"
 #include "platform/db/migrations.h"
@@ -18,6 +19,28 @@ std::string usage(const std::string& name) {
          "  migrate  apply pending database migrations and exit\n"
          "Settings come from SYL_* environment variables and the YAML file named by\n"
          "SYL_CONFIG_FILE; see README.md.\n";
+}
+
+// The error for serving without the platform token where it is needed, or nullopt.
+std::optional<core::Error> missing_platform_token(const config::Config& config,
+                                                  const Description& description) {
+  if (!config.get("platform.token").empty()) return std::nullopt;
+  std::string why;
+  if (description.requires_platform_token) {
+    why =
+        "is required: the config-service accepts registry and configuration writes only "
+        "with it";
+  } else if (!config.get("config_service.url").empty()) {
+    why =
+        "is required with SYL_CONFIG_SERVICE_URL: the config-service accepts "
+        "registrations and settings schemas only with it";
+  } else {
+    return std::nullopt;
+  }
+  return core::Error::invalid_fields(
+      {{config::environment_name("platform.token"),
+        why + " (at least " + std::to_string(config::kMinPlatformTokenLength) +
+            " characters; `sylctl up` makes one per platform)"}});
 }
 
 }  // namespace
@@ -40,16 +63,16 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     std::fputs(config::format_errors(config.error()).c_str(), stderr);
     return 2;
   }
+  if (command == "serve") {
+    if (auto missing = missing_platform_token(*config, description)) {
+      std::fputs(config::format_errors(*missing).c_str(), stderr);
+      return 2;
+    }
+  }
   std::shared_ptr<const http::IdentityKeys> identity_keys;
   if (const std::string& ring = config->get("gateway.identity_keys"); !ring.empty()) {
     auto keys = http::IdentityKeys::parse(ring);
-    if (!keys) {
-      std::fprintf(stderr, "configuration is invalid:\n  SYL_GATEWAY_IDENTITY_KEYS: %s\n",
-                   keys.error().field_errors().empty()
-                       ? keys.error().detail().c_str()
-                       : keys.error().field_errors().front().message.c_str());
-      return 2;
-    }
+    if (!keys) return exit_invalid_setting("SYL_GATEWAY_IDENTITY_KEYS", keys.error());
     identity_keys = std::make_shared<const http::IdentityKeys>(std::move(*keys));
   }
   std::string instance = config->get("instance.id");
@@ -102,6 +125,22 @@ http::ServerOptions server_options(const config::Config& config) {
       .min_body_rate = static_cast<std::uint64_t>(config.get_int("http.min_body_rate")),
       .drain_delay = std::chrono::milliseconds(config.get_int("http.drain_delay_ms")),
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
+}
+
+int exit_invalid_setting(std::string_view variable, const core::Error& error) {
+  std::vector<core::FieldError> problems;
+  for (const auto& field : error.field_errors())
+    problems.push_back({std::string(variable), field.message});
+  if (problems.empty()) problems.push_back({std::string(variable), error.detail()});
+  std::fputs(config::format_errors(core::Error::invalid_fields(std::move(problems))).c_str(),
+             stderr);
+  return 2;
+}
+
+core::BackgroundTask::Options background_task_options(logging::Logger& logger) {
+  return {.on_exception = [&logger](std::string_view task, std::string_view what) {
+    logger.error("background task failed", {{"task", task}, {"error", what}});
+  }};
 }
 
 void use_platform_middleware(http::Router& router, const Startup& startup) {

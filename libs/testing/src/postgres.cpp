@@ -1,17 +1,13 @@
 #include "platform/testing/postgres.h"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <iostream>
-#include <memory>
-#include <random>
 #include <stdexcept>
 
+#include "platform/db/database.h"
 #include "random_name.h"
 
 namespace platform::testing {
@@ -19,33 +15,16 @@ namespace {
 
 using internal::random_hex;
 
-// SOCI mangles a URI (it splits its connect string into "key=value" words), so it gets
-// libpq's keyword/value form of the same options, escaped to survive SOCI's splitting
-// (see libs/db/src/url.cpp, which does the same for services).
-std::string keyword_value_form(const std::string& uri) {
-  char* message = nullptr;
-  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-      PQconninfoParse(uri.c_str(), &message), &PQconninfoFree);
-  if (!options) {
-    std::string reason = message ? message : "unparsable URI";
-    PQfreemem(message);
-    throw std::runtime_error("SYLTEST_POSTGRES_URL is not a valid libpq URI: " + reason);
-  }
-  std::string text;
-  for (const PQconninfoOption* option = options.get(); option->keyword; ++option) {
-    if (!option->val) continue;
-    std::string value;
-    bool space = false;
-    for (const char* c = option->val; *c; ++c) {
-      if (*c == '\'' || *c == '\\' || *c == '"') value += '\\';
-      if (std::isspace(static_cast<unsigned char>(*c))) space = true;
-      value += *c;
-    }
-    if (value.empty()) value = "''";
-    if (space) value = "\"'" + value + "'\"";
-    text += std::string(text.empty() ? "" : " ") + option->keyword + "=" + value;
-  }
-  return text;
+// Runs one statement outside a transaction (CREATE and DROP DATABASE refuse one) on the
+// server's maintenance database, through the platform's own URL parsing and pool.
+void run_on_server(const std::string& server_url, const std::string& statement) {
+  auto server = db::Database::open({.url = server_url, .pool_size = 1});
+  if (!server) throw std::runtime_error(server.error().detail());
+  auto done = (*server)->run_session([&](db::Session& session) -> core::Result<void> {
+    session.sql() << statement;
+    return core::ok();
+  });
+  if (!done) throw std::runtime_error(done.error().detail() + " " + done.error().log_detail());
 }
 
 }  // namespace
@@ -75,8 +54,7 @@ std::string with_database_name(const std::string& server_url, const std::string&
 TemporaryPostgresDatabase::TemporaryPostgresDatabase()
     : server_url_(postgres_server_url()), name_("syltest_" + random_hex(16)) {
   try {
-    soci::session sql(soci::postgresql, keyword_value_form(server_url_));
-    sql << "CREATE DATABASE " + name_;
+    run_on_server(server_url_, "CREATE DATABASE " + name_);
   } catch (const std::exception& error) {
     throw std::runtime_error("cannot create the test database " + name_ + ": " + error.what());
   }
@@ -85,9 +63,8 @@ TemporaryPostgresDatabase::TemporaryPostgresDatabase()
 
 TemporaryPostgresDatabase::~TemporaryPostgresDatabase() {
   try {
-    soci::session sql(soci::postgresql, keyword_value_form(server_url_));
     // FORCE ends sessions a test left open (a leaked pool, a terminated test).
-    sql << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
+    run_on_server(server_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   } catch (const std::exception& error) {
     std::cerr << "warning: cannot drop the test database " << name_ << ": " << error.what() << "\n";
   }

@@ -1,11 +1,11 @@
 #include "api/config_api.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <memory>
 #include <set>
 
-#include "api/watch_params.h"
+#include "api/long_poll.h"
+#include "platform/core/strings.h"
 #include "platform/http/json_body.h"
 
 namespace config_service::api {
@@ -17,14 +17,6 @@ using platform::core::Result;
 using platform::http::Request;
 using platform::http::Responder;
 using platform::http::Response;
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
 
 std::string env_of(const Request& request) {
   return request.query_param("env").value_or(domain::kDefaultEnv);
@@ -101,7 +93,7 @@ std::optional<std::int64_t> if_match(const Request& request) {
   if (text.starts_with("W/")) text.remove_prefix(2);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
     text = text.substr(1, text.size() - 2);
-  return parse_int(text).value_or(-2);
+  return platform::core::parse_integer<std::int64_t>(text).value_or(-2);
 }
 
 Response version_response(const std::string& service, const std::string& env,
@@ -113,7 +105,8 @@ Response version_response(const std::string& service, const std::string& env,
 
 class Routes {
  public:
-  explicit Routes(ConfigHandlers handlers) : handlers_(handlers) {}
+  Routes(ConfigHandlers handlers, PlatformToken token)
+      : handlers_(handlers), token_(std::move(token)) {}
 
   Response put_schema(Request& request) {
     auto body = platform::http::parse_json_object(request);
@@ -169,35 +162,27 @@ class Routes {
   }
 
   void get_config(Request& request, Responder respond) {
-    auto params = watch_params(request);
-    if (!params) return respond(Response::problem(params.error(), request));
-    application::GetConfigQuery query{std::string(request.path_param("service")), env_of(request)};
+    application::GetConfigQuery query{std::string(request.path_param("service")), env_of(request),
+                                      reader(request)};
     auto& handler = handlers_.get_config;
-    auto answer = [&handler, query, respond,
-                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
-      auto view = handler.handle(query);
-      if (!view) {
-        respond(Response::problem(view.error(), context));
-        return true;
-      }
-      if (after && view->version <= *after) return false;
-      respond(Response::json(200, boost::json::serialize(to_json(*view)))
-                  .with_header("ETag", "\"" + std::to_string(view->version) + "\""));
-      return true;
-    };
-    if (!params->waits()) {
-      answer(std::nullopt);
-      return;
-    }
-    if (answer(params->after)) return;
-    handlers_.watches.watch(config_topic(query.service), *params->after, *params->wait,
-                            [answer = std::move(answer)] { answer(std::nullopt); });
+    answer_long_poll(
+        request, std::move(respond), handlers_.watches, config_topic(query.service),
+        [&handler, query] { return handler.handle(query); },
+        [](const application::ConfigView& view) { return view.version; },
+        [](const application::ConfigView& view) {
+          return Response::json(200, boost::json::serialize(to_json(view)))
+              .with_header("ETag", "\"" + std::to_string(view.version) + "\"");
+        },
+        [token = token_](const Error& error, const Request& context) {
+          return token.problem(error, context);
+        });
   }
 
   Response history(Request& request) {
     application::HistoryQuery query{std::string(request.path_param("service")), env_of(request)};
+    query.reader = reader(request);
     if (auto limit = request.query_param("limit")) {
-      const auto parsed = parse_int(*limit);
+      const auto parsed = platform::core::parse_integer<std::int64_t>(*limit);
       if (!parsed || *parsed < 1 ||
           *parsed > static_cast<std::int64_t>(application::kMaxHistoryLimit))
         return Response::problem(Error::malformed("limit must be an integer from 1 to 100"),
@@ -205,7 +190,7 @@ class Routes {
       query.limit = static_cast<std::size_t>(*parsed);
     }
     auto versions = handlers_.history.handle(query);
-    if (!versions) return Response::problem(versions.error(), request);
+    if (!versions) return token_.problem(versions.error(), request);
     boost::json::array list;
     for (const auto& version : *versions) list.push_back(to_json(version));
     return Response::json(
@@ -215,15 +200,18 @@ class Routes {
 
   Response diff(Request& request) {
     application::DiffQuery query{std::string(request.path_param("service")), env_of(request)};
-    const auto from = parse_int(request.query_param("from").value_or(""));
-    const auto to = parse_int(request.query_param("to").value_or(""));
+    query.reader = reader(request);
+    const auto from =
+        platform::core::parse_integer<std::int64_t>(request.query_param("from").value_or(""));
+    const auto to =
+        platform::core::parse_integer<std::int64_t>(request.query_param("to").value_or(""));
     if (!from || !to)
       return Response::problem(Error::malformed("from and to must be versions (integers)"),
                                request);
     query.from = *from;
     query.to = *to;
     auto changes = handlers_.diff.handle(query);
-    if (!changes) return Response::problem(changes.error(), request);
+    if (!changes) return token_.problem(changes.error(), request);
     boost::json::array list;
     for (const auto& change : *changes)
       list.push_back(boost::json::object{
@@ -237,7 +225,12 @@ class Routes {
   }
 
  private:
+  application::Reader reader(const Request& request) const {
+    return {.holds_platform_token = token_.admits(request)};
+  }
+
   ConfigHandlers handlers_;
+  PlatformToken token_;
 };
 
 }  // namespace
@@ -246,17 +239,18 @@ std::string config_topic(const std::string& service) {
   return "config:" + service;
 }
 
-void add_config_routes(platform::http::Router& router, ConfigHandlers handlers) {
-  auto routes = std::make_shared<Routes>(handlers);
+void add_config_routes(platform::http::Router& router, ConfigHandlers handlers,
+                       const PlatformToken& token) {
+  auto routes = std::make_shared<Routes>(handlers, token);
   const auto bind = [routes](auto method) {
     return platform::http::member_handler(routes, method);
   };
-  router.put("/config/{service}/schema", bind(&Routes::put_schema))
+  router.put("/config/{service}/schema", token.guard(bind(&Routes::put_schema)))
       .add_async("GET", "/config/{service}", bind(&Routes::get_config))
-      .put("/config/{service}", bind(&Routes::put_config))
+      .put("/config/{service}", token.guard(bind(&Routes::put_config)))
       .get("/config/{service}/history", bind(&Routes::history))
       .get("/config/{service}/diff", bind(&Routes::diff))
-      .post("/config/{service}/rollback", bind(&Routes::rollback));
+      .post("/config/{service}/rollback", token.guard(bind(&Routes::rollback)));
 }
 
 }  // namespace config_service::api

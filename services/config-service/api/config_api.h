@@ -1,10 +1,16 @@
 // The configuration documents' HTTP routes: a thin handler per route over one command
 // or query. GET /config/{service} is a long poll (Router::add_async) parked in the
-// WatchHub on the service's topic.
+// WatchHub on the service's topic. Writes (schema, document, rollback) need the platform
+// token; so do reads whose answer would show a secret setting.
 #pragma once
 
-#include "application/config_commands.h"
-#include "application/config_queries.h"
+#include "api/platform_token.h"
+#include "application/config_diff.h"
+#include "application/config_history.h"
+#include "application/get_config.h"
+#include "application/put_config.h"
+#include "application/put_schema.h"
+#include "application/rollback_config.h"
 #include "application/watch_hub.h"
 #include "platform/http/router.h"
 
@@ -23,6 +29,7 @@ struct ConfigHandlers {
   application::WatchHub& watches;
 };
 
-void add_config_routes(platform::http::Router& router, ConfigHandlers handlers);
+void add_config_routes(platform::http::Router& router, ConfigHandlers handlers,
+                       const PlatformToken& token);
 
 }  // namespace config_service::api

@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "api/long_poll.h"
 #include "api/registry_json.h"
-#include "api/watch_params.h"
 #include "platform/http/json_body.h"
 
 namespace config_service::api {
@@ -54,56 +54,28 @@ class Routes {
   }
 
   void list_services(Request& request, Responder respond) {
-    auto params = watch_params(request);
-    if (!params) return respond(Response::problem(params.error(), request));
     auto& handler = handlers_.list_services;
-    auto answer = [&handler, respond,
-                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
-      auto view = handler.handle();
-      if (!view) {
-        respond(Response::problem(view.error(), context));
-        return true;
-      }
-      if (after && view->registry_version <= *after) return false;
-      respond(Response::json(200, boost::json::serialize(to_json(*view))));
-      return true;
-    };
-    park(*params, std::move(answer));
+    watch(request, std::move(respond), [&handler] { return handler.handle(); });
   }
 
   void list_instances(Request& request, Responder respond) {
-    auto params = watch_params(request);
-    if (!params) return respond(Response::problem(params.error(), request));
     application::ListInstancesQuery query{std::string(request.path_param("name")),
                                           request.query_param("all") == "true"};
     auto& handler = handlers_.list_instances;
-    auto answer = [&handler, query, respond,
-                   context = answer_context(request)](std::optional<std::int64_t> after) -> bool {
-      auto view = handler.handle(query);
-      if (!view) {
-        respond(Response::problem(view.error(), context));
-        return true;
-      }
-      if (after && view->registry_version <= *after) return false;
-      respond(Response::json(200, boost::json::serialize(to_json(*view))));
-      return true;
-    };
-    park(*params, std::move(answer));
+    watch(request, std::move(respond), [&handler, query] { return handler.handle(query); });
   }
 
  private:
-  // `answer(after)` answers and returns true unless the state is not newer than `after`.
-  // Answers at once unless the request waits and nothing newer exists yet; then parks
-  // the request in the hub, which answers it with the state at that time.
-  template <typename Answer>
-  void park(const WatchParams& params, Answer answer) {
-    if (!params.waits()) {
-      answer(std::nullopt);
-      return;
-    }
-    if (answer(params.after)) return;
-    handlers_.watches.watch(kRegistryTopic, *params.after, *params.wait,
-                            [answer = std::move(answer)] { answer(std::nullopt); });
+  // A long poll on the registry's version over the view `read()` gives.
+  template <typename Read>
+  void watch(Request& request, Responder respond, Read read) {
+    answer_long_poll(
+        request, std::move(respond), handlers_.watches, kRegistryTopic, std::move(read),
+        [](const auto& view) { return view.registry_version; },
+        [](const auto& view) { return Response::json(200, boost::json::serialize(to_json(view))); },
+        [](const Error& error, const Request& context) {
+          return Response::problem(error, context);
+        });
   }
 
   RegistryHandlers handlers_;
@@ -111,14 +83,15 @@ class Routes {
 
 }  // namespace
 
-void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers) {
+void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers,
+                         const PlatformToken& token) {
   auto routes = std::make_shared<Routes>(handlers);
   const auto bind = [routes](auto method) {
     return platform::http::member_handler(routes, method);
   };
-  router.post("/registry/instances", bind(&Routes::register_instance))
-      .put("/registry/instances/{instance_id}/heartbeat", bind(&Routes::heartbeat))
-      .del("/registry/instances/{instance_id}", bind(&Routes::deregister))
+  router.post("/registry/instances", token.guard(bind(&Routes::register_instance)))
+      .put("/registry/instances/{instance_id}/heartbeat", token.guard(bind(&Routes::heartbeat)))
+      .del("/registry/instances/{instance_id}", token.guard(bind(&Routes::deregister)))
       .add_async("GET", "/registry/services", bind(&Routes::list_services))
       .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances));
 }

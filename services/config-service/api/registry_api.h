@@ -1,9 +1,15 @@
 // The registry's HTTP routes: a thin handler per route over one command or query.
-// The two list routes are long polls (Router::add_async) parked in the WatchHub.
+// The two list routes are long polls (Router::add_async) parked in the WatchHub. Writes
+// (register, heartbeat, deregister) need the platform token; reads are open (Prometheus
+// discovers its targets there).
 #pragma once
 
-#include "application/registry_commands.h"
-#include "application/registry_queries.h"
+#include "api/platform_token.h"
+#include "application/deregister.h"
+#include "application/heartbeat.h"
+#include "application/list_instances.h"
+#include "application/list_services.h"
+#include "application/register_instance.h"
 #include "application/watch_hub.h"
 #include "platform/http/router.h"
 
@@ -21,6 +27,7 @@ struct RegistryHandlers {
   application::WatchHub& watches;
 };
 
-void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers);
+void add_registry_routes(platform::http::Router& router, RegistryHandlers handlers,
+                         const PlatformToken& token);
 
 }  // namespace config_service::api

@@ -4,7 +4,8 @@
 #include <boost/json/object.hpp>
 #include <vector>
 
-#include "application/registry_queries.h"
+#include "application/list_instances.h"
+#include "application/list_services.h"
 
 namespace config_service::api {
 

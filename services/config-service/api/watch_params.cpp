@@ -1,20 +1,8 @@
 #include "api/watch_params.h"
 
-#include <charconv>
+#include "platform/core/strings.h"
 
 namespace config_service::api {
-namespace {
-
-template <typename Integer>
-std::optional<Integer> parse_integer(std::string_view text) {
-  Integer value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
-
 std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
   std::int64_t factor = 0;
   if (text.ends_with("ms")) {
@@ -26,7 +14,7 @@ std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  const auto amount = parse_integer<std::int64_t>(text);
+  const auto amount = platform::core::parse_integer<std::int64_t>(text);
   if (!amount || *amount < 0 || *amount > kMaxWait.count()) return std::nullopt;
   const std::chrono::milliseconds wait(*amount * factor);
   if (wait > kMaxWait) return std::nullopt;
@@ -42,7 +30,7 @@ platform::core::Result<WatchParams> watch_params(const platform::http::Request& 
           "wait must be a duration such as 30s or 500ms, at most 60s");
   }
   if (auto after = request.query_param("after")) {
-    params.after = parse_integer<std::int64_t>(*after);
+    params.after = platform::core::parse_integer<std::int64_t>(*after);
     if (!params.after || *params.after < 0)
       return platform::core::Error::malformed("after must be a version: an integer from 0");
   }
@@ -54,6 +42,9 @@ platform::http::Request answer_context(const platform::http::Request& request) {
   copy.method = request.method;
   copy.path = request.path;
   copy.trace = request.trace;
+  // A 401's challenge says whether a token was presented (api/platform_token.h).
+  if (auto authorization = request.headers.find("Authorization"))
+    copy.headers.set("Authorization", *authorization);
   return copy;
 }
 

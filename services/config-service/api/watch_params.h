@@ -25,8 +25,8 @@ struct WatchParams {
 // "30s" or "500ms" from 0 to 60 s; nullopt for anything else.
 std::optional<std::chrono::milliseconds> parse_wait(std::string_view text);
 
-// What a deferred answer needs from the request (method, path, trace): the Request
-// itself dies when the async handler returns.
+// What a deferred answer needs from the request (method, path, trace, Authorization): the
+// Request itself dies when the async handler returns.
 platform::http::Request answer_context(const platform::http::Request& request);
 
 // kMalformed (400) for a bad `wait` or `after`.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@
 namespace config_service::application {
 
 inline constexpr std::int64_t kAnyVersion = -1;
+
+// Called after a document version committed, with the service's new version (the
+// WatchHub wakes the service's watchers).
+using ConfigChanged = std::function<void(const std::string& service, std::int64_t version)>;
 
 struct NewConfigVersion {
   std::string service;
@@ -55,5 +60,19 @@ class ConfigRepository {
                                                                      const std::string& env,
                                                                      std::int64_t version) = 0;
 };
+
+// The schema of `service`; kNotFound saying that the service has none.
+platform::core::Result<domain::SettingSchema> schema_of(ConfigRepository& repository,
+                                                        const std::string& service);
+
+// Who reads: only holders of the platform token see the values of secret settings.
+struct Reader {
+  bool holds_platform_token = false;
+};
+
+// kUnauthenticated when `reader` may not see what it asked for: `holds_secret` (what the
+// answer would show holds a secret setting of `service`) and no platform token.
+platform::core::Result<void> check_reader(const Reader& reader, const std::string& service,
+                                          bool holds_secret);
 
 }  // namespace config_service::application

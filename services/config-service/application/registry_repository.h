@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "platform/core/result.h"
 
 namespace config_service::application {
+
+// Called after a change of membership committed, with the new registry version (the
+// WatchHub wakes the registry's watchers).
+using RegistryChanged = std::function<void(std::int64_t registry_version)>;
 
 struct Registered {
   bool created = false;  // false: a live instance with this id was replaced

@@ -2,20 +2,26 @@
 
 namespace config_service::application {
 
-WatchHub::WatchHub() : thread_([this] { run(); }) {}
+namespace {
+
+// How long the task pauses when nobody waits: notify() and watch() wake it anyway.
+constexpr std::chrono::hours kIdlePause{1};
+
+}  // namespace
+
+WatchHub::WatchHub()
+    : task_("watch-hub", [this](platform::core::BackgroundTask&) { return answer_due(); }) {
+  task_.start();
+}
 
 WatchHub::~WatchHub() {
   shutdown();
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  thread_.join();
+  task_.stop();
 }
 
 void WatchHub::watch(const std::string& topic, std::int64_t after, std::chrono::milliseconds wait,
                      Answer answer) {
+  bool parked = false;
   {
     std::lock_guard lock(mutex_);
     const auto latest = latest_.find(topic);
@@ -26,9 +32,12 @@ void WatchHub::watch(const std::string& topic, std::int64_t after, std::chrono::
       waiters_.emplace(id, Waiter{topic, after, deadline, std::move(answer)});
       deadlines_.emplace(deadline, id);
       by_topic_.emplace(topic, id);
-      changed_.notify_all();  // the deadline may be the earliest
-      return;
+      parked = true;
     }
+  }
+  if (parked) {
+    task_.wake();  // the new deadline may be the earliest
+    return;
   }
   answer();
 }
@@ -44,7 +53,7 @@ void WatchHub::notify(const std::string& topic, std::int64_t version) {
     if (due.empty()) return;
     for (std::uint64_t id : due) ready_.push_back(take(id));
   }
-  changed_.notify_all();
+  task_.wake();
 }
 
 void WatchHub::shutdown() {
@@ -83,31 +92,24 @@ WatchHub::Answer WatchHub::take(std::uint64_t id) {
   return answer;
 }
 
-void WatchHub::run() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    if (stopping_ && ready_.empty()) return;
+platform::core::Pause WatchHub::answer_due() {
+  std::vector<Answer> answers;
+  std::chrono::milliseconds pause = kIdlePause;
+  {
+    std::lock_guard lock(mutex_);
     const auto now = SteadyClock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now)
       ready_.push_back(take(deadlines_.begin()->second));
-    if (!ready_.empty()) {
-      std::vector<Answer> answers = std::move(ready_);
-      ready_.clear();
-      lock.unlock();
-      for (auto& answer : answers) answer();
-      lock.lock();
-      continue;
-    }
-    if (stopping_) return;
-    if (deadlines_.empty()) {
-      changed_.wait(lock);
-    } else {
-      // A copy: wait_until keeps a reference to its time point while the lock is released,
-      // and another thread may erase this node meanwhile (ASan caught exactly that).
-      const SteadyClock::time_point next_deadline = deadlines_.begin()->first;
-      changed_.wait_until(lock, next_deadline);
+    answers = std::move(ready_);
+    ready_.clear();
+    if (!deadlines_.empty()) {
+      pause = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.begin()->first - now);
     }
   }
+  for (auto& answer : answers) answer();
+  // Answering took time: look again at once rather than oversleep a deadline.
+  if (!answers.empty()) return std::chrono::milliseconds(0);
+  return pause;
 }
 
 }  // namespace config_service::application

@@ -1,25 +1,26 @@
 // Long polls without a thread per waiter: pending answers keyed by what they watch.
 //
-//   WatchHub hub;                                    // starts its one timer thread
+//   WatchHub hub;                                    // starts its one background task
 //   hub.watch("registry", after, 30s, [=] { respond(current_state()); });
 //   ... after a change committed:  hub.notify("registry", new_version);
 //   ... on shutdown:               hub.shutdown();   // answers everyone now
 //
 // A waiter is answered exactly once: as soon as `topic` reaches a version above `after`,
-// when its wait ends, or at shutdown. Answers run on the hub's thread (never under its
-// lock, never on the notifier's thread), except at shutdown, where they run on the
-// caller's thread. An answer typically reads the current state and calls a Responder.
+// when its wait ends, or at shutdown. Answers run on the hub's task (a
+// core::BackgroundTask; never under the hub's lock, never on the notifier's thread), except
+// at shutdown, where they run on the caller's thread. An answer typically reads the
+// current state and calls a Responder.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "platform/core/background_task.h"
 
 namespace config_service::application {
 
@@ -29,7 +30,7 @@ class WatchHub {
   using SteadyClock = std::chrono::steady_clock;
 
   WatchHub();
-  ~WatchHub();  // shutdown(), then joins the thread
+  ~WatchHub();  // shutdown(), then stops the task
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
 
@@ -53,21 +54,21 @@ class WatchHub {
     Answer answer;
   };
 
-  void run();
+  // One step of the task: answers what is ready or due, then pauses until the next
+  // deadline (or until notify() or watch() wakes it).
+  platform::core::Pause answer_due();
   // Moves the waiter out of every index; the caller answers it.
   Answer take(std::uint64_t id);
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Waiter> waiters_;
   std::multimap<SteadyClock::time_point, std::uint64_t> deadlines_;
   std::multimap<std::string, std::uint64_t> by_topic_;
   std::map<std::string, std::int64_t> latest_;  // the highest version notified per topic
-  std::vector<Answer> ready_;                   // to be answered by the thread
+  std::vector<Answer> ready_;                   // to be answered by the task
   bool shut_down_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
+  platform::core::BackgroundTask task_;  // last: starts after the members it uses
 };
 
 }  // namespace config_service::application

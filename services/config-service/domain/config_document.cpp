@@ -1,8 +1,9 @@
 #include "domain/config_document.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <set>
+
+#include "platform/core/strings.h"
 
 namespace config_service::domain {
 
@@ -14,14 +15,6 @@ namespace {
 
 const std::set<std::string, std::less<>> kTypes{"string", "integer", "boolean", "enum"};
 
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
-
 std::string joined(const std::vector<std::string>& values) {
   std::string text;
   for (const auto& value : values) text += (text.empty() ? "" : ", ") + value;
@@ -30,7 +23,7 @@ std::string joined(const std::vector<std::string>& values) {
 
 std::optional<std::string> check(const SettingSpec& spec, const std::string& value) {
   if (spec.type == "integer") {
-    const auto number = parse_int(value);
+    const auto number = platform::core::parse_integer<std::int64_t>(value);
     const bool in_range =
         number && (!spec.min || *number >= *spec.min) && (!spec.max || *number <= *spec.max);
     if (in_range) return std::nullopt;
@@ -109,6 +102,12 @@ SettingSpec read_spec(const boost::json::value& value, const std::string& field,
     else
       errors.push_back({field + ".dynamic", "must be true or false"});
   }
+  if (const auto* secret = entry.if_contains("secret"); secret && !secret->is_null()) {
+    if (secret->is_bool())
+      spec.secret = secret->as_bool();
+    else
+      errors.push_back({field + ".secret", "must be true or false"});
+  }
   if (const auto* description = entry.if_contains("description");
       description && !description->is_null()) {
     if (description->is_string())
@@ -151,6 +150,7 @@ std::string SettingSchema::to_json() const {
                               {"type", spec.type},
                               {"dynamic", spec.dynamic},
                               {"description", spec.description}};
+    if (spec.secret) entry["secret"] = true;
     if (spec.min) entry["min"] = *spec.min;
     if (spec.max) entry["max"] = *spec.max;
     if (!spec.values.empty()) {
@@ -169,6 +169,17 @@ const SettingSpec* SettingSchema::find(std::string_view key) const {
   return nullptr;
 }
 
+bool SettingSchema::is_secret(std::string_view key) const {
+  const SettingSpec* spec = find(key);
+  return spec != nullptr && spec->secret;
+}
+
+bool SettingSchema::holds_secret(const Settings& settings) const {
+  for (const auto& [key, value] : settings)
+    if (is_secret(key)) return true;
+  return false;
+}
+
 std::vector<FieldError> SettingSchema::validate(const std::string& service,
                                                 const Settings& document) const {
   std::vector<FieldError> errors;
@@ -180,6 +191,16 @@ std::vector<FieldError> SettingSchema::validate(const std::string& service,
     }
     if (auto problem = check(*spec, value)) errors.push_back({"settings." + key, *problem});
   }
+  return errors;
+}
+
+std::vector<FieldError> validate_names(const std::string& service, const std::string& env) {
+  constexpr std::size_t kMaxName = 100;
+  std::vector<FieldError> errors;
+  if (service.empty() || service.size() > kMaxName)
+    errors.push_back({"service", "must be 1 to 100 characters"});
+  if (env.empty() || env.size() > kMaxName)
+    errors.push_back({"env", "must be 1 to 100 characters"});
   return errors;
 }
 

@@ -35,6 +35,8 @@ struct SettingSpec {
   std::vector<std::string> values;  // the allowed values of an enum
   bool dynamic = false;
   std::string description;
+  // A secret's value is served only to holders of the platform token.
+  bool secret = false;
 
   friend bool operator==(const SettingSpec&, const SettingSpec&) = default;
 };
@@ -44,7 +46,7 @@ class SettingSchema {
   SettingSchema() = default;
   explicit SettingSchema(std::vector<SettingSpec> settings) : settings_(std::move(settings)) {}
 
-  // `{"settings": [{key, type, min?, max?, values?, dynamic?, description?}]}`;
+  // `{"settings": [{key, type, min?, max?, values?, dynamic?, secret?, description?}]}`;
   // kMalformed for text that is not a JSON object, kInvalidArgument listing every bad
   // entry (field "settings[i].name").
   static platform::core::Result<SettingSchema> parse(std::string_view json);
@@ -52,6 +54,10 @@ class SettingSchema {
 
   const std::vector<SettingSpec>& settings() const { return settings_; }
   const SettingSpec* find(std::string_view key) const;
+  // Whether `key` is a setting marked secret.
+  bool is_secret(std::string_view key) const;
+  // Whether any key of `settings` is a secret setting.
+  bool holds_secret(const Settings& settings) const;
 
   // Every problem of `document` (field "settings.<key>"): a key that is not a setting of
   // `service`, a value of the wrong type, out of range, or not one of an enum's values.
@@ -63,6 +69,11 @@ class SettingSchema {
  private:
   std::vector<SettingSpec> settings_;
 };
+
+// Every problem of a (service, env) name pair: each must be 1 to 100 characters (fields
+// "service" and "env").
+std::vector<platform::core::FieldError> validate_names(const std::string& service,
+                                                       const std::string& env);
 
 // `base` with every key of `overlay` replacing or adding to it.
 Settings merge(const Settings& base, const Settings& overlay);

@@ -1,6 +1,7 @@
 #include "domain/instance.h"
 
 #include "platform/core/strings.h"
+#include "platform/core/url.h"
 
 namespace config_service::domain {
 namespace {
@@ -25,15 +26,24 @@ void check_text(const std::string& value, const char* field, std::size_t max,
     errors.push_back({field, "must be valid UTF-8 of at most " + std::to_string(max) + " bytes"});
 }
 
+// An advertised URL: http(s), a host, and not an address that only a server can bind to.
+bool is_reachable_url(const std::string& text) {
+  if (text.size() > kMaxUrlLength) return false;
+  auto url = platform::core::parse_url(text);
+  return url && (url->scheme == "http" || url->scheme == "https") && !url->host.empty() &&
+         !platform::core::is_unspecified_address(url->host);
+}
+
 }  // namespace
 
 std::vector<FieldError> validate(const Registration& registration) {
   std::vector<FieldError> errors;
   check_name(registration.service, "service", errors);
   check_name(registration.instance_id, "instance_id", errors);
-  if (!(registration.url.starts_with("http://") || registration.url.starts_with("https://")) ||
-      registration.url.size() > kMaxUrlLength)
-    errors.push_back({"url", "must be an http:// or https:// URL of at most 2000 bytes"});
+  if (!is_reachable_url(registration.url))
+    errors.push_back({"url",
+                      "must be an http:// or https:// URL of at most 2000 bytes whose host peers "
+                      "can reach (never 0.0.0.0 or ::)"});
   check_text(registration.version, "version", kMaxNameLength, errors);
   if (registration.colour != "" && registration.colour != "blue" && registration.colour != "green")
     errors.push_back({"colour", "must be \"blue\", \"green\" or \"\""});

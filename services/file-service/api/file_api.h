@@ -13,8 +13,11 @@
 #include <filesystem>
 #include <string>
 
-#include "application/commands.h"
-#include "application/queries.h"
+#include "application/create_download_url.h"
+#include "application/delete_file.h"
+#include "application/get_file.h"
+#include "application/open_content.h"
+#include "application/upload_file.h"
 #include "platform/http/router.h"
 #include "platform/metrics/registry.h"
 
@@ -34,11 +37,8 @@ struct UploadOptions {
   std::int64_t default_ttl_seconds = 300;
 };
 
-// Adds the file routes and GET /openapi.json to `router`.
+// Adds the file routes to `router`.
 void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,
                 platform::metrics::Registry& registry);
-
-// The service's OpenAPI 3 document (api/openapi.json, compiled in).
-const std::string& openapi_document();
 
 }  // namespace file_service::api

@@ -1,12 +1,12 @@
 #include "application/upload_spool.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "platform/core/crypto.h"
 #include "platform/core/uuid.h"
 
 namespace file_service::application {
@@ -15,17 +15,6 @@ namespace {
 
 using platform::core::Error;
 using platform::core::Result;
-
-std::string to_hex(const unsigned char* bytes, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
-}
 
 void remove_file(const std::filesystem::path& path) {
   if (!path.empty()) ::unlink(path.c_str());
@@ -62,14 +51,13 @@ struct UploadSpool::State {
   ~State() {
     if (descriptor >= 0) ::close(descriptor);
     remove_file(path);
-    if (digest != nullptr) EVP_MD_CTX_free(digest);
   }
 
   std::filesystem::path path;
   int descriptor = -1;
   std::uint64_t max_bytes = 0;
   std::uint64_t size = 0;
-  EVP_MD_CTX* digest = nullptr;
+  platform::core::Sha256 digest;
   std::string head;
   // The last kTailBytes seen: a ring would save copies, but the tail is only rebuilt
   // once per chunk and chunks are large.
@@ -95,10 +83,6 @@ Result<UploadSpool> UploadSpool::create(const std::filesystem::path& directory,
     return Error::unavailable(
         "the upload cannot be stored now",
         "cannot create a spool file in " + directory.string() + ": " + reason);
-  }
-  state->digest = EVP_MD_CTX_new();
-  if (state->digest == nullptr || EVP_DigestInit_ex(state->digest, EVP_sha256(), nullptr) != 1) {
-    return Error::internal("cannot start a SHA-256 digest");
   }
   return UploadSpool(std::move(state));
 }
@@ -133,7 +117,7 @@ Result<void> UploadSpool::write(std::string_view data) {
     cursor += n;
     left -= static_cast<std::size_t>(n);
   }
-  EVP_DigestUpdate(state.digest, data.data(), data.size());
+  state.digest.update(data);
   if (state.head.size() < domain::kHeadBytes) {
     state.head.append(data.substr(0, domain::kHeadBytes - state.head.size()));
   }
@@ -154,9 +138,6 @@ Result<SpooledUpload> UploadSpool::finish() {
   State& state = *state_;
   if (state.failed) return Error::internal("the spool already failed");
   state.failed = true;  // finished: no more writes
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(state.digest, digest, &length);
   const int closed = ::close(state.descriptor);
   state.descriptor = -1;
   if (closed != 0) {
@@ -166,7 +147,7 @@ Result<SpooledUpload> UploadSpool::finish() {
   SpooledUpload upload;
   upload.path = std::exchange(state.path, {});
   upload.size = state.size;
-  upload.sha256 = to_hex(digest, length);
+  upload.sha256 = state.digest.finish_hex();
   upload.head = std::move(state.head);
   upload.tail = std::move(state.tail);
   upload.text = state.text.finish();

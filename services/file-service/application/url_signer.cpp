@@ -1,12 +1,9 @@
 #include "application/url_signer.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <chrono>
 
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/core/time.h"
 
@@ -57,12 +54,7 @@ std::string canonical(std::string_view method, std::string_view path, std::strin
 
 // base64url (no padding) of HMAC-SHA256(secret, message).
 std::string signature_of(const SigningKey& key, std::string_view message) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.secret.data(), static_cast<int>(key.secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return platform::core::base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(digest), length));
+  return platform::core::base64url_encode(platform::core::hmac_sha256(key.secret, message));
 }
 
 std::optional<std::int64_t> parse_expires(std::string_view text) {
@@ -169,8 +161,7 @@ Result<void> UrlSigner::verify(std::string_view method, std::string_view path,
   if (key->not_after && now >= *key->not_after)
     return denied("the signed URL's key has been retired");
   const std::string expected = signature_of(*key, canonical(method, path, *expires_text, key->id));
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+  if (!platform::core::constant_time_equals(*signature, expected))
     return denied("the signed URL's signature does not match");
   if (now >= *expires) return denied("the signed URL has expired");
   return platform::core::ok();

@@ -9,12 +9,7 @@
 #include "infrastructure/file_event_mapper.h"
 #include "platform/events/outbox.h"
 
-namespace file_service {
-namespace generated {
-std::vector<platform::core::EmbeddedFile> migration_files();  // from migrations/, by CMake
-}  // namespace generated
-
-namespace infrastructure {
+namespace file_service::infrastructure {
 namespace {
 
 using platform::core::Error;
@@ -62,12 +57,6 @@ Result<void> record(Session& session, const application::Change& change) {
 }
 
 }  // namespace
-
-std::vector<platform::core::EmbeddedFile> migration_files() {
-  auto files = generated::migration_files();
-  for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
-  return files;
-}
 
 Result<void> SqlFileRepository::committed(Result<void> result) const {
   if (result && events_committed_) events_committed_();
@@ -163,5 +152,4 @@ Result<std::unordered_set<std::string>> SqlFileRepository::referenced_keys(
   return referenced;
 }
 
-}  // namespace infrastructure
-}  // namespace file_service
+}  // namespace file_service::infrastructure

@@ -1,6 +1,5 @@
 // FileRepository over platform::db: the same SQL on SQLite and PostgreSQL, each change's
-// event appended to the transactional outbox in the change's own transaction. Also the
-// schema it needs (migration_files()), for the service's startup and for tests.
+// event appended to the transactional outbox in the change's own transaction.
 #pragma once
 
 #include <cstddef>
@@ -8,14 +7,9 @@
 #include <vector>
 
 #include "application/file_repository.h"
-#include "platform/core/embedded_file.h"
 #include "platform/db/database.h"
 
 namespace file_service::infrastructure {
-
-// The service's migrations (migrations/, embedded at build time) followed by
-// platform::events' outbox and inbox: everything to pass to platform::db::migrate().
-std::vector<platform::core::EmbeddedFile> migration_files();
 
 // referenced_keys() asks about at most this many keys per query: well under SQLite's
 // and PostgreSQL's limits on bound parameters, and a statement the planner handles well.

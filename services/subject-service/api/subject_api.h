@@ -4,8 +4,11 @@
 
 #include <string>
 
-#include "application/commands.h"
-#include "application/queries.h"
+#include "application/create_subject.h"
+#include "application/delete_subject.h"
+#include "application/get_subject.h"
+#include "application/list_subjects.h"
+#include "application/update_subject.h"
 #include "platform/http/router.h"
 
 namespace subject_service::api {
@@ -18,10 +21,7 @@ struct SubjectHandlers {
   application::ListSubjectsHandler& list;
 };
 
-// Adds the subject routes and GET /openapi.json to `router`.
+// Adds the subject routes to `router`.
 void add_routes(platform::http::Router& router, SubjectHandlers handlers);
-
-// The service's OpenAPI 3 document (api/openapi.json, compiled in).
-const std::string& openapi_document();
 
 }  // namespace subject_service::api

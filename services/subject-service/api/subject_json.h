@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "application/queries.h"
+#include "application/list_subjects.h"
 #include "domain/subject.h"
 #include "platform/core/error.h"
 

@@ -100,4 +100,12 @@ bool changes_nothing(const Subject& subject, const SubjectDraft& draft) {
          (!draft.department || *draft.department == subject.department);
 }
 
+platform::core::Result<void> check_version(const Subject& subject,
+                                           std::optional<std::int64_t> expected) {
+  if (!expected || *expected == subject.version) return platform::core::ok();
+  return platform::core::Error::version_mismatch("subject is at version " +
+                                                 std::to_string(subject.version) + ", not " +
+                                                 std::to_string(*expected));
+}
+
 }  // namespace subject_service::domain

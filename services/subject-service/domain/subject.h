@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "platform/core/error.h"
+#include "platform/core/result.h"
 #include "platform/core/time.h"
 #include "platform/core/uuid.h"
 
@@ -69,5 +70,10 @@ Subject apply(const Subject& subject, const SubjectDraft& draft, platform::core:
 
 // True when applying the draft would change nothing.
 bool changes_nothing(const Subject& subject, const SubjectDraft& draft);
+
+// kVersionMismatch unless `expected` (a request's If-Match) is absent or the subject's
+// version.
+platform::core::Result<void> check_version(const Subject& subject,
+                                           std::optional<std::int64_t> expected);
 
 }  // namespace subject_service::domain

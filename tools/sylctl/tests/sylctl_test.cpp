@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "http_get.h"
+#include "platform_token.h"
 #include "process.h"
 
 namespace sylctl {
@@ -221,6 +222,12 @@ class SylctlUp : public ::testing::Test {
   std::uint16_t subject_port() const { return static_cast<std::uint16_t>(port_base_ + 1); }
 
   bool status_ok() const { return run_sylctl(dir_.path(), {"status"}).exit_code == 0; }
+  // Whether the config-service lists a subject-service instance (it registered there).
+  bool subject_service_registered() const {
+    const auto answer =
+        http_get("127.0.0.1", port_base_, "/registry/services/subject-service/instances");
+    return answer.status == 200 && answer.body.find("\"instance_id\"") != std::string::npos;
+  }
 
   TempDir dir_;
   std::uint16_t port_base_ = 0;
@@ -240,13 +247,7 @@ TEST_F(SylctlUp, StartsRestartsACrashedServiceAndDownLeavesNoProcessBehind) {
 #ifdef CONFIG_SERVICE_BINARY
   EXPECT_NE(status.output.find("config-service"), std::string::npos) << status.output;
   // sylctl points the subject-service at the config-service, where it registers.
-  EXPECT_TRUE(eventually(
-      [&] {
-        const auto answer =
-            http_get("127.0.0.1", port_base_, "/registry/services/subject-service/instances");
-        return answer.status == 200 && answer.body.find("\"instance_id\"") != std::string::npos;
-      },
-      10s));
+  EXPECT_TRUE(eventually([&] { return subject_service_registered(); }, 10s));
 #endif
   // Redis was started by sylctl (nothing listened on its port).
   const auto redis_pid = read_pid_file(run_dir() / "redis.pid");
@@ -288,6 +289,47 @@ TEST_F(SylctlUp, StartsRestartsACrashedServiceAndDownLeavesNoProcessBehind) {
   EXPECT_EQ(run_sylctl(dir_.path(), {"status"}).exit_code, 3);
 }
 
+TEST_F(SylctlUp, MakesOnePlatformTokenKeepsItPrivateAndReusesItOnTheNextUp) {
+  start_up();
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
+  const fs::path token_file = dir_.path() / "var" / "platform-token";
+  const std::string token = read_file(token_file);
+  EXPECT_GE(token.size(), 43u) << token;
+  EXPECT_EQ(fs::status(token_file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(up_output().find(token.substr(0, 43)), std::string::npos) << "the token is never shown";
+
+#ifdef CONFIG_SERVICE_BINARY
+  // The services got it: the subject-service registered and published its schema, and
+  // sylctl's own writes carry it.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return run_sylctl(dir_.path(), {"config", "show", "subject-service"}).exit_code == 0;
+      },
+      10s));
+  const Outcome set = run_sylctl(
+      dir_.path(), {"config", "set", "subject-service", "log.level=debug", "--author", "ops"});
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_NE(set.output.find("is at version"), std::string::npos) << set.output;
+  const Outcome show = run_sylctl(dir_.path(), {"config", "show", "subject-service"});
+  EXPECT_EQ(show.exit_code, 0) << show.output;
+  EXPECT_NE(show.output.find("log.level = debug"), std::string::npos) << show.output;
+  const Outcome refused =
+      run_sylctl(dir_.path(), {"config", "set", "subject-service", "log.level=loud"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("HTTP 422"), std::string::npos) << refused.output;
+#endif
+
+  ASSERT_EQ(::kill(up_pid_, SIGTERM), 0);
+  ASSERT_EQ(wait_exit(up_pid_, 60s), std::optional<int>(0)) << up_output();
+  start_up();
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
+  EXPECT_EQ(read_file(token_file), token);
+#ifdef CONFIG_SERVICE_BINARY
+  EXPECT_TRUE(eventually([&] { return subject_service_registered(); }, 10s));
+#endif
+}
+
 TEST_F(SylctlUp, SigtermToTheForegroundProcessStopsEverything) {
   start_up();
   ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
@@ -324,6 +366,37 @@ TEST_F(SylctlUp, RefusesABuildDirectoryWithoutServices) {
   const Outcome up = run_sylctl(dir_.path(), {"up", "--build-dir", dir_.path().string()});
   EXPECT_EQ(up.exit_code, 1);
   EXPECT_NE(up.output.find("no service binaries"), std::string::npos) << up.output;
+}
+
+TEST(PlatformToken, IsMadeOnceWithMode0600AndReadBackAfterwards) {
+  TempDir dir;
+  const Layout layout(dir.path());
+  ::unsetenv("SYL_PLATFORM_TOKEN");
+  EXPECT_FALSE(existing_platform_token(layout));
+  const std::string token = platform_token(layout);
+  EXPECT_EQ(token.size(), 43u);  // 32 random bytes in base64url
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
+  EXPECT_EQ(fs::status(layout.platform_token_file()).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(platform_token(layout), token);
+  EXPECT_EQ(existing_platform_token(layout), token);
+  EXPECT_NE(platform_token(Layout(dir.path() / "other")), token);  // one per platform
+}
+
+TEST(PlatformToken, TakesTheEnvironmentsTokenAndRefusesAShortOne) {
+  TempDir dir;
+  const Layout layout(dir.path());
+  ::setenv("SYL_PLATFORM_TOKEN", "an-operators-own-token-0123456789abcdef", 1);
+  EXPECT_EQ(platform_token(layout), "an-operators-own-token-0123456789abcdef");
+  EXPECT_FALSE(fs::exists(layout.platform_token_file()));
+  ::setenv("SYL_PLATFORM_TOKEN", "short", 1);
+  EXPECT_THROW(platform_token(layout), std::runtime_error);
+  ::unsetenv("SYL_PLATFORM_TOKEN");
+  fs::create_directories(layout.var_dir());
+  std::ofstream(layout.platform_token_file()) << "tampered\n";
+  EXPECT_THROW(platform_token(layout), std::runtime_error);
 }
 
 TEST(SylctlDown, SaysNotRunningWhenNothingRuns) {

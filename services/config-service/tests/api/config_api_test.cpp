@@ -13,6 +13,7 @@
 #include "platform/core/strings.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
+#include "platform/testing/platform_token.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/test_database.h"
 
@@ -49,17 +50,21 @@ class ConfigApiTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
     service_ = std::make_unique<ServiceProcess>(
-        CONFIG_SERVICE_BINARY, platform::testing::Environment{{"SYL_HTTP_PORT", "0"},
-                                                              {"SYL_DATABASE_URL", database_.url()},
-                                                              {"SYL_WORKER_THREADS", "4"},
-                                                              {"SYL_DATABASE_POOL_SIZE", "4"}});
+        CONFIG_SERVICE_BINARY,
+        platform::testing::Environment{{"SYL_HTTP_PORT", "0"},
+                                       {"SYL_DATABASE_URL", database_.url()},
+                                       {"SYL_WORKER_THREADS", "4"},
+                                       {"SYL_DATABASE_POOL_SIZE", "4"},
+                                       {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
     ASSERT_EQ(call("PUT", "/config/svc/schema", kSchema).status, 200);
   }
 
+  // Sends the platform token unless `with_token` is false.
   HttpResponse call(const std::string& method, const std::string& target,
-                    const std::string& body = "",
-                    const platform::testing::HeaderList& headers = {}) {
+                    const std::string& body = "", const platform::testing::HeaderList& headers = {},
+                    bool with_token = true) {
     platform::testing::HeaderList all = headers;
+    if (with_token) all.push_back(platform::testing::authorization());
     if (!body.empty()) all.push_back({"Content-Type", "application/json"});
     HttpResponse response =
         platform::testing::http_request(service_->port(), method, target, body, all);
@@ -69,7 +74,11 @@ class ConfigApiTest : public ::testing::TestWithParam<TestBackend> {
 
   std::int64_t put(const std::string& env, const std::string& settings,
                    const std::string& author = "ana") {
-    HttpResponse response = call("PUT", "/config/svc?env=" + env,
+    return put_to("svc", env, settings, author);
+  }
+  std::int64_t put_to(const std::string& service, const std::string& env,
+                      const std::string& settings, const std::string& author = "ana") {
+    HttpResponse response = call("PUT", "/config/" + service + "?env=" + env,
                                  R"({"settings":)" + settings + R"(,"author":")" + author + "\"}");
     EXPECT_EQ(response.status, 200) << response.body;
     return response.status == 200 ? json_of(response).at("version").as_int64() : -1;
@@ -163,6 +172,60 @@ TEST_P(ConfigApiTest, HistoryDiffAndRollback) {
             (boost::json::object{{"log.level", "info"}, {"pool", "8"}}));
   EXPECT_EQ(call("POST", "/config/svc/rollback", R"({"to_version":2,"author":"cy"})").status, 404);
   EXPECT_EQ(call("POST", "/config/svc/rollback", R"({"to_version":1})").status, 422);
+}
+
+TEST_P(ConfigApiTest, EveryWriteWithoutThePlatformTokenIsRefusedWith401) {
+  ASSERT_EQ(put("default", R"({"pool":"2"})"), 1);
+  const platform::testing::HeaderList wrong{
+      platform::testing::authorization("test-platform-token-0123456789abcdef-")};
+  struct Write {
+    std::string method, target, body;
+  };
+  for (const Write& write :
+       {Write{"PUT", "/config/svc/schema", kSchema},
+        Write{"PUT", "/config/svc", R"({"settings":{"pool":"4"},"author":"eve"})"},
+        Write{"POST", "/config/svc/rollback", R"({"to_version":1,"author":"eve"})"}}) {
+    HttpResponse missing = call(write.method, write.target, write.body, {}, false);
+    EXPECT_EQ(missing.status, 401) << write.method << " " << write.target;
+    EXPECT_EQ(missing.header("WWW-Authenticate"), "Bearer realm=\"syllabus-platform\"");
+    HttpResponse refused = call(write.method, write.target, write.body, wrong, false);
+    EXPECT_EQ(refused.status, 401) << write.method << " " << write.target;
+    EXPECT_EQ(refused.header("WWW-Authenticate"),
+              "Bearer realm=\"syllabus-platform\", error=\"invalid_token\"");
+  }
+  // Nothing changed; a document without secrets reads without the token.
+  HttpResponse read = call("GET", "/config/svc", "", {}, false);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(json_of(read).at("version").as_int64(), 1);
+  EXPECT_EQ(call("GET", "/config/svc/history", "", {}, false).status, 200);
+  EXPECT_EQ(call("GET", "/config/svc/diff?from=1&to=1", "", {}, false).status, 200);
+}
+
+TEST_P(ConfigApiTest, ReadsThatWouldShowASecretSettingNeedThePlatformToken) {
+  ASSERT_EQ(call("PUT", "/config/vault/schema", R"({"settings":[
+      {"key":"api.key","type":"string","secret":true,"description":"a secret"},
+      {"key":"log.level","type":"string"}]})")
+                .status,
+            200);
+  EXPECT_EQ(put_to("vault", "default", R"({"log.level":"info"})"), 1);
+  // No secret in the document yet: open.
+  EXPECT_EQ(call("GET", "/config/vault", "", {}, false).status, 200);
+  EXPECT_EQ(put_to("vault", "default", R"({"log.level":"info","api.key":"s3cr3t"})"), 2);
+
+  for (const std::string target :
+       {"/config/vault", "/config/vault/history", "/config/vault/diff?from=1&to=2",
+        "/config/vault?wait=1s&after=0"}) {
+    HttpResponse refused = call("GET", target, "", {}, false);
+    EXPECT_EQ(refused.status, 401) << target;
+    EXPECT_EQ(refused.body.find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(refused.header("WWW-Authenticate"), "Bearer realm=\"syllabus-platform\"") << target;
+    EXPECT_EQ(call("GET", target).status, 200) << target;
+  }
+  EXPECT_EQ(json_of(call("GET", "/config/vault")).at("settings").at("api.key").as_string(),
+            "s3cr3t");
+  // A diff that does not touch the secret stays open.
+  EXPECT_EQ(put_to("vault", "default", R"({"log.level":"debug","api.key":"s3cr3t"})"), 3);
+  EXPECT_EQ(call("GET", "/config/vault/diff?from=2&to=3", "", {}, false).status, 200);
 }
 
 TEST_P(ConfigApiTest, AWatchReturnsAsSoonAsAnotherClientPuts) {

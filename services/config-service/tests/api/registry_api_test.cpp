@@ -13,7 +13,9 @@
 #include "platform/core/strings.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
+#include "platform/testing/platform_token.h"
 #include "platform/testing/service_process.h"
+#include "platform/testing/temp_dir.h"
 #include "platform/testing/test_database.h"
 
 namespace config_service {
@@ -66,12 +68,17 @@ class RegistryApiTest : public ::testing::TestWithParam<TestBackend> {
                                        {"SYL_DATABASE_URL", database_.url()},
                                        {"SYL_WORKER_THREADS", "4"},
                                        {"SYL_DATABASE_POOL_SIZE", "4"},
-                                       {"SYL_REGISTRY_SWEEP_INTERVAL_MS", "250"}});
+                                       {"SYL_REGISTRY_SWEEP_INTERVAL_MS", "250"},
+                                       {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
   }
 
+  // Sends the platform token unless `headers` says otherwise (an empty list: none).
   HttpResponse call(const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    HttpResponse response = platform::testing::http_request(service_->port(), method, target, body);
+                    const std::string& body = "",
+                    const platform::testing::HeaderList& headers = {
+                        platform::testing::authorization()}) {
+    HttpResponse response =
+        platform::testing::http_request(service_->port(), method, target, body, headers);
     coverage.record(method, target, response.status);
     return response;
   }
@@ -235,7 +242,8 @@ TEST_P(RegistryApiTest, AHundredInstancesRegisterAndExpire) {
       for (int i = client; i < 100; i += 4) {
         HttpResponse response =
             platform::testing::http_request(service_->port(), "POST", "/registry/instances",
-                                            registration("bulk", "i-" + std::to_string(i), 1));
+                                            registration("bulk", "i-" + std::to_string(i), 1),
+                                            {platform::testing::authorization()});
         EXPECT_EQ(response.status, 201) << response.body;
       }
     });
@@ -254,10 +262,65 @@ TEST_P(RegistryApiTest, AHundredInstancesRegisterAndExpire) {
   EXPECT_GT(registry_version(), before + 100);
 }
 
+TEST_P(RegistryApiTest, EveryWriteWithoutThePlatformTokenIsRefusedWith401) {
+  register_instance("subject-service", "s-1");
+  const std::int64_t version = registry_version();
+  const platform::testing::HeaderList none;
+  const platform::testing::HeaderList wrong{
+      platform::testing::authorization("test-platform-token-0123456789abcdeX")};
+  const platform::testing::HeaderList not_bearer{{"Authorization", "Basic dXNlcjpwdw=="}};
+  struct Write {
+    std::string method, target, body;
+  };
+  for (const Write& write :
+       {Write{"POST", "/registry/instances", registration("subject-service", "s-2")},
+        Write{"PUT", "/registry/instances/s-1/heartbeat", ""},
+        Write{"DELETE", "/registry/instances/s-1", ""}}) {
+    for (const auto* headers : {&none, &wrong, &not_bearer}) {
+      HttpResponse refused = call(write.method, write.target, write.body, *headers);
+      EXPECT_EQ(refused.status, 401) << write.method << " " << write.target;
+      EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+      EXPECT_TRUE(refused.header("WWW-Authenticate").starts_with("Bearer realm="))
+          << refused.header("WWW-Authenticate");
+      EXPECT_EQ(json_of(refused).at("status").as_int64(), 401);
+    }
+  }
+  // A presented token that is wrong is named as such (RFC 6750).
+  EXPECT_NE(call("DELETE", "/registry/instances/s-1", "", wrong)
+                .header("WWW-Authenticate")
+                .find("error=\"invalid_token\""),
+            std::string::npos);
+  EXPECT_EQ(
+      call("DELETE", "/registry/instances/s-1", "", none).header("WWW-Authenticate").find("error="),
+      std::string::npos);
+  // Nothing changed, and reads stay open (Prometheus discovers its targets there).
+  EXPECT_EQ(registry_version(), version);
+  EXPECT_EQ(call("GET", "/registry/services", "", none).status, 200);
+  EXPECT_EQ(instances("subject-service").size(), 1u);
+  EXPECT_EQ(call("GET", "/registry/services/subject-service/instances", "", none).status, 200);
+}
+
 TEST_P(RegistryApiTest, OpenApiDocumentIsServed) {
   HttpResponse response = call("GET", "/openapi.json");
   ASSERT_EQ(response.status, 200);
   EXPECT_EQ(json_of(response).at("openapi").as_string(), "3.0.3");
+}
+
+TEST(ConfigServiceCommand, RefusesToServeWithoutAPlatformTokenInOneClearLine) {
+  platform::testing::TemporaryDirectory directory;
+  const std::string database = "sqlite://" + (directory.path() / "config.db").string();
+  for (const auto& token : {std::string(), std::string("too-short")}) {
+    platform::testing::Environment env{{"SYL_HTTP_PORT", "0"}, {"SYL_DATABASE_URL", database}};
+    if (!token.empty()) env.push_back({"SYL_PLATFORM_TOKEN", token});
+    auto result = platform::testing::run_process(CONFIG_SERVICE_BINARY, env, {});
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find("SYL_PLATFORM_TOKEN: "), std::string::npos) << result.output;
+    EXPECT_EQ(result.output.find("too-short"), std::string::npos) << "a secret is never shown";
+  }
+  // Migrating needs no token.
+  auto migrated = platform::testing::run_process(CONFIG_SERVICE_BINARY,
+                                                 {{"SYL_DATABASE_URL", database}}, {"migrate"});
+  EXPECT_EQ(migrated.exit_code, 0) << migrated.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegistryApiTest, platform::testing::kAllBackends,

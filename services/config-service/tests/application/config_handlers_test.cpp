@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "application/config_commands.h"
-#include "application/config_queries.h"
+#include "application/config_diff.h"
+#include "application/config_history.h"
 #include "application/fake_config_repository.h"
+#include "application/get_config.h"
+#include "application/put_config.h"
+#include "application/put_schema.h"
+#include "application/rollback_config.h"
 
 namespace config_service::application {
 namespace {
@@ -36,6 +40,27 @@ class ConfigHandlers : public ::testing::Test {
   HistoryHandler history_{repository_};
   DiffHandler diff_{repository_};
 };
+
+TEST_F(ConfigHandlers, OnlyAReaderWithThePlatformTokenSeesSecretSettings) {
+  auto schema =
+      domain::SettingSchema::parse(R"({"settings":[{"key":"key","secret":true},{"key":"level"}]})");
+  ASSERT_TRUE(put_schema_.handle({"vault", *schema}));
+  ASSERT_TRUE(put_config_.handle({"vault", "default", {{"level", "a"}}, "ana", "", std::nullopt}));
+  ASSERT_TRUE(put_config_.handle({"vault", "default", {{"key", "k"}}, "ana", "", std::nullopt}));
+  const Reader anyone;
+  const Reader token_holder{.holds_platform_token = true};
+
+  EXPECT_EQ(get_.handle({"vault", "default", anyone}).error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(get_.handle({"vault", "default", token_holder})->settings.at("key"), "k");
+  EXPECT_EQ(history_.handle({"vault", "default", 20, anyone}).error().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(history_.handle({"vault", "default", 20, token_holder})->size(), 2u);
+  EXPECT_EQ(diff_.handle({"vault", "default", 1, 2, anyone}).error().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(diff_.handle({"vault", "default", 1, 2, token_holder})->size(), 2u);
+  // A document without secrets is open to anyone.
+  EXPECT_TRUE(get_.handle({"svc", "default", anyone}));
+}
 
 TEST_F(ConfigHandlers, PutConfigValidatesCountsAndNotifies) {
   EXPECT_EQ(*put({{"level", "debug"}}), 1);

@@ -1,9 +1,12 @@
-#include "application/registry_commands.h"
-
 #include <gtest/gtest.h>
 
+#include "application/deregister.h"
+#include "application/expire_leases.h"
 #include "application/fake_registry_repository.h"
-#include "application/registry_queries.h"
+#include "application/heartbeat.h"
+#include "application/list_instances.h"
+#include "application/list_services.h"
+#include "application/register_instance.h"
 
 namespace config_service::application {
 namespace {

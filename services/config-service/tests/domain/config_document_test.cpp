@@ -13,19 +13,37 @@ SettingSchema schema() {
       {"key":"log.level","type":"enum","values":["debug","info"],"dynamic":true},
       {"key":"pool","type":"integer","min":1,"max":64,"description":"connections"},
       {"key":"strict","type":"boolean"},
-      {"key":"name","type":"string"}]})");
+      {"key":"name","type":"string"},
+      {"key":"api.key","type":"string","secret":true}]})");
   EXPECT_TRUE(parsed) << parsed.error().detail();
   return *parsed;
 }
 
 TEST(SettingSchema, ParsesEveryFieldAndRoundTrips) {
   const auto s = schema();
-  ASSERT_EQ(s.settings().size(), 4u);
+  ASSERT_EQ(s.settings().size(), 5u);
   EXPECT_EQ(s.find("pool")->min, 1);
   EXPECT_EQ(s.find("pool")->max, 64);
   EXPECT_EQ(s.find("pool")->description, "connections");
   EXPECT_TRUE(s.find("log.level")->dynamic);
+  EXPECT_TRUE(s.find("api.key")->secret);
+  EXPECT_FALSE(s.find("name")->secret);
   EXPECT_EQ(*SettingSchema::parse(s.to_json()), s);
+}
+
+TEST(SettingSchema, KnowsWhichSettingsAreSecret) {
+  const auto s = schema();
+  EXPECT_TRUE(s.is_secret("api.key"));
+  EXPECT_FALSE(s.is_secret("pool"));
+  EXPECT_FALSE(s.is_secret("unknown"));
+  EXPECT_TRUE(s.holds_secret({{"pool", "2"}, {"api.key", "x"}}));
+  EXPECT_FALSE(s.holds_secret({{"pool", "2"}}));
+  EXPECT_EQ(SettingSchema::parse(R"({"settings":[{"key":"a","secret":"yes"}]})")
+                .error()
+                .field_errors()
+                .at(0)
+                .field,
+            "settings[0].secret");
 }
 
 TEST(SettingSchema, RejectsEveryBadEntry) {

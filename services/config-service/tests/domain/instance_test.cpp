@@ -26,6 +26,22 @@ TEST(Registration, ListsEveryBadField) {
             (std::vector<std::string>{"service", "instance_id", "url", "colour", "ttl_seconds"}));
 }
 
+TEST(Registration, RefusesAUrlPeersCannotReach) {
+  for (const char* url : {"http://0.0.0.0:8101", "http://[::]:8101", "https://", "http://a b/",
+                          "mailto:ops@example.org", "ftp://host/"}) {
+    Registration r = registration();
+    r.url = url;
+    const auto errors = validate(r);
+    ASSERT_EQ(errors.size(), 1u) << url;
+    EXPECT_EQ(errors[0].field, "url");
+  }
+  for (const char* url : {"http://[::1]:8101", "https://files.example.org/api", "http://host"}) {
+    Registration r = registration();
+    r.url = url;
+    EXPECT_TRUE(validate(r).empty()) << url;
+  }
+}
+
 TEST(Lease, RunsForTheTtlFromRegistration) {
   Registration r = registration();
   r.ttl_seconds = 5;

@@ -3,12 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/testing/test_database.h"
-
-namespace config_service {
-std::vector<platform::core::EmbeddedFile> migration_files();
-}
 
 namespace config_service::infrastructure {
 namespace {
@@ -20,11 +17,7 @@ using platform::testing::TestBackend;
 class SqlRegistryRepositoryTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
-    auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
-    ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
-    db_ = std::move(opened).value();
-    auto migrated = platform::db::migrate(*db_, migration_files());
-    ASSERT_TRUE(migrated) << migrated.error().detail();
+    db_ = database_.open(migration_files());
     repository_ = std::make_unique<SqlRegistryRepository>(*db_);
   }
 

@@ -12,6 +12,8 @@
 #include <system_error>
 
 #include "infrastructure/s3/s3_xml.h"
+#include "platform/core/crypto.h"
+#include "platform/core/url.h"
 
 namespace file_service::infrastructure::s3 {
 namespace {
@@ -95,12 +97,28 @@ Result<std::string> body_of(const ClientResponse& response, std::size_t limit) {
 
 }  // namespace
 
+Result<platform::http::Url> parse_endpoint(std::string_view text) {
+  const auto bad = [](std::string message) {
+    return Error::invalid_argument("endpoint", std::move(message));
+  };
+  auto url = platform::core::parse_url(text);
+  if (!url) return bad("must be http(s)://host[:port][/path] (" + url.error().detail() + ")");
+  if (url->scheme != "http" && url->scheme != "https")
+    return bad("must start with http:// or https://");
+  if (url->host.empty()) return bad("has no host");
+  if (!url->user.empty() || url->password || !url->query.empty() ||
+      text.find('#') != std::string_view::npos)
+    return bad("must be scheme://host[:port][/path]");
+  if (url->port == 0) return bad("bad port");
+  std::string base_path = url->path;
+  while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+  return platform::http::Url{
+      .scheme = url->scheme, .host = url->host, .port = url->port, .target = std::move(base_path)};
+}
+
 Result<std::unique_ptr<S3FileStorage>> S3FileStorage::create(S3Options options) {
-  auto endpoint = platform::http::parse_url(options.endpoint);
-  if (!endpoint) return Error::invalid_argument("endpoint", endpoint.error().detail());
-  if (endpoint->target.find_first_of("?%") != std::string::npos)
-    return Error::invalid_argument("endpoint", "must not carry a query or escapes in its path");
-  while (!endpoint->target.empty() && endpoint->target.back() == '/') endpoint->target.pop_back();
+  auto endpoint = parse_endpoint(options.endpoint);
+  if (!endpoint) return endpoint.error();
   if (options.bucket.empty()) return Error::invalid_argument("bucket", "must not be empty");
   if (options.region.empty()) return Error::invalid_argument("region", "must not be empty");
   if (options.access_key_id.empty() || options.secret_access_key.empty())
@@ -149,12 +167,8 @@ Result<ClientResponse> S3FileStorage::send(Call call) {
                         .headers = call.headers,
                         .payload_sha256 = call.payload_sha256};
   to_sign.headers.push_back({"host", endpoint_.host_header()});
-  SignedRequest signed_request;
-  try {
-    signed_request = sign(to_sign, credentials_, scope_, std::chrono::system_clock::now());
-  } catch (const std::exception& error) {  // OpenSSL out of memory: nothing to retry
-    return Error::internal(std::string("cannot sign the S3 request: ") + error.what());
-  }
+  SignedRequest signed_request =
+      sign(to_sign, credentials_, scope_, std::chrono::system_clock::now());
 
   std::string url = endpoint_.scheme + "://" + endpoint_.authority() + canonical_uri(path);
   if (!call.query.empty()) url += "?" + query_string(call.query);
@@ -296,7 +310,7 @@ Result<void> S3FileStorage::create_bucket_if_absent() {
         "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<LocationConstraint>" +
         options_.region + "</LocationConstraint></CreateBucketConfiguration>";
-    call.payload_sha256 = hex_sha256(call.body);
+    call.payload_sha256 = platform::core::sha256_hex(call.body);
   }
   auto created = send(std::move(call));
   if (!created) return created.error();

@@ -46,6 +46,13 @@ struct S3Options {
   std::size_t max_connections = 64;   // open to the store at once
 };
 
+// The endpoint setting ("https://s3.eu-west-1.amazonaws.com/base"), read by the platform's
+// URL parser (platform/core/url.h): http or https, a host, an optional port (1-65535) and
+// a base path, returned decoded and without a trailing '/' in `target` (it is signed and
+// encoded with the rest of each request's path); no user info, query or fragment.
+// kInvalidArgument (field "endpoint") for anything else.
+platform::core::Result<platform::http::Url> parse_endpoint(std::string_view url);
+
 class S3FileStorage final : public application::FileStorage {
  public:
   static platform::core::Result<std::unique_ptr<S3FileStorage>> create(S3Options options);

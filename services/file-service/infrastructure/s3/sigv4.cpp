@@ -1,38 +1,21 @@
 #include "infrastructure/s3/sigv4.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <ctime>
-#include <stdexcept>
+
+#include "platform/core/crypto.h"
+#include "platform/core/strings.h"
 
 namespace file_service::infrastructure::s3 {
 namespace {
 
+using platform::core::hmac_sha256;
+
 constexpr char kHexUpper[] = "0123456789ABCDEF";
-constexpr char kHexLower[] = "0123456789abcdef";
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
-}
-
-std::string to_hex(std::string_view bytes) {
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    hex.push_back(kHexLower[c >> 4]);
-    hex.push_back(kHexLower[c & 0x0F]);
-  }
-  return hex;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // Trims the value and folds each run of spaces and tabs into one space, as SigV4 asks
@@ -99,25 +82,6 @@ std::string amz_date(std::chrono::system_clock::time_point time) {
   return text;
 }
 
-std::string hex_sha256(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  // Only fails on allocation failure inside OpenSSL: a broken invariant, not an input error.
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("EVP_Digest(sha256) failed");
-  return to_hex({reinterpret_cast<const char*>(digest), length});
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-           &length) == nullptr)
-    throw std::runtime_error("HMAC(sha256) failed");
-  return {reinterpret_cast<const char*>(mac), length};
-}
-
 std::string signing_key(std::string_view secret_access_key, std::string_view date,
                         std::string_view region, std::string_view service) {
   std::string key = hmac_sha256("AWS4" + std::string(secret_access_key), date);
@@ -135,7 +99,8 @@ SignedRequest sign(const RequestToSign& request, const Credentials& credentials,
   // Lower-case names, values folded; a repeated name keeps its values in order.
   std::vector<HeaderField> headers;
   for (const auto& header : request.headers)
-    headers.push_back({lower(header.name), canonical_header_value(header.value)});
+    headers.push_back(
+        {platform::core::ascii_lower(header.name), canonical_header_value(header.value)});
   if (request.content_sha256_header)
     headers.push_back({"x-amz-content-sha256", request.payload_sha256});
   headers.push_back({"x-amz-date", result.amz_date});
@@ -163,11 +128,11 @@ SignedRequest sign(const RequestToSign& request, const Credentials& credentials,
   const std::string credential_scope =
       date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   result.string_to_sign = "AWS4-HMAC-SHA256\n" + result.amz_date + "\n" + credential_scope + "\n" +
-                          hex_sha256(result.canonical_request);
+                          platform::core::sha256_hex(result.canonical_request);
 
   const std::string key =
       signing_key(credentials.secret_access_key, date, scope.region, scope.service);
-  result.signature = to_hex(hmac_sha256(key, result.string_to_sign));
+  result.signature = platform::core::hex_encode(hmac_sha256(key, result.string_to_sign));
   result.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
                          credential_scope + ", SignedHeaders=" + result.signed_headers +
                          ", Signature=" + result.signature;

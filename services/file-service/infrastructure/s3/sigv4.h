@@ -82,10 +82,6 @@ inline std::string query_string(const std::vector<std::pair<std::string, std::st
 // "20150830T123600Z" of `time` (UTC, seconds).
 std::string amz_date(std::chrono::system_clock::time_point time);
 
-std::string hex_sha256(std::string_view bytes);
-// Raw (binary) HMAC-SHA256 of `data` under `key`.
-std::string hmac_sha256(std::string_view key, std::string_view data);
-
 // HMAC chain "AWS4"+secret -> date -> region -> service -> "aws4_request"; `date` is YYYYMMDD.
 std::string signing_key(std::string_view secret_access_key, std::string_view date,
                         std::string_view region, std::string_view service);

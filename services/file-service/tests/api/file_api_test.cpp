@@ -16,12 +16,16 @@
 #include <set>
 #include <thread>
 
+#include "api/openapi.h"
 #include "infrastructure/local_file_storage.h"
 #include "infrastructure/s3/s3_file_storage.h"
+#include "infrastructure/sql_file_repository.h"
 #include "platform/core/strings.h"
 #include "platform/events/event.h"
 #include "platform/events/redis.h"
+#include "platform/http/health.h"
 #include "platform/http/identity.h"
+#include "platform/service/openapi.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
@@ -710,6 +714,35 @@ TEST(FileServiceCommand, RefusesBadSettings) {
   EXPECT_EQ(short_key.exit_code, 2) << short_key.output;
   EXPECT_NE(short_key.output.find("SYL_SIGNING_KEYS"), std::string::npos) << short_key.output;
   EXPECT_EQ(short_key.output.find("c2hvcnQ"), std::string::npos) << "a secret was printed";
+}
+
+// --- the OpenAPI document lists exactly the routes main.cpp mounts --------------------
+
+TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
+  platform::testing::TemporaryDirectory directory;
+  auto database = platform::db::Database::open({.url = "sqlite::memory:"});
+  ASSERT_TRUE(database);
+  infrastructure::SqlFileRepository repository(**database);
+  infrastructure::LocalFileStorage storage(directory.path());
+  auto ring = application::SigningKeyRing::create({{.id = "k", .secret = std::string(32, 'k')}});
+  ASSERT_TRUE(ring);
+  const application::UrlSigner signer(std::move(*ring));
+  const auto clock = [] { return platform::core::now_utc(); };
+  application::UploadFileHandler upload(repository, storage, *domain::Allowlist::parse("pdf"),
+                                        clock, [] { return platform::core::Uuid::v7(); });
+  application::DeleteFileHandler remove(repository, storage, clock);
+  application::GetFileHandler get(repository);
+  application::CreateDownloadUrlHandler download_url(repository, signer, clock, {});
+  application::OpenContentHandler content(repository, storage, signer, clock);
+  platform::metrics::Registry registry;
+  platform::http::Router router;
+  api::add_routes(router, {upload, remove, get, download_url, content},
+                  {.spool_directory = storage.spool_directory()}, registry);
+  platform::service::add_openapi_route(router, api::openapi_document());
+  platform::http::Health health;
+  platform::http::mount_operational_routes(router, health, registry);
+
+  platform::testing::expect_documents_every_route(router, api::openapi_document());
 }
 
 }  // namespace

@@ -24,34 +24,34 @@ struct RecordedPart {
 class Recorder : public MultipartHandler {
  public:
   Result<void> on_part_begin(const PartHeaders& headers) override {
-    EXPECT_TRUE(parts.empty() || parts.back().ended);
-    EXPECT_FALSE(ended);
-    parts.push_back({headers, {}, false});
+    EXPECT_TRUE(parts_.empty() || parts_.back().ended);
+    EXPECT_FALSE(ended_);
+    parts_.push_back({headers, {}, false});
     return platform::core::ok();
   }
   Result<void> on_part_data(std::string_view data) override {
     EXPECT_FALSE(data.empty());
-    EXPECT_FALSE(parts.empty() || parts.back().ended);
-    largest_chunk = std::max(largest_chunk, data.size());
-    parts.back().data.append(data);
-    if (parts.back().data.size() > data_limit) return Error(ErrorCode::kTooLarge, "too large");
+    EXPECT_FALSE(parts_.empty() || parts_.back().ended);
+    largest_chunk_ = std::max(largest_chunk_, data.size());
+    parts_.back().data.append(data);
+    if (parts_.back().data.size() > data_limit_) return Error(ErrorCode::kTooLarge, "too large");
     return platform::core::ok();
   }
   Result<void> on_part_end() override {
-    EXPECT_FALSE(parts.empty() || parts.back().ended);
-    parts.back().ended = true;
+    EXPECT_FALSE(parts_.empty() || parts_.back().ended);
+    parts_.back().ended = true;
     return platform::core::ok();
   }
   Result<void> on_end() override {
-    EXPECT_FALSE(ended);
-    ended = true;
+    EXPECT_FALSE(ended_);
+    ended_ = true;
     return platform::core::ok();
   }
 
-  std::vector<RecordedPart> parts;
-  bool ended = false;
-  std::size_t largest_chunk = 0;
-  std::size_t data_limit = SIZE_MAX;
+  std::vector<RecordedPart> parts_;
+  bool ended_ = false;
+  std::size_t largest_chunk_ = 0;
+  std::size_t data_limit_ = SIZE_MAX;
 };
 
 const std::string kContentType = "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxk";
@@ -141,8 +141,8 @@ TEST(MultipartParser, ParsesABrowserBodyInOneChunk) {
   const Outcome outcome = parse_in_pieces(browser_body(), {}, recorder);
   ASSERT_TRUE(outcome.fed.has_value()) << outcome.fed.error().detail();
   ASSERT_TRUE(outcome.finished.has_value()) << outcome.finished.error().detail();
-  EXPECT_EQ(recorder.parts, expected_browser_parts());
-  EXPECT_TRUE(recorder.ended);
+  EXPECT_EQ(recorder.parts_, expected_browser_parts());
+  EXPECT_TRUE(recorder.ended_);
 }
 
 TEST(MultipartParser, ParsesTheSameWhereverTheBodyIsSplitInTwo) {
@@ -152,8 +152,8 @@ TEST(MultipartParser, ParsesTheSameWhereverTheBodyIsSplitInTwo) {
     const Outcome outcome = parse_in_pieces(body, {cut}, recorder);
     ASSERT_TRUE(outcome.fed.has_value()) << cut << ": " << outcome.fed.error().detail();
     ASSERT_TRUE(outcome.finished.has_value()) << cut;
-    EXPECT_EQ(recorder.parts, expected_browser_parts()) << cut;
-    EXPECT_TRUE(recorder.ended) << cut;
+    EXPECT_EQ(recorder.parts_, expected_browser_parts()) << cut;
+    EXPECT_TRUE(recorder.ended_) << cut;
   }
 }
 
@@ -164,7 +164,7 @@ TEST(MultipartParser, ParsesTheSameWhereverTheBodyIsSplitInThree) {
       Recorder recorder;
       const Outcome outcome = parse_in_pieces(body, {first, second}, recorder);
       ASSERT_TRUE(outcome.finished.has_value()) << first << "," << second;
-      ASSERT_EQ(recorder.parts, expected_browser_parts()) << first << "," << second;
+      ASSERT_EQ(recorder.parts_, expected_browser_parts()) << first << "," << second;
     }
   }
 }
@@ -176,8 +176,8 @@ TEST(MultipartParser, ParsesTheSameFedOneByteAtATime) {
   Recorder recorder;
   const Outcome outcome = parse_in_pieces(body, cuts, recorder);
   ASSERT_TRUE(outcome.finished.has_value());
-  EXPECT_EQ(recorder.parts, expected_browser_parts());
-  EXPECT_TRUE(recorder.ended);
+  EXPECT_EQ(recorder.parts_, expected_browser_parts());
+  EXPECT_TRUE(recorder.ended_);
 }
 
 TEST(MultipartParser, PassesDataOnWithoutBufferingIt) {
@@ -191,8 +191,8 @@ TEST(MultipartParser, PassesDataOnWithoutBufferingIt) {
   for (std::size_t at = 0; at < body.size(); at += 4096)
     ASSERT_TRUE(parser->feed(std::string_view(body).substr(at, 4096)).has_value());
   ASSERT_TRUE(parser->finish().has_value());
-  EXPECT_LE(recorder.largest_chunk, 4096u);
-  EXPECT_EQ(recorder.parts.at(0).data, payload);
+  EXPECT_LE(recorder.largest_chunk_, 4096u);
+  EXPECT_EQ(recorder.parts_.at(0).data, payload);
 }
 
 TEST(MultipartParser, IgnoresPreambleEpilogueAndTransportPadding) {
@@ -203,10 +203,10 @@ TEST(MultipartParser, IgnoresPreambleEpilogueAndTransportPadding) {
   Recorder recorder;
   const Outcome outcome = parse_in_pieces(body, {}, recorder, "multipart/form-data; boundary=b");
   ASSERT_TRUE(outcome.finished.has_value());
-  ASSERT_EQ(recorder.parts.size(), 2u);
-  EXPECT_EQ(recorder.parts[0].headers.name, "x");
-  EXPECT_EQ(recorder.parts[0].data, "1");
-  EXPECT_EQ(recorder.parts[1].data, "");
+  ASSERT_EQ(recorder.parts_.size(), 2u);
+  EXPECT_EQ(recorder.parts_[0].headers.name, "x");
+  EXPECT_EQ(recorder.parts_[0].data, "1");
+  EXPECT_EQ(recorder.parts_[1].data, "");
 }
 
 TEST(MultipartParser, ReadsFilenameAndFilenameStar) {
@@ -227,15 +227,15 @@ TEST(MultipartParser, ReadsFilenameAndFilenameStar) {
   Recorder recorder;
   const Outcome outcome = parse_in_pieces(body, {}, recorder, "multipart/form-data; boundary=b");
   ASSERT_TRUE(outcome.finished.has_value()) << outcome.fed.error().detail();
-  ASSERT_EQ(recorder.parts.size(), 4u);
-  EXPECT_EQ(recorder.parts[0].headers.filename,
+  ASSERT_EQ(recorder.parts_.size(), 4u);
+  EXPECT_EQ(recorder.parts_[0].headers.filename,
             "\xC3\x9C"
             "bersicht Plan.pdf");
-  EXPECT_EQ(recorder.parts[1].headers.filename,
+  EXPECT_EQ(recorder.parts_[1].headers.filename,
             "\xC3\xBC"
             "ber.txt");
-  EXPECT_EQ(recorder.parts[2].headers.filename, "kept.txt");  // bad UTF-8 in filename*
-  EXPECT_EQ(recorder.parts[3].headers.filename, "C:\\dir\\a \"q\".pdf");
+  EXPECT_EQ(recorder.parts_[2].headers.filename, "kept.txt");  // bad UTF-8 in filename*
+  EXPECT_EQ(recorder.parts_[3].headers.filename, "C:\\dir\\a \"q\".pdf");
 }
 
 TEST(MultipartParser, AcceptsAClosingBoundaryWithoutParts) {
@@ -243,8 +243,8 @@ TEST(MultipartParser, AcceptsAClosingBoundaryWithoutParts) {
   const Outcome outcome =
       parse_in_pieces("--b--\r\n", {}, recorder, "multipart/form-data; boundary=b");
   ASSERT_TRUE(outcome.finished.has_value());
-  EXPECT_TRUE(recorder.parts.empty());
-  EXPECT_TRUE(recorder.ended);
+  EXPECT_TRUE(recorder.parts_.empty());
+  EXPECT_TRUE(recorder.ended_);
 }
 
 void expect_malformed(const Outcome& outcome, std::string_view detail_part) {
@@ -284,7 +284,7 @@ TEST(MultipartParser, LimitsTheNumberOfParts) {
   expect_malformed(parse_in_pieces(body, {}, recorder, "multipart/form-data; boundary=b",
                                    {.max_header_bytes = 8192, .max_parts = 4}),
                    "more than 4 parts");
-  EXPECT_EQ(recorder.parts.size(), 4u);
+  EXPECT_EQ(recorder.parts_.size(), 4u);
 }
 
 TEST(MultipartParser, RequiresAFormDataDispositionWithAName) {
@@ -313,7 +313,7 @@ TEST(MultipartParser, RejectsBrokenHeaderLinesAndBoundaryLines) {
 
 TEST(MultipartParser, StopsAtTheHandlersErrorAndKeepsReturningIt) {
   Recorder recorder;
-  recorder.data_limit = 3;
+  recorder.data_limit_ = 3;
   auto parser = MultipartParser::create("multipart/form-data; boundary=b", recorder);
   ASSERT_TRUE(parser.has_value());
   auto fed = parser->feed("--b\r\nContent-Disposition: form-data; name=f\r\n\r\ntoo much data");

@@ -1,5 +1,3 @@
-#include "application/commands.h"
-
 #include <gtest/gtest.h>
 #include <utime.h>
 
@@ -13,7 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "application/queries.h"
+#include "application/collect_orphans.h"
+#include "application/create_download_url.h"
+#include "application/delete_file.h"
+#include "application/get_file.h"
+#include "application/open_content.h"
+#include "application/upload_file.h"
 #include "application/url_signer.h"
 #include "platform/core/strings.h"
 #include "platform/testing/temp_dir.h"
@@ -40,39 +43,39 @@ class FakeFileRepository final : public FileRepository {
 
   Result<void> insert(const domain::FileMetadata& file, const Change& change) override {
     log_.push_back("insert " + file.id.to_string());
-    if (fail_insert) return Error::unavailable("the database is down");
-    if (files.contains(file.id)) return Error::already_exists("id taken");
-    files[file.id] = file;
-    changes.push_back(change);
+    if (fail_insert_) return Error::unavailable("the database is down");
+    if (files_.contains(file.id)) return Error::already_exists("id taken");
+    files_[file.id] = file;
+    changes_.push_back(change);
     return platform::core::ok();
   }
   Result<domain::FileMetadata> find(const Uuid& id) override {
-    const auto it = files.find(id);
-    if (it == files.end()) return Error::not_found("no file");
+    const auto it = files_.find(id);
+    if (it == files_.end()) return Error::not_found("no file");
     return it->second;
   }
   Result<void> remove(const Uuid& id, const Change& change) override {
     log_.push_back("delete " + id.to_string());
-    if (fail_remove) return Error::unavailable("the database is down");
-    if (files.erase(id) == 0) return Error::not_found("no file");
-    changes.push_back(change);
+    if (fail_remove_) return Error::unavailable("the database is down");
+    if (files_.erase(id) == 0) return Error::not_found("no file");
+    changes_.push_back(change);
     return platform::core::ok();
   }
   Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) override {
-    asked_keys.push_back(keys);
+    asked_keys_.push_back(keys);
     std::unordered_set<std::string> referenced;
-    for (const auto& [id, file] : files)
+    for (const auto& [id, file] : files_)
       if (std::find(keys.begin(), keys.end(), file.storage_key) != keys.end())
         referenced.insert(file.storage_key);
     return referenced;
   }
 
-  std::map<Uuid, domain::FileMetadata> files;
-  std::vector<Change> changes;  // what each successful write recorded
-  std::vector<std::vector<std::string>> asked_keys;
-  bool fail_insert = false;
-  bool fail_remove = false;
+  std::map<Uuid, domain::FileMetadata> files_;
+  std::vector<Change> changes_;  // what each successful write recorded
+  std::vector<std::vector<std::string>> asked_keys_;
+  bool fail_insert_ = false;
+  bool fail_remove_ = false;
 
  private:
   CallLog& log_;
@@ -112,40 +115,40 @@ class FakeFileStorage final : public FileStorage {
   Result<void> put(const std::string& key, const fs::path& spool_file,
                    const ObjectDetails& details) override {
     log_.push_back("put " + key);
-    if (fail_put) return Error::unavailable("the storage is down");
-    if (objects.contains(key)) return Error::already_exists("key taken");
+    if (fail_put_) return Error::unavailable("the storage is down");
+    if (objects_.contains(key)) return Error::already_exists("key taken");
     if (!fs::exists(spool_file)) return Error::internal("no spool file");
-    objects[key] = {file_content(spool_file), details, kNow};
+    objects_[key] = {file_content(spool_file), details, kNow};
     return platform::core::ok();
   }
   Result<std::unique_ptr<ObjectReader>> open(const std::string& key, std::uint64_t offset,
                                              std::uint64_t length) override {
     log_.push_back("open " + key);
-    const auto it = objects.find(key);
-    if (it == objects.end()) return Error::not_found("no object");
+    const auto it = objects_.find(key);
+    if (it == objects_.end()) return Error::not_found("no object");
     return std::unique_ptr<ObjectReader>(
         std::make_unique<StringReader>(it->second.bytes.substr(offset, length)));
   }
   Result<void> remove(const std::string& key) override {
     log_.push_back("remove " + key);
-    if (fail_remove) return Error::unavailable("the storage is down");
-    objects.erase(key);
+    if (fail_remove_) return Error::unavailable("the storage is down");
+    objects_.erase(key);
     return platform::core::ok();
   }
   Result<std::vector<StoredObject>> list() override {
-    if (fail_list) return Error::unavailable("the storage is down");
+    if (fail_list_) return Error::unavailable("the storage is down");
     std::vector<StoredObject> listed;
-    for (const auto& [key, object] : objects)
+    for (const auto& [key, object] : objects_)
       listed.push_back(
           {.key = key, .size = object.bytes.size(), .modified_unix = object.modified_unix});
     return listed;
   }
   Result<void> check() override { return platform::core::ok(); }
 
-  std::map<std::string, Object> objects;
-  bool fail_put = false;
-  bool fail_remove = false;
-  bool fail_list = false;
+  std::map<std::string, Object> objects_;
+  bool fail_put_ = false;
+  bool fail_remove_ = false;
+  bool fail_list_ = false;
 
  private:
   CallLog& log_;
@@ -236,17 +239,17 @@ TEST_F(FileCommands, UploadOfAnAllowedPdfPutsTheBytesThenInsertsWithItsEvent) {
   EXPECT_EQ(file->created_at, now_);
 
   EXPECT_EQ(log_, (CallLog{"put " + id_.to_string(), "insert " + id_.to_string()}));
-  const auto& object = storage_.objects.at(file->storage_key);
+  const auto& object = storage_.objects_.at(file->storage_key);
   EXPECT_EQ(object.bytes, kPdf);
   EXPECT_EQ(object.details.size, kPdf.size());
   EXPECT_EQ(object.details.sha256_hex, file->sha256);
   EXPECT_EQ(object.details.content_type, "application/pdf");
 
-  EXPECT_EQ(repository_.files.at(id_), *file);
-  ASSERT_EQ(repository_.changes.size(), 1u);
-  EXPECT_EQ(std::get<domain::FileUploaded>(repository_.changes[0].event).file, *file);
-  EXPECT_EQ(repository_.changes[0].origin.traceparent, origin.traceparent);
-  EXPECT_EQ(repository_.changes[0].origin.correlation_id, "req-7");
+  EXPECT_EQ(repository_.files_.at(id_), *file);
+  ASSERT_EQ(repository_.changes_.size(), 1u);
+  EXPECT_EQ(std::get<domain::FileUploaded>(repository_.changes_[0].event).file, *file);
+  EXPECT_EQ(repository_.changes_[0].origin.traceparent, origin.traceparent);
+  EXPECT_EQ(repository_.changes_[0].origin.correlation_id, "req-7");
   // The fake storage copied the bytes; the spool file went with the SpooledUpload.
   EXPECT_TRUE(files_in(spool_dir_.path()).empty());
 }
@@ -262,8 +265,8 @@ TEST_F(FileCommands, UploadOfADisallowedTypeIsRefusedWithNothingPut) {
   EXPECT_EQ(file.error().code(), ErrorCode::kUnsupportedMediaType);
   EXPECT_NE(file.error().detail().find("elf"), std::string::npos) << file.error().detail();
   EXPECT_TRUE(log_.empty());
-  EXPECT_TRUE(storage_.objects.empty());
-  EXPECT_TRUE(repository_.files.empty());
+  EXPECT_TRUE(storage_.objects_.empty());
+  EXPECT_TRUE(repository_.files_.empty());
   EXPECT_TRUE(files_in(spool_dir_.path()).empty());
 }
 
@@ -280,8 +283,8 @@ TEST_F(FileCommands, TextIsAcceptedWhenTheWholeContentIsText) {
   const domain::FileMetadata file = uploaded(text, "notes.txt");
   EXPECT_EQ(file.content_type, "text/plain; charset=utf-8");
   const domain::FileMetadata markdown = [&] {
-    repository_.files.clear();
-    storage_.objects.clear();
+    repository_.files_.clear();
+    storage_.objects_.clear();
     return uploaded("# Title\n", "README.md");
   }();
   EXPECT_EQ(markdown.content_type, "text/markdown; charset=utf-8");
@@ -297,28 +300,28 @@ TEST_F(FileCommands, TextByHeadAndTailButNotAsAWholeIsRefused) {
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error().code(), ErrorCode::kUnsupportedMediaType);
   EXPECT_TRUE(log_.empty());
-  EXPECT_TRUE(storage_.objects.empty());
+  EXPECT_TRUE(storage_.objects_.empty());
 }
 
 TEST_F(FileCommands, WhenStoringTheBytesFailsNothingIsInserted) {
-  storage_.fail_put = true;
+  storage_.fail_put_ = true;
   auto file = upload_.handle({.filename = "a.pdf", .uploaded_by = "alice"}, spooled(kPdf));
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(count(log_, "insert"), 0u);
-  EXPECT_TRUE(repository_.files.empty());
+  EXPECT_TRUE(repository_.files_.empty());
   EXPECT_TRUE(files_in(spool_dir_.path()).empty()) << "the spool file is not left behind";
 }
 
 TEST_F(FileCommands, WhenTheInsertFailsTheStoredBytesAreRemovedAgain) {
-  repository_.fail_insert = true;
+  repository_.fail_insert_ = true;
   auto file = upload_.handle({.filename = "a.pdf", .uploaded_by = "alice"}, spooled(kPdf));
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error().code(), ErrorCode::kUnavailable);
   const std::string key = id_.to_string();
   EXPECT_EQ(log_, (CallLog{"put " + key, "insert " + key, "remove " + key}));
-  EXPECT_TRUE(storage_.objects.empty());
-  EXPECT_TRUE(repository_.changes.empty());
+  EXPECT_TRUE(storage_.objects_.empty());
+  EXPECT_TRUE(repository_.changes_.empty());
   EXPECT_TRUE(files_in(spool_dir_.path()).empty());
 }
 
@@ -329,33 +332,33 @@ TEST_F(FileCommands, DeleteRemovesTheMetadataWithItsEventBeforeTheBytes) {
   const EventOrigin origin{"", "req-9"};
   ASSERT_TRUE(delete_.handle({.id = file.id, .deleted_by = "bob", .origin = origin}));
   EXPECT_EQ(log_, (CallLog{"delete " + file.id.to_string(), "remove " + file.storage_key}));
-  EXPECT_TRUE(repository_.files.empty());
-  EXPECT_TRUE(storage_.objects.empty());
-  ASSERT_EQ(repository_.changes.size(), 2u);
-  const auto& event = std::get<domain::FileDeleted>(repository_.changes[1].event);
+  EXPECT_TRUE(repository_.files_.empty());
+  EXPECT_TRUE(storage_.objects_.empty());
+  ASSERT_EQ(repository_.changes_.size(), 2u);
+  const auto& event = std::get<domain::FileDeleted>(repository_.changes_[1].event);
   EXPECT_EQ(event.file, file);
   EXPECT_EQ(event.deleted_by, "bob");
   EXPECT_EQ(event.deleted_at, now_);
-  EXPECT_EQ(repository_.changes[1].origin.correlation_id, "req-9");
+  EXPECT_EQ(repository_.changes_[1].origin.correlation_id, "req-9");
 }
 
 TEST_F(FileCommands, DeleteSucceedsWhenRemovingTheBytesFails) {
   const domain::FileMetadata file = uploaded(kPdf);
-  storage_.fail_remove = true;
+  storage_.fail_remove_ = true;
   ASSERT_TRUE(delete_.handle({.id = file.id, .deleted_by = "bob"}));
-  EXPECT_TRUE(repository_.files.empty());
+  EXPECT_TRUE(repository_.files_.empty());
   EXPECT_EQ(count(log_, "remove"), 1u);
-  EXPECT_TRUE(storage_.objects.contains(file.storage_key)) << "left for orphan collection";
+  EXPECT_TRUE(storage_.objects_.contains(file.storage_key)) << "left for orphan collection";
 }
 
 TEST_F(FileCommands, DeleteKeepsTheBytesWhenTheMetadataCannotBeRemoved) {
   const domain::FileMetadata file = uploaded(kPdf);
-  repository_.fail_remove = true;
+  repository_.fail_remove_ = true;
   auto deleted = delete_.handle({.id = file.id, .deleted_by = "bob"});
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(count(log_, "remove"), 0u);
-  EXPECT_TRUE(storage_.objects.contains(file.storage_key));
+  EXPECT_TRUE(storage_.objects_.contains(file.storage_key));
 }
 
 TEST_F(FileCommands, DeleteOfAMissingFileIsNotFound) {
@@ -363,7 +366,7 @@ TEST_F(FileCommands, DeleteOfAMissingFileIsNotFound) {
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(count(log_, "remove"), 0u);
-  EXPECT_TRUE(repository_.changes.empty());
+  EXPECT_TRUE(repository_.changes_.empty());
 }
 
 class CollectOrphans : public FileCommands {
@@ -372,11 +375,11 @@ class CollectOrphans : public FileCommands {
   CollectOrphansHandler collect_{repository_, storage_, spool_dir_.path(), kGrace, clock_};
 
   void stored(const std::string& key, std::int64_t modified_unix) {
-    storage_.objects[key] = {"bytes", {}, modified_unix};
+    storage_.objects_[key] = {"bytes", {}, modified_unix};
   }
   void referenced(const std::string& key) {
     const Uuid id = Uuid::v7();
-    repository_.files[id] = {.id = id, .storage_key = key};
+    repository_.files_[id] = {.id = id, .storage_key = key};
   }
   fs::path spool_file(const std::string& name, std::int64_t modified_unix) {
     const fs::path path = spool_dir_.path() / name;
@@ -399,14 +402,14 @@ TEST_F(CollectOrphans, RemovesOnlyOldUnreferencedObjects) {
   ASSERT_TRUE(report) << report.error().detail();
   EXPECT_EQ(report->objects_seen, 5u);
   EXPECT_EQ(report->orphans_removed, 1u);
-  EXPECT_FALSE(storage_.objects.contains("old-orphan"));
-  EXPECT_TRUE(storage_.objects.contains("old-kept"));
-  EXPECT_TRUE(storage_.objects.contains("young-orphan"));
-  EXPECT_TRUE(storage_.objects.contains("at-the-cutoff"));
-  EXPECT_TRUE(storage_.objects.contains("young-kept"));
+  EXPECT_FALSE(storage_.objects_.contains("old-orphan"));
+  EXPECT_TRUE(storage_.objects_.contains("old-kept"));
+  EXPECT_TRUE(storage_.objects_.contains("young-orphan"));
+  EXPECT_TRUE(storage_.objects_.contains("at-the-cutoff"));
+  EXPECT_TRUE(storage_.objects_.contains("young-kept"));
   // Only old keys are looked up.
-  ASSERT_EQ(repository_.asked_keys.size(), 1u);
-  auto asked = repository_.asked_keys[0];
+  ASSERT_EQ(repository_.asked_keys_.size(), 1u);
+  auto asked = repository_.asked_keys_[0];
   std::sort(asked.begin(), asked.end());
   EXPECT_EQ(asked, (std::vector<std::string>{"old-kept", "old-orphan"}));
   EXPECT_EQ(log_, (CallLog{"remove old-orphan"}));
@@ -418,12 +421,12 @@ TEST_F(CollectOrphans, NoOldObjectsMeansNoLookup) {
   ASSERT_TRUE(report);
   EXPECT_EQ(report->objects_seen, 1u);
   EXPECT_EQ(report->orphans_removed, 0u);
-  EXPECT_TRUE(repository_.asked_keys.empty());
+  EXPECT_TRUE(repository_.asked_keys_.empty());
 }
 
 TEST_F(CollectOrphans, AFailedRemovalIsNotCounted) {
   stored("old-orphan", kNow - 7200);
-  storage_.fail_remove = true;
+  storage_.fail_remove_ = true;
   auto report = collect_.handle();
   ASSERT_TRUE(report);
   EXPECT_EQ(report->orphans_removed, 0u);
@@ -431,7 +434,7 @@ TEST_F(CollectOrphans, AFailedRemovalIsNotCounted) {
 }
 
 TEST_F(CollectOrphans, AFailedListingIsAnError) {
-  storage_.fail_list = true;
+  storage_.fail_list_ = true;
   auto report = collect_.handle();
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().code(), ErrorCode::kUnavailable);
@@ -609,7 +612,7 @@ TEST_F(FileQueries, OpenReadsTheRequestedRange) {
 
 TEST_F(FileQueries, OpenOfMetadataWhoseBytesAreMissingIsInternal) {
   const domain::FileMetadata file = uploaded(kPdf);
-  storage_.objects.clear();
+  storage_.objects_.clear();
   auto reader = open_content_.open(file, 0, file.size);
   ASSERT_FALSE(reader);
   EXPECT_EQ(reader.error().code(), ErrorCode::kInternal);

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "infrastructure/file_event_mapper.h"
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/events/outbox.h"
 #include "platform/testing/test_database.h"
@@ -25,11 +26,7 @@ using platform::testing::TestBackend;
 class SqlFileRepositoryTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
-    auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
-    ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
-    db_ = std::move(opened).value();
-    auto migrated = platform::db::migrate(*db_, migration_files());
-    ASSERT_TRUE(migrated) << migrated.error().detail();
+    db_ = database_.open(migration_files());
     repository_ = std::make_unique<SqlFileRepository>(*db_, [this] { ++notifications_; });
   }
 

@@ -14,12 +14,15 @@
 #include <set>
 #include <thread>
 
+#include "api/openapi.h"
 #include "application/fake_subject_repository.h"
+#include "infrastructure/migrations.h"
 #include "platform/core/strings.h"
 #include "platform/db/migrations.h"
 #include "platform/events/consumer.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
+#include "platform/service/openapi.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
@@ -27,7 +30,6 @@
 #include "platform/testing/test_database.h"
 
 namespace subject_service {
-std::vector<platform::core::EmbeddedFile> migration_files();
 namespace {
 
 using platform::testing::HttpResponse;
@@ -588,13 +590,26 @@ TEST(SubjectServiceCommand, RefusesBadSettingsNamingEachOne) {
       << result.output;
 }
 
+TEST(SubjectServiceCommand, RefusesAConfigServiceWithoutAPlatformToken) {
+  platform::testing::TemporaryDirectory directory;
+  auto result = platform::testing::run_process(
+      SUBJECT_SERVICE_BINARY,
+      {{"SYL_HTTP_PORT", "0"},
+       {"SYL_DATABASE_URL", "sqlite://" + (directory.path() / "s.db").string()},
+       {"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:9"}},
+      {});
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("SYL_PLATFORM_TOKEN: is required with SYL_CONFIG_SERVICE_URL"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(SubjectServiceCommand, MigrateAppliesTheSchemaOnceAndExits) {
   platform::testing::TemporaryDirectory directory;
   const std::string url = "sqlite://" + (directory.path() / "subjects.db").string();
   // The service's own migrations and the event library's outbox and inbox.
-  auto files = migration_files();
-  for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
-  const auto expected = platform::db::select_migrations(files, platform::db::Backend::kSqlite);
+  const auto expected = platform::db::select_migrations(infrastructure::migration_files(),
+                                                        platform::db::Backend::kSqlite);
   ASSERT_TRUE(expected);
   auto first = platform::testing::run_process(SUBJECT_SERVICE_BINARY, {{"SYL_DATABASE_URL", url}},
                                               {"migrate"});
@@ -632,33 +647,12 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   application::ListSubjectsHandler list(repository);
   platform::http::Router router;
   api::add_routes(router, {create, update, remove, get, list});
+  platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;
   platform::http::mount_operational_routes(router, health, registry);
 
-  const auto document = boost::json::parse(api::openapi_document()).as_object();
-  EXPECT_EQ(document.at("openapi").as_string(), "3.0.3");
-  const auto& paths = document.at("paths").as_object();
-  std::size_t documented_operations = 0;
-  for (const auto& [path, item] : paths) documented_operations += item.as_object().size();
-  for (const auto& route : router.routes()) {
-    const auto* item = paths.if_contains(route.pattern);
-    ASSERT_NE(item, nullptr) << route.pattern << " is not documented";
-    EXPECT_TRUE(item->as_object().contains(platform::core::ascii_lower(route.method)))
-        << route.method << " " << route.pattern << " is not documented";
-  }
-  EXPECT_EQ(documented_operations, router.routes().size())
-      << "a documented operation is not served";
-  // Every $ref points at something that exists.
-  const std::string& text = api::openapi_document();
-  for (std::size_t at = text.find("\"$ref\": \"#/"); at != std::string::npos;
-       at = text.find("\"$ref\": \"#/", at + 1)) {
-    const auto start = at + 11;
-    const std::string pointer = text.substr(start, text.find('"', start) - start);
-    boost::system::error_code error;
-    boost::json::value root = document;
-    EXPECT_NE(root.find_pointer("/" + pointer, error), nullptr) << pointer;
-  }
+  platform::testing::expect_documents_every_route(router, api::openapi_document());
 }
 
 }  // namespace

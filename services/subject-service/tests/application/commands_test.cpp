@@ -1,8 +1,9 @@
-#include "application/commands.h"
-
 #include <gtest/gtest.h>
 
+#include "application/create_subject.h"
+#include "application/delete_subject.h"
 #include "application/fake_subject_repository.h"
+#include "application/update_subject.h"
 
 namespace subject_service::application {
 namespace {
@@ -31,15 +32,15 @@ TEST_F(SubjectCommands, CreateStoresAValidSubjectAtVersionOne) {
   EXPECT_EQ(subject.created_at, now_);
   EXPECT_EQ(subject.id.version(), 7);
   EXPECT_EQ(repository_.subjects_.at(subject.id), subject);
-  ASSERT_EQ(repository_.changes.size(), 1u);
-  EXPECT_EQ(std::get<domain::SubjectCreated>(repository_.changes[0].event).subject, subject);
+  ASSERT_EQ(repository_.changes_.size(), 1u);
+  EXPECT_EQ(std::get<domain::SubjectCreated>(repository_.changes_[0].event).subject, subject);
 }
 
 TEST_F(SubjectCommands, EventsCarryTheOriginOfTheRequest) {
   const EventOrigin origin{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "req-1"};
   ASSERT_TRUE(create_.handle({{.code = "CS-101", .name = "N"}, origin}));
-  EXPECT_EQ(repository_.changes.at(0).origin.traceparent, origin.traceparent);
-  EXPECT_EQ(repository_.changes.at(0).origin.correlation_id, "req-1");
+  EXPECT_EQ(repository_.changes_.at(0).origin.traceparent, origin.traceparent);
+  EXPECT_EQ(repository_.changes_.at(0).origin.correlation_id, "req-1");
 }
 
 TEST_F(SubjectCommands, CreateReportsEveryInvalidFieldAndStoresNothing) {
@@ -66,7 +67,7 @@ TEST_F(SubjectCommands, UpdateChangesOnlyTheGivenFieldsAndBumpsTheVersion) {
   EXPECT_EQ(updated->credits, 6);
   EXPECT_EQ(updated->name, subject.name);
   EXPECT_EQ(updated->updated_at, now_);
-  const auto& event = std::get<domain::SubjectUpdated>(repository_.changes.back().event);
+  const auto& event = std::get<domain::SubjectUpdated>(repository_.changes_.back().event);
   EXPECT_EQ(event.subject, *updated);
   EXPECT_EQ(event.changed_fields, std::vector<std::string>{"credits"});
 }
@@ -76,8 +77,8 @@ TEST_F(SubjectCommands, UpdateThatChangesNothingKeepsTheVersion) {
   auto updated = update_.handle({subject.id, {.credits = 5}, std::nullopt});
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->version, 1);
-  EXPECT_EQ(repository_.update_calls, 0);
-  EXPECT_EQ(repository_.changes.size(), 1u);  // the creation only: no event for no change
+  EXPECT_EQ(repository_.update_calls_, 0);
+  EXPECT_EQ(repository_.changes_.size(), 1u);  // the creation only: no event for no change
 }
 
 TEST_F(SubjectCommands, UpdateWithAStaleIfMatchFailsWithVersionMismatch) {
@@ -90,16 +91,16 @@ TEST_F(SubjectCommands, UpdateWithAStaleIfMatchFailsWithVersionMismatch) {
 
 TEST_F(SubjectCommands, UpdateWithoutIfMatchRetriesWhenItLosesARace) {
   const domain::Subject subject = created("CS-101");
-  repository_.interfering_writes = 2;
+  repository_.interfering_writes_ = 2;
   auto updated = update_.handle({subject.id, {.credits = 6}, std::nullopt});
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->credits, 6);
-  EXPECT_EQ(repository_.update_calls, 3);
+  EXPECT_EQ(repository_.update_calls_, 3);
 }
 
 TEST_F(SubjectCommands, UpdateWithIfMatchDoesNotRetryALostRace) {
   const domain::Subject subject = created("CS-101");
-  repository_.interfering_writes = 1;
+  repository_.interfering_writes_ = 1;
   auto updated = update_.handle({subject.id, {.credits = 6}, 1});
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code(), ErrorCode::kVersionMismatch);
@@ -117,17 +118,17 @@ TEST_F(SubjectCommands, UpdateRejectsInvalidFieldsAndUnknownSubjects) {
 
 TEST_F(SubjectCommands, DeleteWithoutIfMatchRetriesWhenItLosesARace) {
   const domain::Subject subject = created("CS-101");
-  repository_.interfering_writes = 2;
+  repository_.interfering_writes_ = 2;
   EXPECT_TRUE(delete_.handle({subject.id, std::nullopt}));
-  EXPECT_EQ(repository_.remove_calls, 3);
+  EXPECT_EQ(repository_.remove_calls_, 3);
   EXPECT_TRUE(repository_.subjects_.empty());
   // The event describes the version that was actually deleted.
-  EXPECT_EQ(std::get<domain::SubjectDeleted>(repository_.changes.back().event).subject.version, 3);
+  EXPECT_EQ(std::get<domain::SubjectDeleted>(repository_.changes_.back().event).subject.version, 3);
 }
 
 TEST_F(SubjectCommands, DeleteWithIfMatchDoesNotRetryALostRace) {
   const domain::Subject subject = created("CS-101");
-  repository_.interfering_writes = 1;
+  repository_.interfering_writes_ = 1;
   auto deleted = delete_.handle({subject.id, 1});
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code(), ErrorCode::kVersionMismatch);
@@ -146,7 +147,7 @@ TEST_F(SubjectCommands, DeleteRemovesAndThenReportsNotFound) {
   const domain::Subject subject = created("CS-101");
   EXPECT_FALSE(delete_.handle({subject.id, 2}));
   EXPECT_TRUE(delete_.handle({subject.id, 1}));
-  const auto& event = std::get<domain::SubjectDeleted>(repository_.changes.back().event);
+  const auto& event = std::get<domain::SubjectDeleted>(repository_.changes_.back().event);
   EXPECT_EQ(event.subject, subject);
   EXPECT_EQ(event.deleted_at, now_);
   auto again = delete_.handle({subject.id, std::nullopt});

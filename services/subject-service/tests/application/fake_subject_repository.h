@@ -15,7 +15,7 @@ class FakeSubjectRepository final : public application::SubjectRepository {
       if (stored.code == subject.code)
         return platform::core::Error::already_exists("code taken: " + subject.code);
     subjects_[subject.id] = subject;
-    changes.push_back(change);
+    changes_.push_back(change);
     return platform::core::ok();
   }
   platform::core::Result<domain::Subject> find(const platform::core::Uuid& id) override {
@@ -25,9 +25,9 @@ class FakeSubjectRepository final : public application::SubjectRepository {
   }
   platform::core::Result<void> update(const domain::Subject& subject, std::int64_t expected_version,
                                       const application::Change& change) override {
-    ++update_calls;
-    if (interfering_writes > 0) {  // someone else wins the race this time
-      --interfering_writes;
+    ++update_calls_;
+    if (interfering_writes_ > 0) {  // someone else wins the race this time
+      --interfering_writes_;
       subjects_[subject.id].version++;
       return platform::core::Error::version_mismatch("changed meanwhile");
     }
@@ -39,28 +39,28 @@ class FakeSubjectRepository final : public application::SubjectRepository {
       if (id != subject.id && stored.code == subject.code)
         return platform::core::Error::already_exists("code taken: " + subject.code);
     it->second = subject;
-    changes.push_back(change);
+    changes_.push_back(change);
     return platform::core::ok();
   }
   platform::core::Result<void> remove(const platform::core::Uuid& id, std::int64_t expected_version,
                                       const application::Change& change) override {
-    ++remove_calls;
+    ++remove_calls_;
     const auto it = subjects_.find(id);
     if (it == subjects_.end()) return platform::core::Error::not_found("no subject");
-    if (interfering_writes > 0) {  // someone else changed it between read and delete
-      --interfering_writes;
+    if (interfering_writes_ > 0) {  // someone else changed it between read and delete
+      --interfering_writes_;
       it->second.version++;
       return platform::core::Error::version_mismatch("changed meanwhile");
     }
     if (expected_version != it->second.version)
       return platform::core::Error::version_mismatch("changed meanwhile");
     subjects_.erase(it);
-    changes.push_back(change);
+    changes_.push_back(change);
     return platform::core::ok();
   }
   platform::core::Result<application::SubjectPage> list(
       const application::SubjectFilter& filter) override {
-    last_filter = filter;
+    last_filter_ = filter;
     application::SubjectPage page;
     for (const auto& [id, subject] : subjects_) {
       if (filter.after && !(*filter.after < id)) continue;
@@ -75,11 +75,11 @@ class FakeSubjectRepository final : public application::SubjectRepository {
   }
 
   std::map<platform::core::Uuid, domain::Subject> subjects_;
-  std::vector<application::Change> changes;  // what each successful write recorded
-  int interfering_writes = 0;
-  int update_calls = 0;
-  int remove_calls = 0;
-  std::optional<application::SubjectFilter> last_filter;
+  std::vector<application::Change> changes_;  // what each successful write recorded
+  int interfering_writes_ = 0;
+  int update_calls_ = 0;
+  int remove_calls_ = 0;
+  std::optional<application::SubjectFilter> last_filter_;
 };
 
 }  // namespace subject_service::testing

@@ -1,8 +1,8 @@
-#include "application/queries.h"
-
 #include <gtest/gtest.h>
 
 #include "application/fake_subject_repository.h"
+#include "application/get_subject.h"
+#include "application/list_subjects.h"
 
 namespace subject_service::application {
 namespace {
@@ -49,7 +49,7 @@ TEST_F(SubjectQueries, PassesFiltersToTheRepository) {
   auto page = list_.handle({.limit = 10, .department = "odd", .text = "S-"});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->items.size(), 2u);
-  EXPECT_EQ(repository_.last_filter->text, "S-");
+  EXPECT_EQ(repository_.last_filter_->text, "S-");
 }
 
 TEST_F(SubjectQueries, RejectsOutOfRangeLimitsAndForeignCursorsTogether) {

@@ -107,5 +107,15 @@ TEST(Subject, KnowsWhenADraftChangesNothing) {
   EXPECT_FALSE(changes_nothing(subject, {.credits = 5}));
 }
 
+TEST(Subject, MatchesAnIfMatchOnlyAtItsVersion) {
+  const Subject subject = new_subject(platform::core::Uuid::v7(), valid_draft(), {});
+  EXPECT_TRUE(check_version(subject, std::nullopt));
+  EXPECT_TRUE(check_version(subject, 1));
+  auto stale = check_version(subject, 2);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), platform::core::ErrorCode::kVersionMismatch);
+  EXPECT_EQ(stale.error().detail(), "subject is at version 1, not 2");
+}
+
 }  // namespace
 }  // namespace subject_service::domain

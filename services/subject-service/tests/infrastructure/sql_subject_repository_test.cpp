@@ -7,13 +7,10 @@
 #include <set>
 #include <thread>
 
+#include "infrastructure/migrations.h"
 #include "platform/db/migrations.h"
 #include "platform/events/outbox.h"
 #include "platform/testing/test_database.h"
-
-namespace subject_service {
-std::vector<platform::core::EmbeddedFile> migration_files();
-}
 
 namespace subject_service::infrastructure {
 namespace {
@@ -25,13 +22,7 @@ using platform::testing::TestBackend;
 class SqlSubjectRepositoryTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
-    auto opened = platform::db::Database::open({.url = database_.url(), .pool_size = 4});
-    ASSERT_TRUE(opened) << opened.error().detail() << " " << opened.error().log_detail();
-    db_ = std::move(opened).value();
-    auto files = migration_files();
-    for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));
-    auto migrated = platform::db::migrate(*db_, files);
-    ASSERT_TRUE(migrated) << migrated.error().detail();
+    db_ = database_.open(migration_files());
     repository_ = std::make_unique<SqlSubjectRepository>(*db_);
   }
 

@@ -73,6 +73,9 @@ Validator integer_in(std::int64_t min, std::int64_t max);
 Validator one_of(std::vector<std::string> values);
 Validator non_empty();
 Validator boolean();
+// A URL (platform/core/url.h) with a host and one of `schemes`; empty too when
+// `empty_allowed`.
+Validator url_with_scheme(std::vector<std::string> schemes, bool empty_allowed = false);
 
 class Schema {
  public:
@@ -87,9 +90,13 @@ class Schema {
   std::vector<Setting> settings_;
 };
 
-// The settings every service shares: http.host, http.port (default `port`), io_threads,
-// worker_threads, http limits and timeouts, database.url (default
-// sqlite://var/<service>.db), database.pool_size, log.level, instance.id.
+// The shortest platform.token accepted.
+inline constexpr std::size_t kMinPlatformTokenLength = 32;
+
+// The settings every service shares: http.host, http.advertise_url, http.port (default
+// `port`), io_threads, worker_threads, http limits and timeouts, database.url (default
+// sqlite://var/<service>.db), database.pool_size, log.level, instance.id, redis.url,
+// events.outbox_retention_hours, config_service.url, platform.token (secret).
 Schema common_schema(std::string_view service, std::uint16_t port);
 
 enum class Source { kDefault, kFile, kEnvironment };

@@ -1,11 +1,16 @@
 // Small string helpers shared by every library: ASCII case folding and trimming,
-// base64url for opaque cursors, SHA-256 in hex.
+// base64url for opaque cursors, hex, UTF-8 checks.
 #pragma once
 
+#include <charconv>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
+
+// sha256_hex() moved to crypto.h; included here until every caller includes it itself.
+#include "platform/core/crypto.h"
 
 namespace platform::core {
 
@@ -18,7 +23,19 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
-std::string sha256_hex(std::string_view bytes);
+// A whole decimal integer of type Integer ("42", "-7"): nullopt for anything else, an
+// empty text, a sign or space around it, or a value out of Integer's range included.
+template <typename Integer>
+std::optional<Integer> parse_integer(std::string_view text) {
+  Integer value{};
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
+  return value;
+}
+
+// Lower-case hex of raw bytes: "\x01\xab" -> "01ab".
+std::string hex_encode(std::string_view bytes);
 
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);

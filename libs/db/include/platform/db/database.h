@@ -59,7 +59,7 @@ class Database {
   static core::Result<std::unique_ptr<Database>> open(const DatabaseOptions& options);
 
   virtual Backend backend() const = 0;
-  // The URL with its password masked, for logs.
+  // The URL with its secrets masked (core::redact_url), for logs.
   virtual std::string display_url() const = 0;
 
   // Runs `work` inside one transaction on a pooled session.

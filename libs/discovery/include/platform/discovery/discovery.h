@@ -1,10 +1,13 @@
 // How a service takes part in the platform through the config-service
 // (docs/config-service-api.md): it registers and keeps its lease, it finds its peers,
 // and it takes dynamic settings. All three keep working on what they last knew while the
-// config-service is down, and catch up when it returns.
+// config-service is down, and catch up when it returns. Each runs its calls on a
+// core::BackgroundTask; stop() interrupts a long poll in flight by shutting that task's
+// HTTP client down.
 //
 //   Registration registration({.service = "subject-service", .instance_id = id,
-//                              .url = "http://127.0.0.1:8101"}, {.config_service_url = url}, log);
+//                              .url = "http://127.0.0.1:8101"},
+//                             {.config_service_url = url, .platform_token = token}, log);
 //   registration.start();            // registers, heartbeats every ttl/3, re-registers
 //   ...
 //   registration.stop();             // deregisters (SIGTERM path)
@@ -13,21 +16,23 @@
 //   discovery.start();               // long-polls the registry, caches what it saw
 //   auto peer = discovery.pick("subject-service");   // round robin over healthy ones
 //
-//   DynamicSettings settings(url, "subject-service", "default", schema, log);
+//   DynamicSettings settings({url, token}, "subject-service", "default", schema, log);
 //   settings.on_change("log.level", [&](const std::string& v) { log.set_level(...); });
 //   settings.start();                // publishes the schema, watches the document
+//
+// Registration and DynamicSettings send the platform token (Authorization: Bearer) with
+// every call: the config-service refuses registry and configuration writes without it,
+// and reads of documents that hold secret settings. Discovery reads the open registry.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "platform/config/config.h"
@@ -48,31 +53,19 @@ struct InstanceInfo {
 
 struct RegistrationOptions {
   std::string config_service_url;  // "http://127.0.0.1:8100"
+  std::string platform_token;
   std::chrono::seconds ttl{10};
 };
 
-// A background loop that repeats `step` until stop(); stop() interrupts a step blocked
-// in a long poll by shutting its HTTP client down.
-class Loop {
- public:
-  using Step = std::function<std::chrono::milliseconds(http::Client& client)>;  // -> pause
-  Loop(http::ClientOptions options, Step step);
-  ~Loop();
-  void start();
-  void stop();
-  // Wakes a loop that is pausing between steps.
-  void wake();
-
- private:
-  http::ClientOptions options_;
-  Step step_;
-  std::unique_ptr<http::Client> client_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+// Where the config-service is and the token that lets us write to it.
+struct ConfigServiceAccess {
+  std::string url;  // "http://127.0.0.1:8100"
+  std::string platform_token;
 };
+
+// A core::BackgroundTask whose steps call the config-service through a client of their
+// own (defined in discovery.cpp).
+class ClientTask;
 
 class Registration {
  public:
@@ -91,7 +84,7 @@ class Registration {
   logging::Logger& logger_;
   std::atomic<bool> registered_{false};
   bool outage_logged_ = false;
-  Loop loop_;
+  std::unique_ptr<ClientTask> task_;
 };
 
 struct Instance {
@@ -130,13 +123,13 @@ class Discovery {
   std::chrono::seconds wait_;
   mutable std::mutex mutex_;
   std::map<std::string, Watched> watched_;
-  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<std::unique_ptr<ClientTask>> tasks_;
 };
 
 class DynamicSettings {
  public:
   using Callback = std::function<void(const std::string& value)>;
-  DynamicSettings(std::string config_service_url, std::string service, std::string environment,
+  DynamicSettings(ConfigServiceAccess config_service, std::string service, std::string environment,
                   const config::Schema& schema, logging::Logger& logger,
                   std::chrono::seconds watch_wait = std::chrono::seconds(30));
   ~DynamicSettings();
@@ -150,7 +143,7 @@ class DynamicSettings {
  private:
   std::chrono::milliseconds step(http::Client& client);
 
-  std::string url_;
+  ConfigServiceAccess config_service_;
   std::string service_;
   std::string environment_;
   std::string schema_json_;
@@ -158,11 +151,12 @@ class DynamicSettings {
   logging::Logger& logger_;
   std::chrono::seconds wait_;
   bool schema_published_ = false;
+  bool unauthorized_logged_ = false;
   std::int64_t version_ = -1;
   mutable std::mutex mutex_;
   std::map<std::string, std::string> current_;
   std::map<std::string, std::vector<Callback>> callbacks_;
-  Loop loop_;
+  std::unique_ptr<ClientTask> task_;
 };
 
 // The schema as the config-service takes it: {"settings":[{key,type,min,max,values,...}]}.

@@ -1,4 +1,5 @@
-// Writes log lines to a file descriptor from a thread of its own, so that a thread that
+// Writes log lines to a file descriptor from a task of its own (a core::BackgroundTask),
+// so that a thread that
 // logs (a network thread writing an access line, above all) never waits on a slow
 // terminal, a full pipe or a busy disk. Under pressure it drops lines and counts them
 // rather than stall: a service that cannot write its log keeps serving.
@@ -15,7 +16,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
+
+#include "platform/core/background_task.h"
 
 namespace platform::logging {
 
@@ -24,7 +26,7 @@ class AsyncWriter {
   static constexpr std::size_t kDefaultMaxPendingBytes = std::size_t{4} * 1024 * 1024;
 
   explicit AsyncWriter(int descriptor, std::size_t max_pending_bytes = kDefaultMaxPendingBytes);
-  // Writes everything still queued, then joins the thread.
+  // Writes everything still queued, then stops the task.
   ~AsyncWriter();
   AsyncWriter(const AsyncWriter&) = delete;
   AsyncWriter& operator=(const AsyncWriter&) = delete;
@@ -37,19 +39,18 @@ class AsyncWriter {
   std::uint64_t dropped() const;
 
  private:
-  void run();
+  // Writes what is pending as one batch (the task's step, and the destructor's last word).
+  void write_pending();
 
   const int descriptor_;
   const std::size_t max_pending_bytes_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_writer_;
   std::condition_variable written_;
   std::string pending_;               // lines waiting, newline-terminated
   std::uint64_t queued_batches_ = 0;  // generations: flush() waits for its own
   std::uint64_t written_batches_ = 0;
   std::uint64_t dropped_ = 0;
-  bool stopping_ = false;
-  std::thread thread_;
+  core::BackgroundTask task_;  // last: starts after the members it uses
 };
 
 }  // namespace platform::logging

@@ -12,7 +12,7 @@
 // (dropped_lines()) rather than stall a network thread.
 //
 // Fields whose key names a secret (password, secret, token, authorization, api_key)
-// are written as "[redacted]"; use redact_url() for connection strings.
+// are written as "[redacted]"; pass URLs through core::redact_url() (platform/core/url.h).
 #pragma once
 
 #include <atomic>
@@ -114,9 +114,6 @@ class Logger {
   std::mutex write_mutex_;
   std::unique_ptr<AsyncWriter> writer_;  // when there is no sink
 };
-
-// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db".
-std::string redact_url(std::string_view url);
 
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view text);

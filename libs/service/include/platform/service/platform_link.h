@@ -26,7 +26,8 @@ class PlatformLink {
   PlatformLink(const PlatformLink&) = delete;
   PlatformLink& operator=(const PlatformLink&) = delete;
 
-  // Registers the instance serving on `port` and starts watching dynamic settings.
+  // Registers the instance serving on `port` under its advertised URL
+  // (advertised_url.h) and starts watching dynamic settings.
   void start(std::uint16_t port);
   // Deregisters; safe from ServerOptions::on_shutdown and more than once.
   void deregister();

@@ -14,18 +14,21 @@
 //   }
 //
 // start() handles the command line (serve | migrate | --help), loads the settings (bad
-// ones: one line each on stderr, exit 2), makes the JSON logger, opens the database and
-// applies its migrations (failures logged, exit 1). `migrate` and `--help` end there.
+// ones: one line each on stderr, exit 2; so is a missing platform.token where one is
+// needed to serve), makes the JSON logger, opens the database and applies its migrations
+// (failures logged, exit 1). `migrate` and `--help` end there.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "platform/config/config.h"
+#include "platform/core/background_task.h"
 #include "platform/core/embedded_file.h"
 #include "platform/db/database.h"
 #include "platform/http/identity.h"
@@ -39,6 +42,9 @@ struct Description {
   std::string name;                            // "subject-service"
   config::Schema schema;                       // common_schema(name, port) plus its own
   std::vector<core::EmbeddedFile> migrations;  // the service's and its libraries'
+  // The config-service guards writes with platform.token, so it cannot serve without one.
+  // Every other service needs it only when config_service.url is set.
+  bool requires_platform_token = false;
 };
 
 struct Startup {
@@ -58,6 +64,15 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
 
 // The HTTP server settings of common_schema(): host, port, threads, limits, timeouts.
 http::ServerOptions server_options(const config::Config& config);
+
+// For a setting whose check needs more than the schema's validators (done after start()):
+// prints the problems of `error` as start() prints bad settings ("configuration is
+// invalid:", then "  <variable>: <message>" each) on stderr and returns exit code 2.
+int exit_invalid_setting(std::string_view variable, const core::Error& error);
+
+// Options for the service's core::BackgroundTasks: an exception escaping a step is logged
+// as an error naming the task (the task goes on).
+core::BackgroundTask::Options background_task_options(logging::Logger& logger);
 
 // The middleware every service runs before its own: the caller's identity, as the gateway
 // vouched for it (http::identity_middleware with the configured keys).

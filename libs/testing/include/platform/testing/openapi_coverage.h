@@ -7,6 +7,10 @@
 //
 // Paths the document does not know (a 404 test of a made-up path) and 405 answers for
 // methods a path does not serve are not part of the API and are skipped.
+//
+// And the other way round, the document lists exactly what the service serves:
+//
+//   expect_documents_every_route(router, api::openapi_document());   // router as main builds it
 #pragma once
 
 #include <functional>
@@ -15,7 +19,15 @@
 #include <string>
 #include <tuple>
 
+#include "platform/http/router.h"
+
 namespace platform::testing {
+
+// Records a test failure for every route of `router` that `document` does not list, for
+// every documented operation that no route serves, and for every "$ref" that resolves to
+// nothing; also checks that the document is OpenAPI 3. A documented HEAD is served by the
+// path's GET route.
+void expect_documents_every_route(const http::Router& router, const std::string& document);
 
 class OpenApiCoverage {
  public:

@@ -3,15 +3,20 @@
 //
 //   class RepositoryTest : public ::testing::TestWithParam<TestBackend> {
 //     TestDatabase database_{GetParam()};   // database_.url()
+//     std::unique_ptr<db::Database> db_ = database_.open(migration_files());
 //   };
 //   INSTANTIATE_TEST_SUITE_P(Backends, RepositoryTest, kAllBackends, backend_test_name);
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "platform/core/embedded_file.h"
+#include "platform/db/database.h"
 #include "platform/testing/postgres.h"
 #include "platform/testing/temp_dir.h"
 
@@ -28,6 +33,10 @@ class TestDatabase {
   explicit TestDatabase(TestBackend backend);
   const std::string& url() const { return url_; }
   TestBackend backend() const { return backend_; }
+  // A pool over the database with `migrations` applied. Throws std::runtime_error (a
+  // failed test) saying why when it cannot open or migrate.
+  std::unique_ptr<db::Database> open(const std::vector<core::EmbeddedFile>& migrations,
+                                     std::size_t pool_size = 4) const;
 
  private:
   TestBackend backend_;

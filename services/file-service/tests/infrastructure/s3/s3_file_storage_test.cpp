@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "infrastructure/s3/sigv4.h"
+#include "platform/core/crypto.h"
 #include "platform/testing/temp_dir.h"
 
 namespace file_service::infrastructure::s3 {
@@ -67,7 +68,8 @@ class S3FileStorageTest : public ::testing::Test {
   std::pair<std::filesystem::path, ObjectDetails> spool(const std::string& content) {
     const auto path = directory_.path() / ("spool-" + std::to_string(spool_count_++));
     std::ofstream(path, std::ios::binary) << content;
-    return {path, {content.size(), hex_sha256(content), "application/octet-stream"}};
+    return {path,
+            {content.size(), platform::core::sha256_hex(content), "application/octet-stream"}};
   }
 
   void put(S3FileStorage& storage, const std::string& key, const std::string& content) {
@@ -199,7 +201,7 @@ TEST_F(S3FileStorageTest, RoundTripsA5MiBObjectWithItsSha256) {
   ASSERT_TRUE(reader) << reader.error().log_detail();
   const std::string back = read_all(**reader, 64 * 1024);
   EXPECT_EQ(back.size(), content.size());
-  EXPECT_EQ(hex_sha256(back), hex_sha256(content));
+  EXPECT_EQ(platform::core::sha256_hex(back), platform::core::sha256_hex(content));
   EXPECT_EQ(read("big/object.bin", 4 * 1024 * 1024, 1024), content.substr(4 * 1024 * 1024, 1024));
 }
 
@@ -259,6 +261,40 @@ TEST(S3FileStorage, RejectsBadOptions) {
   EXPECT_FALSE(S3FileStorage::create(
       {.endpoint = "http://x", .bucket = "", .access_key_id = "a", .secret_access_key = "s"}));
   EXPECT_FALSE(S3FileStorage::create({.endpoint = "http://x", .bucket = "b"}));
+}
+
+TEST(ParseEndpoint, TakesSchemeHostPortAndBasePath) {
+  auto plain = parse_endpoint("http://127.0.0.1:9000");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tls());
+  EXPECT_EQ(plain->host, "127.0.0.1");
+  EXPECT_EQ(plain->port, 9000);
+  EXPECT_EQ(plain->target, "");
+  EXPECT_EQ(plain->host_header(), "127.0.0.1:9000");
+
+  auto tls = parse_endpoint("HTTPS://s3.example.com/storage%20v1/");
+  ASSERT_TRUE(tls);
+  EXPECT_TRUE(tls->tls());
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->target, "/storage v1");  // decoded: signed and encoded per request
+  EXPECT_EQ(tls->host_header(), "s3.example.com");
+
+  auto v6 = parse_endpoint("http://[::1]:8080");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->host_header(), "[::1]:8080");
+}
+
+TEST(ParseEndpoint, RejectsWhatIsNotAnHttpUrlNamingTheSetting) {
+  for (const char* url :
+       {"ftp://host", "http://", "http://host:0", "http://host:99999", "http://user@host",
+        "http://user:secret@host", "http://host/?q", "http://host/#f", "host:9000", ""}) {
+    auto endpoint = parse_endpoint(url);
+    ASSERT_FALSE(endpoint) << url;
+    ASSERT_EQ(endpoint.error().field_errors().size(), 1u) << url;
+    EXPECT_EQ(endpoint.error().field_errors()[0].field, "endpoint") << url;
+    EXPECT_EQ(endpoint.error().detail().find("secret"), std::string::npos) << url;
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+#include "platform/core/crypto.h"
+
 namespace file_service::infrastructure::s3 {
 namespace {
 
@@ -56,7 +58,7 @@ TEST(SigV4Primitives, FormatsTheAmzDate) {
 }
 
 TEST(SigV4Primitives, HashesTheEmptyPayload) {
-  EXPECT_EQ(hex_sha256(""), kEmptyPayloadSha256);
+  EXPECT_EQ(platform::core::sha256_hex(""), kEmptyPayloadSha256);
 }
 
 TEST(SigV4Primitives, EncodesEachPathSegmentOnceAndKeepsSlashes) {
@@ -222,7 +224,7 @@ TEST(SigV4Suite, PostXWwwFormUrlencoded) {
   // sha256("Param1=value1").
   auto request =
       suite_request("POST", "/", {}, {{"Content-Type", "application/x-www-form-urlencoded"}});
-  request.payload_sha256 = hex_sha256("Param1=value1");
+  request.payload_sha256 = platform::core::sha256_hex("Param1=value1");
   EXPECT_EQ(request.payload_sha256,
             "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
   const auto signed_request = sign(request, kSuiteCredentials, kSuiteScope, kSuiteTime);
@@ -270,12 +272,13 @@ TEST(SigV4S3Examples, GetObjectWithRange) {
 }
 
 TEST(SigV4S3Examples, PutObject) {
-  const RequestToSign request{.method = "PUT",
-                              .path = "/test$file.text",
-                              .headers = {{"Host", kS3Host},
-                                          {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                                          {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
-                              .payload_sha256 = hex_sha256("Welcome to Amazon S3.")};
+  const RequestToSign request{
+      .method = "PUT",
+      .path = "/test$file.text",
+      .headers = {{"Host", kS3Host},
+                  {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                  {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
+      .payload_sha256 = platform::core::sha256_hex("Welcome to Amazon S3.")};
   EXPECT_EQ(request.payload_sha256,
             "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   const auto signed_request = sign(request, kS3Credentials, kS3Scope, kS3Time);

@@ -1,0 +1,14 @@
+// The file-service's database migrations: its own (migrations/) and the event library's
+// outbox and inbox, compiled in by syl_add_migrations; applied at start-up and by the
+// tests.
+#pragma once
+
+#include <vector>
+
+#include "platform/core/embedded_file.h"
+
+namespace file_service::infrastructure {
+
+std::vector<platform::core::EmbeddedFile> migration_files();
+
+}  // namespace file_service::infrastructure
