@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "backend_test.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/testing/postgres.h"
 

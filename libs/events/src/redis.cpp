@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "platform/core/url.h"
+
 namespace platform::events {
 namespace {
 
@@ -39,56 +41,29 @@ Result<int> parse_number(std::string_view text, std::string_view what, int max) 
   return value;
 }
 
-// redis://[[user]:password@]host[:port][/db]
-Result<Endpoint> parse_url(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, kScheme.size()) != kScheme)
+// redis://[[user]:password@]host[:port][/db], through the platform's one URL parser.
+Result<Endpoint> parse_url(std::string_view text) {
+  auto url = core::parse_url(text);
+  if (!url) return Error::invalid_argument("redis.url", url.error().detail());
+  if (url->scheme != "redis")
     return Error::invalid_argument("redis.url", "must start with redis://");
-  std::string_view rest = url.substr(kScheme.size());
+  if (url->host.empty()) return Error::invalid_argument("redis.url", "has no host");
   Endpoint endpoint;
-
-  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view credentials = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    const auto colon = credentials.find(':');
-    if (colon == std::string_view::npos) {
-      endpoint.password = std::string(credentials);  // "redis://secret@host": a bare password
-    } else {
-      endpoint.username = std::string(credentials.substr(0, colon));
-      endpoint.password = std::string(credentials.substr(colon + 1));
-    }
+  endpoint.host = url->host;
+  endpoint.port = url->port;
+  if (url->password) {
+    endpoint.username = url->user;  // Redis 6 ACL user; empty: the default user
+    endpoint.password = *url->password;
+  } else {
+    endpoint.password = url->user;  // "redis://secret@host": a bare password
   }
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    const std::string_view path = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!path.empty()) {
-      auto database = parse_number(path, "database", 1 << 20);
-      if (!database) return std::move(database).error();
-      endpoint.database = *database;
-    }
+  std::string_view path = url->path;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (!path.empty()) {
+    auto database = parse_number(path, "database", 1 << 20);
+    if (!database) return std::move(database).error();
+    endpoint.database = *database;
   }
-  std::string_view host = rest;
-  if (!rest.empty() && rest.front() == '[') {  // [::1]:6379
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos)
-      return Error::invalid_argument("redis.url", "has an unterminated IPv6 address");
-    host = rest.substr(1, close - 1);
-    rest = rest.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':')
-      return Error::invalid_argument("redis.url", "has text after the IPv6 address");
-    if (!rest.empty()) {
-      auto port = parse_number(rest.substr(1), "port", 65535);
-      if (!port) return std::move(port).error();
-      endpoint.port = *port;
-    }
-  } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    host = rest.substr(0, colon);
-    auto port = parse_number(rest.substr(colon + 1), "port", 65535);
-    if (!port) return std::move(port).error();
-    endpoint.port = *port;
-  }
-  if (host.empty()) return Error::invalid_argument("redis.url", "has no host");
-  endpoint.host = std::string(host);
   return endpoint;
 }
 

@@ -1,13 +1,10 @@
 #include "platform/http/identity.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <charconv>
 #include <ctime>
 
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 
 namespace platform::http {
@@ -48,11 +45,7 @@ std::string mac(const IdentityKeys::Key& key, std::string_view user_id, std::str
   std::string message;
   message.append(kVersion).append("\n").append(user_id).append("\n").append(roles);
   message.append("\n").append(request_id).append("\n").append(std::to_string(unix_time));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.secret.data(), static_cast<int>(key.secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return core::base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+  return core::base64url_encode(core::hmac_sha256(key.secret, message));
 }
 
 struct ParsedSignature {
@@ -89,10 +82,6 @@ std::optional<ParsedSignature> parse_signature(std::string_view text) {
   }
   if (!have_kid || !have_time || parsed.signature.empty()) return std::nullopt;
   return parsed;
-}
-
-bool equal_in_constant_time(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace
@@ -169,7 +158,7 @@ core::Result<Caller> verify_identity(const Request& request, const IdentityKeys*
   }
   const std::string_view roles = request.headers.get(kUserRolesHeader);
   const std::string expected = mac(*key, *user_id, roles, request.trace.request_id, parsed->time);
-  if (!equal_in_constant_time(expected, parsed->signature)) return Caller{};
+  if (!core::constant_time_equals(expected, parsed->signature)) return Caller{};
   Caller caller;
   caller.user_id = std::string(*user_id);
   for (const auto role : core::split(roles, ',')) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "log_capture.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/http/client.h"
 #include "platform/http/server.h"

@@ -128,6 +128,10 @@ TEST(ParseUrl, SplitsSchemeHostPortAndTarget) {
   EXPECT_EQ(bare->target, "/");
   EXPECT_EQ(bare->host_header(), "127.0.0.1");
 
+  auto empty_port = parse_url("http://example.com:/x");  // RFC 3986: the default port
+  ASSERT_TRUE(empty_port);
+  EXPECT_EQ(empty_port->port, 80);
+
   auto query_only = parse_url("http://example.com?x=1");
   ASSERT_TRUE(query_only);
   EXPECT_EQ(query_only->target, "/?x=1");
@@ -148,10 +152,9 @@ TEST(ParseUrl, SplitsSchemeHostPortAndTarget) {
 }
 
 TEST(ParseUrl, RejectsWhatTheClientCannotCall) {
-  for (const std::string bad :
-       {"", "subjects/42", "ftp://host/", "http://", "http:///path", "http://host:/",
-        "http://host:0/", "http://host:65536/", "http://host:80a/", "http://user@host/",
-        "http://host/a b", "http://ho st/"}) {
+  for (const std::string bad : {"", "subjects/42", "ftp://host/", "http://", "http:///path",
+                                "http://host:0/", "http://host:65536/", "http://host:80a/",
+                                "http://user@host/", "http://host/a b", "http://ho st/"}) {
     auto parsed = parse_url(bad);
     ASSERT_FALSE(parsed) << bad << " parsed as " << (parsed ? parsed->host : "");
     EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument) << bad;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "log_capture.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/http/server.h"
 #include "platform/testing/http_client.h"

@@ -1,11 +1,11 @@
 // The client's plain functions: URLs, retry rules, what a peer's answer says (problem
 // bodies, Retry-After). No socket here; see client.cpp for the exchange.
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <ctime>
 
 #include "platform/core/problem.h"
 #include "platform/core/strings.h"
+#include "platform/core/url.h"
 #include "platform/http/client.h"
 
 namespace platform::http {
@@ -46,61 +46,21 @@ std::string Url::host_header() const {
 }
 
 core::Result<Url> parse_url(std::string_view text) {
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return invalid_url(text, "has a space or control character");
-    }
-  }
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return invalid_url(text, "is not a valid URL");
-  const boost::urls::url_view& view = *parsed;
+  auto parsed = core::parse_url(text);
+  if (!parsed) return invalid_url(text, parsed.error().detail());
   Url url;
-  url.scheme = core::ascii_lower(view.scheme());
+  url.scheme = std::move(parsed->scheme);
   if (url.scheme != "http" && url.scheme != "https") {
     return invalid_url(text, "must start with http:// or https://");
   }
-  if (view.has_userinfo()) return invalid_url(text, "must not carry user information");
-  // Boost.URL 1.81 accepts "host:80a/" as port 80: the authority must be followed by the
-  // path, the query, the fragment or the end.
-  const std::string_view authority = view.encoded_authority();
-  const auto authority_at = text.find("://");
-  if (authority_at == std::string_view::npos ||
-      text.substr(authority_at + 3, authority.size()) != authority) {
-    return invalid_url(text, "is not a valid URL");
+  if (!parsed->user.empty() || parsed->password) {
+    return invalid_url(text, "must not carry user information");
   }
-  const std::string_view after = text.substr(authority_at + 3 + authority.size());
-  if (!after.empty() && after.front() != '/' && after.front() != '?' && after.front() != '#') {
-    return invalid_url(text, "has an invalid authority");
-  }
-  switch (view.host_type()) {
-    case boost::urls::host_type::name:
-    case boost::urls::host_type::ipv4:
-      url.host = core::ascii_lower(view.encoded_host());
-      break;
-    case boost::urls::host_type::ipv6:
-      url.host = view.host_ipv6_address().to_string();
-      break;
-    default:
-      return invalid_url(text, "has no usable host");
-  }
-  if (url.host.empty()) return invalid_url(text, "has no host");
-  url.port = url.tls() ? 443 : 80;
-  if (view.has_port()) {
-    const std::string_view port = view.port();
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string_view::npos) {
-      return invalid_url(text, "has an invalid port");
-    }
-    const int number = std::stoi(std::string(port));
-    if (number < 1 || number > 65535) return invalid_url(text, "has an invalid port");
-    url.port = static_cast<std::uint16_t>(number);
-  }
-  url.target = std::string(view.encoded_path());
-  if (url.target.empty()) url.target = "/";
-  if (view.has_query()) {
-    url.target += '?';
-    url.target += std::string(view.encoded_query());
-  }
+  if (parsed->host.empty()) return invalid_url(text, "has no host");
+  if (parsed->port_given && parsed->port == 0) return invalid_url(text, "has an invalid port");
+  url.host = core::ascii_lower(parsed->host);
+  url.port = parsed->port;
+  url.target = parsed->target();
   return url;
 }
 

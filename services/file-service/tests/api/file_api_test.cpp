@@ -20,6 +20,7 @@
 #include "infrastructure/local_file_storage.h"
 #include "infrastructure/s3/s3_file_storage.h"
 #include "infrastructure/sql_file_repository.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/events/event.h"
 #include "platform/events/redis.h"

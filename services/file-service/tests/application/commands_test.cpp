@@ -18,6 +18,7 @@
 #include "application/open_content.h"
 #include "application/upload_file.h"
 #include "application/url_signer.h"
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/testing/temp_dir.h"
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/testing/temp_dir.h"
 

@@ -9,9 +9,6 @@
 #include <system_error>
 #include <vector>
 
-// sha256_hex() moved to crypto.h; included here until every caller includes it itself.
-#include "platform/core/crypto.h"
-
 namespace platform::core {
 
 std::string ascii_lower(std::string_view text);
