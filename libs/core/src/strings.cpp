@@ -111,6 +111,16 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> base64_decode_any(std::string_view text) {
+  std::string url_form(text);
+  while (!url_form.empty() && url_form.back() == '=') url_form.pop_back();
+  for (char& c : url_form) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return base64url_decode(url_form);
+}
+
 bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   const std::size_t n = text.size();

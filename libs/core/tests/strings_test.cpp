@@ -60,5 +60,14 @@ TEST(Strings, FoldsAsciiCaseAndTrims) {
   EXPECT_EQ(split("a,,b", ',').size(), 3u);
 }
 
+TEST(Base64DecodeAny, ReadsStandardAndUrlAlphabetsWithOrWithoutPadding) {
+  const std::string bytes = "\xfb\xff\xbf hi";  // encodes to '+' and '/' in standard base64
+  EXPECT_EQ(base64_decode_any("+/+/IGhp"), bytes);
+  EXPECT_EQ(base64_decode_any("-_-_IGhp"), bytes);
+  EXPECT_EQ(base64_decode_any("aGk="), "hi");
+  EXPECT_EQ(base64_decode_any("aGk"), "hi");
+  EXPECT_FALSE(base64_decode_any("a*b"));
+}
+
 }  // namespace
 }  // namespace platform::core

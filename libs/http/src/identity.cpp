@@ -13,17 +13,6 @@ namespace {
 constexpr std::size_t kMinSecretBytes = 32;
 constexpr std::string_view kVersion = "v1";
 
-// Standard base64 or base64url, with or without padding.
-std::optional<std::string> decode_secret(std::string_view text) {
-  std::string url_form(text);
-  while (!url_form.empty() && url_form.back() == '=') url_form.pop_back();
-  for (char& c : url_form) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return core::base64url_decode(url_form);
-}
-
 bool is_key_id(std::string_view id) {
   return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
@@ -101,7 +90,7 @@ core::Result<IdentityKeys> IdentityKeys::parse(std::string_view text) {
       return core::Error::invalid_argument("gateway.identity_keys",
                                            "a key id must be 1 to 32 of A-Z a-z 0-9 . _ -");
     }
-    const auto secret = decode_secret(trimmed.substr(colon + 1));
+    const auto secret = core::base64_decode_any(trimmed.substr(colon + 1));
     if (!secret) {
       return core::Error::invalid_argument("gateway.identity_keys",
                                            "the secret of key " + id + " is not base64");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "platform/http/client.h"
+#include "platform/testing/ports.h"
 #include "platform/testing/temp_dir.h"
 
 extern char** environ;
@@ -33,29 +34,6 @@ void run(const std::string& command) {
   if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) {
     throw std::runtime_error("test setup failed: " + command);
   }
-}
-
-std::uint16_t free_port() {
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(probe);
-  return ntohs(address.sin_port);
-}
-
-bool accepts(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
 }
 
 // A CA, a certificate for "localhost" signed by it, and a TLS server presenting it.
@@ -73,7 +51,7 @@ class TlsPeer {
         d + "/ext.cnf");
     run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
         "/ca.key -CAcreateserial -out " + d + "/server.pem -days 2 -extfile " + d + "/ext.cnf");
-    port_ = free_port();
+    port_ = platform::testing::free_port();
     const std::string accept = "127.0.0.1:" + std::to_string(port_);
     const std::string cert = d + "/server.pem";
     const std::string key = d + "/server.key";
@@ -89,7 +67,9 @@ class TlsPeer {
     const int spawned = posix_spawnp(&pid_, "openssl", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) throw std::runtime_error("cannot start openssl s_server");
-    for (int i = 0; i < 500 && !accepts(port_); ++i) std::this_thread::sleep_for(10ms);
+    if (!platform::testing::wait_until_accepting(port_, 5s)) {
+      throw std::runtime_error("openssl s_server did not start listening");
+    }
   }
   ~TlsPeer() {
     ::kill(pid_, SIGTERM);

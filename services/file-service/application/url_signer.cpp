@@ -32,17 +32,6 @@ bool is_valid_key_id(std::string_view id) {
   });
 }
 
-// Standard base64 or base64url, with or without padding.
-std::optional<std::string> decode_secret(std::string_view text) {
-  std::string url_form(text);
-  while (!url_form.empty() && url_form.back() == '=') url_form.pop_back();
-  for (char& c : url_form) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return platform::core::base64url_decode(url_form);
-}
-
 std::string canonical(std::string_view method, std::string_view path, std::string_view expires,
                       std::string_view key_id) {
   std::string text;
@@ -108,7 +97,8 @@ Result<SigningKeyRing> SigningKeyRing::parse(std::string_view setting) {
     const std::string named = which + " (\"" + key.id + "\")";
     const std::string_view rest = entry.substr(first_colon + 1);
     const std::size_t second_colon = rest.find(':');
-    const std::optional<std::string> secret = decode_secret(rest.substr(0, second_colon));
+    const std::optional<std::string> secret =
+        platform::core::base64_decode_any(rest.substr(0, second_colon));
     if (!secret) return bad_setting(named + ": the secret is not base64");
     key.secret = *secret;
     if (second_colon != std::string_view::npos) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "http_get.h"
+#include "platform/testing/ports.h"
 #include "platform_token.h"
 #include "process.h"
 
@@ -29,6 +30,8 @@ namespace sylctl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using platform::testing::free_port;
+using platform::testing::port_is_free;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -129,30 +132,6 @@ Outcome run_sylctl(const fs::path& cwd, const std::vector<std::string>& args,
     outcome.output += "\n[timed out]";
   }
   return outcome;
-}
-
-// A TCP port nothing listens on right now (bound with port 0, then released).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool port_is_free(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return free;
 }
 
 // A --port-base whose first few ports (config-service, subject-service, ...) are free.

@@ -19,6 +19,9 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
+// Standard base64 or base64url, with or without padding: how operators write secrets
+// (`openssl rand -base64 32`) into settings.
+std::optional<std::string> base64_decode_any(std::string_view text);
 
 // A whole decimal integer of type Integer ("42", "-7"): nullopt for anything else, an
 // empty text, a sign or space around it, or a value out of Integer's range included.
