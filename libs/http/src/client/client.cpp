@@ -60,6 +60,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "../chunked.h"
 #include "../server/access_log.h"
 #include "platform/core/strings.h"
 
@@ -99,16 +100,6 @@ bool is_token(std::string_view text) {
 
 bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
-}
-
-std::string hex(std::size_t value) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), kDigits[value & 0xf]);
-    value >>= 4;
-  } while (value != 0);
-  return out;
 }
 
 // A body piece read on another thread (a coroutine's result crossing co_spawn must be
@@ -834,9 +825,10 @@ struct Client::Impl {
       }
       if (piece.size == 0) break;
       if (chunked) {
-        const std::string head = hex(piece.size) + "\r\n";
+        const std::string head = detail::chunk_head(piece.size);
         const std::array<asio::const_buffer, 3> framed = {
-            asio::buffer(head), asio::buffer(chunk.data(), piece.size), asio::buffer("\r\n", 2)};
+            asio::buffer(head), asio::buffer(chunk.data(), piece.size),
+            asio::buffer(detail::kChunkEnd.data(), detail::kChunkEnd.size())};
         auto [ec, n] = co_await asio::async_write(stream, framed, kUseTuple);
         if (ec) co_return ec;
       } else {
@@ -847,8 +839,7 @@ struct Client::Impl {
       sent += piece.size;
     }
     if (chunked) {
-      static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-      const auto last = asio::buffer(kLastChunk.data(), kLastChunk.size());
+      const auto last = asio::buffer(detail::kLastChunk.data(), detail::kLastChunk.size());
       auto [ec, n] = co_await asio::async_write(stream, last, kUseTuple);
       co_return ec;
     }

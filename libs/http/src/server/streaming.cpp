@@ -17,6 +17,7 @@
 #include <future>
 #include <limits>
 
+#include "../chunked.h"
 #include "impl.h"
 #include "platform/core/strings.h"
 
@@ -29,16 +30,6 @@ constexpr std::size_t kStreamChunk = std::size_t{256} * 1024;
 // One sendfile(2) call at most: keeps one large download from holding the io thread for
 // long while the socket keeps accepting.
 constexpr std::size_t kSendfileChunk = std::size_t{4} * 1024 * 1024;
-
-std::string hex(std::size_t value) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), kDigits[value & 0xf]);
-    value >>= 4;
-  } while (value != 0);
-  return out;
-}
 
 // Decrements the count of streamed requests in progress when the request ends.
 class StreamSlot {
@@ -349,9 +340,10 @@ asio::awaitable<bool> Server::Impl::send_source(Connection& connection, BodySour
     error_code ec;
     std::size_t written = 0;
     if (chunked) {
-      const std::string head = hex(length) + "\r\n";
+      const std::string head = detail::chunk_head(length);
       const std::array<asio::const_buffer, 3> framed = {
-          asio::buffer(head), asio::buffer(chunk.data(), length), asio::buffer("\r\n", 2)};
+          asio::buffer(head), asio::buffer(chunk.data(), length),
+          asio::buffer(detail::kChunkEnd.data(), detail::kChunkEnd.size())};
       auto [write_ec, n] = co_await asio::async_write(connection.socket, framed, kUseTuple);
       ec = write_ec;
       written = length;
@@ -366,8 +358,7 @@ asio::awaitable<bool> Server::Impl::send_source(Connection& connection, BodySour
     sent += written;
   }
   if (chunked) {
-    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-    const auto last = asio::buffer(kLastChunk.data(), kLastChunk.size());
+    const auto last = asio::buffer(detail::kLastChunk.data(), detail::kLastChunk.size());
     connection.arm(options_.read_timeout);
     auto [ec, n] = co_await asio::async_write(connection.socket, last, kUseTuple);
     connection.disarm();
