@@ -67,6 +67,8 @@ int run(int argc, char** argv) {
   // Infrastructure. Long polls wait in the hub; every committed change wakes the
   // watchers of its topic.
   app::WatchHub watches;
+  registry.callback_gauge("config_watches_waiting", "Long polls waiting for a change.", {},
+                          [&watches] { return static_cast<double>(watches.waiting()); });
   const auto registry_changed = [&watches](std::int64_t version) {
     watches.notify(config_service::api::kRegistryTopic, version);
   };

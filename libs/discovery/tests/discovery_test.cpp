@@ -126,6 +126,10 @@ class FakeConfigService {
     std::lock_guard lock(mutex_);
     return schema_;
   }
+  std::size_t parked() const {
+    std::lock_guard lock(mutex_);
+    return waiters_.size();
+  }
 
  private:
   bool authorized(const http::Request& request) {
@@ -271,7 +275,8 @@ TEST_F(DiscoveryTest, KeepsServingFromItsCacheWhileTheConfigServiceIsDown) {
 TEST_F(DiscoveryTest, StopsPromptlyWhileALongPollIsWaiting) {
   Discovery discovery(config_.url(), {"subject-service"}, logger_, 30s);
   discovery.start();
-  std::this_thread::sleep_for(200ms);  // the second request is parked for up to 30 s
+  // The second request is parked for up to 30 s.
+  ASSERT_TRUE(eventually([&] { return config_.parked() >= 1; }));
   const auto started = std::chrono::steady_clock::now();
   discovery.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);

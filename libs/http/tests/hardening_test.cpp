@@ -310,7 +310,11 @@ TEST_F(HardeningTest, AtTheConnectionCapAcceptingWaitsAndResumesWhenOneCloses) {
   first.send("GET /work HTTP/1.1\r\nHost: x\r\n");
   auto second = RawConnection::connect(port_);
   second.send("GET /work HTTP/1.1\r\nHost: x\r\n");
-  std::this_thread::sleep_for(100ms);  // both accepted: the server is at its cap
+  // Both accepted: the server is at its cap.
+  const auto deadline = Clock::now() + 5s;
+  while (metric("http_connections_open") < 2 && Clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(metric("http_connections_open"), 2);
 
   auto third = RawConnection::connect(port_);  // completes in the kernel's backlog
   third.send(format_request("GET", "/work"));

@@ -7,18 +7,21 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "log_capture.h"
 #include "platform/http/health.h"
 #include "platform/http/json_body.h"
+#include "platform/testing/arrivals.h"
 #include "platform/testing/http_client.h"
 
 namespace platform::http {
 namespace {
 
 using namespace std::chrono_literals;
+using platform::testing::Arrivals;
 using platform::testing::format_request;
 using platform::testing::http_request;
 using platform::testing::RawConnection;
@@ -26,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kTraceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-Router test_routes() {
+// `slow_started`, when given, counts the /slow handlers that began.
+Router test_routes(Arrivals* slow_started = nullptr) {
   Router router;
   router.get("/subjects/search",
              [](Request&) { return Response::json(200, R"({"search":true})"); });
@@ -50,7 +54,8 @@ Router test_routes() {
     return Response::json(200, boost::json::serialize(body));
   });
   router.get("/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
-  router.get("/slow/{ms}", [](Request& request) {
+  router.get("/slow/{ms}", [slow_started](Request& request) {
+    if (slow_started != nullptr) slow_started->arrive();
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::stoi(std::string(request.path_param("ms")))));
     return Response::json(200, R"({"slow":true})");
@@ -63,9 +68,10 @@ Router test_routes() {
 
 class ServerTest : public ::testing::Test {
  protected:
-  std::uint16_t start(ServerOptions options = {}, Router router = test_routes()) {
-    server_ =
-        std::make_unique<Server>(std::move(options), std::move(router), logs_.logger(), registry_);
+  std::uint16_t start(ServerOptions options = {}, std::optional<Router> router = std::nullopt) {
+    server_ = std::make_unique<Server>(std::move(options),
+                                       router ? std::move(*router) : test_routes(&slow_started_),
+                                       logs_.logger(), registry_);
     port_ = server_->start();
     return port_;
   }
@@ -79,6 +85,7 @@ class ServerTest : public ::testing::Test {
 
   test::LogCapture logs_;
   metrics::Registry registry_;
+  Arrivals slow_started_;  // declared before server_: its handlers use it until stopped
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
 };
@@ -466,7 +473,7 @@ TEST_F(ServerTest, AWorkerPoolHandlerDoesNotBlockInlineRoutes) {
   const auto port = start(options);
   auto slow = RawConnection::connect(port);
   slow.send(format_request("GET", "/slow/500"));
-  std::this_thread::sleep_for(50ms);  // the slow handler is running now
+  ASSERT_TRUE(slow_started_.wait_for(1, 5s));  // the only worker is busy now
 
   const auto started = Clock::now();
   EXPECT_EQ(http_request(port, "GET", "/health/live").status, 200);
@@ -482,7 +489,7 @@ TEST_F(ServerTest, GracefulStopFinishesInFlightRequestsAndClosesIdleConnections)
 
   auto busy = RawConnection::connect(port);
   busy.send(format_request("GET", "/slow/300"));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(slow_started_.wait_for(1, 5s));
 
   const auto started = Clock::now();
   auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
@@ -506,7 +513,7 @@ TEST_F(ServerTest, StopGivesUpOnRequestsThatOutlastTheShutdownTimeout) {
   const auto port = start(options);
   auto busy = RawConnection::connect(port);
   busy.send(format_request("GET", "/slow/1000"));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(slow_started_.wait_for(1, 5s));
   const auto started = Clock::now();
   server_->stop();
   // The handler itself cannot be interrupted: stop() waits for the worker to return.
@@ -519,9 +526,7 @@ TEST_F(ServerTest, StopGivesUpOnRequestsThatOutlastTheShutdownTimeout) {
 TEST_F(ServerTest, WaitForShutdownSignalStopsGracefullyOnSigterm) {
   const auto port = start();
   auto waiting = std::async(std::launch::async, [this] { server_->wait_for_shutdown_signal(); });
-  // Give the waiting thread time to install its handler; before that SIGTERM would
-  // end the test process.
-  std::this_thread::sleep_for(300ms);
+  // No wait needed: the server catches SIGTERM from start() on and holds it until then.
   ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
   ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
   EXPECT_TRUE(server_->draining());

@@ -22,6 +22,12 @@ using platform::testing::RawConnection;
 using platform::testing::ServiceProcess;
 using Clock = std::chrono::steady_clock;
 
+bool handler_started(ServiceProcess& process) {
+  return process.wait_for_line(
+      [](const std::string& line) { return line.find("\"handler started\"") != std::string::npos; },
+      5s);
+}
+
 bool has_line(const ServiceProcess& process, std::string_view text) {
   for (const auto& line : process.output()) {
     if (line.find(text) != std::string::npos) return true;
@@ -71,7 +77,7 @@ TEST(Shutdown, AHandlerThatNeverReturnsDoesNotKeepTheProcessAlive) {
                         {{"SHUTDOWN_TIMEOUT_MS", "300"}, {"WORKER_JOIN_TIMEOUT_MS", "300"}});
   auto stuck = RawConnection::connect(server.port());
   stuck.send(format_request("GET", "/stuck"));
-  std::this_thread::sleep_for(100ms);  // the handler is running
+  ASSERT_TRUE(handler_started(server));
   const auto before = Clock::now();
   server.send_signal(SIGTERM);
   EXPECT_EQ(server.wait(5s), 0);
@@ -83,7 +89,7 @@ TEST(Shutdown, ASecondSigtermEndsTheProcessAtOnce) {
   ServiceProcess server(HTTP_TEST_SERVER_BINARY, {{"SHUTDOWN_TIMEOUT_MS", "30000"}});
   auto slow = RawConnection::connect(server.port());
   slow.send(format_request("GET", "/slow/20000"));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(handler_started(server));
   server.send_signal(SIGTERM);
   ASSERT_TRUE(server.wait_for_line(
       [](const std::string& line) { return line.find("\"draining\"") != std::string::npos; }, 2s));

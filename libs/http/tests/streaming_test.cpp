@@ -19,6 +19,7 @@
 #include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/http/server.h"
+#include "platform/testing/arrivals.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/temp_dir.h"
 
@@ -114,6 +115,7 @@ class StreamingTest : public ::testing::Test {
         }
         if (*n == 0) break;
         body.append(chunk.data(), *n);
+        pieces_read_.arrive();
       }
       {
         std::lock_guard lock(received_.mutex);
@@ -163,6 +165,7 @@ class StreamingTest : public ::testing::Test {
   std::string download_;
   std::filesystem::path file_;
   Received received_;
+  platform::testing::Arrivals pieces_read_;  // pieces the /upload handler has read
   test::LogCapture logs_;
   metrics::Registry registry_;
   std::unique_ptr<Server> server_;
@@ -290,7 +293,7 @@ TEST_F(StreamingTest, StopDuringAStalledUploadEndsWithinTheShutdownTimeout) {
   auto future = received_.done.get_future();
   auto connection = RawConnection::connect(port);
   connection.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nsome");
-  std::this_thread::sleep_for(100ms);  // the handler now waits for the rest
+  ASSERT_TRUE(pieces_read_.wait_for(1, 5s));  // the handler now waits for the rest
   const auto stop_started = std::chrono::steady_clock::now();
   server_->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 3s);

@@ -4,6 +4,7 @@
 //
 //   GET /slow/{ms}   answers after ms milliseconds
 //   GET /stuck       never answers (until the process ends)
+// Both log "handler started" first, for a test to wait on instead of sleeping.
 //   GET /health/ready, /health/live, /metrics
 #include <chrono>
 #include <cstdlib>
@@ -29,12 +30,14 @@ int main() {
   metrics::Registry registry;
   http::Health health;
   http::Router router;
-  router.get("/slow/{ms}", [](http::Request& request) {
+  router.get("/slow/{ms}", [&logger](http::Request& request) {
+    logger.info("handler started", {{"route", request.route}});
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::stol(std::string(request.path_param("ms")))));
     return http::Response::json(200, R"({"slow":true})");
   });
-  router.get("/stuck", [](http::Request&) -> http::Response {
+  router.get("/stuck", [&logger](http::Request& request) -> http::Response {
+    logger.info("handler started", {{"route", request.route}});
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
   });
   http::mount_operational_routes(router, health, registry);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "platform/core/strings.h"
 
@@ -259,6 +260,21 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
   auto connection = RawConnection::connect(port);
   connection.send(format_request(method, target, body, headers));
   return connection.read_response(std::chrono::seconds(10), method == "HEAD");
+}
+
+bool wait_for_metric(std::uint16_t port, std::string_view series, double at_least,
+                     std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string prefix = "\n" + std::string(series) + " ";
+  for (;;) {
+    const std::string text = "\n" + http_request(port, "GET", "/metrics").body;
+    const auto at = text.find(prefix);
+    if (at != std::string::npos && std::stod(text.substr(at + prefix.size())) >= at_least) {
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace platform::testing

@@ -233,7 +233,8 @@ TEST_P(ConfigApiTest, AWatchReturnsAsSoonAsAnotherClientPuts) {
   const auto started = std::chrono::steady_clock::now();
   auto watch = std::async(std::launch::async,
                           [&] { return call("GET", "/config/svc?env=prod&wait=10s&after=1"); });
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(
+      platform::testing::wait_for_metric(service_->port(), "config_watches_waiting", 1, 5s));
   ASSERT_EQ(watch.wait_for(0ms), std::future_status::timeout) << "answered before any change";
   ASSERT_EQ(put("default", R"({"pool":"3"})"), 2);  // a change to default wakes prod
   HttpResponse response = watch.get();

@@ -192,7 +192,8 @@ TEST_P(RegistryApiTest, AWatchReturnsAsSoonAsAnotherClientRegisters) {
     return call("GET",
                 "/registry/services/svc/instances?wait=10s&after=" + std::to_string(version));
   });
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(
+      platform::testing::wait_for_metric(service_->port(), "config_watches_waiting", 1, 5s));
   ASSERT_EQ(watch.wait_for(0ms), std::future_status::timeout) << "answered before any change";
   register_instance("svc", "b");
   HttpResponse response = watch.get();
@@ -226,7 +227,8 @@ TEST_P(RegistryApiTest, PendingWatchesAreAnsweredAtShutdown) {
   auto watch = std::async(std::launch::async, [&] {
     return call("GET", "/registry/services?wait=30s&after=" + std::to_string(version));
   });
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(
+      platform::testing::wait_for_metric(service_->port(), "config_watches_waiting", 1, 5s));
   const auto stopping = std::chrono::steady_clock::now();
   EXPECT_EQ(service_->terminate(), 0);
   EXPECT_EQ(watch.get().status, 200);

@@ -80,6 +80,12 @@ class RawConnection {
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body = "", const HeaderList& headers = {});
 
+// Polls GET /metrics until the sample `series` (a name with its labels, as rendered, e.g.
+// `config_watches_waiting` or `x_total{route="/a"}`) reaches at least `at_least`; false
+// when `timeout` passes first. For waiting on "the server is in that state now".
+bool wait_for_metric(std::uint16_t port, std::string_view series, double at_least,
+                     std::chrono::milliseconds timeout);
+
 // The request text http_request() sends, for tests that send it themselves.
 std::string format_request(const std::string& method, const std::string& target,
                            const std::string& body = "", const HeaderList& headers = {});
