@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures build times and writes them to docs/benchmarks.md: a clean build of the CI
 # preset (tests included) and of the release preset with ccache off, the same with a
-# warm ccache, and one-file rebuilds (a service handler; the Beast server source).
+# warm ccache, and one-file rebuilds (a service handler; the Beast server's connection loop).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/bench.sh
@@ -31,7 +31,7 @@ ninja -C "$work/ci" -t clean >/dev/null
 start=$(date +%s%N); ninja -C "$work/ci" >/dev/null; warm=$(seconds "$start")
 rows+=("| clean build, CI preset, warm ccache | ${warm} s |")
 
-for file in services/subject-service/api/subject_api.cpp libs/http/src/server.cpp; do
+for file in services/subject-service/api/subject_api.cpp libs/http/src/server/connection.cpp; do
   for preset in ci release; do
     touch "$file"
     start=$(date +%s%N); CCACHE_DISABLE=1 ninja -C "$work/$preset" >/dev/null; t=$(seconds "$start")

@@ -21,11 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-redis_port=$(( 20000 + RANDOM % 40000 ))
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
-  >"$work/redis.log" 2>&1 &
-redis_pid=$!
-until (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do sleep 0.01; done
+start_redis "$work"
 redis="redis://127.0.0.1:$redis_port"
 
 PG_EXTRA_OPTIONS="-c max_connections=100" pg_start "$work/pg"

@@ -82,15 +82,7 @@ declare -A bytes_of=([1m]=$(( 1 << 20 )) [50m]=$(( 50 << 20 )))
 declare -A label_of=([1m]="1 MiB" [50m]="50 MiB")
 
 # A Redis of its own: the service publishes every upload's event through it, as deployed.
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
-  >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 1 $(( READY_TIMEOUT_S * 100 ))); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break; fi
-  if ! kill -0 "$redis_pid" 2>/dev/null; then cat "$work/redis.log" >&2; exit 1; fi
-  sleep 0.01
-done
+start_redis "$work"
 
 # The service; a random port may be taken between the check and the bind: try another.
 signing_key="k1:$(head -c 32 /dev/urandom | base64 -w0)"

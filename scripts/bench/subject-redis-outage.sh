@@ -7,6 +7,8 @@
 # writes them to docs/benchmarks.md (WRITE_DOCS=0 to only print).
 #   scripts/bench/subject-redis-outage.sh                      (release build of this tree)
 #   BINARY=path/to/subject-service scripts/bench/subject-redis-outage.sh   (another build)
+#   BASELINE=path/to/older/subject-service BASELINE_LABEL="before (abc123)" ...
+#                     also measures that build, first, for a before/after table
 #   DURATION=10s CONNECTIONS=32 scripts/bench/subject-redis-outage.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,7 +22,6 @@ if [ -z "${BINARY:-}" ]; then
   scripts/build.sh release subject-service >/dev/null
   BINARY="build/release/services/subject-service/subject-service"
 fi
-binary="$(realpath "$BINARY")"
 
 work="$(mktemp -d /tmp/sylbench-outage.XXXXXX)"
 service_pid=""
@@ -32,21 +33,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
-  >"$work/redis.log" 2>&1 &
-redis_pid=$!
-until (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do sleep 0.01; done
-
-port="$(free_port)"
-SYL_HTTP_PORT="$port" SYL_DATABASE_URL="sqlite://$work/subjects.db" SYL_LOG_LEVEL=warn \
-  SYL_REDIS_URL="redis://127.0.0.1:$redis_port" "$binary" >"$work/service.log" 2>&1 &
-service_pid=$!
-until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
-  if ! kill -0 "$service_pid" 2>/dev/null; then cat "$work/service.log"; exit 1; fi
-  sleep 0.02
-done
 
 # Runs the create scenario; prints "rps p50 p99 non2xx".
 run_create() {
@@ -66,36 +52,63 @@ backlog() {
     awk '/^outbox_backlog\{stream="events.subject"\}/ {print $2}'
 }
 
-read -r healthy_rps healthy_p50 healthy_p99 healthy_errors <<<"$(run_create H)"
-echo "Redis answering: $healthy_rps req/s, p50 $healthy_p50, p99 $healthy_p99, non-2xx $healthy_errors" >&2
+# Measures one build: both phases and the drain; appends its rows to $work/rows.md.
+measure() {
+  local label="$1" binary
+  binary="$(realpath "$2")"
+  rm -f "$work/subjects.db"*
+  start_redis "$work"
+  port="$(free_port)"
+  SYL_HTTP_PORT="$port" SYL_DATABASE_URL="sqlite://$work/subjects.db" SYL_LOG_LEVEL=warn \
+    SYL_REDIS_URL="redis://127.0.0.1:$redis_port" "$binary" >"$work/service.log" 2>&1 &
+  service_pid=$!
+  until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do
+    if ! kill -0 "$service_pid" 2>/dev/null; then cat "$work/service.log"; exit 1; fi
+    sleep 0.02
+  done
 
-kill -STOP "$redis_pid"
-read -r outage_rps outage_p50 outage_p99 outage_errors <<<"$(run_create O)"
-echo "Redis hung (SIGSTOP): $outage_rps req/s, p50 $outage_p50, p99 $outage_p99, non-2xx $outage_errors" >&2
+  local healthy_rps healthy_p50 healthy_p99 healthy_errors
+  read -r healthy_rps healthy_p50 healthy_p99 healthy_errors <<<"$(run_create H)"
+  echo "$label, Redis answering: $healthy_rps req/s, p50 $healthy_p50, p99 $healthy_p99, non-2xx $healthy_errors" >&2
 
-kill -CONT "$redis_pid"
-resumed="$(now_ns)"
-drained_ms=""
-for _ in $(seq 1 600); do
-  if [ "$(backlog)" = "0" ]; then drained_ms=$(( ($(now_ns) - resumed) / 1000000 )); break; fi
-  sleep 0.1
-done
-if [ -n "$drained_ms" ]; then drained="in $drained_ms ms"; else drained="not within 60 s"; fi
-echo "backlog published after Redis resumed: $drained" >&2
+  kill -STOP "$redis_pid"
+  local outage_rps outage_p50 outage_p99 outage_errors
+  read -r outage_rps outage_p50 outage_p99 outage_errors <<<"$(run_create O)"
+  echo "$label, Redis hung (SIGSTOP): $outage_rps req/s, p50 $outage_p50, p99 $outage_p99, non-2xx $outage_errors" >&2
+
+  kill -CONT "$redis_pid"
+  local resumed drained_ms="" drained
+  resumed="$(now_ns)"
+  for _ in $(seq 1 600); do
+    if [ "$(backlog)" = "0" ]; then drained_ms=$(( ($(now_ns) - resumed) / 1000000 )); break; fi
+    sleep 0.1
+  done
+  if [ -n "$drained_ms" ]; then drained="$drained_ms ms"; else drained="not within 60 s"; fi
+  echo "$label, backlog published after Redis resumed: $drained" >&2
+
+  echo "| $label | answering | $healthy_rps | $healthy_p50 | $healthy_p99 | $healthy_errors | |" >>"$work/rows.md"
+  echo "| $label | hung (SIGSTOP) | $outage_rps | $outage_p50 | $outage_p99 | $outage_errors | $drained |" >>"$work/rows.md"
+
+  kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=""
+  kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
+}
+
+: >"$work/rows.md"
+if [ -n "${BASELINE:-}" ]; then measure "${BASELINE_LABEL:-baseline}" "$BASELINE"; fi
+measure "this build" "$BINARY"
 
 cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 {
   echo "### subject-service creates while Redis hangs — $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores ($cpu), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, the service (SQLite) and Redis on the same machine."
-  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-redis-outage.sh\` (release build, wrk -t1 -c$CONNECTIONS; Redis stopped with SIGSTOP for the second phase, so connections open but nothing answers; the relay's command timeout is 1 s)."
+  baseline_note=""
+  if [ -n "${BASELINE:-}" ]; then baseline_note="BASELINE=<release build of ${BASELINE_LABEL:-the baseline}> "; fi
+  echo "Command: \`${baseline_note}DURATION=$DURATION CONNECTIONS=$CONNECTIONS scripts/bench/subject-redis-outage.sh\` (release builds, wrk -t1 -c$CONNECTIONS; Redis stopped with SIGSTOP for the second phase, so connections open but nothing answers; the relay's command timeout is 1 s)."
   echo
-  echo "| Redis | requests/s | p50 | p99 | non-2xx |"
-  echo "|---|---:|---:|---:|---:|"
-  echo "| answering | $healthy_rps | $healthy_p50 | $healthy_p99 | $healthy_errors |"
-  echo "| hung (SIGSTOP) | $outage_rps | $outage_p50 | $outage_p99 | $outage_errors |"
-  echo
-  echo "After Redis resumed the relay published the backlog $drained."
+  echo "| build | Redis | requests/s | p50 | p99 | non-2xx | backlog published after resuming |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  cat "$work/rows.md"
 } >"$work/section.md"
 cat "$work/section.md"
 if [ "$WRITE_DOCS" = 1 ]; then

@@ -30,11 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A Redis of its own: the service publishes every create's event through it, as deployed.
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
-  >"$work/redis.log" 2>&1 &
-redis_pid=$!
-until (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do sleep 0.01; done
+start_redis "$work"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 

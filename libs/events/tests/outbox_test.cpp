@@ -85,6 +85,20 @@ class OutboxTest : public ::testing::TestWithParam<TestBackend> {
     });
   }
 
+  // Commits events 1..20 one transaction each, waking the relay after each; returns the
+  // slowest commit (a write that waited on the relay shows here).
+  std::chrono::steady_clock::duration slowest_of_twenty_writes(OutboxRelay& relay) {
+    std::chrono::steady_clock::duration slowest{};
+    for (int i = 1; i <= 20; ++i) {
+      const auto started = std::chrono::steady_clock::now();
+      const auto committed = append({numbered_event(i)});
+      EXPECT_TRUE(committed.has_value()) << committed.error().log_detail();
+      slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
+      relay.notify();
+    }
+    return slowest;
+  }
+
   long long count_rows(const std::string& where = "1 = 1") {
     auto counted = database_->read<long long>([&](db::Session& session) -> core::Result<long long> {
       long long count = 0;
@@ -343,14 +357,7 @@ TEST_P(OutboxTest, WritersAreNeverBlockedWhileTheRelayWaitsOnAHangingRedis) {
   ASSERT_TRUE(hanging.wait_for_received("XADD", 10s));  // the relay is stuck in its XADD now
   const auto stuck_since = std::chrono::steady_clock::now();
 
-  std::chrono::steady_clock::duration slowest{};
-  for (int i = 1; i <= 20; ++i) {
-    const auto started = std::chrono::steady_clock::now();
-    const auto committed = append({numbered_event(i)});
-    ASSERT_TRUE(committed.has_value()) << committed.error().log_detail();
-    slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
-    relay.notify();
-  }
+  const auto slowest = slowest_of_twenty_writes(relay);
   // Every write happened while the XADD was still waiting (it gives up after 3 s).
   EXPECT_LT(std::chrono::steady_clock::now() - stuck_since, 3s);
   EXPECT_LT(slowest, 300ms) << "a write waited on the relay";
@@ -368,14 +375,7 @@ TEST_P(OutboxTest, WritersAreNeverBlockedWhileRedisIsUnreachable) {
     return registry_.counter("outbox_publish_failures_total", "", {{"stream", stream_}}).value() >=
            2;
   }));
-  std::chrono::steady_clock::duration slowest{};
-  for (int i = 1; i <= 20; ++i) {
-    const auto started = std::chrono::steady_clock::now();
-    const auto committed = append({numbered_event(i)});
-    ASSERT_TRUE(committed.has_value()) << committed.error().log_detail();
-    slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
-    relay.notify();
-  }
+  const auto slowest = slowest_of_twenty_writes(relay);
   EXPECT_LT(slowest, 300ms) << "a write waited on the relay";
   EXPECT_FALSE(relay.broker_reachable());
   relay.stop();
