@@ -412,6 +412,30 @@ TEST_F(AsyncRouteTest, StopClosesRequestsStillUnansweredAfterTheShutdownTimeout)
   responders[0](Response::text(200, "after destruction"));
 }
 
+// A 1xx is an interim answer: sent as the final one it leaves the client waiting for the
+// real answer, so the server answers 500 and logs the handler's mistake.
+TEST_F(AsyncRouteTest, AnInterimStatusAsTheFinalAnswerBecomes500) {
+  Router router = routes();
+  router.add_async("GET", "/early-hints",
+                   [](Request&, Responder respond) { respond(Response::text(103, "not final")); });
+  router.get("/continue", [](Request&) { return Response::text(100, "not final"); });
+  const auto port = start(std::move(router));
+  for (const auto* target : {"/early-hints", "/continue"}) {
+    auto connection = RawConnection::connect(port);
+    connection.send(format_request("GET", target));
+    const auto response = connection.read_response(3s);
+    EXPECT_EQ(response.status, 500) << target;
+    EXPECT_EQ(response.header("Content-Type"), "application/problem+json") << target;
+    // The connection stays usable: the next request gets its own answer.
+    connection.send(format_request("GET", "/sync"));
+    EXPECT_EQ(connection.read_response(3s).status, 200) << target;
+  }
+  const auto logged = logs_.lines_with_msg("handler returned an invalid status");
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].at("status").as_int64(), 103);
+  EXPECT_EQ(logged[1].at("status").as_int64(), 100);
+}
+
 TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   ServerOptions options;
   options.shutdown_timeout = 100ms;

@@ -352,7 +352,9 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
                                            bool keep_alive, Response& response,
                                            const TraceContext& trace, detail::Outcome& outcome,
                                            Clock::time_point started) {
-  if (response.status < 100 || response.status > 599) {
+  // A 1xx is interim, never final: sent as the answer it would leave the client waiting
+  // for the real one (and the next answer would be read as this request's).
+  if (response.status < 200 || response.status > 599) {
     logger_.error(trace.log_context(), "handler returned an invalid status",
                   {{"route", outcome.route}, {"status", response.status}});
     response = Response::problem(500, "an unexpected error occurred", outcome.path);
