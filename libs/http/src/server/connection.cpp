@@ -166,7 +166,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     co_return co_await refuse(connection, parser.get(), too_large, bytes_in, started);
   }
   if (!parser.is_done()) {
-    if (core::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    if (detail::expects_continue(parser.get().version(), parser.get()[bhttp::field::expect])) {
       const auto interim = asio::buffer(kContinue.data(), kContinue.size());
       auto [continue_ec, continue_bytes] =
           co_await asio::async_write(connection.socket, interim, kUseTuple);
