@@ -454,5 +454,17 @@ TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   responders.clear();  // the second goes away unanswered
 }
 
+// A registry usually lives as long as the process, longer than a server: scraping it
+// after the server is gone must not read the server's freed state (run under ASan).
+TEST_F(AsyncRouteTest, TheOpenConnectionsGaugeOutlivesTheServer) {
+  const auto port = start(routes());
+  auto connection = RawConnection::connect(port);
+  connection.send(format_request("GET", "/sync"));
+  ASSERT_EQ(connection.read_response(3s).status, 200);
+  EXPECT_NE(registry_.render().find("http_connections_open 1"), std::string::npos);
+  server_.reset();
+  EXPECT_NE(registry_.render().find("http_connections_open 0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace platform::http
