@@ -454,6 +454,38 @@ TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   responders.clear();  // the second goes away unanswered
 }
 
+// stop() closes the connections that are idle when it looks; one busy writing an answer
+// it promised to keep alive (promised before the stop began) must still close once that
+// answer is out, not wait idle for the shutdown timeout.
+TEST_F(AsyncRouteTest, StopClosesAKeptAliveConnectionOnceItsAnswerInFlightIsOut) {
+  Router router = routes();
+  // Larger than the socket buffers: its write is still in progress when stop() looks.
+  const std::size_t big = std::size_t{32} * 1024 * 1024;
+  router.get("/big", [big](Request&) { return Response::text(200, std::string(big, 'x')); });
+  ServerOptions options;
+  options.io_threads = 1;
+  options.shutdown_timeout = 10s;
+  const auto port = start(std::move(router), options);
+
+  auto busy = RawConnection::connect(port);
+  busy.send(format_request("GET", "/big"));
+  const std::string head = busy.read_until("\r\n\r\n", 5s);
+  ASSERT_EQ(head.find("Connection: close"), std::string::npos) << "kept alive before the stop";
+  // An idle kept-alive connection: it closing shows that stop() looked at the connections.
+  auto idle = RawConnection::connect(port);
+  idle.send(format_request("GET", "/sync"));
+  ASSERT_EQ(idle.read_response(3s).status, 200);
+
+  const auto started = Clock::now();
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  EXPECT_TRUE(idle.closed_by_peer(3s));
+  // The rest of the answer, then the close.
+  EXPECT_TRUE(busy.closed_by_peer(5s));
+  ASSERT_EQ(stopped.wait_for(5s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - started, 5s);  // not the 10 s shutdown timeout
+  EXPECT_TRUE(logs_.lines_with_msg("shutdown timeout passed; closing connections").empty());
+}
+
 // A registry usually lives as long as the process, longer than a server: scraping it
 // after the server is gone must not read the server's freed state (run under ASan).
 TEST_F(AsyncRouteTest, TheOpenConnectionsGaugeOutlivesTheServer) {

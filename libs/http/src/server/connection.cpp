@@ -91,6 +91,10 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
     // a connection accepted during the drain delay still gets its first request served.
     connection->idle = true;
     if (buffer.size() == 0) {
+      // stop() closed the connections idle when it looked; this one was busy then, with
+      // an answer promised keep-alive before the stop began. Now idle, it closes too
+      // rather than wait for the shutdown timeout.
+      if (idle_connections_closed_.load()) break;
       // A new connection must start its request within read_timeout; a kept-alive one may
       // wait idle_timeout for the next.
       connection->arm(connection->requests_served == 0 ? options_.read_timeout

@@ -251,6 +251,9 @@ struct Server::Impl {
   // they use are left alone (leaked) for the process to end.
   bool abandoned_ = false;
   std::atomic<bool> draining_{false};
+  // Set by stop() before it closes the idle connections: a connection turning idle later
+  // closes itself.
+  std::atomic<bool> idle_connections_closed_{false};
   std::atomic<std::uint16_t> port_{0};
 
   std::mutex connections_mutex_;

@@ -263,7 +263,9 @@ void Server::Impl::stop() {
     acceptor_->close(ignored);
     if (accept_gate_) accept_gate_->cancel();
   });
-  // Idle connections close now; busy ones answer with `Connection: close` and end.
+  // Idle connections close now; busy ones answer with `Connection: close` and end, or
+  // close once idle (an answer promised keep-alive before the stop).
+  idle_connections_closed_.store(true);
   close_idle_connections(/*kept_alive_only=*/false);
 
   // 4. In-flight requests finish within shutdown_timeout.
