@@ -143,5 +143,30 @@ TEST_F(FramingOnTheWire, NeverSendsContinueToAnHttp10Request) {
   }
 }
 
+// A chunk-size line or a trailer section that never ends is refused once it passes the
+// header limit, not held in memory until the read timeout: a client cannot make the
+// server buffer megabytes of one line.
+TEST_F(FramingOnTheWire, RefusesAnEndlessChunkLineOrTrailerInsteadOfBufferingIt) {
+  ServerOptions options;
+  options.read_timeout = 3s;
+  const auto port = start(options);
+  const std::string filler(64 * 1024, 'a');
+  const std::string chunked = " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/echo", "1;ext="},                      // a chunk extension without end
+      {"/echo", "1\r\na\r\n0\r\nX-Trailer: "},  // a trailer field without end
+      {"/upload", "1;ext="},                    // the same, on a streamed body
+  };
+  for (const auto& [target, tail] : cases) {
+    auto connection = RawConnection::connect(port);
+    connection.send("POST " + target + chunked + tail);
+    // 8 MB: far beyond any limit. The server may stop reading once it has answered.
+    for (int i = 0; i < 128 && connection.send_allow_error(filler); ++i) {
+    }
+    const auto response = connection.read_response(2s);
+    EXPECT_EQ(response.status, 400) << target << " " << tail;
+  }
+}
+
 }  // namespace
 }  // namespace platform::http::detail

@@ -24,6 +24,11 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kRecancelInterval{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Beast's header limit for a request: at least what our 414 and 431 checks need to see.
+std::size_t parser_header_limit(const ServerOptions& options) {
+  return std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024);
+}
+
 std::string http_date() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -85,7 +90,10 @@ void Server::Impl::Connection::close() {
 // ---- the loop ------------------------------------------------------------------------------
 
 asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection) {
-  beast::flat_buffer buffer;
+  // What a connection holds unparsed is bounded: a header (the parser refuses one over
+  // its limit), but also a chunk-size line or a trailer section, which Beast does not
+  // bound, so a client could otherwise make us hold megabytes of one line.
+  beast::flat_buffer buffer(parser_header_limit(options_) + kReadChunk);
   for (;;) {
     // While stopping, an answer carries `Connection: close` and handle() ends the loop;
     // a connection accepted during the drain delay still gets its first request served.
@@ -120,8 +128,7 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
 asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::flat_buffer& buffer) {
   const auto started = Clock::now();
   HeaderParser parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::max(kMinParserHeaderLimit, options_.max_url_bytes + options_.max_header_bytes + 1024)));
+  parser.header_limit(static_cast<std::uint32_t>(parser_header_limit(options_)));
   // The body's limit depends on the route, known once the header is: Beast would refuse
   // a Content-Length over the limit while reading the header.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -315,6 +322,9 @@ detail::Refusal Server::Impl::refusal_for(const error_code& ec, bool timed_out,
   if (ec == bhttp::error::body_limit) {
     return refusal(413, "the request body exceeds the limit of " +
                             std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  if (ec == bhttp::error::buffer_overflow) {
+    return refusal(400, "a chunk-size line or the trailer fields of the request are too long");
   }
   if (ec == bhttp::error::bad_transfer_encoding) {
     return refusal(400,
