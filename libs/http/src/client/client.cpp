@@ -82,6 +82,10 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // Beast's parser defaults to 8 KiB of header; our servers allow 16 KiB plus the URL.
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+// What a connection holds unparsed: a header (the parser refuses one over its limit), a
+// chunk-size line or a trailer section (Beast bounds neither), with room for one read.
+// A peer sending a line without end then gets an error, not our memory.
+constexpr std::size_t kMaxUnparsedBytes = kMaxResponseHeaderBytes + std::size_t{16} * 1024;
 constexpr std::chrono::milliseconds kMinSweepInterval{10};
 constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
 constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
@@ -163,7 +167,8 @@ struct Client::Impl {
 
     std::unique_ptr<beast::tcp_stream> plain;
     std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;  // bytes read but not parsed yet: empty between exchanges
+    // Bytes read but not parsed yet: empty between exchanges.
+    beast::flat_buffer buffer{kMaxUnparsedBytes};
     Clock::time_point idle_since;
   };
   using ConnectionPtr = std::unique_ptr<Connection>;
@@ -892,11 +897,23 @@ struct Client::Impl {
                                    ? "the connection closed in the middle of the response"
                                    : "the connection closed before a response arrived");
     }
-    if (ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category()) {
+    if (ec == bhttp::error::buffer_overflow) {
+      return core::Error::internal(where + "unreadable response: " + line_too_long_reason());
+    }
+    if (is_parse_error(ec)) {
       // Beast's parse errors: the peer does not speak HTTP the way we can read.
       return core::Error::internal(where + "unreadable response: " + ec.message());
     }
     return unavailable(call, ec.message());
+  }
+
+  static bool is_parse_error(const error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category();
+  }
+
+  static std::string line_too_long_reason() {
+    return "a chunk-size line or the trailer fields exceed " + std::to_string(kMaxUnparsedBytes) +
+           " bytes";
   }
 
   // ---- metrics (shard thread) -------------------------------------------------------------------
@@ -1115,6 +1132,15 @@ class Client::Impl::ResponseStream final : public BodyReader {
       co_return Piece{.size = 0,
                       .error = core::Error(core::ErrorCode::kDeadlineExceeded,
                                            peer_ + " did not send the rest of the body in time")};
+    }
+    // Beast's parse errors (but a body cut short): the peer sent what we cannot read.
+    if (ec && Impl::is_parse_error(ec) && ec != bhttp::error::partial_message &&
+        ec != bhttp::error::end_of_stream) {
+      const std::string reason =
+          ec == bhttp::error::buffer_overflow ? Impl::line_too_long_reason() : ec.message();
+      co_return Piece{
+          .size = 0,
+          .error = core::Error::internal(peer_ + " sent an unreadable response body: " + reason)};
     }
     if (ec) {
       co_return Piece{.size = 0,
