@@ -288,6 +288,25 @@ TEST_F(ClientCallsTest, CapsConnectionsPerHostAndQueuesTheRest) {
             1);
 }
 
+// Each network thread has its own connections: the cap holds across all of them only
+// because every call to one host runs on the same one.
+TEST_F(ClientCallsTest, TheCapPerHostHoldsAcrossNetworkThreads) {
+  start(ServerOptions{.worker_threads = 8});
+  Client client(ClientOptions{.max_connections_per_host = 2, .io_threads = 4});
+  constexpr int kCalls = 8;
+  std::latch all_done(kCalls);
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kCalls; ++i) {
+    client.start({.url = url(port_, "/slow/100")}, {}, [&](core::Result<ClientResponse> result) {
+      if (result && result->status == 200) ++ok;
+      all_done.count_down();
+    });
+  }
+  all_done.wait();
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_LE(server_connections(), 2);
+}
+
 TEST_F(ClientCallsTest, ExposesRetryAfter) {
   start();
   Client client;

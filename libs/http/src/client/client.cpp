@@ -5,7 +5,8 @@
 // and stopping.
 //
 // Threads: the client owns `io_threads` shards, each an io_context run by one thread with
-// connections of its own; a call lives on one shard from start to end, so everything a
+// connections of its own; a call lives on one shard from start to end, its host's (every
+// call to a host runs on one shard, so the cap per host holds exactly). Everything a
 // shard owns (pools, calls in flight, metric caches) is touched by its thread only and
 // needs no lock. Request body pieces are read on a small pool of the client's (a
 // BodySource may block); the caller's thread only builds the request and waits (send()).
@@ -309,11 +310,18 @@ struct Client::Impl {
     return false;
   }
 
-  core::Result<void> prepare(Call& call, ClientRequest& request, const CallOptions& call_options) {
-    auto url = parse_url(request.url);
-    if (!url) return std::move(url).error();
-    call.url = std::move(*url);
-    call.pool_key = call.url.scheme + "://" + call.url.authority();
+  static std::string pool_key_of(const Url& url) { return url.scheme + "://" + url.authority(); }
+
+  // Every call to one host runs on one shard, whose pool holds the cap per host: spread
+  // over shards, each would allow the cap again.
+  Shard& shard_for(const std::string& pool_key) {
+    return *shards_[std::hash<std::string>{}(pool_key) % shards_.size()];
+  }
+
+  core::Result<void> prepare(Call& call, Url url, ClientRequest& request,
+                             const CallOptions& call_options) {
+    call.url = std::move(url);
+    call.pool_key = pool_key_of(call.url);
     call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
     call.method = request.method;
     call.started = Clock::now();
@@ -374,9 +382,12 @@ struct Client::Impl {
   }
 
   CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
-    Shard& shard = *shards_[next_shard_.fetch_add(1) % shards_.size()];
+    auto url = parse_url(request.url);
+    Shard& shard = url ? shard_for(pool_key_of(*url)) : *shards_.front();
     auto call = std::make_shared<Call>(shard, std::move(done));
-    if (auto prepared = prepare(*call, request, call_options); !prepared) {
+    auto prepared = url ? prepare(*call, std::move(*url), request, call_options)
+                        : core::Result<void>(std::move(url).error());
+    if (!prepared) {
       // Refused before anything was sent: answered on the shard all the same, so that the
       // callback always runs on a client thread.
       asio::post(shard.ioc, [call, error = std::move(prepared).error()]() mutable {
@@ -1021,7 +1032,6 @@ struct Client::Impl {
   logging::Logger* logger_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<ssl::context> tls_context_;
-  std::atomic<std::size_t> next_shard_{0};
   asio::thread_pool body_readers_{2};
   // Declared last: destroying a shard's io_context destroys what a call left behind.
   std::vector<std::unique_ptr<Shard>> shards_;
