@@ -307,6 +307,62 @@ TEST_F(ClientCallsTest, TheCapPerHostHoldsAcrossNetworkThreads) {
   EXPECT_LE(server_connections(), 2);
 }
 
+// A waiter whose deadline passes just as a connection is handed to it gives up (deadline
+// exceeded) and hands the connection on to the next waiter, rather than sending its
+// request with no deadline left to bound it.
+TEST_F(ClientCallsTest, AWaiterPastItsDeadlineHandsTheConnectionItGotToTheNext) {
+  start(ServerOptions{.worker_threads = 4});
+  const auto waits = [this] {
+    return client_registry_
+        .counter("http_client_pool_waits_total", "",
+                 {{"peer", "127.0.0.1:" + std::to_string(port_)}})
+        .value();
+  };
+  using Answer = std::promise<core::Result<ClientResponse>>;
+  const auto keep = [](Answer& answer) {
+    return [&answer](core::Result<ClientResponse> result) { answer.set_value(std::move(result)); };
+  };
+  // Declared before the client: they outlive it and its callbacks.
+  Answer first_answer, late_answer, next_answer;
+  std::promise<void> holding;
+  std::promise<void> release;
+  Client client(ClientOptions{.max_connections_per_host = 1}, &client_registry_);  // 1 thread
+  // The only connection is busy for 300 ms.
+  client.start({.url = url(port_, "/slow/300")}, {}, keep(first_answer));
+  while (slow_started_.load() == 0) std::this_thread::yield();
+  // Two calls wait for it; the first may wait 150 ms.
+  const auto late_deadline = Clock::now() + 150ms;
+  client.start({.url = url(port_, "/slow/1000")}, {.deadline = late_deadline}, keep(late_answer));
+  while (waits() < 1) std::this_thread::yield();
+  client.start({.url = url(port_, "/bytes/2")}, {.timeout = 5s}, keep(next_answer));
+  while (waits() < 2) std::this_thread::yield();
+
+  // Hold the client's thread (a refused call's callback runs there) until the first answer
+  // arrived and the waiter's deadline passed: both then reach the client at once.
+  client.start({.url = "not a url"}, {},
+               [&holding, released = release.get_future().share()](core::Result<ClientResponse>) {
+                 holding.set_value();
+                 released.wait();
+               });
+  holding.get_future().wait();
+  EXPECT_TRUE(logs_.wait_for("request", "route", "/slow/{ms}"));
+  std::this_thread::sleep_until(late_deadline + 20ms);
+  const auto released_at = Clock::now();
+  release.set_value();
+
+  auto late = late_answer.get_future();
+  ASSERT_EQ(late.wait_for(3s), std::future_status::ready);
+  auto late_result = late.get();
+  ASSERT_FALSE(late_result) << "status " << late_result->status;
+  EXPECT_EQ(late_result.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - released_at, 500ms) << "not after its request ran undeadlined";
+  auto next = next_answer.get_future().get();
+  ASSERT_TRUE(next) << next.error().detail();
+  EXPECT_EQ(next->body, pattern(2));
+  EXPECT_TRUE(first_answer.get_future().get());
+  EXPECT_EQ(server_connections(), 1) << "the connection was handed on, not a new one opened";
+}
+
 TEST_F(ClientCallsTest, ExposesRetryAfter) {
   start();
   Client client;

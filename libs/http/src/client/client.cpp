@@ -561,6 +561,13 @@ struct Client::Impl {
     HostPool& same_pool = shard.pools[call.pool_key];  // the map may have rehashed
     std::erase(same_pool.waiters, &waiter);
     if (waiter.handed) {
+      if (call.aborted != Abort::kNone) {
+        // Handed a connection as the call ended (its deadline, a cancel): the deadline
+        // timer has fired already and could not bound the exchange, so the call gives up
+        // and the connection goes to the next waiter.
+        release(shard, call.pool_key, std::move(waiter.handed), /*reusable=*/true);
+        co_return aborted_error(call);
+      }
       reused = true;
       co_return std::move(waiter.handed);
     }
