@@ -74,6 +74,12 @@ class ClientCallsTest : public ::testing::Test {
       return Response::text(200, pattern(std::stoul(std::string(request.path_param("n")))));
     });
     router.get("/empty", [](Request&) { return Response::no_content(); });
+    // Answers (without a body) once the test lets it.
+    router.get("/held", [this](Request&) {
+      held_started_.count_down();
+      held_release_.wait();
+      return Response::no_content();
+    });
     router.post_streamed("/digest", [](Request& request) {
       std::array<char, 8192> chunk{};
       std::string body;
@@ -107,6 +113,8 @@ class ClientCallsTest : public ::testing::Test {
   test::LogCapture logs_;
   metrics::Registry registry_;
   metrics::Registry client_registry_;
+  std::latch held_started_{1};
+  std::latch held_release_{1};
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
   std::atomic<int> slow_started_{0};
@@ -361,6 +369,64 @@ TEST_F(ClientCallsTest, AWaiterPastItsDeadlineHandsTheConnectionItGotToTheNext) 
   EXPECT_EQ(next->body, pattern(2));
   EXPECT_TRUE(first_answer.get_future().get());
   EXPECT_EQ(server_connections(), 1) << "the connection was handed on, not a new one opened";
+}
+
+// Holds the client's (only) network thread: the callback of a call refused at once runs
+// there. Released when destroyed.
+class ClientThreadHold {
+ public:
+  explicit ClientThreadHold(Client& client) {
+    client.start({.url = "not a url"}, {},
+                 [&holding = holding_,
+                  released = release_.get_future().share()](core::Result<ClientResponse>) {
+                   holding.count_down();
+                   released.wait();
+                 });
+    holding_.wait();
+  }
+  ~ClientThreadHold() { release(); }
+  ClientThreadHold(const ClientThreadHold&) = delete;
+  ClientThreadHold& operator=(const ClientThreadHold&) = delete;
+  void release() {
+    if (!released_) release_.set_value();
+    released_ = true;
+  }
+
+ private:
+  std::latch holding_{1};
+  std::promise<void> release_;
+  bool released_ = false;
+};
+
+// The deadline timer of a call whose answer and deadline reach the client at once fires
+// after the call finished and was freed: it must find nothing (run under ASan: it used to
+// read the freed call).
+TEST_F(ClientCallsTest, ADeadlineTimerFiringAfterTheCallEndedTouchesNothing) {
+  start(ServerOptions{.worker_threads = 2});
+  std::promise<core::Result<ClientResponse>> answered;  // outlives the client
+  Client client;
+  const auto deadline = Clock::now() + 300ms;
+  client.start(
+      {.url = url(port_, "/held")}, {.deadline = deadline},
+      [&answered](core::Result<ClientResponse> result) { answered.set_value(std::move(result)); });
+  held_started_.wait();  // the request is out; the call waits for the answer
+  {
+    ClientThreadHold hold(client);
+    held_release_.count_down();
+    EXPECT_TRUE(logs_.wait_for("request", "route", "/held"));  // the answer is on its way
+    std::this_thread::sleep_until(deadline + 20ms);
+  }
+  auto answer = answered.get_future();
+  ASSERT_EQ(answer.wait_for(3s), std::future_status::ready);
+  auto result = answer.get();
+  // Either may win; the answer is one of the two, and the client goes on working.
+  if (result) {
+    EXPECT_EQ(result->status, 204);
+  } else {
+    EXPECT_EQ(result.error().code(), ErrorCode::kDeadlineExceeded);
+  }
+  auto next = client.send({.url = url(port_, "/bytes/3")});
+  ASSERT_TRUE(next) << next.error().detail();
 }
 
 TEST_F(ClientCallsTest, ExposesRetryAfter) {

@@ -189,8 +189,9 @@ struct Client::Impl {
   };
 
   // ---- a call ---------------------------------------------------------------------------
-  // Lives on one shard; touched by its thread only, except `done_once`.
-  struct Call {
+  // Lives on one shard; touched by its thread only. Owned by its coroutine (run_call):
+  // timers and handles hold it weakly, so that it goes when the call ends.
+  struct Call : std::enable_shared_from_this<Call> {
     Call(Shard& owner, Callback callback)
         : shard(owner), abort_timer(owner.ioc), done(std::move(callback)) {}
 
@@ -210,6 +211,7 @@ struct Client::Impl {
     asio::steady_timer abort_timer;
     Abort aborted = Abort::kNone;
     Abort timer_reason = Abort::kDeadline;
+    std::uint64_t timer_generation = 0;  // which arm() the abort timer serves
     // What the abort must reach, whichever the call is doing now.
     Connection* connection = nullptr;
     tcp::resolver* resolver = nullptr;
@@ -449,13 +451,18 @@ struct Client::Impl {
   }
 
   // Arms the abort timer for `until`, reporting `reason` when it passes.
+  // The handler holds the call weakly: a timer that expired as the call ended runs after
+  // cancel() could stop it, when the call may be gone; an earlier arm's, after re-arming.
   void arm(Call& call, Clock::time_point until, Abort reason) {
     call.timer_reason = reason;
+    const std::uint64_t generation = ++call.timer_generation;
     call.abort_timer.expires_at(until);
-    call.abort_timer.async_wait([this, &call, reason](const error_code& ec) {
-      if (ec || call.timer_reason != reason) return;
-      abort(call, reason);
-    });
+    call.abort_timer.async_wait(
+        [this, weak = call.weak_from_this(), generation, reason](const error_code& ec) {
+          const auto alive = weak.lock();
+          if (ec || !alive || alive->timer_generation != generation) return;
+          abort(*alive, reason);
+        });
   }
 
   void finish(Call& call, core::Result<ClientResponse> result) {
