@@ -263,6 +263,26 @@ TEST_F(ClientCallsTest, AStreamDroppedBeforeItsEndClosesItsConnection) {
   EXPECT_EQ(server_connections(), 2);
 }
 
+// A body stream may outlive its client (the caller still holds the response when the
+// client is destroyed): its reads then fail, and neither a read nor its destruction
+// touches the client's freed state (run under ASan).
+TEST_F(ClientCallsTest, AStreamOutlivingItsClientFailsWithoutTouchingIt) {
+  start();
+  std::shared_ptr<BodyReader> stream;
+  std::array<char, 1000> chunk{};
+  {
+    Client client;
+    auto response = client.send({.url = url(port_, "/bytes/4000000")}, {.stream_response = true});
+    ASSERT_TRUE(response) << response.error().detail();
+    stream = response->body_stream;
+    ASSERT_TRUE(stream->read(chunk));
+  }
+  auto after = stream->read(chunk);
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code(), ErrorCode::kUnavailable);
+  stream.reset();
+}
+
 TEST_F(ClientCallsTest, AStreamedAnswerWithoutABodyStillHasAStream) {
   start();
   Client client;

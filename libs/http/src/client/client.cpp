@@ -241,7 +241,9 @@ struct Client::Impl {
     bool stopping = false;
     std::unordered_map<std::string, HostPool> pools;
     std::unordered_set<Call*> calls;
-    std::unordered_set<Connection*> streaming;  // held by a body stream
+    // Connections a body stream reads from. The shard owns them, not the stream: a stream
+    // may outlive the client, and a socket must not outlive its io_context.
+    std::unordered_map<Connection*, ConnectionPtr> streaming;
     std::unordered_map<std::string, metrics::Counter*> counters;
     std::unordered_map<std::string, metrics::Histogram*> histograms;
   };
@@ -1027,7 +1029,7 @@ struct Client::Impl {
     shard.sweep_timer.cancel(ignored);
     const std::vector<Call*> calls(shard.calls.begin(), shard.calls.end());
     for (Call* call : calls) abort(*call, Abort::kShutdown);
-    for (Connection* connection : shard.streaming) connection->close();
+    for (auto& [raw, connection] : shard.streaming) connection->close();
     for (auto& [key, pool] : shard.pools) {
       for (auto& connection : pool.idle) connection->close();
       pool.idle.clear();
@@ -1057,11 +1059,15 @@ struct Client::Impl {
 // Holds the connection until the body ends (then it returns to the pool when the peer
 // keeps it alive) or until destroyed (then it closes: what is left of the body cannot be
 // skipped cheaply). Reads block the caller while a short coroutine reads on the shard.
+//
+// The stream may outlive the client. It touches the client (its Impl, its shard and the
+// connection, which the shard owns) only through the gate: while the gate is open the
+// client exists, and what the stream posts or spawns then runs before its threads end.
 
 class Client::Impl::ResponseStream final : public BodyReader {
  public:
   ResponseStream(Impl& impl, Shard& shard, std::string pool_key, std::string peer,
-                 Clock::time_point deadline, ConnectionPtr connection,
+                 Clock::time_point deadline, Connection* connection,
                  std::unique_ptr<StreamParser> parser, bool keep_alive)
       : impl_(impl),
         gate_(impl.gate_),
@@ -1069,7 +1075,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
         pool_key_(std::move(pool_key)),
         peer_(std::move(peer)),
         deadline_(deadline),
-        connection_(std::move(connection)),
+        connection_(connection),
         parser_(std::move(parser)),
         keep_alive_(keep_alive) {
     if (const auto length = parser_->content_length()) content_length_ = *length;
@@ -1078,22 +1084,28 @@ class Client::Impl::ResponseStream final : public BodyReader {
   ~ResponseStream() override {
     std::lock_guard lock(gate_->mutex);
     if (!gate_->open) return;  // the client is gone, and its connections with it
-    asio::post(shard_.ioc, [impl = &impl_, shard = &shard_, key = pool_key_,
-                            connection = std::move(connection_), done = parser_->is_done(),
-                            keep_alive = keep_alive_, failed = failed_]() mutable {
-      shard->streaming.erase(connection.get());
-      impl->release(*shard, key, std::move(connection), done && keep_alive && !failed);
-    });
+    asio::post(shard_.ioc,
+               [impl = &impl_, shard = &shard_, key = pool_key_, connection = connection_,
+                done = parser_->is_done(), keep_alive = keep_alive_, failed = failed_] {
+                 const auto found = shard->streaming.find(connection);
+                 if (found == shard->streaming.end()) return;
+                 ConnectionPtr owned = std::move(found->second);
+                 shard->streaming.erase(found);
+                 impl->release(*shard, key, std::move(owned), done && keep_alive && !failed);
+               });
   }
 
   core::Result<std::size_t> read(std::span<char> out) override {
     if (failure_) return *failure_;
     if (out.empty() || parser_->is_done()) return std::size_t{0};
+    std::unique_lock lock(gate_->mutex);
+    if (!gate_->open) {
+      failure_ = core::Error::unavailable(peer_ + " is unavailable: the client is gone");
+      return *failure_;
+    }
     if (impl_.on_client_thread()) {
       return core::Error::internal("a response body was read on the client's own thread");
     }
-    std::unique_lock lock(gate_->mutex);
-    if (!gate_->open) return core::Error::unavailable(peer_ + " is unavailable: client gone");
     auto future = asio::co_spawn(shard_.ioc, read_some(out), asio::use_future);
     lock.unlock();
     Piece piece;
@@ -1114,8 +1126,6 @@ class Client::Impl::ResponseStream final : public BodyReader {
   std::optional<std::uint64_t> content_length() const override { return content_length_; }
   std::uint64_t bytes_read() const override { return bytes_read_; }
 
-  Connection* connection() const { return connection_.get(); }
-
  private:
   // On the shard: at least one body byte, or the end; within the call's deadline, or
   // request_timeout once it passed.
@@ -1124,7 +1134,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
     const auto now = Clock::now();
     timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
     bool timed_out = false;
-    Connection* connection = connection_.get();
+    Connection* connection = connection_;
     timer.async_wait([connection, &timed_out](const error_code& ec) {
       if (ec) return;
       timed_out = true;
@@ -1180,7 +1190,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
   std::string pool_key_;
   std::string peer_;
   Clock::time_point deadline_;
-  ConnectionPtr connection_;
+  Connection* connection_;  // owned by the shard (Shard::streaming)
   std::unique_ptr<StreamParser> parser_;
   bool keep_alive_;
   bool failed_ = false;
@@ -1192,10 +1202,10 @@ class Client::Impl::ResponseStream final : public BodyReader {
 std::shared_ptr<BodyReader> Client::Impl::make_stream(Call& call, ConnectionPtr connection,
                                                       std::unique_ptr<StreamParser> parser,
                                                       bool keep_alive) {
-  call.shard.streaming.insert(connection.get());
+  Connection* raw = connection.get();
+  call.shard.streaming.emplace(raw, std::move(connection));
   return std::make_shared<ResponseStream>(*this, call.shard, call.pool_key, call.peer,
-                                          call.deadline, std::move(connection), std::move(parser),
-                                          keep_alive);
+                                          call.deadline, raw, std::move(parser), keep_alive);
 }
 
 // ---- the public face
