@@ -60,6 +60,55 @@ class PatternSource final : public BodySource {
   std::size_t position_ = 0;
 };
 
+// A 20-byte body: 10 bytes at once, the other 10 once the test lets them (`release`).
+class HeldSource final : public BodySource {
+ public:
+  HeldSource(std::latch& started, std::latch& release) : started_(started), release_(release) {}
+  std::optional<std::uint64_t> size() const override { return 20; }
+  core::Result<std::size_t> read(std::span<char> buffer) override {
+    if (sent_ == 10) {
+      started_.count_down();
+      release_.wait();
+    }
+    const std::size_t n = std::min<std::size_t>(buffer.size(), 10 - sent_ % 10);
+    std::fill_n(buffer.data(), n, 'h');
+    sent_ += n;
+    return n;
+  }
+
+ private:
+  std::latch& started_;
+  std::latch& release_;
+  std::size_t sent_ = 0;
+};
+
+// Holds the client's (only) network thread: the callback of a call refused at once runs
+// there. Released when destroyed.
+class ClientThreadHold {
+ public:
+  explicit ClientThreadHold(Client& client) {
+    client.start({.url = "not a url"}, {},
+                 [&holding = holding_,
+                  released = release_.get_future().share()](core::Result<ClientResponse>) {
+                   holding.count_down();
+                   released.wait();
+                 });
+    holding_.wait();
+  }
+  ~ClientThreadHold() { release(); }
+  ClientThreadHold(const ClientThreadHold&) = delete;
+  ClientThreadHold& operator=(const ClientThreadHold&) = delete;
+  void release() {
+    if (!released_) release_.set_value();
+    released_ = true;
+  }
+
+ private:
+  std::latch holding_{1};
+  std::promise<void> release_;
+  bool released_ = false;
+};
+
 class ClientCallsTest : public ::testing::Test {
  protected:
   Router routes() {
@@ -79,6 +128,11 @@ class ClientCallsTest : public ::testing::Test {
       held_started_.count_down();
       held_release_.wait();
       return Response::no_content();
+    });
+    // A header at once, the body once the test lets it.
+    router.get("/held-body", [this](Request&) {
+      return Response::stream(200, std::make_shared<HeldSource>(held_started_, held_release_),
+                              "application/octet-stream");
     });
     router.post_streamed("/digest", [](Request& request) {
       std::array<char, 8192> chunk{};
@@ -283,6 +337,54 @@ TEST_F(ClientCallsTest, AStreamOutlivingItsClientFailsWithoutTouchingIt) {
   stream.reset();
 }
 
+// The timer of a body read whose bytes and deadline reach the client at once fires after
+// the read ended: it must touch neither the read's finished coroutine nor the connection
+// (run under ASan: it used to write into the freed coroutine frame).
+TEST_F(ClientCallsTest, ABodyReadTimerFiringAfterTheReadEndedTouchesNothing) {
+  start(ServerOptions{.worker_threads = 2});
+  Client client;
+  const auto deadline = Clock::now() + 400ms;
+  auto response = client.send({.url = url(port_, "/held-body")},
+                              {.deadline = deadline, .stream_response = true});
+  ASSERT_TRUE(response) << response.error().detail();
+  // The first 10 bytes one by one: each read's coroutine frame ends on the client's
+  // thread, which then has its cache of frames full, so that ASan sees the next one freed.
+  for (int i = 0; i < 10; ++i) {
+    std::array<char, 1> byte{};
+    auto one = response->body_stream->read(byte);
+    ASSERT_TRUE(one && *one == 1) << i;
+  }
+  held_started_.wait();  // the rest is held
+  std::latch reading(1);
+  auto read = std::async(std::launch::async, [&] {
+    std::array<char, 100> chunk{};
+    reading.count_down();
+    return response->body_stream->read(chunk);
+  });
+  reading.wait();
+  {
+    // Queued behind the read (the reader thread is past its start), holds the client's
+    // thread while the body arrives and the deadline passes: both then reach the client
+    // at once. (Should the hold win the race with the read's start, the read begins after
+    // its deadline, with request_timeout, and the test passes without checking much.)
+    ClientThreadHold hold(client);
+    held_release_.count_down();
+    EXPECT_TRUE(logs_.wait_for("request", "route", "/held-body"));  // the body is out
+    std::this_thread::sleep_until(deadline + 20ms);
+  }
+  ASSERT_EQ(read.wait_for(3s), std::future_status::ready);
+  auto piece = read.get();
+  // Either may win: the bytes, or the deadline.
+  if (piece) {
+    EXPECT_EQ(*piece, 10u);
+  } else {
+    EXPECT_EQ(piece.error().code(), ErrorCode::kDeadlineExceeded);
+  }
+  response->body_stream.reset();
+  auto next = client.send({.url = url(port_, "/bytes/3")});
+  ASSERT_TRUE(next) << next.error().detail();
+}
+
 TEST_F(ClientCallsTest, AStreamedAnswerWithoutABodyStillHasAStream) {
   start();
   Client client;
@@ -390,33 +492,6 @@ TEST_F(ClientCallsTest, AWaiterPastItsDeadlineHandsTheConnectionItGotToTheNext) 
   EXPECT_TRUE(first_answer.get_future().get());
   EXPECT_EQ(server_connections(), 1) << "the connection was handed on, not a new one opened";
 }
-
-// Holds the client's (only) network thread: the callback of a call refused at once runs
-// there. Released when destroyed.
-class ClientThreadHold {
- public:
-  explicit ClientThreadHold(Client& client) {
-    client.start({.url = "not a url"}, {},
-                 [&holding = holding_,
-                  released = release_.get_future().share()](core::Result<ClientResponse>) {
-                   holding.count_down();
-                   released.wait();
-                 });
-    holding_.wait();
-  }
-  ~ClientThreadHold() { release(); }
-  ClientThreadHold(const ClientThreadHold&) = delete;
-  ClientThreadHold& operator=(const ClientThreadHold&) = delete;
-  void release() {
-    if (!released_) release_.set_value();
-    released_ = true;
-  }
-
- private:
-  std::latch holding_{1};
-  std::promise<void> release_;
-  bool released_ = false;
-};
 
 // The deadline timer of a call whose answer and deadline reach the client at once fires
 // after the call finished and was freed: it must find nothing (run under ASan: it used to

@@ -1127,17 +1127,24 @@ class Client::Impl::ResponseStream final : public BodyReader {
   std::uint64_t bytes_read() const override { return bytes_read_; }
 
  private:
+  // The read's timer and the read, shared: a timer that expired as the read ended runs
+  // after cancel() could stop it, when the coroutine (and maybe the connection) is gone.
+  struct ReadDeadline {
+    bool read_ended = false;
+    bool timed_out = false;
+  };
+
   // On the shard: at least one body byte, or the end; within the call's deadline, or
   // request_timeout once it passed.
   asio::awaitable<Piece> read_some(std::span<char> out) {
     asio::steady_timer timer(shard_.ioc);
     const auto now = Clock::now();
     timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
-    bool timed_out = false;
+    auto state = std::make_shared<ReadDeadline>();
     Connection* connection = connection_;
-    timer.async_wait([connection, &timed_out](const error_code& ec) {
-      if (ec) return;
-      timed_out = true;
+    timer.async_wait([connection, state](const error_code& ec) {
+      if (ec || state->read_ended) return;
+      state->timed_out = true;
       error_code ignored;
       connection->lowest().socket().cancel(ignored);
     });
@@ -1161,8 +1168,9 @@ class Client::Impl::ResponseStream final : public BodyReader {
       target.data = nullptr;
       if (ec == bhttp::error::need_buffer) ec = {};
     }
+    state->read_ended = true;
     timer.cancel();
-    if (timed_out) {
+    if (state->timed_out) {
       co_return Piece{.size = 0,
                       .error = core::Error(core::ErrorCode::kDeadlineExceeded,
                                            peer_ + " did not send the rest of the body in time")};
