@@ -412,6 +412,30 @@ TEST_F(AsyncRouteTest, StopClosesRequestsStillUnansweredAfterTheShutdownTimeout)
   responders[0](Response::text(200, "after destruction"));
 }
 
+// A 1xx is an interim answer: sent as the final one it leaves the client waiting for the
+// real answer, so the server answers 500 and logs the handler's mistake.
+TEST_F(AsyncRouteTest, AnInterimStatusAsTheFinalAnswerBecomes500) {
+  Router router = routes();
+  router.add_async("GET", "/early-hints",
+                   [](Request&, Responder respond) { respond(Response::text(103, "not final")); });
+  router.get("/continue", [](Request&) { return Response::text(100, "not final"); });
+  const auto port = start(std::move(router));
+  for (const auto* target : {"/early-hints", "/continue"}) {
+    auto connection = RawConnection::connect(port);
+    connection.send(format_request("GET", target));
+    const auto response = connection.read_response(3s);
+    EXPECT_EQ(response.status, 500) << target;
+    EXPECT_EQ(response.header("Content-Type"), "application/problem+json") << target;
+    // The connection stays usable: the next request gets its own answer.
+    connection.send(format_request("GET", "/sync"));
+    EXPECT_EQ(connection.read_response(3s).status, 200) << target;
+  }
+  const auto logged = logs_.lines_with_msg("handler returned an invalid status");
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].at("status").as_int64(), 103);
+  EXPECT_EQ(logged[1].at("status").as_int64(), 100);
+}
+
 TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   ServerOptions options;
   options.shutdown_timeout = 100ms;
@@ -428,6 +452,50 @@ TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   ASSERT_EQ(responders.size(), 2u);
   responders[0](Response::text(200, "nobody listens"));
   responders.clear();  // the second goes away unanswered
+}
+
+// stop() closes the connections that are idle when it looks; one busy writing an answer
+// it promised to keep alive (promised before the stop began) must still close once that
+// answer is out, not wait idle for the shutdown timeout.
+TEST_F(AsyncRouteTest, StopClosesAKeptAliveConnectionOnceItsAnswerInFlightIsOut) {
+  Router router = routes();
+  // Larger than the socket buffers: its write is still in progress when stop() looks.
+  const std::size_t big = std::size_t{32} * 1024 * 1024;
+  router.get("/big", [big](Request&) { return Response::text(200, std::string(big, 'x')); });
+  ServerOptions options;
+  options.io_threads = 1;
+  options.shutdown_timeout = 10s;
+  const auto port = start(std::move(router), options);
+
+  auto busy = RawConnection::connect(port);
+  busy.send(format_request("GET", "/big"));
+  const std::string head = busy.read_until("\r\n\r\n", 5s);
+  ASSERT_EQ(head.find("Connection: close"), std::string::npos) << "kept alive before the stop";
+  // An idle kept-alive connection: it closing shows that stop() looked at the connections.
+  auto idle = RawConnection::connect(port);
+  idle.send(format_request("GET", "/sync"));
+  ASSERT_EQ(idle.read_response(3s).status, 200);
+
+  const auto started = Clock::now();
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  EXPECT_TRUE(idle.closed_by_peer(3s));
+  // The rest of the answer, then the close.
+  EXPECT_TRUE(busy.closed_by_peer(5s));
+  ASSERT_EQ(stopped.wait_for(5s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - started, 5s);  // not the 10 s shutdown timeout
+  EXPECT_TRUE(logs_.lines_with_msg("shutdown timeout passed; closing connections").empty());
+}
+
+// A registry usually lives as long as the process, longer than a server: scraping it
+// after the server is gone must not read the server's freed state (run under ASan).
+TEST_F(AsyncRouteTest, TheOpenConnectionsGaugeOutlivesTheServer) {
+  const auto port = start(routes());
+  auto connection = RawConnection::connect(port);
+  connection.send(format_request("GET", "/sync"));
+  ASSERT_EQ(connection.read_response(3s).status, 200);
+  EXPECT_NE(registry_.render().find("http_connections_open 1"), std::string::npos);
+  server_.reset();
+  EXPECT_NE(registry_.render().find("http_connections_open 0"), std::string::npos);
 }
 
 }  // namespace

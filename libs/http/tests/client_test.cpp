@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -723,6 +725,105 @@ TEST(ClientRetry, HonoursConnectionCloseFromThePeer) {
   ASSERT_TRUE(second) << second.error().detail();
   EXPECT_EQ(second->body, "2");
   EXPECT_EQ(peer.connections(), 2);
+}
+
+// ---- a peer that never ends a line ----------------------------------------------------
+
+// Answers every request with a chunked response whose head is followed by `tail` and
+// then filler without end (no CRLF), until the client goes away or `limit` bytes went.
+class EndlessLinePeer {
+ public:
+  explicit EndlessLinePeer(std::string tail) : tail_(std::move(tail)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener_, 16) != 0) {
+      throw std::runtime_error("EndlessLinePeer: cannot listen");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~EndlessLinePeer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  EndlessLinePeer(const EndlessLinePeer&) = delete;
+  EndlessLinePeer& operator=(const EndlessLinePeer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  static constexpr std::size_t kLimit = std::size_t{64} * 1024 * 1024;
+
+  bool wait_for(int fd, short events) {
+    pollfd poll_fd{.fd = fd, .events = events, .revents = 0};
+    while (!stopping_) {
+      if (::poll(&poll_fd, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+
+  void serve() {
+    while (wait_for(listener_, POLLIN)) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      std::string request;
+      char chunk[4096];
+      while (request.find("\r\n\r\n") == std::string::npos && wait_for(fd, POLLIN)) {
+        const auto received = ::recv(fd, chunk, sizeof chunk, 0);
+        if (received <= 0) break;
+        request.append(chunk, static_cast<std::size_t>(received));
+      }
+      std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + tail_;
+      ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+      const std::string filler(64 * 1024, 'a');
+      for (std::size_t sent = 0; sent < kLimit && wait_for(fd, POLLOUT);) {
+        const auto n = ::send(fd, filler.data(), filler.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (n <= 0) break;  // the client closed: it gave up on the line
+        sent += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    }
+  }
+
+  std::string tail_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// A chunk-size line (its extensions) or a trailer section that never ends is an
+// unreadable answer once it passes the header limit, buffered or streamed: not megabytes
+// held in memory until the deadline.
+TEST(ClientLimits, AnEndlessChunkLineOrTrailerIsAnErrorNotUnboundedMemory) {
+  for (const std::string tail : {"1;ext=", "1\r\na\r\n0\r\nX-Trailer: "}) {
+    EndlessLinePeer peer(tail);
+    Client client;
+    const auto target = url(peer.port(), "/endless");
+    auto buffered = client.send({.url = target}, {.timeout = 5s});
+    ASSERT_FALSE(buffered) << tail;
+    EXPECT_EQ(buffered.error().code(), ErrorCode::kInternal)
+        << buffered.error().detail() << " " << buffered.error().log_detail();
+
+    auto streamed = client.send({.url = target}, {.timeout = 5s, .stream_response = true});
+    ASSERT_TRUE(streamed) << streamed.error().detail();  // the header is fine
+    std::array<char, 4096> chunk{};
+    core::Result<std::size_t> read = std::size_t{0};
+    do {
+      read = streamed->body_stream->read(chunk);
+    } while (read && *read > 0);
+    ASSERT_FALSE(read) << tail;
+    EXPECT_EQ(read.error().code(), ErrorCode::kInternal) << read.error().detail();
+    EXPECT_NE(read.error().log_detail().find("unreadable"), std::string::npos)
+        << read.error().log_detail();
+  }
 }
 
 }  // namespace

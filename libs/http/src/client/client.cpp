@@ -5,7 +5,8 @@
 // and stopping.
 //
 // Threads: the client owns `io_threads` shards, each an io_context run by one thread with
-// connections of its own; a call lives on one shard from start to end, so everything a
+// connections of its own; a call lives on one shard from start to end, its host's (every
+// call to a host runs on one shard, so the cap per host holds exactly). Everything a
 // shard owns (pools, calls in flight, metric caches) is touched by its thread only and
 // needs no lock. Request body pieces are read on a small pool of the client's (a
 // BodySource may block); the caller's thread only builds the request and waits (send()).
@@ -82,6 +83,10 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // Beast's parser defaults to 8 KiB of header; our servers allow 16 KiB plus the URL.
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+// What a connection holds unparsed: a header (the parser refuses one over its limit), a
+// chunk-size line or a trailer section (Beast bounds neither), with room for one read.
+// A peer sending a line without end then gets an error, not our memory.
+constexpr std::size_t kMaxUnparsedBytes = kMaxResponseHeaderBytes + std::size_t{16} * 1024;
 constexpr std::chrono::milliseconds kMinSweepInterval{10};
 constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
 constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
@@ -163,7 +168,8 @@ struct Client::Impl {
 
     std::unique_ptr<beast::tcp_stream> plain;
     std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;  // bytes read but not parsed yet: empty between exchanges
+    // Bytes read but not parsed yet: empty between exchanges.
+    beast::flat_buffer buffer{kMaxUnparsedBytes};
     Clock::time_point idle_since;
   };
   using ConnectionPtr = std::unique_ptr<Connection>;
@@ -183,8 +189,9 @@ struct Client::Impl {
   };
 
   // ---- a call ---------------------------------------------------------------------------
-  // Lives on one shard; touched by its thread only, except `done_once`.
-  struct Call {
+  // Lives on one shard; touched by its thread only. Owned by its coroutine (run_call):
+  // timers and handles hold it weakly, so that it goes when the call ends.
+  struct Call : std::enable_shared_from_this<Call> {
     Call(Shard& owner, Callback callback)
         : shard(owner), abort_timer(owner.ioc), done(std::move(callback)) {}
 
@@ -204,6 +211,7 @@ struct Client::Impl {
     asio::steady_timer abort_timer;
     Abort aborted = Abort::kNone;
     Abort timer_reason = Abort::kDeadline;
+    std::uint64_t timer_generation = 0;  // which arm() the abort timer serves
     // What the abort must reach, whichever the call is doing now.
     Connection* connection = nullptr;
     tcp::resolver* resolver = nullptr;
@@ -233,7 +241,9 @@ struct Client::Impl {
     bool stopping = false;
     std::unordered_map<std::string, HostPool> pools;
     std::unordered_set<Call*> calls;
-    std::unordered_set<Connection*> streaming;  // held by a body stream
+    // Connections a body stream reads from. The shard owns them, not the stream: a stream
+    // may outlive the client, and a socket must not outlive its io_context.
+    std::unordered_map<Connection*, ConnectionPtr> streaming;
     std::unordered_map<std::string, metrics::Counter*> counters;
     std::unordered_map<std::string, metrics::Histogram*> histograms;
   };
@@ -304,11 +314,18 @@ struct Client::Impl {
     return false;
   }
 
-  core::Result<void> prepare(Call& call, ClientRequest& request, const CallOptions& call_options) {
-    auto url = parse_url(request.url);
-    if (!url) return std::move(url).error();
-    call.url = std::move(*url);
-    call.pool_key = call.url.scheme + "://" + call.url.authority();
+  static std::string pool_key_of(const Url& url) { return url.scheme + "://" + url.authority(); }
+
+  // Every call to one host runs on one shard, whose pool holds the cap per host: spread
+  // over shards, each would allow the cap again.
+  Shard& shard_for(const std::string& pool_key) {
+    return *shards_[std::hash<std::string>{}(pool_key) % shards_.size()];
+  }
+
+  core::Result<void> prepare(Call& call, Url url, ClientRequest& request,
+                             const CallOptions& call_options) {
+    call.url = std::move(url);
+    call.pool_key = pool_key_of(call.url);
     call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
     call.method = request.method;
     call.started = Clock::now();
@@ -369,9 +386,12 @@ struct Client::Impl {
   }
 
   CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
-    Shard& shard = *shards_[next_shard_.fetch_add(1) % shards_.size()];
+    auto url = parse_url(request.url);
+    Shard& shard = url ? shard_for(pool_key_of(*url)) : *shards_.front();
     auto call = std::make_shared<Call>(shard, std::move(done));
-    if (auto prepared = prepare(*call, request, call_options); !prepared) {
+    auto prepared = url ? prepare(*call, std::move(*url), request, call_options)
+                        : core::Result<void>(std::move(url).error());
+    if (!prepared) {
       // Refused before anything was sent: answered on the shard all the same, so that the
       // callback always runs on a client thread.
       asio::post(shard.ioc, [call, error = std::move(prepared).error()]() mutable {
@@ -433,13 +453,18 @@ struct Client::Impl {
   }
 
   // Arms the abort timer for `until`, reporting `reason` when it passes.
+  // The handler holds the call weakly: a timer that expired as the call ended runs after
+  // cancel() could stop it, when the call may be gone; an earlier arm's, after re-arming.
   void arm(Call& call, Clock::time_point until, Abort reason) {
     call.timer_reason = reason;
+    const std::uint64_t generation = ++call.timer_generation;
     call.abort_timer.expires_at(until);
-    call.abort_timer.async_wait([this, &call, reason](const error_code& ec) {
-      if (ec || call.timer_reason != reason) return;
-      abort(call, reason);
-    });
+    call.abort_timer.async_wait(
+        [this, weak = call.weak_from_this(), generation, reason](const error_code& ec) {
+          const auto alive = weak.lock();
+          if (ec || !alive || alive->timer_generation != generation) return;
+          abort(*alive, reason);
+        });
   }
 
   void finish(Call& call, core::Result<ClientResponse> result) {
@@ -545,6 +570,13 @@ struct Client::Impl {
     HostPool& same_pool = shard.pools[call.pool_key];  // the map may have rehashed
     std::erase(same_pool.waiters, &waiter);
     if (waiter.handed) {
+      if (call.aborted != Abort::kNone) {
+        // Handed a connection as the call ended (its deadline, a cancel): the deadline
+        // timer has fired already and could not bound the exchange, so the call gives up
+        // and the connection goes to the next waiter.
+        release(shard, call.pool_key, std::move(waiter.handed), /*reusable=*/true);
+        co_return aborted_error(call);
+      }
       reused = true;
       co_return std::move(waiter.handed);
     }
@@ -892,11 +924,23 @@ struct Client::Impl {
                                    ? "the connection closed in the middle of the response"
                                    : "the connection closed before a response arrived");
     }
-    if (ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category()) {
+    if (ec == bhttp::error::buffer_overflow) {
+      return core::Error::internal(where + "unreadable response: " + line_too_long_reason());
+    }
+    if (is_parse_error(ec)) {
       // Beast's parse errors: the peer does not speak HTTP the way we can read.
       return core::Error::internal(where + "unreadable response: " + ec.message());
     }
     return unavailable(call, ec.message());
+  }
+
+  static bool is_parse_error(const error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category();
+  }
+
+  static std::string line_too_long_reason() {
+    return "a chunk-size line or the trailer fields exceed " + std::to_string(kMaxUnparsedBytes) +
+           " bytes";
   }
 
   // ---- metrics (shard thread) -------------------------------------------------------------------
@@ -985,7 +1029,7 @@ struct Client::Impl {
     shard.sweep_timer.cancel(ignored);
     const std::vector<Call*> calls(shard.calls.begin(), shard.calls.end());
     for (Call* call : calls) abort(*call, Abort::kShutdown);
-    for (Connection* connection : shard.streaming) connection->close();
+    for (auto& [raw, connection] : shard.streaming) connection->close();
     for (auto& [key, pool] : shard.pools) {
       for (auto& connection : pool.idle) connection->close();
       pool.idle.clear();
@@ -1004,7 +1048,6 @@ struct Client::Impl {
   logging::Logger* logger_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<ssl::context> tls_context_;
-  std::atomic<std::size_t> next_shard_{0};
   asio::thread_pool body_readers_{2};
   // Declared last: destroying a shard's io_context destroys what a call left behind.
   std::vector<std::unique_ptr<Shard>> shards_;
@@ -1016,11 +1059,15 @@ struct Client::Impl {
 // Holds the connection until the body ends (then it returns to the pool when the peer
 // keeps it alive) or until destroyed (then it closes: what is left of the body cannot be
 // skipped cheaply). Reads block the caller while a short coroutine reads on the shard.
+//
+// The stream may outlive the client. It touches the client (its Impl, its shard and the
+// connection, which the shard owns) only through the gate: while the gate is open the
+// client exists, and what the stream posts or spawns then runs before its threads end.
 
 class Client::Impl::ResponseStream final : public BodyReader {
  public:
   ResponseStream(Impl& impl, Shard& shard, std::string pool_key, std::string peer,
-                 Clock::time_point deadline, ConnectionPtr connection,
+                 Clock::time_point deadline, Connection* connection,
                  std::unique_ptr<StreamParser> parser, bool keep_alive)
       : impl_(impl),
         gate_(impl.gate_),
@@ -1028,7 +1075,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
         pool_key_(std::move(pool_key)),
         peer_(std::move(peer)),
         deadline_(deadline),
-        connection_(std::move(connection)),
+        connection_(connection),
         parser_(std::move(parser)),
         keep_alive_(keep_alive) {
     if (const auto length = parser_->content_length()) content_length_ = *length;
@@ -1037,22 +1084,28 @@ class Client::Impl::ResponseStream final : public BodyReader {
   ~ResponseStream() override {
     std::lock_guard lock(gate_->mutex);
     if (!gate_->open) return;  // the client is gone, and its connections with it
-    asio::post(shard_.ioc, [impl = &impl_, shard = &shard_, key = pool_key_,
-                            connection = std::move(connection_), done = parser_->is_done(),
-                            keep_alive = keep_alive_, failed = failed_]() mutable {
-      shard->streaming.erase(connection.get());
-      impl->release(*shard, key, std::move(connection), done && keep_alive && !failed);
-    });
+    asio::post(shard_.ioc,
+               [impl = &impl_, shard = &shard_, key = pool_key_, connection = connection_,
+                done = parser_->is_done(), keep_alive = keep_alive_, failed = failed_] {
+                 const auto found = shard->streaming.find(connection);
+                 if (found == shard->streaming.end()) return;
+                 ConnectionPtr owned = std::move(found->second);
+                 shard->streaming.erase(found);
+                 impl->release(*shard, key, std::move(owned), done && keep_alive && !failed);
+               });
   }
 
   core::Result<std::size_t> read(std::span<char> out) override {
     if (failure_) return *failure_;
     if (out.empty() || parser_->is_done()) return std::size_t{0};
+    std::unique_lock lock(gate_->mutex);
+    if (!gate_->open) {
+      failure_ = core::Error::unavailable(peer_ + " is unavailable: the client is gone");
+      return *failure_;
+    }
     if (impl_.on_client_thread()) {
       return core::Error::internal("a response body was read on the client's own thread");
     }
-    std::unique_lock lock(gate_->mutex);
-    if (!gate_->open) return core::Error::unavailable(peer_ + " is unavailable: client gone");
     auto future = asio::co_spawn(shard_.ioc, read_some(out), asio::use_future);
     lock.unlock();
     Piece piece;
@@ -1073,20 +1126,25 @@ class Client::Impl::ResponseStream final : public BodyReader {
   std::optional<std::uint64_t> content_length() const override { return content_length_; }
   std::uint64_t bytes_read() const override { return bytes_read_; }
 
-  Connection* connection() const { return connection_.get(); }
-
  private:
+  // The read's timer and the read, shared: a timer that expired as the read ended runs
+  // after cancel() could stop it, when the coroutine (and maybe the connection) is gone.
+  struct ReadDeadline {
+    bool read_ended = false;
+    bool timed_out = false;
+  };
+
   // On the shard: at least one body byte, or the end; within the call's deadline, or
   // request_timeout once it passed.
   asio::awaitable<Piece> read_some(std::span<char> out) {
     asio::steady_timer timer(shard_.ioc);
     const auto now = Clock::now();
     timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
-    bool timed_out = false;
-    Connection* connection = connection_.get();
-    timer.async_wait([connection, &timed_out](const error_code& ec) {
-      if (ec) return;
-      timed_out = true;
+    auto state = std::make_shared<ReadDeadline>();
+    Connection* connection = connection_;
+    timer.async_wait([connection, state](const error_code& ec) {
+      if (ec || state->read_ended) return;
+      state->timed_out = true;
       error_code ignored;
       connection->lowest().socket().cancel(ignored);
     });
@@ -1110,11 +1168,21 @@ class Client::Impl::ResponseStream final : public BodyReader {
       target.data = nullptr;
       if (ec == bhttp::error::need_buffer) ec = {};
     }
+    state->read_ended = true;
     timer.cancel();
-    if (timed_out) {
+    if (state->timed_out) {
       co_return Piece{.size = 0,
                       .error = core::Error(core::ErrorCode::kDeadlineExceeded,
                                            peer_ + " did not send the rest of the body in time")};
+    }
+    // Beast's parse errors (but a body cut short): the peer sent what we cannot read.
+    if (ec && Impl::is_parse_error(ec) && ec != bhttp::error::partial_message &&
+        ec != bhttp::error::end_of_stream) {
+      const std::string reason =
+          ec == bhttp::error::buffer_overflow ? Impl::line_too_long_reason() : ec.message();
+      co_return Piece{
+          .size = 0,
+          .error = core::Error::internal(peer_ + " sent an unreadable response body: " + reason)};
     }
     if (ec) {
       co_return Piece{.size = 0,
@@ -1130,7 +1198,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
   std::string pool_key_;
   std::string peer_;
   Clock::time_point deadline_;
-  ConnectionPtr connection_;
+  Connection* connection_;  // owned by the shard (Shard::streaming)
   std::unique_ptr<StreamParser> parser_;
   bool keep_alive_;
   bool failed_ = false;
@@ -1142,10 +1210,10 @@ class Client::Impl::ResponseStream final : public BodyReader {
 std::shared_ptr<BodyReader> Client::Impl::make_stream(Call& call, ConnectionPtr connection,
                                                       std::unique_ptr<StreamParser> parser,
                                                       bool keep_alive) {
-  call.shard.streaming.insert(connection.get());
+  Connection* raw = connection.get();
+  call.shard.streaming.emplace(raw, std::move(connection));
   return std::make_shared<ResponseStream>(*this, call.shard, call.pool_key, call.peer,
-                                          call.deadline, std::move(connection), std::move(parser),
-                                          keep_alive);
+                                          call.deadline, raw, std::move(parser), keep_alive);
 }
 
 // ---- the public face

@@ -24,6 +24,11 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kRecancelInterval{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Beast's header limit for a request: at least what our 414 and 431 checks need to see.
+std::size_t parser_header_limit(const ServerOptions& options) {
+  return std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024);
+}
+
 std::string http_date() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -85,12 +90,19 @@ void Server::Impl::Connection::close() {
 // ---- the loop ------------------------------------------------------------------------------
 
 asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection) {
-  beast::flat_buffer buffer;
+  // What a connection holds unparsed is bounded: a header (the parser refuses one over
+  // its limit), but also a chunk-size line or a trailer section, which Beast does not
+  // bound, so a client could otherwise make us hold megabytes of one line.
+  beast::flat_buffer buffer(parser_header_limit(options_) + kReadChunk);
   for (;;) {
     // While stopping, an answer carries `Connection: close` and handle() ends the loop;
     // a connection accepted during the drain delay still gets its first request served.
     connection->idle = true;
     if (buffer.size() == 0) {
+      // stop() closed the connections idle when it looked; this one was busy then, with
+      // an answer promised keep-alive before the stop began. Now idle, it closes too
+      // rather than wait for the shutdown timeout.
+      if (idle_connections_closed_.load()) break;
       // A new connection must start its request within read_timeout; a kept-alive one may
       // wait idle_timeout for the next.
       connection->arm(connection->requests_served == 0 ? options_.read_timeout
@@ -116,8 +128,7 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
 asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::flat_buffer& buffer) {
   const auto started = Clock::now();
   HeaderParser parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::max(kMinParserHeaderLimit, options_.max_url_bytes + options_.max_header_bytes + 1024)));
+  parser.header_limit(static_cast<std::uint32_t>(parser_header_limit(options_)));
   // The body's limit depends on the route, known once the header is: Beast would refuse
   // a Content-Length over the limit while reading the header.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -166,7 +177,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     co_return co_await refuse(connection, parser.get(), too_large, bytes_in, started);
   }
   if (!parser.is_done()) {
-    if (core::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    if (detail::expects_continue(parser.get().version(), parser.get()[bhttp::field::expect])) {
       const auto interim = asio::buffer(kContinue.data(), kContinue.size());
       auto [continue_ec, continue_bytes] =
           co_await asio::async_write(connection.socket, interim, kUseTuple);
@@ -312,6 +323,9 @@ detail::Refusal Server::Impl::refusal_for(const error_code& ec, bool timed_out,
     return refusal(413, "the request body exceeds the limit of " +
                             std::to_string(options_.max_body_bytes) + " bytes");
   }
+  if (ec == bhttp::error::buffer_overflow) {
+    return refusal(400, "a chunk-size line or the trailer fields of the request are too long");
+  }
   if (ec == bhttp::error::bad_transfer_encoding) {
     return refusal(400,
                    "the request has a repeated Transfer-Encoding, or one together with "
@@ -352,7 +366,9 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
                                            bool keep_alive, Response& response,
                                            const TraceContext& trace, detail::Outcome& outcome,
                                            Clock::time_point started) {
-  if (response.status < 100 || response.status > 599) {
+  // A 1xx is interim, never final: sent as the answer it would leave the client waiting
+  // for the real one (and the next answer would be read as this request's).
+  if (response.status < 200 || response.status > 599) {
     logger_.error(trace.log_context(), "handler returned an invalid status",
                   {{"route", outcome.route}, {"status", response.status}});
     response = Response::problem(500, "an unexpected error occurred", outcome.path);

@@ -68,4 +68,8 @@ std::optional<Refusal> check_framing(unsigned version, std::span<const FieldView
   return std::nullopt;
 }
 
+bool expects_continue(unsigned version, std::string_view expect) {
+  return version >= 11 && core::iequals(core::trim(expect), "100-continue");
+}
+
 }  // namespace platform::http::detail

@@ -43,4 +43,9 @@ std::optional<Refusal> check_limits(std::string_view target, std::span<const Fie
 // `version` is 10 or 11.
 std::optional<Refusal> check_framing(unsigned version, std::span<const FieldView> fields);
 
+// Whether the client waits for `100 Continue` before sending its body: it asked with
+// `Expect: 100-continue`, and speaks HTTP/1.1. An HTTP/1.0 client knows no 1xx answers
+// (RFC 9110 §10.1.1) and sends its body anyway. `version` is 10 or 11.
+bool expects_continue(unsigned version, std::string_view expect);
+
 }  // namespace platform::http::detail

@@ -251,12 +251,18 @@ struct Server::Impl {
   // they use are left alone (leaked) for the process to end.
   bool abandoned_ = false;
   std::atomic<bool> draining_{false};
+  // Set by stop() before it closes the idle connections: a connection turning idle later
+  // closes itself.
+  std::atomic<bool> idle_connections_closed_{false};
   std::atomic<std::uint16_t> port_{0};
 
   std::mutex connections_mutex_;
   std::condition_variable connections_drained_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
-  std::atomic<std::size_t> open_connections_{0};
+  // Shared with the http_connections_open gauge: the registry may be scraped after the
+  // server is gone.
+  std::shared_ptr<std::atomic<std::size_t>> open_connections_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
   std::atomic<std::size_t> streams_in_use_{0};
 
   std::mutex jobs_mutex_;

@@ -64,8 +64,9 @@ Server::Impl::Impl(ServerOptions server_options, Router server_router,
   if (has_streamed_route(router_)) {
     stream_workers_ = std::make_unique<asio::thread_pool>(options_.max_streamed_requests);
   }
-  registry_.callback_gauge("http_connections_open", "HTTP connections open.", {},
-                           [this] { return static_cast<double>(open_connections_.load()); });
+  registry_.callback_gauge(
+      "http_connections_open", "HTTP connections open.", {},
+      [open = open_connections_] { return static_cast<double>(open->load()); });
 }
 
 Server::Impl::~Impl() {
@@ -81,7 +82,7 @@ Server::Impl::Connection::Connection(Impl& owner, tcp::socket accepted)
   error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (!ec) remote_address = endpoint.address().to_string();
-  impl.open_connections_.fetch_add(1);
+  impl.open_connections_->fetch_add(1);
 }
 
 Server::Impl::Connection::~Connection() {
@@ -96,7 +97,7 @@ void Server::Impl::forget(Connection* connection) {
   }
   // Below the cap again: wake the accept loop if it waits (on the acceptor_'s strand). Not
   // once stopping: the loop is ending, and the io_context may be going away.
-  if (open_connections_.fetch_sub(1) == options_.max_connections && !draining_.load()) {
+  if (open_connections_->fetch_sub(1) == options_.max_connections && !draining_.load()) {
     asio::post(acceptor_->get_executor(), [this] {
       if (accept_gate_) accept_gate_->cancel();
     });
@@ -125,7 +126,7 @@ void Server::Impl::close_idle_connections(bool kept_alive_only) {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    if (open_connections_.load() >= options_.max_connections) {
+    if (open_connections_->load() >= options_.max_connections) {
       // Full: newcomers wait in the kernel's backlog. Idle keep-alive connections are the
       // cheapest to give up (their clients reconnect), so they make room first.
       accept_paused_total_.inc();
@@ -133,11 +134,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
                    {{"max_connections", options_.max_connections}});
       close_idle_connections(/*kept_alive_only=*/true);
       accept_gate_->expires_at(asio::steady_timer::time_point::max());
-      while (open_connections_.load() >= options_.max_connections && acceptor_->is_open()) {
+      while (open_connections_->load() >= options_.max_connections && acceptor_->is_open()) {
         [[maybe_unused]] auto [wait_ec] = co_await accept_gate_->async_wait(kUseTuple);
       }
       if (!acceptor_->is_open()) co_return;
-      logger_.info("accepting again", {{"open_connections", open_connections_.load()}});
+      logger_.info("accepting again", {{"open_connections", open_connections_->load()}});
     }
     // The socket's executor is a new strand: the connection's own.
     const asio::any_io_executor strand = asio::make_strand(ioc_);
@@ -262,7 +263,9 @@ void Server::Impl::stop() {
     acceptor_->close(ignored);
     if (accept_gate_) accept_gate_->cancel();
   });
-  // Idle connections close now; busy ones answer with `Connection: close` and end.
+  // Idle connections close now; busy ones answer with `Connection: close` and end, or
+  // close once idle (an answer promised keep-alive before the stop).
+  idle_connections_closed_.store(true);
   close_idle_connections(/*kept_alive_only=*/false);
 
   // 4. In-flight requests finish within shutdown_timeout.

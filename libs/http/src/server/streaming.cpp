@@ -52,7 +52,8 @@ class Server::Impl::StreamedBody final : public BodyReader {
   StreamedBody(Impl& impl, Connection& connection, beast::flat_buffer& buffer, StreamParser& parser)
       : impl_(impl), connection_(connection), buffer_(buffer), parser_(parser) {
     if (const auto length = parser_.content_length()) content_length_ = *length;
-    expects_continue_ = core::iequals(parser_.get()[bhttp::field::expect], "100-continue");
+    expects_continue_ =
+        detail::expects_continue(parser_.get().version(), parser_.get()[bhttp::field::expect]);
   }
 
   core::Result<std::size_t> read(std::span<char> out) override {

@@ -81,7 +81,8 @@ struct ClientOptions {
   // https: a PEM bundle to trust instead of the system's store (a private CA, tests).
   // Read once, at construction: a file that cannot be read throws std::runtime_error.
   std::string ca_file;
-  // Network threads, each with its own connections (calls are spread over them).
+  // Network threads, each with its own connections. Calls are spread over them by host:
+  // every call to one host runs on the same thread, so the cap per host holds exactly.
   int io_threads = 1;
 };
 
