@@ -9,9 +9,9 @@ source scripts/lib/bench.sh
 WATCHERS="${WATCHERS:-100}"
 CHANGES="${CHANGES:-50}"
 scripts/install-deps.sh >/dev/null
-scripts/build.sh release >/dev/null
-service="build/release/services/config-service/config-service"
-bench="build/release/tools/watch-bench/watch-bench"
+build="$(build_dir)"
+service="$build/services/config-service/config-service"
+bench="$build/tools/watch-bench/watch-bench"
 
 work="$(mktemp -d /tmp/sylcfgbench.XXXXXX)"
 pid=""

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/../.."
 source scripts/lib/bench.sh
 SECONDS_PER_STEP="${SECONDS_PER_STEP:-10}"
 scripts/install-deps.sh >/dev/null
-scripts/build.sh release >/dev/null
-bench="build/release/tools/events-bench/events-bench"
+build="$(build_dir)"
+bench="$build/tools/events-bench/events-bench"
 source scripts/lib/postgres.sh
 
 work="$(mktemp -d /tmp/sylevbench.XXXXXX)"
@@ -33,7 +33,7 @@ verdicts=""
   echo "| producer / consumer database | steady 500 events/s: p50 | p99 | max | highest sustained rate |"
   echo "|---|---:|---:|---:|---:|"
 } >"$results"
-for backend in sqlite postgresql; do
+for backend in ${BACKENDS:-sqlite postgresql}; do
   run() {  # run <step name> <args...>
     local name="$1"; shift
     if [ "$backend" = sqlite ]; then
@@ -71,7 +71,7 @@ section="$work/section.md"
   echo
   cat "$results"
   echo
-  for backend in sqlite postgresql; do
+  for backend in ${BACKENDS:-sqlite postgresql}; do
     echo "Ramp on $backend: $(grep '^rate=' "$work/ramp-$backend.txt" | awk '{printf "%s (%s, %s); ", $1, $5, $7}')"
     echo
   done

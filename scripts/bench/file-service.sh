@@ -30,8 +30,8 @@ UPLOAD_CONNECTIONS="${UPLOAD_CONNECTIONS:-4}"
 READY_TIMEOUT_S="${READY_TIMEOUT_S:-30}"
 
 scripts/install-deps.sh >/dev/null
-scripts/build.sh release >/dev/null
-binary="$root/build/release/services/file-service/file-service"
+build="$(build_dir)"
+binary="$build/services/file-service/file-service"
 [ -x "$binary" ] || { echo "no $binary after the release build" >&2; exit 1; }
 
 work="$(mktemp -d /tmp/sylfilebench.XXXXXX)"

@@ -14,8 +14,8 @@ CONNECTIONS="${CONNECTIONS:-32}"
 BACKENDS="${BACKENDS:-sqlite postgresql}"
 
 scripts/install-deps.sh >/dev/null
-scripts/build.sh release >/dev/null
-binary="$root/build/release/services/subject-service/subject-service"
+build="$(build_dir)"
+binary="$build/services/subject-service/subject-service"
 source scripts/lib/postgres.sh
 
 work="$(mktemp -d /tmp/sylbench.XXXXXX)"

@@ -1,11 +1,21 @@
 # Shared by the benchmark commands. Source it, then:
 #   write_doc_section NAME HEADING FILE
 #   free_port, now_ns
+#   build_dir           the release build to measure: BUILD_DIR (another checkout's
+#                       build, for a before/after comparison) or this tree's, built now
 #   start_redis DIR     a throwaway Redis (memory only) on a free loopback port;
 #                       sets redis_port and redis_pid, logs to DIR/redis.log
 # replaces what stands between <!-- NAME:begin --> and <!-- NAME:end --> in
 # docs/benchmarks.md with FILE's text (adding "## HEADING" and the markers if missing).
 write_doc_section() {
+  local write="${WRITE_DOCS:-}"
+  if [ -z "$write" ]; then
+    if [ -n "${BUILD_DIR:-}" ]; then write=0; else write=1; fi
+  fi
+  if [ "$write" != 1 ]; then
+    echo "(not written to docs/benchmarks.md)" >&2
+    return 0
+  fi
   python3 - "$1" "$2" "$3" <<'PY'
 import sys
 name, heading, section_path = sys.argv[1:4]
@@ -48,4 +58,15 @@ start_redis() {
   done
   echo "redis-server did not start" >&2
   return 1
+}
+
+# The release build to measure: $BUILD_DIR as it is, or this tree's, brought up to date.
+# Benchmarks write docs/benchmarks.md only for this tree's build unless WRITE_DOCS=1.
+build_dir() {
+  if [ -n "${BUILD_DIR:-}" ]; then
+    realpath "$BUILD_DIR"
+  else
+    scripts/build.sh release >/dev/null
+    realpath build/release
+  fi
 }

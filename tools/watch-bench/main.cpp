@@ -84,7 +84,11 @@ int main(int argc, char** argv) {
   const char* version_field = registry ? "registry_version" : "version";
   const std::string watch_path =
       registry ? "/registry/services/bench-service/instances" : "/config/bench-service";
-  platform::http::Client client({.request_timeout = 40s, .max_idle_connections_per_host = 256});
+  // Every watcher holds a connection for its long poll; the changes need one more.
+  const std::size_t connections = static_cast<std::size_t>(options.watchers) + 4;
+  platform::http::Client client({.request_timeout = 40s,
+                                 .max_connections_per_host = connections,
+                                 .max_idle_connections_per_host = connections});
 
   if (!registry) {  // a schema to validate against, and a first version
     platform::http::ClientRequest schema{
