@@ -564,6 +564,23 @@ TEST_F(ClientTest, DestroyingTheClientCompletesSendsInFlight) {
 
 // ---- against a scripted peer ----------------------------------------------------------
 
+// A listening socket on 127.0.0.1 at a port the kernel picks; sets `port`.
+int listen_on_loopback(const char* who, std::uint16_t& port) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener, 16) != 0) {
+    ::close(listener);
+    throw std::runtime_error(std::string(who) + ": cannot listen");
+  }
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return listener;
+}
+
 // A raw HTTP/1.1 peer for what our Server never does: close right after reading a
 // request, or answer with `Connection: close`. Answers carry the request's number.
 class ScriptedPeer {
@@ -572,17 +589,7 @@ class ScriptedPeer {
   using Script = std::function<Action(int request_number)>;  // numbered from 1
 
   explicit ScriptedPeer(Script script) : script_(std::move(script)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(listener_, 16) != 0) {
-      throw std::runtime_error("ScriptedPeer: cannot listen");
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_on_loopback("ScriptedPeer", port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~ScriptedPeer() {
@@ -734,17 +741,7 @@ TEST(ClientRetry, HonoursConnectionCloseFromThePeer) {
 class EndlessLinePeer {
  public:
   explicit EndlessLinePeer(std::string tail) : tail_(std::move(tail)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(listener_, 16) != 0) {
-      throw std::runtime_error("EndlessLinePeer: cannot listen");
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_on_loopback("EndlessLinePeer", port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~EndlessLinePeer() {
