@@ -1,5 +1,9 @@
 #include "platform/http/message.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
 #include "percent.h"
 #include "platform/core/problem.h"
 #include "platform/core/strings.h"
@@ -143,6 +147,12 @@ Response Response::problem(const core::Error& error, const Request& request) {
   Response response{.status = core::http_status(error.code()),
                     .body = core::problem_json(error, request.path)};
   response.headers.set("Content-Type", core::kProblemContentType);
+  // A dependency down or a quota spent: say when trying again makes sense (RFC 9110 §10.2.3).
+  if (error.code() == core::ErrorCode::kUnavailable ||
+      error.code() == core::ErrorCode::kResourceExhausted) {
+    const auto delay = error.retry_after().value_or(std::chrono::seconds(1));
+    response.headers.set("Retry-After", std::to_string(std::max<std::int64_t>(1, delay.count())));
+  }
   return response;
 }
 

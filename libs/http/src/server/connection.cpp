@@ -23,6 +23,8 @@ constexpr std::size_t kReadChunk = 4096;
 // new socket read right after our cancel, which the next tick then catches.
 constexpr std::chrono::milliseconds kRecancelInterval{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// A caller's time budget above a day is not a deadline anyone means.
+constexpr std::int64_t kMaxRequestTimeoutMs = std::int64_t{24} * 3600 * 1000;
 
 // Beast's header limit for a request: at least what our 414 and 431 checks need to see.
 std::size_t parser_header_limit(const ServerOptions& options) {
@@ -355,6 +357,14 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;
   request.trace = detail::make_trace(message["X-Request-ID"], message["traceparent"]);
+  // A malformed or absurd budget is ignored rather than refused: the caller's deadline is
+  // advice for us, not part of what it asks.
+  if (const auto budget = message[std::string(kRequestTimeoutHeader)]; !budget.empty()) {
+    if (const auto ms = core::parse_integer<std::int64_t>(budget);
+        ms && *ms >= 0 && *ms <= kMaxRequestTimeoutMs) {
+      request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*ms);
+    }
+  }
   return request;
 }
 

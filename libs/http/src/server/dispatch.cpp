@@ -1,5 +1,6 @@
 #include "dispatch.h"
 
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -66,6 +67,13 @@ Response Dispatcher::respond(const Router::Match& match, Request& request) const
       response = Response::problem(405, "the method " + request.method + " is not allowed here",
                                    request.path);
       response->headers.set("Allow", join(match.allowed, ", "));
+    } else if (request.deadline && std::chrono::steady_clock::now() >= *request.deadline) {
+      // The caller has given up already (its X-Request-Timeout-Ms ran out while the request
+      // waited for a worker): working for it would only add load.
+      response = Response::problem(
+          core::Error(core::ErrorCode::kDeadlineExceeded,
+                      "the caller's deadline passed before the request was served"),
+          request);
     } else {
       std::string what;
       if (!run_guarded([&] { response = match.route->handler(request); }, what)) {

@@ -9,6 +9,8 @@
 //   return Error::not_found("subject " + id + " does not exist");
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,9 +89,16 @@ class Error {
   const std::string& detail() const { return detail_; }
   const std::string& log_detail() const { return log_detail_; }
   const std::vector<FieldError>& field_errors() const { return field_errors_; }
+  // When to try again (the Retry-After of a 503 or 429): a circuit breaker's remaining
+  // open time, a peer's own Retry-After. Unset: the HTTP mapping says 1 s for both.
+  const std::optional<std::chrono::seconds>& retry_after() const { return retry_after_; }
 
   Error& with_field_errors(std::vector<FieldError> errors) {
     field_errors_ = std::move(errors);
+    return *this;
+  }
+  Error& with_retry_after(std::chrono::seconds delay) {
+    retry_after_ = delay;
     return *this;
   }
 
@@ -98,6 +107,7 @@ class Error {
   std::string detail_;
   std::string log_detail_;
   std::vector<FieldError> field_errors_;
+  std::optional<std::chrono::seconds> retry_after_;
 };
 
 }  // namespace platform::core

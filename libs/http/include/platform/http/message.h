@@ -9,6 +9,7 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -136,6 +137,11 @@ struct Caller {
   bool has_role(std::string_view role) const;
 };
 
+// The caller's remaining time budget in milliseconds, sent with every call between
+// services (docs/resilience.md): relative, so the hosts' clocks need not agree. A callee
+// never works for a caller that has given up.
+inline constexpr std::string_view kRequestTimeoutHeader = "X-Request-Timeout-Ms";
+
 struct Request {
   std::string method;     // upper-case token: "GET"
   std::string target;     // as received: "/subjects?limit=2"
@@ -147,6 +153,11 @@ struct Request {
   std::string remote_address;
   // Set, for the handler's call only, on a streamed route (Router::post_streamed).
   BodyReader* body_reader = nullptr;
+
+  // When the caller gives up: now + X-Request-Timeout-Ms at arrival (see
+  // kRequestTimeoutHeader). A handler passes it on to its own calls; the server answers 504
+  // without running the handler once it has passed.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 
   Caller caller;      // set by identity_middleware; anonymous without it
   std::string route;  // the matched route template: "/subjects/{id}"; empty when none

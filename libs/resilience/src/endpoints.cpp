@@ -1,0 +1,100 @@
+#include "platform/resilience/endpoints.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "platform/discovery/discovery.h"
+
+namespace platform::resilience {
+
+EndpointSource static_urls(std::vector<std::string> urls) {
+  return [urls = std::move(urls)] { return urls; };
+}
+
+EndpointSource discovery_urls(discovery::Discovery& discovery, std::string service) {
+  return [&discovery, service = std::move(service)] {
+    std::vector<std::string> urls;
+    for (const auto& instance : discovery.instances(service)) urls.push_back(instance.url);
+    return urls;
+  };
+}
+
+Endpoints::Endpoints(EndpointSource source, OutlierOptions options, OnEjection on_ejection,
+                     ClockFunction clock)
+    : source_(std::move(source)),
+      options_(options),
+      on_ejection_(std::move(on_ejection)),
+      clock_(std::move(clock)) {
+  options_.consecutive_failures = std::max<std::size_t>(1, options_.consecutive_failures);
+}
+
+std::optional<std::string> Endpoints::pick(const std::string& avoid) {
+  const std::vector<std::string> urls = source_();
+  if (urls.empty()) return std::nullopt;
+  const auto now = clock_();
+  std::lock_guard lock(mutex_);
+  std::optional<std::string> fallback;
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    const std::string& url = urls[(next_ + i) % urls.size()];
+    const auto found = health_.find(url);
+    if (found != health_.end() && found->second.ejected_until > now) continue;
+    if (url == avoid && urls.size() > 1) {
+      if (!fallback) fallback = url;
+      continue;
+    }
+    next_ = (next_ + i + 1) % urls.size();
+    return url;
+  }
+  if (fallback) return fallback;
+  // Every instance is ejected (the list shrank under the ejections): still call one.
+  next_ = (next_ + 1) % urls.size();
+  return urls[next_];
+}
+
+void Endpoints::record(const std::string& url, bool failure) {
+  std::optional<std::chrono::milliseconds> ejected_for;
+  const std::vector<std::string> urls = failure ? source_() : std::vector<std::string>{};
+  {
+    const auto now = clock_();
+    std::lock_guard lock(mutex_);
+    Health& health = health_[url];
+    if (!failure) {
+      // Back and clean for a while since its last ejection: forgive one step of penalty.
+      if (health.times_ejected > 0 && now >= health.ejected_until + options_.base_ejection) {
+        --health.times_ejected;
+        health.ejected_until = now;  // the next step needs another base_ejection clean
+      }
+      health.consecutive_failures = 0;
+      return;
+    }
+    if (++health.consecutive_failures < options_.consecutive_failures) return;
+    if (health.ejected_until > now) return;  // already out
+    std::size_t ejected = 0;
+    for (const auto& known : urls) {
+      const auto found = health_.find(known);
+      if (found != health_.end() && found->second.ejected_until > now) ++ejected;
+    }
+    const auto allowed =
+        static_cast<std::size_t>(options_.max_ejected_fraction * static_cast<double>(urls.size()));
+    if (ejected + 1 > allowed) return;
+    const auto penalty =
+        std::min(options_.base_ejection * (health.times_ejected + 1), options_.max_ejection);
+    ++health.times_ejected;
+    health.consecutive_failures = 0;
+    health.ejected_until = now + penalty;
+    ejected_for = penalty;
+  }
+  if (ejected_for && on_ejection_) on_ejection_(url, *ejected_for);
+}
+
+std::size_t Endpoints::ejected_count() {
+  const auto now = clock_();
+  const std::vector<std::string> urls = source_();
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(urls.begin(), urls.end(), [&](const auto& url) {
+    const auto found = health_.find(url);
+    return found != health_.end() && found->second.ejected_until > now;
+  }));
+}
+
+}  // namespace platform::resilience

@@ -1,0 +1,385 @@
+#include "platform/resilience/peer_client.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "platform/core/error.h"
+
+namespace platform::resilience {
+namespace {
+
+using std::chrono::milliseconds;
+
+// One thread that runs tasks at given times: the pauses between attempts. A call waiting
+// for its retry holds no thread.
+class Timers {
+ public:
+  using Task = std::function<void(bool cancelled)>;
+
+  Timers() : thread_([this] { run(); }) {}
+  ~Timers() { stop(); }
+  Timers(const Timers&) = delete;
+  Timers& operator=(const Timers&) = delete;
+
+  // False once stopped: the caller finishes the work itself.
+  bool schedule(Clock::time_point when, Task task) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return false;
+      queue_.emplace(when, std::move(task));
+    }
+    changed_.notify_one();
+    return true;
+  }
+
+  // Tasks still waiting run at once, told that they were cancelled.
+  void stop() {
+    std::multimap<Clock::time_point, Task> left;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    changed_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard lock(mutex_);
+      left.swap(queue_);
+    }
+    for (auto& [when, task] : left) task(true);
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stopped_) {
+      if (queue_.empty()) {
+        changed_.wait(lock);
+        continue;
+      }
+      const auto next = queue_.begin();
+      if (next->first > Clock::now()) {
+        changed_.wait_until(lock, next->first);
+        continue;
+      }
+      Task task = std::move(next->second);
+      queue_.erase(next);
+      lock.unlock();
+      task(false);
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::multimap<Clock::time_point, Task> queue_;
+  bool stopped_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+bool is_server_failure(int status) {
+  return status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+// Worth another attempt, if the request may be sent twice: the peer was unreachable, too
+// slow, or said it is overloaded or restarting. A 500 is a bug that would repeat.
+bool is_retryable(const PeerResult& result) {
+  if (!result) {
+    return result.error().code() == core::ErrorCode::kUnavailable ||
+           result.error().code() == core::ErrorCode::kDeadlineExceeded;
+  }
+  return result->status == 502 || result->status == 503 || result->status == 504 ||
+         result->status == 429;
+}
+
+std::chrono::seconds whole_seconds_up(milliseconds delay) {
+  return std::chrono::seconds(std::max<std::int64_t>(1, (delay.count() + 999) / 1000));
+}
+
+double breaker_gauge_value(BreakerState state) {
+  switch (state) {
+    case BreakerState::kClosed:
+      return 0;
+    case BreakerState::kHalfOpen:
+      return 1;
+    case BreakerState::kOpen:
+      return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+struct PeerClient::Impl {
+  struct Call {
+    PeerRequest request;
+    std::optional<http::TraceContext> trace;  // a copy: the caller's may be gone
+    Callback done;
+    bool idempotent = false;
+    Clock::time_point started;
+    Clock::time_point deadline;
+    int attempts = 0;
+    std::string last_url;
+    std::optional<PeerResult> last;  // the previous attempt's, returned if no other comes
+  };
+  using CallPtr = std::shared_ptr<Call>;
+
+  Impl(PeerOptions options_in, metrics::Registry* registry_in, logging::Logger* logger_in)
+      : options(std::move(options_in)),
+        registry(registry_in != nullptr ? registry_in : &own_registry),
+        logger(logger_in),
+        labels{{"peer", options.peer}},
+        duration(registry->histogram("peer_call_duration_seconds",
+                                     "Time to complete a call to a peer, retries included.",
+                                     labels)),
+        retries(
+            registry->counter("peer_retries_total", "Attempts made after a failed one.", labels)),
+        retries_refused(registry->counter("peer_retries_refused_total",
+                                          "Retries not made because the retry budget was spent.",
+                                          labels)),
+        ejections(registry->counter("peer_ejections_total",
+                                    "Instances ejected after repeated failures.", labels)),
+        bulkhead_rejections(registry->counter("peer_bulkhead_rejections_total",
+                                              "Calls refused because too many were in flight.",
+                                              labels)),
+        breaker_gauge(registry->gauge(
+            "peer_circuit_state", "The circuit breaker: 0 closed, 1 half-open, 2 open.", labels)),
+        in_flight_gauge(
+            registry->gauge("peer_calls_in_flight", "Calls to a peer in flight.", labels)),
+        breaker(
+            options.breaker,
+            [this](BreakerState from, BreakerState to) { on_transition(from, to); }, options.clock),
+        endpoints(
+            options.endpoints ? options.endpoints : static_urls({}), options.outlier,
+            [this](const std::string& url, milliseconds penalty) { on_ejection(url, penalty); },
+            options.clock),
+        budget(options.retry_budget, options.clock),
+        backoff(options.backoff) {
+    options.client.peer_name = options.peer;
+    options.max_attempts = std::max(1, options.max_attempts);
+    client = std::make_unique<http::Client>(options.client, registry, logger);
+  }
+
+  ~Impl() {
+    stopping = true;
+    timers.stop();   // retries waiting end with their last result
+    client.reset();  // calls in flight end with kUnavailable; no callback after this
+  }
+
+  void on_transition(BreakerState from, BreakerState to) {
+    breaker_gauge.set(breaker_gauge_value(to));
+    registry
+        ->counter("peer_circuit_transitions_total", "Changes of a circuit breaker's state.",
+                  {{"peer", options.peer}, {"to", std::string(to_string(to))}})
+        .inc();
+    if (logger == nullptr) return;
+    const logging::Fields fields{
+        {"peer", options.peer}, {"from", to_string(from)}, {"to", to_string(to)}};
+    if (to == BreakerState::kOpen) {
+      logger->warn("circuit breaker opened: calls to the peer are refused", fields);
+    } else {
+      logger->info("circuit breaker changed state", fields);
+    }
+  }
+
+  void on_ejection(const std::string& url, milliseconds penalty) {
+    ejections.inc();
+    if (logger != nullptr) {
+      logger->warn("peer instance ejected after repeated failures",
+                   {{"peer", options.peer}, {"url", url}, {"for_ms", penalty.count()}});
+    }
+  }
+
+  void count(std::string_view outcome, std::string_view status) {
+    registry
+        ->counter("peer_calls_total", "Calls to a peer by outcome and status.",
+                  {{"peer", options.peer},
+                   {"outcome", std::string(outcome)},
+                   {"status", std::string(status)}})
+        .inc();
+  }
+
+  // A call refused before any attempt: the bulkhead, the breaker or no instance known.
+  static PeerResult refusal(core::Error error) { return error; }
+
+  void start(PeerRequest request, Callback done) {
+    const auto now = Clock::now();
+    if (options.max_concurrent_calls != 0 &&
+        in_flight.fetch_add(1) >= options.max_concurrent_calls) {
+      in_flight.fetch_sub(1);
+      bulkhead_rejections.inc();
+      count("rejected", "bulkhead_full");
+      done(core::Error::unavailable("too many calls to " + options.peer + " are in flight")
+               .with_retry_after(std::chrono::seconds(1)));
+      return;
+    }
+    if (options.max_concurrent_calls == 0) in_flight.fetch_add(1);
+    in_flight_gauge.inc();
+    auto call = std::make_shared<Call>();
+    call->idempotent = request.idempotent.value_or(http::is_idempotent_method(request.method));
+    if (request.trace != nullptr) call->trace = *request.trace;
+    call->started = now;
+    call->deadline = now + request.timeout.value_or(options.timeout);
+    if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
+    call->request = std::move(request);
+    call->request.trace = nullptr;
+    call->done = std::move(done);
+    budget.on_call();
+    attempt(call);
+  }
+
+  void attempt(const CallPtr& call) {
+    const auto now = Clock::now();
+    if (stopping) {
+      return finish(call, call->last ? std::move(*call->last)
+                                     : core::Error::unavailable("the client is shutting down"));
+    }
+    if (now >= call->deadline) {
+      if (call->last) return finish(call, std::move(*call->last));
+      return finish(call, core::Error(core::ErrorCode::kDeadlineExceeded,
+                                      options.peer + " did not answer in time"));
+    }
+    const auto permit = breaker.try_acquire();
+    if (!permit) {
+      if (call->last) return finish(call, std::move(*call->last));
+      count("rejected", "circuit_open");
+      return finish(
+          call,
+          core::Error::unavailable(options.peer + " is unavailable (its circuit breaker is open)")
+              .with_retry_after(whole_seconds_up(breaker.retry_after())),
+          /*counted=*/true);
+    }
+    auto url = endpoints.pick(call->last_url);
+    if (!url) {
+      breaker.record(*permit, CallResult::kIgnored);
+      count("rejected", "no_instance");
+      return finish(call,
+                    core::Error::unavailable("no instance of " + options.peer + " is known")
+                        .with_retry_after(std::chrono::seconds(1)),
+                    /*counted=*/true);
+    }
+    const auto attempt_deadline = std::min(call->deadline, now + options.attempt_timeout);
+    http::ClientRequest outgoing{.method = call->request.method,
+                                 .url = *url + call->request.target,
+                                 .headers = call->request.headers,
+                                 .body = call->request.body};
+    const auto remaining = std::chrono::duration_cast<milliseconds>(attempt_deadline - now).count();
+    outgoing.headers.set(http::kRequestTimeoutHeader,
+                         std::to_string(std::max<std::int64_t>(1, remaining)));
+    ++call->attempts;
+    client->start(std::move(outgoing),
+                  {.deadline = attempt_deadline, .trace = call->trace ? &*call->trace : nullptr},
+                  [this, call, url = *url, permit = *permit](PeerResult result) mutable {
+                    on_result(call, url, permit, std::move(result));
+                  });
+  }
+
+  void on_result(const CallPtr& call, const std::string& url, CircuitBreaker::Permit permit,
+                 PeerResult result) {
+    const bool shutting_down = stopping.load();
+    const bool failed = !result || is_server_failure(result->status);
+    breaker.record(permit, shutting_down ? CallResult::kIgnored
+                           : failed      ? CallResult::kFailure
+                                         : CallResult::kSuccess);
+    if (!shutting_down) endpoints.record(url, failed);
+
+    if (!call->idempotent || !is_retryable(result) || call->attempts >= options.max_attempts ||
+        shutting_down) {
+      return finish(call, std::move(result));
+    }
+    const auto now = Clock::now();
+    auto delay = backoff.delay(call->attempts - 1);
+    if (result) {
+      if (const auto asked = result->retry_after()) delay = std::max<milliseconds>(delay, *asked);
+    }
+    // No time for the pause and a useful attempt after it: the failure stands.
+    if (now + delay + milliseconds(1) >= call->deadline) return finish(call, std::move(result));
+    if (!budget.try_withdraw()) {
+      retries_refused.inc();
+      return finish(call, std::move(result));
+    }
+    retries.inc();
+    call->last = std::move(result);
+    call->last_url = url;
+    const bool scheduled = timers.schedule(now + delay, [this, call](bool cancelled) {
+      if (cancelled) return finish(call, std::move(*call->last));
+      attempt(call);
+    });
+    if (!scheduled) finish(call, std::move(*call->last));
+  }
+
+  void finish(const CallPtr& call, PeerResult result, bool counted = false) {
+    if (!counted) {
+      if (!result) {
+        count("failure",
+              result.error().code() == core::ErrorCode::kDeadlineExceeded ? "timeout" : "error");
+      } else {
+        count(result->status >= 500 ? "failure" : "success", std::to_string(result->status));
+      }
+    }
+    duration.observe(std::chrono::duration<double>(Clock::now() - call->started).count());
+    in_flight.fetch_sub(1);
+    in_flight_gauge.dec();
+    Callback done = std::move(call->done);
+    done(std::move(result));
+  }
+
+  PeerOptions options;
+  metrics::Registry own_registry;
+  metrics::Registry* registry;
+  logging::Logger* logger;
+  metrics::Labels labels;
+  metrics::Histogram& duration;
+  metrics::Counter& retries;
+  metrics::Counter& retries_refused;
+  metrics::Counter& ejections;
+  metrics::Counter& bulkhead_rejections;
+  metrics::Gauge& breaker_gauge;
+  metrics::Gauge& in_flight_gauge;
+  CircuitBreaker breaker;
+  Endpoints endpoints;
+  RetryBudget budget;
+  Backoff backoff;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+  Timers timers;
+  std::unique_ptr<http::Client> client;
+};
+
+PeerClient::PeerClient(PeerOptions options, metrics::Registry* registry, logging::Logger* logger)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, logger)) {}
+
+PeerClient::~PeerClient() = default;
+
+void PeerClient::start(PeerRequest request, Callback done) {
+  impl_->start(std::move(request), std::move(done));
+}
+
+PeerResult PeerClient::send(PeerRequest request) {
+  std::promise<PeerResult> promise;
+  auto answer = promise.get_future();
+  impl_->start(std::move(request),
+               [&promise](PeerResult result) { promise.set_value(std::move(result)); });
+  return answer.get();
+}
+
+const std::string& PeerClient::peer() const {
+  return impl_->options.peer;
+}
+BreakerState PeerClient::breaker_state() const {
+  return impl_->breaker.state();
+}
+std::size_t PeerClient::instances_known() const {
+  return impl_->endpoints.known().size();
+}
+std::size_t PeerClient::instances_ejected() const {
+  return impl_->endpoints.ejected_count();
+}
+
+}  // namespace platform::resilience

@@ -1,0 +1,413 @@
+// PeerClient against fake peers over real HTTP: peers that answer, fail, flap, stall or
+// are not there at all.
+#include "platform/resilience/peer_client.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/http/server.h"
+#include "platform/testing/arrivals.h"
+#include "platform/testing/ports.h"
+
+namespace platform::resilience {
+namespace {
+
+using namespace std::chrono_literals;
+using core::ErrorCode;
+using http::Request;
+using http::Response;
+
+// One instance of a peer whose behaviour the test changes while it runs.
+class FakePeer {
+ public:
+  explicit FakePeer(int workers = 8) {
+    http::Router router;
+    // Answers with `status_` (200 unless the test says otherwise).
+    router.add("GET", "/switch", [this](Request& request) { return switched(request); });
+    router.add("POST", "/switch", [this](Request& request) { return switched(request); });
+    // What the call carried.
+    router.get("/echo", [this](Request& request) {
+      ++calls_;
+      boost::json::object body{
+          {"request_id", request.trace.request_id},
+          {"trace_id", request.trace.trace_id},
+          {"parent_span_id", request.trace.parent_span_id},
+          {"timeout_ms", std::string(request.headers.get(http::kRequestTimeoutHeader))}};
+      return Response::json(200, boost::json::serialize(body));
+    });
+    // 503 with Retry-After on the first call, 200 after.
+    router.get("/retry-after/{seconds}", [this](Request& request) {
+      if (calls_++ == 0) {
+        return Response::problem(503, "restarting", request.path)
+            .with_header("Retry-After", request.path_param("seconds"));
+      }
+      return Response::json(200, R"({"ok":true})");
+    });
+    // 503 and 200 in turn.
+    router.get("/flap", [this](Request& request) {
+      if (calls_++ % 2 == 0) return Response::problem(503, "flapping", request.path);
+      return Response::json(200, R"({"ok":true})");
+    });
+    router.get("/slow/{ms}", [this](Request& request) {
+      ++calls_;
+      started_.arrive();
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::stoi(std::string(request.path_param("ms")))));
+      return Response::json(200, R"({"slow":true})");
+    });
+    server_ = std::make_unique<http::Server>(
+        http::ServerOptions{.worker_threads = workers, .drain_delay = 0ms}, std::move(router),
+        logger_, registry_);
+    port_ = server_->start();
+  }
+  ~FakePeer() { server_->stop(); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void answer_with(int status) { status_ = status; }
+  int calls() const { return calls_; }
+  platform::testing::Arrivals& started() { return started_; }
+
+ private:
+  Response switched(Request& request) {
+    ++calls_;
+    if (status_ == 200) return Response::json(200, R"({"ok":true})");
+    return Response::problem(status_, "told to fail", request.path);
+  }
+
+  logging::Logger logger_{"fake-peer", "fake-peer-1", logging::Level::kError};
+  metrics::Registry registry_;
+  std::atomic<int> status_{200};
+  std::atomic<int> calls_{0};
+  platform::testing::Arrivals started_;
+  std::unique_ptr<http::Server> server_;
+  std::uint16_t port_ = 0;
+};
+
+// A URL where nothing listens: connections are refused at once.
+std::string dead_url() {
+  return "http://127.0.0.1:" + std::to_string(platform::testing::free_port());
+}
+
+// A breaker that does not open, for tests of the other rules.
+constexpr BreakerOptions kPatientBreaker{.failure_rate = 2.0};
+
+class PeerClientTest : public ::testing::Test {
+ protected:
+  PeerOptions options(std::vector<std::string> urls) {
+    return PeerOptions{.peer = "subject-service",
+                       .endpoints = static_urls(std::move(urls)),
+                       .backoff = {.base = 1ms, .cap = 5ms}};
+  }
+  double counter(const std::string& name, metrics::Labels labels = {}) {
+    labels.insert(labels.begin(), {"peer", "subject-service"});
+    return registry_.counter(name, "", labels).value();
+  }
+  double calls(const std::string& outcome, const std::string& status) {
+    return counter("peer_calls_total", {{"outcome", outcome}, {"status", status}});
+  }
+
+  metrics::Registry registry_;
+  logging::Logger logger_{"test", "test-1", logging::Level::kInfo, [this](std::string_view line) {
+                            std::lock_guard lock(log_mutex_);
+                            log_.emplace_back(line);
+                          }};
+  std::mutex log_mutex_;
+  std::vector<std::string> log_;
+
+  std::size_t log_lines_containing(std::string_view text) {
+    std::lock_guard lock(log_mutex_);
+    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& line) {
+      return line.find(text) != std::string::npos;
+    }));
+  }
+};
+
+TEST_F(PeerClientTest, SendsTheRequestIdANewSpanAndTheRemainingTime) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  http::TraceContext trace{.request_id = "req-1",
+                           .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                           .span_id = "00f067aa0ba902b7"};
+  auto response = client.send({.target = "/echo", .trace = &trace, .timeout = 1500ms});
+  ASSERT_TRUE(response) << response.error().detail();
+  ASSERT_EQ(response->status, 200);
+  const auto body = boost::json::parse(response->body).as_object();
+  EXPECT_EQ(body.at("request_id").as_string(), "req-1");
+  EXPECT_EQ(body.at("trace_id").as_string(), trace.trace_id);
+  EXPECT_NE(body.at("parent_span_id").as_string(), trace.span_id);  // the call's own span
+  const int timeout_ms = std::stoi(std::string(body.at("timeout_ms").as_string()));
+  EXPECT_GT(timeout_ms, 0);
+  EXPECT_LE(timeout_ms, 1000);  // one attempt's share of the 1.5 s (attempt_timeout)
+  EXPECT_EQ(calls("success", "200"), 1);
+}
+
+TEST_F(PeerClientTest, TheCallersDeadlineBoundsTheCall) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  const auto started = Clock::now();
+  auto response = client.send({.target = "/slow/2000", .deadline = started + 150ms});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - started, 1500ms);  // not the peer's 2 s, nor a retry after it
+  EXPECT_EQ(calls("failure", "timeout"), 1);
+}
+
+TEST_F(PeerClientTest, RetriesAnIdempotentCallOnAnotherInstance) {
+  FakePeer failing;
+  FakePeer healthy;
+  failing.answer_with(503);
+  auto opts = options({failing.url(), healthy.url()});
+  opts.breaker = kPatientBreaker;  // half the attempts fail: a breaker would open
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 6; ++i) {
+    auto response = client.send({.target = "/switch"});
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+  }
+  EXPECT_EQ(healthy.calls(), 6);
+  EXPECT_EQ(counter("peer_retries_total"), failing.calls());
+}
+
+TEST_F(PeerClientTest, NeverRetriesACallThatIsNotIdempotent) {
+  FakePeer peer;
+  peer.answer_with(503);
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  auto response = client.send({.method = "POST", .target = "/switch", .body = "{}"});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);  // the peer's answer, as a value
+  EXPECT_EQ(peer.calls(), 1);
+  // ...unless the caller says repeating it is harmless (an idempotency key).
+  auto keyed =
+      client.send({.method = "POST", .target = "/switch", .body = "{}", .idempotent = true});
+  ASSERT_TRUE(keyed);
+  EXPECT_EQ(peer.calls(), 4);
+}
+
+TEST_F(PeerClientTest, ClientErrorsAreNeitherRetriedNorCountedAgainstThePeer) {
+  FakePeer peer;
+  peer.answer_with(404);
+  auto opts = options({peer.url()});
+  opts.breaker = {.minimum_calls = 2};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(client.send({.target = "/switch"})->status, 404);
+  EXPECT_EQ(peer.calls(), 10);
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+  EXPECT_EQ(calls("success", "404"), 10);
+}
+
+TEST_F(PeerClientTest, RidesOutAFlappingPeer) {
+  FakePeer peer;
+  auto opts = options({peer.url()});
+  opts.breaker = kPatientBreaker;  // half the attempts fail: a breaker would open
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 10; ++i) {
+    auto response = client.send({.target = "/flap"});
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+  }
+  EXPECT_EQ(counter("peer_retries_total"), 10);
+}
+
+TEST_F(PeerClientTest, WaitsForThePeersRetryAfterWhenTheDeadlineAllows) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  const auto started = Clock::now();
+  auto response = client.send({.target = "/retry-after/1", .timeout = 3s});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_GE(Clock::now() - started, 1s);
+  EXPECT_EQ(peer.calls(), 2);
+}
+
+TEST_F(PeerClientTest, AnswersAtOnceWhenRetryAfterOutlastsTheDeadline) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  auto response = client.send({.target = "/retry-after/30", .timeout = 2s});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->retry_after(), std::chrono::seconds(30));
+  EXPECT_EQ(peer.calls(), 1);
+}
+
+TEST_F(PeerClientTest, TheRetryBudgetKeepsAnOutageFromMultiplyingLoad) {
+  FakePeer peer;
+  peer.answer_with(503);
+  auto opts = options({peer.url()});
+  opts.breaker = kPatientBreaker;
+  opts.max_attempts = 5;
+  opts.retry_budget = {.ratio = 0.2, .min_per_second = 0.5, .window = std::chrono::seconds(10)};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(client.send({.target = "/switch"})->status, 503);
+  // Without a budget: 500 calls. With it: 100 + 20% + 5.
+  EXPECT_LE(peer.calls(), 125);
+  EXPECT_GE(peer.calls(), 120);
+  EXPECT_GT(counter("peer_retries_refused_total"), 0);
+}
+
+TEST_F(PeerClientTest, TheBreakerOpensOnADeadPeerAndThenAnswersInUnderAMillisecond) {
+  auto opts = options({dead_url()});
+  opts.breaker = {.minimum_calls = 5, .open_duration = 10s};
+  opts.max_attempts = 1;
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 5; ++i) {
+    auto response = client.send({.target = "/switch"});
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+  }
+  EXPECT_EQ(client.breaker_state(), BreakerState::kOpen);
+  std::vector<std::chrono::nanoseconds> took;
+  for (int i = 0; i < 200; ++i) {
+    const auto started = Clock::now();
+    auto response = client.send({.target = "/switch"});
+    took.push_back(Clock::now() - started);
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+    ASSERT_TRUE(response.error().retry_after());
+    EXPECT_GE(*response.error().retry_after(), 9s);
+  }
+  std::sort(took.begin(), took.end());
+  EXPECT_LT(took[took.size() / 2], 1ms);  // the median refusal
+  EXPECT_EQ(calls("rejected", "circuit_open"), 200);
+  EXPECT_EQ(registry_.gauge("peer_circuit_state", "", {{"peer", "subject-service"}}).value(), 2);
+  EXPECT_EQ(log_lines_containing("circuit breaker opened"), 1u);
+}
+
+TEST_F(PeerClientTest, TheBreakerRecoversWhenThePeerReturns) {
+  FakePeer peer;
+  peer.answer_with(500);
+  auto opts = options({peer.url()});
+  opts.breaker = {.minimum_calls = 4, .open_duration = 200ms, .half_open_probes = 2};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(client.send({.target = "/switch"})->status, 500);
+  ASSERT_EQ(client.breaker_state(), BreakerState::kOpen);
+  EXPECT_FALSE(client.send({.target = "/switch"}));
+  peer.answer_with(200);
+  std::this_thread::sleep_for(250ms);
+  EXPECT_EQ(client.send({.target = "/switch"})->status, 200);  // probe 1
+  EXPECT_EQ(client.send({.target = "/switch"})->status, 200);  // probe 2 closes it
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+  EXPECT_EQ(counter("peer_circuit_transitions_total", {{"to", "open"}}), 1);
+  EXPECT_EQ(counter("peer_circuit_transitions_total", {{"to", "half_open"}}), 1);
+  EXPECT_EQ(counter("peer_circuit_transitions_total", {{"to", "closed"}}), 1);
+}
+
+TEST_F(PeerClientTest, HalfOpenLetsOnlyTheProbesThrough) {
+  FakePeer peer;
+  peer.answer_with(500);
+  auto opts = options({peer.url()});
+  opts.breaker = {.minimum_calls = 2, .open_duration = 100ms, .half_open_probes = 2};
+  opts.timeout = 5s;
+  opts.attempt_timeout = 5s;
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(client.send({.target = "/switch"})->status, 500);
+  ASSERT_EQ(client.breaker_state(), BreakerState::kOpen);
+  std::this_thread::sleep_for(150ms);
+  const int before = peer.calls();
+  std::vector<std::promise<PeerResult>> answers(6);
+  for (auto& answer : answers) {
+    client.start({.target = "/slow/300"},
+                 [&answer](PeerResult result) { answer.set_value(std::move(result)); });
+  }
+  int refused = 0;
+  int answered = 0;
+  for (auto& answer : answers) {
+    auto result = answer.get_future().get();
+    if (!result && result.error().code() == ErrorCode::kUnavailable) ++refused;
+    if (result && result->status == 200) ++answered;
+  }
+  EXPECT_EQ(answered, 2);
+  EXPECT_EQ(refused, 4);
+  EXPECT_EQ(peer.calls() - before, 2);
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+}
+
+TEST_F(PeerClientTest, TheBulkheadRefusesCallsBeyondItsCapAtOnce) {
+  FakePeer peer;
+  auto opts = options({peer.url()});
+  opts.max_concurrent_calls = 2;
+  PeerClient client(opts, &registry_, &logger_);
+  std::promise<PeerResult> first;
+  std::promise<PeerResult> second;
+  client.start({.target = "/slow/300"}, [&](PeerResult r) { first.set_value(std::move(r)); });
+  client.start({.target = "/slow/300"}, [&](PeerResult r) { second.set_value(std::move(r)); });
+  ASSERT_TRUE(peer.started().wait_for(2, 2s));
+  auto third = client.send({.target = "/switch"});
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code(), ErrorCode::kUnavailable);
+  EXPECT_TRUE(third.error().retry_after());
+  EXPECT_EQ(counter("peer_bulkhead_rejections_total"), 1);
+  EXPECT_EQ(first.get_future().get()->status, 200);
+  EXPECT_EQ(second.get_future().get()->status, 200);
+  EXPECT_EQ(client.send({.target = "/switch"})->status, 200);  // room again
+}
+
+TEST_F(PeerClientTest, AnInstanceThatKeepsFailingIsEjected) {
+  FakePeer failing;
+  FakePeer healthy;
+  failing.answer_with(500);
+  auto opts = options({failing.url(), healthy.url()});
+  opts.breaker = kPatientBreaker;
+  opts.outlier = {.consecutive_failures = 3, .base_ejection = 30s};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(client.send({.target = "/switch"}));
+  EXPECT_EQ(failing.calls(), 3);  // 500 is not retried; after 3 it is skipped
+  EXPECT_EQ(healthy.calls(), 17);
+  EXPECT_EQ(counter("peer_ejections_total"), 1);
+  EXPECT_EQ(client.instances_ejected(), 1u);
+  EXPECT_EQ(client.instances_known(), 2u);
+}
+
+TEST_F(PeerClientTest, RefusesAtOnceWhenNoInstanceIsKnown) {
+  PeerClient client(options({}), &registry_, &logger_);
+  auto response = client.send({.target = "/switch"});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(response.error().detail().find("subject-service"), std::string::npos);
+  EXPECT_EQ(calls("rejected", "no_instance"), 1);
+}
+
+TEST_F(PeerClientTest, ACalleeDoesNotWorkForACallerThatHasGivenUp) {
+  FakePeer peer(/*workers=*/1);
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  std::promise<PeerResult> busy;
+  client.start({.target = "/slow/400", .timeout = 3s},
+               [&](PeerResult r) { busy.set_value(std::move(r)); });
+  ASSERT_TRUE(peer.started().wait_for(1, 2s));
+  // Queued behind the slow one with 100 ms to live: the peer's only worker frees up after
+  // the deadline, and the peer answers 504 without running the handler.
+  http::Client raw;
+  http::ClientRequest late{.url = peer.url() + "/slow/1"};
+  late.headers.set(http::kRequestTimeoutHeader, "100");
+  auto queued = raw.send(std::move(late), {.timeout = 3s});
+  ASSERT_TRUE(queued);
+  EXPECT_EQ(queued->status, 504);
+  EXPECT_EQ(busy.get_future().get()->status, 200);
+  EXPECT_EQ(peer.calls(), 1);
+}
+
+TEST_F(PeerClientTest, CallsInFlightEndWhenTheClientIsDestroyed) {
+  FakePeer peer;
+  std::promise<PeerResult> answer;
+  {
+    PeerClient client(options({peer.url()}), &registry_, &logger_);
+    client.start({.target = "/slow/2000", .timeout = 5s},
+                 [&](PeerResult r) { answer.set_value(std::move(r)); });
+    ASSERT_TRUE(peer.started().wait_for(1, 2s));
+  }
+  auto future = answer.get_future();
+  ASSERT_EQ(future.wait_for(500ms), std::future_status::ready);  // not after the peer's 2 s
+  auto result = future.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace platform::resilience
