@@ -1,0 +1,318 @@
+#include "api/syllabus_api.h"
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "api/syllabus_json.h"
+#include "platform/core/strings.h"
+#include "platform/http/conditional.h"
+#include "platform/http/json_body.h"
+
+namespace syllabus_service::api {
+namespace {
+
+using application::GetSyllabusQuery;
+using application::Transition;
+using platform::core::Error;
+using platform::core::Result;
+using platform::core::Uuid;
+using platform::http::Request;
+using platform::http::Response;
+
+Response syllabus_response(int status, const domain::Syllabus& syllabus,
+                           const std::vector<platform::core::FieldError>* warnings = nullptr) {
+  boost::json::object body = to_json(syllabus);
+  if (warnings != nullptr) body["warnings"] = to_json(*warnings);
+  return Response::json(status, boost::json::serialize(body))
+      .with_header("ETag", platform::http::entity_tag(syllabus.version));
+}
+
+Result<Uuid> id_from_path(const Request& request) {
+  const auto id = Uuid::parse(request.path_param("id"));
+  // An id that cannot exist names no resource: 404, like any unknown id.
+  if (!id) {
+    return Error::not_found("syllabus " + std::string(request.path_param("id")) +
+                            " does not exist");
+  }
+  return *id;
+}
+
+// Who acts (the gateway's X-User-ID, verified by identity_middleware), the request's
+// trace for events and calls, and its deadline.
+application::Actor actor_of(const Request& request) {
+  return {.who = request.caller.authenticated() ? request.caller.user_id : "anonymous",
+          .origin = {request.trace.traceparent(), request.trace.request_id},
+          .context = {request.trace, request.deadline}};
+}
+
+Result<domain::SyllabusDraft> draft_from_body(const Request& request) {
+  auto body = platform::http::parse_json_object(request, {"application/merge-patch+json"});
+  if (!body) return std::move(body).error();
+  ParsedDraft parsed = parse_draft(*body);
+  auto errors = merge_errors(std::move(parsed.errors), domain::validate_draft(parsed.draft));
+  if (!errors.empty()) return Error::invalid_fields(std::move(errors));
+  return std::move(parsed.draft);
+}
+
+Result<std::int64_t> positive_integer(std::string_view field, std::string_view text) {
+  const auto value = platform::core::parse_integer<std::int64_t>(text);
+  if (!value || *value < 1) {
+    return Error::invalid_argument(std::string(field), "must be a revision number (1, 2, ...)");
+  }
+  return *value;
+}
+
+class Routes {
+ public:
+  explicit Routes(SyllabusHandlers handlers) : handlers_(handlers) {}
+
+  Response create(Request& request) {
+    auto draft = draft_from_body(request);
+    if (!draft) return Response::problem(draft.error(), request);
+    auto created = handlers_.commands.create({std::move(draft).value(), actor_of(request)});
+    if (!created) return Response::problem(created.error(), request);
+    return syllabus_response(201, *created)
+        .with_header("Location", "/syllabi/" + created->id.to_string());
+  }
+
+  Response get(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    GetSyllabusQuery query{.id = *id};
+    if (auto revision = request.query_param("revision")) {
+      if (*revision == "published") {
+        query.which = GetSyllabusQuery::Which::kPublished;
+      } else {
+        auto number = positive_integer("revision", *revision);
+        if (!number) {
+          return Response::problem(
+              Error::invalid_argument("revision", "must be \"published\" or a revision number"),
+              request);
+        }
+        query.which = GetSyllabusQuery::Which::kNumbered;
+        query.revision = *number;
+      }
+    }
+    return shown(request, handlers_.queries.get(query));
+  }
+
+  Response get_revision(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto number = positive_integer("revision", request.path_param("revision"));
+    if (!number) {
+      return Response::problem(Error::not_found("no such revision"), request);
+    }
+    return shown(request, handlers_.queries.get({.id = *id,
+                                                 .which = GetSyllabusQuery::Which::kNumbered,
+                                                 .revision = *number}));
+  }
+
+  Response revisions(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto history = handlers_.queries.revisions(*id);
+    if (!history) return Response::problem(history.error(), request);
+    boost::json::array items;
+    for (const auto& revision : *history) items.push_back(to_json(revision));
+    return Response::json(200, boost::json::serialize(boost::json::object{{"items", items}}));
+  }
+
+  Response diff(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    std::vector<platform::core::FieldError> errors;
+    const auto read = [&](std::string_view name) -> std::int64_t {
+      const auto text = request.query_param(name);
+      auto number = positive_integer(name, text.value_or(""));
+      if (number) return *number;
+      errors.push_back({std::string(name), "must be a revision number (1, 2, ...)"});
+      return 0;
+    };
+    const auto from = read("from");
+    const auto to = read("to");
+    if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
+    auto pair = handlers_.queries.diff({*id, from, to});
+    if (!pair) return Response::problem(pair.error(), request);
+    return Response::json(200, boost::json::serialize(diff_to_json(pair->from, pair->to)));
+  }
+
+  Response list(Request& request) {
+    application::SyllabusFilter filter{.limit = application::kDefaultPageSize};
+    std::vector<platform::core::FieldError> errors;
+    if (auto limit = request.query_param("limit")) {
+      filter.limit = platform::core::parse_integer<std::size_t>(*limit).value_or(0);
+    }
+    if (auto subject = request.query_param("subject_id")) {
+      filter.subject_id = Uuid::parse(*subject);
+      if (!filter.subject_id) errors.push_back({"subject_id", "must be a UUID"});
+    }
+    if (auto year = request.query_param("academic_year")) {
+      if (!domain::is_academic_year(*year)) {
+        errors.push_back({"academic_year", "must be two consecutive years such as 2026/2027"});
+      }
+      filter.academic_year = *year;
+    }
+    if (auto term = request.query_param("term")) {
+      filter.term = domain::parse_term(*term);
+      if (!filter.term) {
+        errors.push_back({"term", "must be one of: " + domain::names_of_terms()});
+      }
+    }
+    if (auto status = request.query_param("status")) {
+      filter.status = domain::parse_status(*status);
+      if (!filter.status) errors.push_back({"status", "is not a syllabus status"});
+    }
+    if (auto text = request.query_param("q"); text && !platform::core::trim(*text).empty()) {
+      filter.text = std::string(platform::core::trim(*text));
+    }
+    filter.after = request.query_param("cursor");
+    if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
+    auto page = handlers_.queries.list(filter);
+    if (!page) return Response::problem(page.error(), request);
+    boost::json::array items;
+    for (const auto& syllabus : page->items) items.push_back(to_json(syllabus));
+    boost::json::object body{{"items", std::move(items)}, {"limit", filter.limit}};
+    if (page->next) {
+      body["next_cursor"] = *page->next;
+    } else {
+      body["next_cursor"] = nullptr;
+    }
+    return Response::json(200, boost::json::serialize(body));
+  }
+
+  Response update(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto version = platform::http::if_match_version(request);
+    if (!version) return Response::problem(version.error(), request);
+    auto patch = draft_from_body(request);
+    if (!patch) return Response::problem(patch.error(), request);
+    auto changed =
+        handlers_.commands.update({*id, std::move(patch).value(), *version, actor_of(request)});
+    if (!changed) return Response::problem(changed.error(), request);
+    return syllabus_response(200, *changed);
+  }
+
+  Response remove(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto version = platform::http::if_match_version(request);
+    if (!version) return Response::problem(version.error(), request);
+    auto removed = handlers_.commands.remove({*id, *version, actor_of(request)});
+    if (!removed) return Response::problem(removed.error(), request);
+    return Response::no_content();
+  }
+
+  Response submit(Request& request) { return transition(request, Transition::kSubmit); }
+  Response publish(Request& request) { return transition(request, Transition::kPublish); }
+  Response archive(Request& request) { return transition(request, Transition::kArchive); }
+  Response reject(Request& request) { return transition(request, Transition::kReject); }
+
+  Response open_revision(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto opened = handlers_.commands.open_revision({*id, actor_of(request)});
+    if (!opened) return Response::problem(opened.error(), request);
+    return syllabus_response(201, *opened)
+        .with_header("Location", "/syllabi/" + opened->id.to_string() + "/revisions/" +
+                                     std::to_string(opened->revision));
+  }
+
+  Response copy(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto body = platform::http::parse_json_object(request);
+    if (!body) return Response::problem(body.error(), request);
+    std::vector<platform::core::FieldError> errors;
+    std::string year;
+    std::optional<domain::Term> term;
+    for (const auto& [key, value] : *body) {
+      if (key == "academic_year" && value.is_string()) {
+        year = value.as_string();
+      } else if (key == "term" && value.is_string()) {
+        term = domain::parse_term(value.as_string());
+        if (!term) errors.push_back({"term", "must be one of: " + domain::names_of_terms()});
+      } else if (key == "academic_year" || key == "term") {
+        errors.push_back({std::string(key), "must be a string"});
+      } else {
+        errors.push_back({std::string(key), "is not a field of a copy"});
+      }
+    }
+    if (year.empty() && !body->contains("academic_year")) {
+      errors.push_back({"academic_year", "is required"});
+    }
+    if (!term && !body->contains("term")) errors.push_back({"term", "is required"});
+    if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
+    auto copied = handlers_.commands.copy({*id, year, *term, actor_of(request)});
+    if (!copied) return Response::problem(copied.error(), request);
+    return syllabus_response(201, *copied)
+        .with_header("Location", "/syllabi/" + copied->id.to_string());
+  }
+
+ private:
+  Response shown(const Request& request, const Result<domain::Syllabus>& syllabus) {
+    if (!syllabus) return Response::problem(syllabus.error(), request);
+    if (auto unchanged = platform::http::not_modified(request, syllabus->version)) {
+      return *unchanged;
+    }
+    return syllabus_response(200, *syllabus);
+  }
+
+  Response transition(Request& request, Transition transition) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    auto version = platform::http::if_match_version(request);
+    if (!version) return Response::problem(version.error(), request);
+    application::ChangeStatusCommand command{
+        .id = *id, .transition = transition, .expected_version = *version};
+    if (transition == Transition::kReject) {
+      auto body = platform::http::parse_json_object(request);
+      if (!body) return Response::problem(body.error(), request);
+      const auto* comment = body->if_contains("comment");
+      if (comment == nullptr || !comment->is_string()) {
+        return Response::problem(Error::invalid_argument("comment", "is required: say why"),
+                                 request);
+      }
+      command.comment = comment->as_string();
+    }
+    command.actor = actor_of(request);
+    auto changed = handlers_.commands.change_status(command);
+    if (!changed) return Response::problem(changed.error(), request);
+    // Submitting and publishing answer with the publish check's warnings (a workload far
+    // from the norm): they do not block, but the author should see them.
+    if (transition == Transition::kSubmit || transition == Transition::kPublish) {
+      const auto check = application::SyllabusCommands::publish_check(*changed);
+      return syllabus_response(200, *changed, &check.warnings);
+    }
+    return syllabus_response(200, *changed);
+  }
+
+  SyllabusHandlers handlers_;
+};
+
+}  // namespace
+
+void add_routes(platform::http::Router& router, SyllabusHandlers handlers) {
+  auto routes = std::make_shared<Routes>(handlers);
+  const auto bind = [routes](auto method) {
+    return platform::http::member_handler(routes, method);
+  };
+  // The service's table of contents.
+  router.post("/syllabi", bind(&Routes::create))
+      .get("/syllabi", bind(&Routes::list))
+      .get("/syllabi/{id}", bind(&Routes::get))
+      .patch("/syllabi/{id}", bind(&Routes::update))
+      .del("/syllabi/{id}", bind(&Routes::remove))
+      .post("/syllabi/{id}/submit", bind(&Routes::submit))
+      .post("/syllabi/{id}/publish", bind(&Routes::publish))
+      .post("/syllabi/{id}/reject", bind(&Routes::reject))
+      .post("/syllabi/{id}/archive", bind(&Routes::archive))
+      .post("/syllabi/{id}/revisions", bind(&Routes::open_revision))
+      .get("/syllabi/{id}/revisions", bind(&Routes::revisions))
+      .get("/syllabi/{id}/revisions/{revision}", bind(&Routes::get_revision))
+      .get("/syllabi/{id}/diff", bind(&Routes::diff))
+      .post("/syllabi/{id}/copy", bind(&Routes::copy));
+}
+
+}  // namespace syllabus_service::api

@@ -1,0 +1,18 @@
+// The syllabus-service's routes (docs in api/openapi.json): a handler parses, calls one
+// command or query, and maps the result.
+#pragma once
+
+#include "application/syllabus_commands.h"
+#include "application/syllabus_queries.h"
+#include "platform/http/router.h"
+
+namespace syllabus_service::api {
+
+struct SyllabusHandlers {
+  application::SyllabusCommands& commands;
+  application::SyllabusQueries& queries;
+};
+
+void add_routes(platform::http::Router& router, SyllabusHandlers handlers);
+
+}  // namespace syllabus_service::api

@@ -1,0 +1,101 @@
+// syllabus-service: config -> infrastructure -> handlers -> routes -> run.
+//
+//   syllabus-service            serve (migrating the database first)
+//   syllabus-service migrate    apply pending migrations and exit
+
+#include "api/openapi.h"
+#include "api/syllabus_api.h"
+#include "application/syllabus_commands.h"
+#include "application/syllabus_queries.h"
+#include "infrastructure/migrations.h"
+#include "infrastructure/peer_references.h"
+#include "infrastructure/sql_syllabus_repository.h"
+#include "infrastructure/syllabus_event_mapper.h"
+#include "platform/config/config.h"
+#include "platform/http/health.h"
+#include "platform/http/server.h"
+#include "platform/service/events.h"
+#include "platform/service/openapi.h"
+#include "platform/service/peers.h"
+#include "platform/service/platform_link.h"
+#include "platform/service/startup.h"
+
+namespace {
+
+namespace app = syllabus_service::application;
+
+constexpr const char* kService = "syllabus-service";
+constexpr std::uint16_t kDefaultPort = 8103;
+const std::vector<std::string> kPeers{"subject-service", "file-service"};
+
+platform::config::Schema settings_schema() {
+  auto schema = platform::config::common_schema(kService, kDefaultPort);
+  platform::service::add_peer_settings(schema, kPeers);
+  schema.add({"syllabus.review_required", "true",
+              "Whether a draft must be submitted for review before it is published; false "
+              "lets POST /syllabi/{id}/publish publish a draft directly.",
+              platform::config::boolean()});
+  return schema;
+}
+
+int run(int argc, char** argv) {
+  auto started =
+      platform::service::start(argc, argv,
+                               {.name = kService,
+                                .schema = settings_schema(),
+                                .migrations = syllabus_service::infrastructure::migration_files()});
+  if (const int* exit_code = std::get_if<int>(&started)) return *exit_code;
+  platform::service::Startup& startup = std::get<platform::service::Startup>(started);
+  const platform::config::Config& config = startup.config;
+  platform::logging::Logger& logger = *startup.logger;
+  platform::db::Database& database = *startup.database;
+  platform::metrics::Registry registry;
+
+  // Infrastructure: the outbox and its relay, the peers through the resilient client.
+  auto relay = platform::service::start_outbox_relay(
+      startup, syllabus_service::infrastructure::kSyllabusStream, registry);
+  syllabus_service::infrastructure::SqlSyllabusRepository repository(database,
+                                                                     [&relay] { relay->notify(); });
+  platform::service::Peers peers(startup, kPeers, registry);
+  syllabus_service::infrastructure::PeerReferences references(peers.client("subject-service"),
+                                                              peers.client("file-service"));
+
+  // Handlers.
+  app::SyllabusCommands commands(
+      repository, references, [] { return platform::core::now_utc(); },
+      [] { return platform::core::Uuid::v7(); },
+      {.review_required = config.get_bool("syllabus.review_required")});
+  app::SyllabusQueries queries(repository);
+
+  // Routes. A peer in trouble makes readiness "degraded", not down: reads and most
+  // writes go on.
+  platform::http::Health health;
+  health.add_check("database", [&] { return database.ping(); });
+  platform::service::add_broker_check(health, *relay);
+  peers.add_health_checks(health);
+  platform::http::Router router;
+  platform::service::use_platform_middleware(router, startup);
+  syllabus_service::api::add_routes(router, {commands, queries});
+  platform::service::add_openapi_route(router, syllabus_service::api::openapi_document());
+  platform::http::mount_operational_routes(router, health, registry);
+
+  // Run.
+  platform::service::PlatformLink platform_link(startup);
+  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  server_options.health = &health;
+  server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
+  platform::http::Server server(std::move(server_options), std::move(router), logger, registry);
+  platform_link.start(server.start());
+  platform::service::log_ready(startup, server.port());
+  server.wait_for_shutdown_signal();
+  platform_link.stop();
+  relay->stop();
+  logger.info("exiting");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return platform::service::guarded_main(kService, run, argc, argv);
+}
