@@ -19,6 +19,53 @@ using platform::core::Uuid;
 using platform::http::Request;
 using platform::http::Response;
 
+boost::json::object subject_json(const application::SubjectView& view) {
+  return {{"id", view.id.to_string()},
+          {"code", view.code},
+          {"name", view.name},
+          {"credits", view.credits},
+          {"department", view.department},
+          {"version", view.version}};
+}
+
+boost::json::object file_json(const application::FileView& view) {
+  return {{"id", view.id.to_string()},
+          {"filename", view.filename},
+          {"content_type", view.content_type},
+          {"size", view.size},
+          {"sha256", view.sha256}};
+}
+
+// The syllabus with what ?expand asked for: "subject" and "files" (null where a reference
+// could not be embedded) and "warnings" saying why.
+boost::json::object expanded_json(const domain::Syllabus& syllabus,
+                                  const application::Expansion& expansion,
+                                  application::ReferenceExpander& expander,
+                                  const Request& request) {
+  boost::json::object body = to_json(syllabus);
+  if (!expansion.any()) return body;
+  const auto expanded = expander.expand(syllabus, expansion, {request.trace, request.deadline});
+  if (expansion.subject) {
+    body["subject"] =
+        expanded.subject ? boost::json::value(subject_json(*expanded.subject)) : nullptr;
+  }
+  if (expansion.files) {
+    boost::json::array files;
+    for (const auto& file : expanded.files) {
+      files.push_back(file ? boost::json::value(file_json(*file)) : nullptr);
+    }
+    body["files"] = std::move(files);
+  }
+  body["warnings"] = to_json(expanded.warnings);
+  return body;
+}
+
+Result<application::Expansion> expansion_of(const Request& request) {
+  const auto expand = request.query_param("expand");
+  if (!expand) return application::Expansion{};
+  return application::parse_expansion(*expand);
+}
+
 Response syllabus_response(int status, const domain::Syllabus& syllabus,
                            const std::vector<platform::core::FieldError>* warnings = nullptr) {
   boost::json::object body = to_json(syllabus);
@@ -78,6 +125,8 @@ class Routes {
   Response get(Request& request) {
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
+    auto expansion = expansion_of(request);
+    if (!expansion) return Response::problem(expansion.error(), request);
     GetSyllabusQuery query{.id = *id};
     if (auto revision = request.query_param("revision")) {
       if (*revision == "published") {
@@ -93,19 +142,22 @@ class Routes {
         query.revision = *number;
       }
     }
-    return shown(request, handlers_.queries.get(query));
+    return shown(request, handlers_.queries.get(query), *expansion);
   }
 
   Response get_revision(Request& request) {
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
+    auto expansion = expansion_of(request);
+    if (!expansion) return Response::problem(expansion.error(), request);
     auto number = positive_integer("revision", request.path_param("revision"));
     if (!number) {
       return Response::problem(Error::not_found("no such revision"), request);
     }
-    return shown(request, handlers_.queries.get({.id = *id,
-                                                 .which = GetSyllabusQuery::Which::kNumbered,
-                                                 .revision = *number}));
+    return shown(request,
+                 handlers_.queries.get(
+                     {.id = *id, .which = GetSyllabusQuery::Which::kNumbered, .revision = *number}),
+                 *expansion);
   }
 
   Response revisions(Request& request) {
@@ -167,11 +219,15 @@ class Routes {
       filter.text = std::string(platform::core::trim(*text));
     }
     filter.after = request.query_param("cursor");
+    auto expansion = expansion_of(request);
+    if (!expansion) return Response::problem(expansion.error(), request);
     if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
     auto page = handlers_.queries.list(filter);
     if (!page) return Response::problem(page.error(), request);
     boost::json::array items;
-    for (const auto& syllabus : page->items) items.push_back(to_json(syllabus));
+    for (const auto& syllabus : page->items) {
+      items.push_back(expanded_json(syllabus, *expansion, handlers_.expander, request));
+    }
     boost::json::object body{{"items", std::move(items)}, {"limit", filter.limit}};
     if (page->next) {
       body["next_cursor"] = *page->next;
@@ -250,13 +306,26 @@ class Routes {
         .with_header("Location", "/syllabi/" + copied->id.to_string());
   }
 
+  Response read_model(Request& request) {
+    auto status = handlers_.read_model_status();
+    if (!status) return Response::problem(status.error(), request);
+    return Response::json(200, std::move(status).value());
+  }
+
  private:
-  Response shown(const Request& request, const Result<domain::Syllabus>& syllabus) {
+  Response shown(const Request& request, const Result<domain::Syllabus>& syllabus,
+                 const application::Expansion& expansion) {
     if (!syllabus) return Response::problem(syllabus.error(), request);
-    if (auto unchanged = platform::http::not_modified(request, syllabus->version)) {
-      return *unchanged;
+    // The ETag names the syllabus's version; an expanded answer also depends on its
+    // references, so only a plain one may be answered 304.
+    if (!expansion.any()) {
+      if (auto unchanged = platform::http::not_modified(request, syllabus->version)) {
+        return *unchanged;
+      }
     }
-    return syllabus_response(200, *syllabus);
+    return Response::json(200, boost::json::serialize(expanded_json(*syllabus, expansion,
+                                                                    handlers_.expander, request)))
+        .with_header("ETag", platform::http::entity_tag(syllabus->version));
   }
 
   Response transition(Request& request, Transition transition) {
@@ -312,7 +381,8 @@ void add_routes(platform::http::Router& router, SyllabusHandlers handlers) {
       .get("/syllabi/{id}/revisions", bind(&Routes::revisions))
       .get("/syllabi/{id}/revisions/{revision}", bind(&Routes::get_revision))
       .get("/syllabi/{id}/diff", bind(&Routes::diff))
-      .post("/syllabi/{id}/copy", bind(&Routes::copy));
+      .post("/syllabi/{id}/copy", bind(&Routes::copy))
+      .get("/admin/read-model", bind(&Routes::read_model));
 }
 
 }  // namespace syllabus_service::api

@@ -23,17 +23,17 @@ Result<std::vector<FieldError>> SyllabusCommands::missing_references(
     const CallContext& context) {
   std::vector<FieldError> missing;
   if (check_subject) {
-    auto exists = references_.subject_exists(syllabus.subject_id, context);
-    if (!exists) return std::move(exists).error();
-    if (!*exists) {
+    auto known = references_.subject(syllabus.subject_id, context);
+    if (!known) return std::move(known).error();
+    if (known->state != Known<SubjectView>::State::kLive) {
       missing.push_back(
           {"subject_id", "subject " + syllabus.subject_id.to_string() + " does not exist"});
     }
   }
   for (const Uuid& file : attachments) {
-    auto exists = references_.file_exists(file, context);
-    if (!exists) return std::move(exists).error();
-    if (*exists) continue;
+    auto known = references_.file(file, context);
+    if (!known) return std::move(known).error();
+    if (known->state == Known<FileView>::State::kLive) continue;
     const auto at = std::find(syllabus.attachments.begin(), syllabus.attachments.end(), file);
     missing.push_back({"attachments[" + std::to_string(at - syllabus.attachments.begin()) + "]",
                        "file " + file.to_string() + " does not exist"});

@@ -126,15 +126,17 @@ class FakeSyllabusRepository : public SyllabusRepository {
 
 class FakeReferences : public References {
  public:
-  Result<bool> subject_exists(const Uuid& id, const CallContext&) override {
+  Result<Known<SubjectView>> subject(const Uuid& id, const CallContext&) override {
     ++subject_calls;
     if (unavailable) return Error::unavailable("subject-service is unavailable");
-    return subjects.contains(id);
+    if (!subjects.contains(id)) return Known<SubjectView>::deleted();
+    return Known<SubjectView>::live({.id = id, .code = "CS-101", .name = "Programming"});
   }
-  Result<bool> file_exists(const Uuid& id, const CallContext&) override {
+  Result<Known<FileView>> file(const Uuid& id, const CallContext&) override {
     ++file_calls;
     if (unavailable) return Error::unavailable("file-service is unavailable");
-    return files.contains(id);
+    if (!files.contains(id)) return Known<FileView>::deleted();
+    return Known<FileView>::live({.id = id, .filename = "outline.pdf"});
   }
 
   std::set<Uuid> subjects;

@@ -1,0 +1,66 @@
+// The read model of subjects and files (migrations/0002), on SQLite and PostgreSQL.
+// Events apply inside the consumer's transaction (apply_* with its session); what an
+// owner answered on a miss is stored in a transaction of its own (store_*).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "application/reference_views.h"
+#include "platform/core/time.h"
+#include "platform/db/database.h"
+
+namespace syllabus_service::infrastructure {
+
+struct StreamProgress {
+  std::string stream;
+  std::string last_event_id;
+  std::string last_event_type;
+  std::string last_event_time;  // RFC 3339: when the producer made it
+  std::string applied_at;       // when it was applied here
+  std::int64_t applied_total = 0;
+};
+
+struct ReadModelSummary {
+  std::int64_t subjects = 0;
+  std::int64_t subjects_deleted = 0;  // tombstones
+  std::int64_t files = 0;
+  std::int64_t files_deleted = 0;
+  std::vector<StreamProgress> streams;
+};
+
+class SqlReferenceViews : public application::ReferenceViews {
+ public:
+  explicit SqlReferenceViews(platform::db::Database& database) : database_(database) {}
+
+  platform::core::Result<application::Known<application::SubjectView>> subject(
+      const platform::core::Uuid& id) override;
+  platform::core::Result<application::Known<application::FileView>> file(
+      const platform::core::Uuid& id) override;
+  platform::core::Result<void> store_subject(const application::SubjectView& view) override;
+  platform::core::Result<void> store_file(const application::FileView& view) override;
+
+  // Inside a transaction: true when the change was newer than what the model holds.
+  static platform::core::Result<bool> apply_subject(platform::db::Session& session,
+                                                    const application::SubjectView& view);
+  // `version`: the tombstone's (one above the subject's last version).
+  static platform::core::Result<bool> apply_subject_deleted(platform::db::Session& session,
+                                                            const platform::core::Uuid& id,
+                                                            std::int64_t version);
+  static platform::core::Result<bool> apply_file(platform::db::Session& session,
+                                                 const application::FileView& view);
+  static platform::core::Result<bool> apply_file_deleted(platform::db::Session& session,
+                                                         const platform::core::Uuid& id);
+  static platform::core::Result<void> record_progress(platform::db::Session& session,
+                                                      const StreamProgress& progress);
+
+  platform::core::Result<ReadModelSummary> summary();
+  // Whether the model holds nothing at all (a new database: time to backfill).
+  platform::core::Result<bool> empty();
+
+ private:
+  platform::db::Database& database_;
+};
+
+}  // namespace syllabus_service::infrastructure
