@@ -1,0 +1,100 @@
+#include "infrastructure/backfill.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "infrastructure/peer_references.h"
+
+namespace syllabus_service::infrastructure {
+namespace {
+
+constexpr std::chrono::milliseconds kRetryPause{2000};
+constexpr std::chrono::hours kNothingLeft{24 * 365};
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Backfill::Backfill(platform::resilience::PeerClient& subjects, SqlReferenceViews& views,
+                   platform::logging::Logger& logger)
+    : subjects_(subjects), views_(views), logger_(logger) {}
+
+Backfill::~Backfill() {
+  stop();
+}
+
+void Backfill::start() {
+  task_ = std::make_unique<platform::core::BackgroundTask>(
+      "read-model-backfill", [this](platform::core::BackgroundTask&) { return step(); });
+  task_->start();
+}
+
+void Backfill::stop() {
+  if (task_) task_->stop();
+}
+
+std::string Backfill::state() const {
+  switch (state_.load()) {
+    case 1:
+      return "running";
+    case 2:
+      return "done";
+    default:
+      return "idle";
+  }
+}
+
+std::chrono::milliseconds Backfill::step() {
+  if (!checked_) {
+    auto empty = views_.empty();
+    if (!empty) return kRetryPause;
+    checked_ = true;
+    if (!*empty) return kNothingLeft;  // the events keep it current
+    state_ = 1;
+    logger_.info("backfilling the read model from the subject-service");
+  }
+  std::string target = "/subjects?limit=200";
+  if (cursor_) target += "&cursor=" + percent_encode(*cursor_);
+  auto response = subjects_.send({.target = target, .timeout = std::chrono::seconds(10)});
+  if (!response || response->status != 200) {
+    logger_.warn(
+        "backfill page failed; trying again",
+        {{"error", response ? std::to_string(response->status) : response.error().detail()}});
+    return kRetryPause;
+  }
+  boost::system::error_code ec;
+  const auto page = boost::json::parse(response->body, ec);
+  if (ec || !page.is_object() || !page.as_object().contains("items")) {
+    logger_.error("backfill page is not a page of subjects; giving up");
+    state_ = 2;
+    return kNothingLeft;
+  }
+  for (const auto& item : page.as_object().at("items").as_array()) {
+    if (auto view = subject_view_from_json(boost::json::serialize(item))) {
+      if (views_.store_subject(*view)) ++loaded_;
+    }
+  }
+  const auto* next = page.as_object().if_contains("next_cursor");
+  if (next != nullptr && next->is_string()) {
+    cursor_ = std::string(next->as_string());
+    return std::chrono::milliseconds(0);
+  }
+  state_ = 2;
+  logger_.info("backfill done", {{"subjects", loaded_.load()}});
+  return kNothingLeft;
+}
+
+}  // namespace syllabus_service::infrastructure
