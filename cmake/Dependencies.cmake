@@ -4,6 +4,8 @@ find_package(OpenSSL REQUIRED)
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
+# CommonMark (cmark 0.30): the syllabus-service renders Markdown bodies, raw HTML disabled.
+pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
 
 # SOCI ships neither a CMake config nor a .pc file on Debian 12.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

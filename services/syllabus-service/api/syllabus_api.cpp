@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "api/syllabus_document.h"
 #include "api/syllabus_json.h"
 #include "platform/core/strings.h"
 #include "platform/http/conditional.h"
@@ -158,6 +159,34 @@ class Routes {
                  handlers_.queries.get(
                      {.id = *id, .which = GetSyllabusQuery::Which::kNumbered, .revision = *number}),
                  *expansion);
+  }
+
+  // The printable page of the working revision (or ?revision=published|N).
+  Response document(Request& request) {
+    auto id = id_from_path(request);
+    if (!id) return Response::problem(id.error(), request);
+    GetSyllabusQuery query{.id = *id};
+    if (auto revision = request.query_param("revision")) {
+      if (*revision == "published") {
+        query.which = GetSyllabusQuery::Which::kPublished;
+      } else if (auto number = positive_integer("revision", *revision)) {
+        query.which = GetSyllabusQuery::Which::kNumbered;
+        query.revision = *number;
+      } else {
+        return Response::problem(
+            Error::invalid_argument("revision", "must be \"published\" or a revision number"),
+            request);
+      }
+    }
+    auto syllabus = handlers_.queries.get(query);
+    if (!syllabus) return Response::problem(syllabus.error(), request);
+    const auto expanded =
+        handlers_.expander.expand(*syllabus, {.subject = true}, {request.trace, request.deadline});
+    return Response::text(200, render_document(*syllabus, expanded.subject),
+                          "text/html; charset=utf-8")
+        .with_header("Content-Security-Policy", kDocumentPolicy)
+        .with_header("X-Content-Type-Options", "nosniff")
+        .with_header("ETag", platform::http::entity_tag(syllabus->version));
   }
 
   Response revisions(Request& request) {
@@ -381,6 +410,7 @@ void add_routes(platform::http::Router& router, SyllabusHandlers handlers) {
       .get("/syllabi/{id}/revisions", bind(&Routes::revisions))
       .get("/syllabi/{id}/revisions/{revision}", bind(&Routes::get_revision))
       .get("/syllabi/{id}/diff", bind(&Routes::diff))
+      .get("/syllabi/{id}/document", bind(&Routes::document))
       .post("/syllabi/{id}/copy", bind(&Routes::copy))
       .get("/admin/read-model", bind(&Routes::read_model));
 }
