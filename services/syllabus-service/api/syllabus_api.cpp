@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
-#include "api/syllabus_document.h"
+#include "api/syllabus_page.h"
 #include "api/syllabus_json.h"
 #include "platform/core/strings.h"
 #include "platform/http/conditional.h"

@@ -55,7 +55,31 @@ Result<domain::Syllabus> SyllabusCommands::create(const CreateSyllabusCommand& c
   return syllabus;
 }
 
+namespace {
+constexpr int kRaceAttempts = 3;
+}  // namespace
+
+template <typename Run>
+auto SyllabusCommands::retrying_races(const std::optional<std::int64_t>& expected_version,
+                                      Run&& run) -> decltype(run()) {
+  auto result = run();
+  for (int attempt = 1; attempt < kRaceAttempts && !expected_version && !result &&
+                        result.error().code() == platform::core::ErrorCode::kVersionMismatch;
+       ++attempt) {
+    result = run();
+  }
+  return result;
+}
+
 Result<domain::Syllabus> SyllabusCommands::update(const UpdateSyllabusCommand& command) {
+  return retrying_races(command.expected_version, [&] { return update_once(command); });
+}
+
+Result<domain::Syllabus> SyllabusCommands::change_status(const ChangeStatusCommand& command) {
+  return retrying_races(command.expected_version, [&] { return change_status_once(command); });
+}
+
+Result<domain::Syllabus> SyllabusCommands::update_once(const UpdateSyllabusCommand& command) {
   auto current = repository_.working(command.id);
   if (!current) return std::move(current).error();
   if (auto matches = domain::check_version(*current, command.expected_version); !matches) {
@@ -87,7 +111,7 @@ Result<domain::Syllabus> SyllabusCommands::update(const UpdateSyllabusCommand& c
   return changed;
 }
 
-Result<domain::Syllabus> SyllabusCommands::change_status(const ChangeStatusCommand& command) {
+Result<domain::Syllabus> SyllabusCommands::change_status_once(const ChangeStatusCommand& command) {
   auto current = repository_.working(command.id);
   if (!current) return std::move(current).error();
   if (auto matches = domain::check_version(*current, command.expected_version); !matches) {

@@ -98,6 +98,14 @@ class SyllabusCommands {
  private:
   // Field errors for references that do not exist: the subject (when `check_subject`)
   // and the given attachments. kUnavailable when an owner cannot be asked.
+  // A command without If-Match that lost a race with another writer is the writer's
+  // business, not the client's: it runs again on the new state (a few times at most).
+  template <typename Run>
+  auto retrying_races(const std::optional<std::int64_t>& expected_version, Run&& run)
+      -> decltype(run());
+  platform::core::Result<domain::Syllabus> update_once(const UpdateSyllabusCommand& command);
+  platform::core::Result<domain::Syllabus> change_status_once(const ChangeStatusCommand& command);
+
   platform::core::Result<std::vector<platform::core::FieldError>> missing_references(
       const domain::Syllabus& syllabus, bool check_subject,
       const std::vector<platform::core::Uuid>& attachments, const CallContext& context);

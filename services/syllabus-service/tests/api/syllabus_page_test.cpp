@@ -1,4 +1,4 @@
-#include "api/syllabus_document.h"
+#include "api/syllabus_page.h"
 
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@ domain::Syllabus syllabus_with(std::string title, std::string body) {
   return syllabus;
 }
 
-TEST(SyllabusDocument, RendersTheMarkdownBodyAndTheSections) {
+TEST(SyllabusPage, RendersTheMarkdownBodyAndTheSections) {
   const auto html =
       render_document(syllabus_with("Programming I", "# Week one\n\n*Values* and `types`."),
                       application::SubjectView{.code = "CS-101", .name = "Programming"});
@@ -32,7 +32,7 @@ TEST(SyllabusDocument, RendersTheMarkdownBodyAndTheSections) {
   EXPECT_NE(html.find("@media print"), std::string::npos);
 }
 
-TEST(SyllabusDocument, NothingTheAuthorWritesCanInjectScript) {
+TEST(SyllabusPage, NothingTheAuthorWritesCanInjectScript) {
   const auto html =
       render_document(syllabus_with("<script>alert(1)</script>",
                                     "<script>alert(2)</script>\n\n<img src=x onerror=alert(3)>\n\n"
@@ -45,7 +45,7 @@ TEST(SyllabusDocument, NothingTheAuthorWritesCanInjectScript) {
   EXPECT_EQ(html.find("<b>a</b>"), std::string::npos);  // outcome statements are escaped too
 }
 
-TEST(SyllabusDocument, ThePolicyForbidsScripts) {
+TEST(SyllabusPage, ThePolicyForbidsScripts) {
   EXPECT_NE(std::string_view(kDocumentPolicy).find("default-src 'none'"), std::string::npos);
 }
 

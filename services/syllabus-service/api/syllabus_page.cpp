@@ -1,4 +1,4 @@
-#include "api/syllabus_document.h"
+#include "api/syllabus_page.h"
 
 #include <cmark.h>
 

@@ -1,0 +1,527 @@
+// The syllabus-service over real HTTP with its real neighbours: the built subject-service
+// and file-service binaries (SQLite, local storage) and the syllabus-service under test,
+// on SQLite and on PostgreSQL, all sharing a real Redis for their events. Every (method,
+// route, status) seen here must be in the service's OpenAPI document.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <set>
+#include <thread>
+
+#include "api/openapi.h"
+#include "api/syllabus_api.h"
+#include "application/fakes.h"
+#include "platform/http/health.h"
+#include "platform/service/openapi.h"
+#include "platform/testing/http_client.h"
+#include "platform/testing/openapi_coverage.h"
+#include "platform/testing/redis.h"
+#include "platform/testing/service_process.h"
+#include "platform/testing/temp_dir.h"
+#include "platform/testing/test_database.h"
+
+namespace syllabus_service {
+namespace {
+
+using platform::testing::HeaderList;
+using platform::testing::HttpResponse;
+using platform::testing::ServiceProcess;
+using platform::testing::TestBackend;
+using namespace std::chrono_literals;
+
+std::string route_of(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  if (!path.starts_with("/syllabi/")) return path;
+  const auto rest = path.substr(std::string("/syllabi/").size());
+  const auto slash = rest.find('/');
+  if (slash == std::string::npos) return "/syllabi/{id}";
+  const std::string tail = rest.substr(slash);
+  if (tail.starts_with("/revisions/")) return "/syllabi/{id}/revisions/{revision}";
+  return "/syllabi/{id}" + tail;
+}
+
+platform::testing::OpenApiCoverage& coverage =
+    platform::testing::OpenApiCoverage::install(api::openapi_document(), route_of);
+
+boost::json::object json_of(const HttpResponse& response) {
+  return boost::json::parse(response.body).as_object();
+}
+
+std::string text(const boost::json::value& value) { return std::string(value.as_string()); }
+
+// A syllabus that publishing accepts (160 hours for 6 credits: no warning).
+boost::json::object complete_syllabus(const std::string& subject_id, const std::string& year,
+                                      const std::vector<std::string>& attachments = {}) {
+  boost::json::array files;
+  for (const auto& id : attachments) files.push_back(boost::json::value(id));
+  return {{"subject_id", subject_id},
+          {"academic_year", year},
+          {"term", "autumn"},
+          {"title", "Programming I"},
+          {"summary", "Variables, functions and tests."},
+          {"languages", boost::json::array{"en"}},
+          {"ects_credits", 6},
+          {"teaching_mode", "hybrid"},
+          {"workload", {{"lectures", 26}, {"tutorials", 26}, {"labs", 0}, {"self_study", 108}}},
+          {"learning_outcomes",
+           boost::json::array{boost::json::object{{"code", "LO1"}, {"statement", "Write code."}}}},
+          {"schedule", boost::json::array{boost::json::object{
+                           {"week", 1}, {"title", "Values"}, {"topics", boost::json::array{}}}}},
+          {"assessments", boost::json::array{boost::json::object{
+                              {"name", "Exam"},
+                              {"kind", "exam"},
+                              {"session", "first"},
+                              {"weight_pct", 100},
+                              {"outcome_codes", boost::json::array{"LO1"}}}}},
+          {"instructors", boost::json::array{boost::json::object{{"name", "Ada Lovelace"}}}},
+          {"attachments", files},
+          {"body", "# Programming I\n\nWelcome, **students**."},
+          {"visibility", "public"}};
+}
+
+class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    start_subjects();
+    files_ = std::make_unique<ServiceProcess>(
+        FILE_SERVICE_BINARY,
+        platform::testing::Environment{{"SYL_HTTP_PORT", "0"},
+                                       {"SYL_DATABASE_URL", "sqlite://" + dir_.path() + "/files.db"},
+                                       {"SYL_STORAGE_LOCAL_ROOT", dir_.path() + "/files"},
+                                       {"SYL_REDIS_URL", redis_url_}});
+    start_syllabi();
+  }
+
+  void start_subjects() {
+    subjects_ = std::make_unique<ServiceProcess>(
+        SUBJECT_SERVICE_BINARY,
+        platform::testing::Environment{
+            {"SYL_HTTP_PORT", subject_port_ == 0 ? "0" : std::to_string(subject_port_)},
+            {"SYL_DATABASE_URL", "sqlite://" + dir_.path() + "/subjects.db"},
+            {"SYL_REDIS_URL", redis_url_}});
+    subject_port_ = subjects_->port();
+  }
+
+  void start_syllabi(platform::testing::Environment extra = {}) {
+    platform::testing::Environment env{
+        {"SYL_HTTP_PORT", "0"},
+        {"SYL_DATABASE_URL", database_.url()},
+        {"SYL_REDIS_URL", redis_url_},
+        {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
+        {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())},
+        {"SYL_PEERS_TIMEOUT_MS", "1500"},
+        {"SYL_PEERS_BREAKER_OPEN_MS", "500"}};
+    for (auto& entry : extra) env.push_back(entry);
+    syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, env);
+  }
+
+  HttpResponse call(const std::string& method, const std::string& target,
+                    const std::string& body = "", const HeaderList& headers = {}) {
+    HttpResponse response =
+        platform::testing::http_request(syllabi_->port(), method, target, body, headers);
+    coverage.record(method, target, response.status);
+    return response;
+  }
+  HttpResponse send_json(const std::string& method, const std::string& target,
+                         const boost::json::object& body, HeaderList headers = {}) {
+    headers.emplace_back("Content-Type", "application/json");
+    return call(method, target, boost::json::serialize(body), headers);
+  }
+
+  std::string new_subject(const std::string& code, const std::string& name = "Programming") {
+    const auto response = platform::testing::http_request(
+        subject_port_, "POST", "/subjects",
+        boost::json::serialize(boost::json::object{{"code", code}, {"name", name}, {"credits", 6}}),
+        {{"Content-Type", "application/json"}});
+    EXPECT_EQ(response.status, 201) << response.body;
+    return text(json_of(response).at("id"));
+  }
+  std::string new_file(const std::string& filename) {
+    const auto response = platform::testing::http_request(
+        files_->port(), "POST", "/files?filename=" + filename, "# Outline\n",
+        {{"Content-Type", "text/markdown"}});
+    EXPECT_EQ(response.status, 201) << response.body;
+    return text(json_of(response).at("id"));
+  }
+  boost::json::object created(const boost::json::object& body) {
+    const auto response = send_json("POST", "/syllabi", body);
+    EXPECT_EQ(response.status, 201) << response.body;
+    return json_of(response);
+  }
+  boost::json::object published(const std::string& id) {
+    EXPECT_EQ(call("POST", "/syllabi/" + id + "/submit").status, 200);
+    const auto response = call("POST", "/syllabi/" + id + "/publish");
+    EXPECT_EQ(response.status, 200) << response.body;
+    return json_of(response);
+  }
+  // Waits until GET `target` answers a body for which `check` holds.
+  bool eventually(const std::string& target,
+                  const std::function<bool(const boost::json::object&)>& check,
+                  std::chrono::milliseconds timeout = 5s) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      const auto response = call("GET", target);
+      if (response.status == 200 && check(json_of(response))) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  static void expect_problem(const HttpResponse& response, int status) {
+    EXPECT_EQ(response.status, status) << response.body;
+    EXPECT_EQ(response.header("Content-Type"), "application/problem+json") << response.body;
+  }
+
+  platform::testing::TemporaryDirectory dir_;
+  platform::testing::TestDatabase database_{GetParam()};
+  std::string redis_url_ = platform::testing::redis_server_url();
+  std::uint16_t subject_port_ = 0;
+  std::unique_ptr<ServiceProcess> subjects_;
+  std::unique_ptr<ServiceProcess> files_;
+  std::unique_ptr<ServiceProcess> syllabi_;
+};
+
+TEST_P(SyllabusApiTest, ASyllabusGoesFromDraftThroughReviewToPublishedAndIsRevised) {
+  const auto subject = new_subject("CS-101");
+  const auto file = new_file("outline.md");
+  const auto draft = created(complete_syllabus(subject, "2026/2027", {file}));
+  const std::string id = text(draft.at("id"));
+  EXPECT_EQ(text(draft.at("status")), "draft");
+  EXPECT_EQ(draft.at("revision").as_int64(), 1);
+
+  auto response = send_json("PATCH", "/syllabi/" + id, {{"title", "Programming 1"}},
+                            {{"If-Match", "\"1\""}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("ETag"), "\"2\"");
+  expect_problem(send_json("PATCH", "/syllabi/" + id, {{"title", "Stale"}}, {{"If-Match", "\"1\""}}),
+                 412);
+  expect_problem(call("POST", "/syllabi/" + id + "/publish"), 409);  // review comes first
+
+  ASSERT_EQ(call("POST", "/syllabi/" + id + "/submit").status, 200);
+  expect_problem(send_json("POST", "/syllabi/" + id + "/reject", {}), 422);  // say why
+  response = send_json("POST", "/syllabi/" + id + "/reject", {{"comment", "Add readings."}},
+                       {{"X-User-ID", "reviewer"}});
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(text(json_of(response).at("status")), "draft");
+  const auto first = published(id);
+  EXPECT_EQ(text(first.at("status")), "published");
+  EXPECT_TRUE(first.at("warnings").as_array().empty());
+  expect_problem(send_json("PATCH", "/syllabi/" + id, {{"title", "Changed"}}), 409);
+
+  response = call("POST", "/syllabi/" + id + "/revisions");
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(json_of(response).at("revision").as_int64(), 2);
+  expect_problem(call("POST", "/syllabi/" + id + "/revisions"), 409);  // one open revision
+  ASSERT_EQ(send_json("PATCH", "/syllabi/" + id, {{"title", "Programming I (2nd)"}}).status, 200);
+  EXPECT_EQ(json_of(call("GET", "/syllabi/" + id)).at("revision").as_int64(), 2);
+  EXPECT_EQ(json_of(call("GET", "/syllabi/" + id + "?revision=published")).at("revision").as_int64(),
+            1);
+
+  published(id);
+  EXPECT_EQ(text(json_of(call("GET", "/syllabi/" + id + "/revisions/1")).at("status")),
+            "superseded");
+  const auto history = json_of(call("GET", "/syllabi/" + id + "/revisions"));
+  EXPECT_EQ(history.at("items").as_array().size(), 2u);
+  const auto diff = json_of(call("GET", "/syllabi/" + id + "/diff?from=1&to=2"));
+  ASSERT_EQ(diff.at("changes").as_array().size(), 1u);
+  EXPECT_EQ(text(diff.at("changes").as_array()[0].at("field")), "title");
+  expect_problem(call("GET", "/syllabi/" + id + "/diff?from=1"), 422);
+  expect_problem(call("GET", "/syllabi/" + id + "/revisions/9"), 404);
+
+  response = call("POST", "/syllabi/" + id + "/archive");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(text(json_of(response).at("status")), "archived");
+}
+
+TEST_P(SyllabusApiTest, PublishingAnIncompleteSyllabusListsEveryProblem) {
+  const auto subject = new_subject("CS-102");
+  const auto id = text(created({{"subject_id", subject},
+                                {"academic_year", "2026/2027"},
+                                {"term", "spring"},
+                                {"title", "Draft"}})
+                           .at("id"));
+  const auto response = call("POST", "/syllabi/" + id + "/submit");
+  expect_problem(response, 422);
+  std::set<std::string> fields;
+  for (const auto& error : json_of(response).at("errors").as_array()) {
+    fields.insert(text(error.at("field")));
+  }
+  for (const char* field :
+       {"summary", "languages", "learning_outcomes", "instructors", "assessments", "schedule"}) {
+    EXPECT_TRUE(fields.contains(field)) << field;
+  }
+}
+
+TEST_P(SyllabusApiTest, ReferencesMustExist) {
+  auto body = complete_syllabus("0192f0c4-0000-7000-8000-000000000099", "2026/2027");
+  auto response = send_json("POST", "/syllabi", body);
+  expect_problem(response, 422);
+  EXPECT_EQ(text(json_of(response).at("errors").as_array()[0].at("field")), "subject_id");
+
+  body = complete_syllabus(new_subject("CS-103"), "2026/2027",
+                           {"0192f0c4-0000-7000-8000-0000000000f9"});
+  response = send_json("POST", "/syllabi", body);
+  expect_problem(response, 422);
+  EXPECT_EQ(text(json_of(response).at("errors").as_array()[0].at("field")), "attachments[0]");
+  EXPECT_TRUE(json_of(call("GET", "/syllabi")).at("items").as_array().empty());
+}
+
+TEST_P(SyllabusApiTest, SixteenConcurrentCreatesOfOneSyllabusGiveOne201AndFifteen409) {
+  const auto body = boost::json::serialize(complete_syllabus(new_subject("CS-104"), "2026/2027"));
+  std::atomic<int> created{0};
+  std::atomic<int> conflicts{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.emplace_back([&] {
+      const auto response = call("POST", "/syllabi", body, {{"Content-Type", "application/json"}});
+      if (response.status == 201) {
+        ++created;
+      } else if (response.status == 409) {
+        ++conflicts;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, 15);
+  EXPECT_EQ(other, 0);
+}
+
+TEST_P(SyllabusApiTest, TwoPublishesAtOnceEndWithOnePublishedRevision) {
+  const auto id = text(created(complete_syllabus(new_subject("CS-105"), "2026/2027")).at("id"));
+  published(id);
+  ASSERT_EQ(call("POST", "/syllabi/" + id + "/revisions").status, 201);
+  ASSERT_EQ(call("POST", "/syllabi/" + id + "/submit").status, 200);
+  std::atomic<int> ok{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> reviewers;
+  for (int i = 0; i < 2; ++i) {
+    reviewers.emplace_back([&] {
+      const auto status = call("POST", "/syllabi/" + id + "/publish").status;
+      if (status == 200) {
+        ++ok;
+      } else if (status == 409) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& reviewer : reviewers) reviewer.join();
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(other, 0);
+  int published_revisions = 0;
+  for (const auto& revision :
+       json_of(call("GET", "/syllabi/" + id + "/revisions")).at("items").as_array()) {
+    if (text(revision.at("status")) == "published") ++published_revisions;
+  }
+  EXPECT_EQ(published_revisions, 1);
+}
+
+TEST_P(SyllabusApiTest, CopiesASyllabusForwardAndListsAndSearches) {
+  const auto subject = new_subject("CS-106");
+  const auto source = created(complete_syllabus(subject, "2026/2027"));
+  const auto id = text(source.at("id"));
+  auto response = send_json("POST", "/syllabi/" + id + "/copy",
+                            {{"academic_year", "2027/2028"}, {"term", "autumn"}});
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(text(json_of(response).at("status")), "draft");
+  expect_problem(send_json("POST", "/syllabi/" + id + "/copy",
+                           {{"academic_year", "2027/2028"}, {"term", "autumn"}}),
+                 409);
+  expect_problem(send_json("POST", "/syllabi/" + id + "/copy", {{"term", "winter"}}), 422);
+
+  auto other = complete_syllabus(subject, "2026/2027");
+  other["term"] = "spring";
+  other["title"] = "Compilers";
+  other["summary"] = "Parsing and code generation.";
+  created(other);
+
+  auto page = json_of(call("GET", "/syllabi?subject_id=" + subject + "&academic_year=2026/2027"));
+  EXPECT_EQ(page.at("items").as_array().size(), 2u);
+  page = json_of(call("GET", "/syllabi?limit=1"));
+  EXPECT_EQ(page.at("items").as_array().size(), 1u);
+  ASSERT_TRUE(page.at("next_cursor").is_string());
+  page = json_of(call("GET", "/syllabi?q=compilers"));
+  ASSERT_EQ(page.at("items").as_array().size(), 1u);
+  EXPECT_EQ(text(page.at("items").as_array()[0].at("title")), "Compilers");
+  expect_problem(call("GET", "/syllabi?term=winter&limit=0"), 422);
+}
+
+TEST_P(SyllabusApiTest, ExpandsTheSubjectAndFilesAndRefusesUnknownNames) {
+  const auto subject = new_subject("CS-107", "Databases");
+  const auto file = new_file("notes.md");
+  const auto id = text(created(complete_syllabus(subject, "2026/2027", {file})).at("id"));
+  const auto body = json_of(call("GET", "/syllabi/" + id + "?expand=subject,files"));
+  EXPECT_EQ(text(body.at("subject").at("name")), "Databases");
+  EXPECT_EQ(text(body.at("files").as_array()[0].at("filename")), "notes.md");
+  EXPECT_TRUE(body.at("warnings").as_array().empty());
+  expect_problem(call("GET", "/syllabi/" + id + "?expand=owner"), 400);
+  const auto list = json_of(call("GET", "/syllabi?expand=subject"));
+  EXPECT_EQ(text(list.at("items").as_array()[0].at("subject").at("code")), "CS-107");
+}
+
+TEST_P(SyllabusApiTest, ServesAPrintableDocumentWithoutScript) {
+  auto body = complete_syllabus(new_subject("CS-108"), "2026/2027");
+  body["body"] = "# Week 1\n\n<script>alert(1)</script>";
+  const auto id = text(created(body).at("id"));
+  const auto response = call("GET", "/syllabi/" + id + "/document");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(response.header("Content-Security-Policy").find("default-src 'none'"),
+            std::string::npos);
+  EXPECT_NE(response.body.find("<h1>Week 1</h1>"), std::string::npos);
+  EXPECT_EQ(response.body.find("<script>"), std::string::npos);
+}
+
+TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithinASecond) {
+  const auto subject = new_subject("CS-109", "Old name");
+  const auto id = text(created(complete_syllabus(subject, "2026/2027")).at("id"));
+  ASSERT_EQ(text(json_of(call("GET", "/syllabi/" + id + "?expand=subject")).at("subject").at("name")),
+            "Old name");
+  const auto renamed = platform::testing::http_request(
+      subject_port_, "PATCH", "/subjects/" + subject,
+      boost::json::serialize(boost::json::object{{"name", "New name"}}),
+      {{"Content-Type", "application/json"}});
+  ASSERT_EQ(renamed.status, 200);
+  // With the subject-service stopped: the read path never asks it.
+  subjects_.reset();
+  EXPECT_TRUE(eventually(
+      "/syllabi/" + id + "?expand=subject",
+      [](const auto& body) {
+        return body.at("subject").is_object() && body.at("subject").at("name") == "New name";
+      },
+      1s));
+}
+
+TEST_P(SyllabusApiTest, DeletedSubjectsAndFilesTakeEffectOnSyllabi) {
+  const auto subject = new_subject("CS-110");
+  const auto file = new_file("slides.md");
+  const auto id = text(created(complete_syllabus(subject, "2026/2027", {file})).at("id"));
+  published(id);
+  ASSERT_EQ(call("POST", "/syllabi/" + id + "/revisions").status, 201);
+
+  ASSERT_EQ(platform::testing::http_request(files_->port(), "DELETE", "/files/" + file).status, 204);
+  EXPECT_TRUE(eventually("/syllabi/" + id, [](const auto& draft) {
+    return draft.at("attachments").as_array().empty();
+  }));
+  EXPECT_TRUE(eventually("/syllabi/" + id + "?revision=published", [&](const auto& published) {
+    return published.at("flagged_attachments").as_array().size() == 1;
+  }));
+
+  ASSERT_EQ(platform::testing::http_request(subject_port_, "DELETE", "/subjects/" + subject).status,
+            204);
+  EXPECT_TRUE(eventually("/syllabi/" + id + "/revisions/2", [](const auto& draft) {
+    return draft.at("status") == "archived";
+  }));
+  EXPECT_TRUE(eventually("/syllabi/" + id + "?revision=published", [](const auto& published) {
+    return published.at("subject_deleted").as_bool();
+  }));
+  const auto model = json_of(call("GET", "/admin/read-model"));
+  EXPECT_EQ(model.at("subjects").at("deleted").as_int64(), 1);
+  EXPECT_EQ(model.at("files").at("deleted").as_int64(), 1);
+}
+
+TEST_P(SyllabusApiTest, WithTheSubjectServiceDownKnownSubjectsStillWorkAndNothing500s) {
+  const auto known = new_subject("CS-111");
+  created(complete_syllabus(known, "2026/2027"));  // known to the read model from now on
+  subjects_.reset();
+
+  auto body = complete_syllabus(known, "2027/2028");
+  auto response = send_json("POST", "/syllabi", body);
+  EXPECT_EQ(response.status, 201) << response.body;
+
+  const auto started = std::chrono::steady_clock::now();
+  body = complete_syllabus("0192f0c4-0000-7000-8000-000000000077", "2026/2027");
+  response = send_json("POST", "/syllabi", body);
+  expect_problem(response, 503);
+  EXPECT_FALSE(response.header("Retry-After").empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);  // the 1.5 s deadline, not a hang
+
+  // Enough failures open the breaker: answered at once, readiness degraded but 200.
+  for (int i = 0; i < 12; ++i) {
+    const auto status = send_json("POST", "/syllabi", body).status;
+    EXPECT_EQ(status, 503);
+  }
+  const auto ready = platform::testing::http_request(syllabi_->port(), "GET", "/health/ready");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(text(json_of(ready).at("checks").at("subject-service").at("status")), "down");
+
+  // The subject-service returns (on its port): the breaker closes again.
+  start_subjects();
+  const auto fresh = new_subject("CS-112");
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    status = send_json("POST", "/syllabi", complete_syllabus(fresh, "2026/2027")).status;
+    if (status == 201) break;
+    EXPECT_EQ(status, 503);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 201);
+}
+
+TEST_P(SyllabusApiTest, BadInputGetsAProblemAndChangesNothing) {
+  expect_problem(call("POST", "/syllabi", "{not json", {{"Content-Type", "application/json"}}), 400);
+  expect_problem(call("POST", "/syllabi", "{}", {{"Content-Type", "text/plain"}}), 415);
+  expect_problem(send_json("POST", "/syllabi", {{"term", "winter"}, {"surprise", 1}}), 422);
+  expect_problem(call("GET", "/syllabi/not-a-uuid"), 404);
+  expect_problem(call("GET", "/syllabi/0192f0c4-0000-7000-8000-000000000001"), 404);
+  expect_problem(call("GET", "/syllabi/0192f0c4-0000-7000-8000-000000000001?revision=x"), 422);
+  EXPECT_TRUE(json_of(call("GET", "/syllabi")).at("items").as_array().empty());
+}
+
+TEST_P(SyllabusApiTest, ReadinessReportsEachPeer) {
+  const auto ready = call("GET", "/health/ready");
+  ASSERT_EQ(ready.status, 200);
+  const auto checks = json_of(ready).at("checks").as_object();
+  EXPECT_EQ(text(checks.at("subject-service").at("status")), "up");
+  EXPECT_EQ(text(checks.at("file-service").at("status")), "up");
+  EXPECT_EQ(call("GET", "/openapi.json").status, 200);
+  EXPECT_EQ(call("GET", "/health/live").status, 200);
+  EXPECT_EQ(call("GET", "/metrics").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SyllabusApiTest, platform::testing::kAllBackends,
+                         platform::testing::backend_test_name);
+
+TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
+  application::test::FakeSyllabusRepository repository;
+  application::test::FakeReferences references;
+  application::SyllabusCommands commands(
+      repository, references, [] { return platform::core::now_utc(); },
+      [] { return platform::core::Uuid::v7(); }, {});
+  application::SyllabusQueries queries(repository);
+  struct NoViews : application::ReferenceViews {
+    platform::core::Result<application::Known<application::SubjectView>> subject(
+        const platform::core::Uuid&) override {
+      return application::Known<application::SubjectView>::unknown();
+    }
+    platform::core::Result<application::Known<application::FileView>> file(
+        const platform::core::Uuid&) override {
+      return application::Known<application::FileView>::unknown();
+    }
+    platform::core::Result<void> store_subject(const application::SubjectView&) override {
+      return platform::core::ok();
+    }
+    platform::core::Result<void> store_file(const application::FileView&) override {
+      return platform::core::ok();
+    }
+  } views;
+  application::ReferenceExpander expander(views, references);
+  platform::http::Router router;
+  api::add_routes(router, {commands, queries, expander, [] { return std::string("{}"); }});
+  platform::service::add_openapi_route(router, api::openapi_document());
+  platform::http::Health health;
+  platform::metrics::Registry registry;
+  platform::http::mount_operational_routes(router, health, registry);
+  platform::testing::expect_documents_every_route(router, api::openapi_document());
+}
+
+}  // namespace
+}  // namespace syllabus_service
