@@ -3,15 +3,22 @@
 //   syllabus-service            serve (migrating the database first)
 //   syllabus-service migrate    apply pending migrations and exit
 
+#include <boost/json.hpp>
+
 #include "api/openapi.h"
 #include "api/syllabus_api.h"
+#include "application/expand.h"
 #include "application/syllabus_commands.h"
 #include "application/syllabus_queries.h"
+#include "infrastructure/backfill.h"
 #include "infrastructure/migrations.h"
 #include "infrastructure/peer_references.h"
+#include "infrastructure/reference_events.h"
+#include "infrastructure/sql_reference_views.h"
 #include "infrastructure/sql_syllabus_repository.h"
 #include "infrastructure/syllabus_event_mapper.h"
 #include "platform/config/config.h"
+#include "platform/events/subscriptions.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/service/events.h"
@@ -57,8 +64,21 @@ int run(int argc, char** argv) {
   syllabus_service::infrastructure::SqlSyllabusRepository repository(database,
                                                                      [&relay] { relay->notify(); });
   platform::service::Peers peers(startup, kPeers, registry);
-  syllabus_service::infrastructure::PeerReferences references(peers.client("subject-service"),
-                                                              peers.client("file-service"));
+  syllabus_service::infrastructure::SqlReferenceViews views(database);
+  syllabus_service::infrastructure::PeerReferences references(
+      peers.client("subject-service"), peers.client("file-service"), views, logger);
+
+  // The read model: the neighbours' events (subscribed before the backfill starts, so
+  // that nothing that changes meanwhile is missed) and a backfill of an empty model.
+  platform::events::Subscriptions subscriptions(
+      database,
+      {.group = kService, .consumer = startup.instance, .redis = {.url = config.get("redis.url")}},
+      logger, registry);
+  syllabus_service::infrastructure::subscribe_to_references(subscriptions, repository);
+  subscriptions.start();
+  syllabus_service::infrastructure::Backfill backfill(peers.client("subject-service"), views,
+                                                      logger);
+  backfill.start();
 
   // Handlers.
   app::SyllabusCommands commands(
@@ -66,6 +86,13 @@ int run(int argc, char** argv) {
       [] { return platform::core::Uuid::v7(); },
       {.review_required = config.get_bool("syllabus.review_required")});
   app::SyllabusQueries queries(repository);
+  app::ReferenceExpander expander(views, references);
+  const auto read_model_status = [&]() -> platform::core::Result<std::string> {
+    auto summary = views.summary();
+    if (!summary) return std::move(summary).error();
+    return syllabus_service::infrastructure::read_model_json(*summary, subscriptions.status(),
+                                                             backfill);
+  };
 
   // Routes. A peer in trouble makes readiness "degraded", not down: reads and most
   // writes go on.
@@ -73,9 +100,11 @@ int run(int argc, char** argv) {
   health.add_check("database", [&] { return database.ping(); });
   platform::service::add_broker_check(health, *relay);
   peers.add_health_checks(health);
+  health.add_check(
+      "events", [&] { return subscriptions.readiness(); }, /*critical=*/false);
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
-  syllabus_service::api::add_routes(router, {commands, queries});
+  syllabus_service::api::add_routes(router, {commands, queries, expander, read_model_status});
   platform::service::add_openapi_route(router, syllabus_service::api::openapi_document());
   platform::http::mount_operational_routes(router, health, registry);
 
@@ -89,6 +118,8 @@ int run(int argc, char** argv) {
   platform::service::log_ready(startup, server.port());
   server.wait_for_shutdown_signal();
   platform_link.stop();
+  backfill.stop();
+  subscriptions.stop();
   relay->stop();
   logger.info("exiting");
   return 0;

@@ -97,4 +97,42 @@ std::chrono::milliseconds Backfill::step() {
   return kNothingLeft;
 }
 
+std::string read_model_json(const ReadModelSummary& summary,
+                            const std::vector<platform::events::SubscriptionStatus>& subscriptions,
+                            const Backfill& backfill) {
+  boost::json::object streams;
+  for (const auto& subscription : subscriptions) {
+    boost::json::object stream{
+        {"state", std::string(platform::events::to_string(subscription.consumer.state))},
+        {"broker_reachable", subscription.consumer.broker_reachable},
+        {"reason", subscription.consumer.reason},
+        {"last_event_id", nullptr},
+        {"last_event_type", nullptr},
+        {"last_event_time", nullptr},
+        {"applied_at", nullptr},
+        {"lag_seconds", nullptr},
+        {"applied_total", 0}};
+    for (const auto& progress : summary.streams) {
+      if (progress.stream != subscription.stream) continue;
+      stream["last_event_id"] = progress.last_event_id;
+      stream["last_event_type"] = progress.last_event_type;
+      stream["last_event_time"] = progress.last_event_time;
+      stream["applied_at"] = progress.applied_at;
+      stream["applied_total"] = progress.applied_total;
+      const auto made = platform::core::parse_rfc3339(progress.last_event_time);
+      const auto applied = platform::core::parse_rfc3339(progress.applied_at);
+      if (made && applied) {
+        stream["lag_seconds"] = std::chrono::duration<double>(*applied - *made).count();
+      }
+    }
+    streams[subscription.stream] = std::move(stream);
+  }
+  boost::json::object body{
+      {"subjects", {{"live", summary.subjects}, {"deleted", summary.subjects_deleted}}},
+      {"files", {{"live", summary.files}, {"deleted", summary.files_deleted}}},
+      {"backfill", {{"state", backfill.state()}, {"subjects_loaded", backfill.subjects_loaded()}}},
+      {"streams", std::move(streams)}};
+  return boost::json::serialize(body);
+}
+
 }  // namespace syllabus_service::infrastructure

@@ -11,6 +11,7 @@
 
 #include "infrastructure/sql_reference_views.h"
 #include "platform/core/background_task.h"
+#include "platform/events/subscriptions.h"
 #include "platform/logging/logger.h"
 #include "platform/resilience/peer_client.h"
 
@@ -40,5 +41,12 @@ class Backfill {
   bool checked_ = false;
   std::unique_ptr<platform::core::BackgroundTask> task_;
 };
+
+// GET /admin/read-model: counts, the backfill, and per stream the last event applied, when
+// it was made and applied (lag_seconds: how long after its making it was applied) and the
+// subscription's state.
+std::string read_model_json(const ReadModelSummary& summary,
+                            const std::vector<platform::events::SubscriptionStatus>& subscriptions,
+                            const Backfill& backfill);
 
 }  // namespace syllabus_service::infrastructure

@@ -389,6 +389,13 @@ Result<void> SqlSyllabusRepository::create(const domain::Syllabus& first,
 
 Result<void> SqlSyllabusRepository::write(const std::vector<application::RevisionWrite>& writes,
                                           const application::Change& change) {
+  return committed(database_.transaction<void>(
+      [&](Session& session) -> Result<void> { return write_in(session, writes, change); }));
+}
+
+Result<void> SqlSyllabusRepository::write_in(Session& session,
+                                             const std::vector<application::RevisionWrite>& writes,
+                                             const application::Change& change) {
   std::vector<const application::RevisionWrite*> ordered;
   for (const auto& write : writes) ordered.push_back(&write);
   std::stable_sort(ordered.begin(), ordered.end(),
@@ -399,7 +406,7 @@ Result<void> SqlSyllabusRepository::write(const std::vector<application::Revisio
   for (const auto& write : writes)
     syllabi.insert_or_assign(write.revision.id.to_string(), Identity::of(write.revision));
 
-  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
+  {
     for (const auto& [id, identity] : syllabi) {
       std::optional<Identity> stored = lock_syllabus(session, id);
       if (!stored) return syllabus_missing(id);
@@ -425,7 +432,7 @@ Result<void> SqlSyllabusRepository::write(const std::vector<application::Revisio
     }
     for (const auto& entry : syllabi) refresh(session, entry.first);
     return record(session, change);
-  }));
+  }
 }
 
 Result<void> SqlSyllabusRepository::remove(const Uuid& id, std::int64_t expected_version,
@@ -498,33 +505,96 @@ Result<std::vector<domain::Syllabus>> SqlSyllabusRepository::revisions(const Uui
 
 Result<std::vector<domain::Syllabus>> SqlSyllabusRepository::live_revisions_of_subject(
     const Uuid& subject_id) {
-  const std::string subject = subject_id.to_string();
   return database_.read<std::vector<domain::Syllabus>>(
-      [&](Session& session) -> Result<std::vector<domain::Syllabus>> {
-        return parse_all(select_documents(
-            session,
-            std::string("SELECT r.document FROM syllabi s JOIN syllabus_revisions r "
-                        "ON r.syllabus_id = s.id WHERE s.subject_id = :subject_id "
-                        "AND r.status IN ") +
-                kLiveStatuses + " ORDER BY s.id, r.revision",
-            subject));
-      });
+      [&](Session& session) { return subject_revisions_in(session, subject_id); });
 }
 
 Result<std::vector<domain::Syllabus>> SqlSyllabusRepository::live_revisions_attaching(
     const Uuid& file_id) {
-  const std::string file = file_id.to_string();
   return database_.read<std::vector<domain::Syllabus>>(
-      [&](Session& session) -> Result<std::vector<domain::Syllabus>> {
-        return parse_all(select_documents(
-            session,
-            std::string("SELECT r.document FROM syllabus_attachments a "
-                        "JOIN syllabus_revisions r ON r.syllabus_id = a.syllabus_id "
-                        "AND r.revision = a.revision WHERE a.file_id = :file_id "
-                        "AND r.status IN ") +
-                kLiveStatuses + " ORDER BY a.syllabus_id, a.revision",
-            file));
-      });
+      [&](Session& session) { return attaching_revisions_in(session, file_id); });
+}
+
+Result<std::vector<domain::Syllabus>> SqlSyllabusRepository::subject_revisions_in(
+    Session& session, const Uuid& subject_id) {
+  return parse_all(
+      select_documents(session,
+                       std::string("SELECT r.document FROM syllabi s JOIN syllabus_revisions r "
+                                   "ON r.syllabus_id = s.id WHERE s.subject_id = :subject_id "
+                                   "AND r.status IN ") +
+                           kLiveStatuses + " ORDER BY s.id, r.revision",
+                       subject_id.to_string()));
+}
+
+Result<std::vector<domain::Syllabus>> SqlSyllabusRepository::attaching_revisions_in(
+    Session& session, const Uuid& file_id) {
+  return parse_all(
+      select_documents(session,
+                       std::string("SELECT r.document FROM syllabus_attachments a "
+                                   "JOIN syllabus_revisions r ON r.syllabus_id = a.syllabus_id "
+                                   "AND r.revision = a.revision WHERE a.file_id = :file_id "
+                                   "AND r.status IN ") +
+                           kLiveStatuses + " ORDER BY a.syllabus_id, a.revision",
+                       file_id.to_string()));
+}
+
+// ---- Effects of other services' events (inside the consumer's transaction) ----------------
+
+Result<void> SqlSyllabusRepository::subject_deleted(Session& session, const Uuid& subject_id,
+                                                    platform::core::Timestamp now) {
+  auto revisions = subject_revisions_in(session, subject_id);
+  if (!revisions) return std::move(revisions).error();
+  for (const domain::Syllabus& revision : *revisions) {
+    if (revision.status == domain::Status::kPublished) {
+      if (revision.subject_deleted) continue;  // a redelivery
+      domain::Syllabus marked = revision;
+      marked.subject_deleted = true;
+      marked.version += 1;
+      marked.updated = {now, kSubjectOwner};
+      const domain::SyllabusUpdated event{marked, domain::changed_fields(revision, marked)};
+      if (auto stored = write_in(session, {{marked, revision.version}}, {event, {}}); !stored) {
+        return stored;
+      }
+      continue;
+    }
+    // An open revision (draft, in review) of a subject that is gone cannot be finished.
+    auto archived = domain::archive(revision, kSubjectOwner, now);
+    if (!archived) return std::move(archived).error();
+    if (auto stored = write_in(session, {{*archived, revision.version}},
+                               {domain::SyllabusArchived{*archived}, {}});
+        !stored) {
+      return stored;
+    }
+  }
+  if (!revisions->empty() && events_committed_) events_committed_();
+  return platform::core::ok();
+}
+
+Result<void> SqlSyllabusRepository::file_deleted(Session& session, const Uuid& file_id,
+                                                 platform::core::Timestamp now) {
+  auto revisions = attaching_revisions_in(session, file_id);
+  if (!revisions) return std::move(revisions).error();
+  for (const domain::Syllabus& revision : *revisions) {
+    domain::Syllabus changed = revision;
+    if (revision.status == domain::Status::kPublished) {
+      // Published revisions are immutable: the attachment stays, flagged as gone.
+      if (std::find(revision.flagged_attachments.begin(), revision.flagged_attachments.end(),
+                    file_id) != revision.flagged_attachments.end()) {
+        continue;
+      }
+      changed.flagged_attachments.push_back(file_id);
+    } else {
+      std::erase(changed.attachments, file_id);
+    }
+    changed.version += 1;
+    changed.updated = {now, kFileOwner};
+    const domain::SyllabusUpdated event{changed, domain::changed_fields(revision, changed)};
+    if (auto stored = write_in(session, {{changed, revision.version}}, {event, {}}); !stored) {
+      return stored;
+    }
+  }
+  if (!revisions->empty() && events_committed_) events_committed_();
+  return platform::core::ok();
 }
 
 Result<application::SyllabusPage> SqlSyllabusRepository::list(

@@ -21,11 +21,13 @@
 #include <functional>
 
 #include "application/syllabus_repository.h"
+#include "infrastructure/reference_events.h"
 #include "platform/db/database.h"
 
 namespace syllabus_service::infrastructure {
 
-class SqlSyllabusRepository final : public application::SyllabusRepository {
+class SqlSyllabusRepository final : public application::SyllabusRepository,
+                                    public ReferenceEffects {
  public:
   // `events_committed` runs after each commit that added events (the relay's notify()).
   explicit SqlSyllabusRepository(platform::db::Database& database,
@@ -59,7 +61,27 @@ class SqlSyllabusRepository final : public application::SyllabusRepository {
   platform::core::Result<std::vector<domain::Syllabus>> live_revisions_attaching(
       const platform::core::Uuid& file_id) override;
 
+  // ReferenceEffects: inside the consumer's transaction, as "subject-service" or
+  // "file-service" (the audit's who).
+  platform::core::Result<void> subject_deleted(platform::db::Session& session,
+                                               const platform::core::Uuid& subject_id,
+                                               platform::core::Timestamp now) override;
+  platform::core::Result<void> file_deleted(platform::db::Session& session,
+                                            const platform::core::Uuid& file_id,
+                                            platform::core::Timestamp now) override;
+
  private:
+  static constexpr const char* kSubjectOwner = "subject-service";
+  static constexpr const char* kFileOwner = "file-service";
+
+  platform::core::Result<void> write_in(platform::db::Session& session,
+                                        const std::vector<application::RevisionWrite>& writes,
+                                        const application::Change& change);
+  static platform::core::Result<std::vector<domain::Syllabus>> subject_revisions_in(
+      platform::db::Session& session, const platform::core::Uuid& subject_id);
+  static platform::core::Result<std::vector<domain::Syllabus>> attaching_revisions_in(
+      platform::db::Session& session, const platform::core::Uuid& file_id);
+
   // The result of a write; tells the relay when events were committed.
   platform::core::Result<void> committed(platform::core::Result<void> result) const;
 
