@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 #include <memory>
 
-#include "api/syllabus_page.h"
 #include "api/syllabus_json.h"
+#include "api/syllabus_page.h"
 #include "platform/core/strings.h"
 #include "platform/http/conditional.h"
 #include "platform/http/json_body.h"

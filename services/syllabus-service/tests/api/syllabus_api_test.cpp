@@ -88,11 +88,12 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
   void SetUp() override {
     start_subjects();
     files_ = std::make_unique<ServiceProcess>(
-        FILE_SERVICE_BINARY, platform::testing::Environment{
-                                 {"SYL_HTTP_PORT", "0"},
-                                 {"SYL_DATABASE_URL", "sqlite://" + dir_.path().string() + "/files.db"},
-                                 {"SYL_STORAGE_LOCAL_ROOT", dir_.path().string() + "/files"},
-                                 {"SYL_REDIS_URL", redis_url_}});
+        FILE_SERVICE_BINARY,
+        platform::testing::Environment{
+            {"SYL_HTTP_PORT", "0"},
+            {"SYL_DATABASE_URL", "sqlite://" + dir_.path().string() + "/files.db"},
+            {"SYL_STORAGE_LOCAL_ROOT", dir_.path().string() + "/files"},
+            {"SYL_REDIS_URL", redis_url_}});
     start_syllabi();
   }
 
