@@ -13,7 +13,7 @@ PACKAGES=(
   libspdlog-dev libcli11-dev libyaml-cpp-dev libcmark-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql redis-server wrk nginx-light openssl curl procps
+  postgresql redis-server wrk nginx-light openssl curl jq procps
   # the S3-compatible test server (s3rver) is an npm package
   nodejs
   # event contracts are checked with a real JSON Schema validator

@@ -18,6 +18,7 @@
 #include "infrastructure/sql_syllabus_repository.h"
 #include "infrastructure/syllabus_event_mapper.h"
 #include "platform/config/config.h"
+#include "platform/events/redis.h"
 #include "platform/events/subscriptions.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
@@ -90,8 +91,18 @@ int run(int argc, char** argv) {
   const auto read_model_status = [&]() -> platform::core::Result<std::string> {
     auto summary = views.summary();
     if (!summary) return std::move(summary).error();
+    // How far behind each subscription is, in entries: asked of Redis on demand (an
+    // operator's page, not a hot path), left out when Redis does not answer.
+    std::map<std::string, std::uint64_t> undelivered;
+    if (auto redis = platform::events::RedisConnection::connect({.url = config.get("redis.url")})) {
+      for (const char* stream : {syllabus_service::infrastructure::kSubjectStream,
+                                 syllabus_service::infrastructure::kFileStream}) {
+        auto lag = (*redis)->group_lag(stream, kService);
+        if (lag && *lag) undelivered[stream] = **lag;
+      }
+    }
     return syllabus_service::infrastructure::read_model_json(*summary, subscriptions.status(),
-                                                             backfill);
+                                                             undelivered, backfill);
   };
 
   // Routes. A peer in trouble makes readiness "degraded", not down: reads and most

@@ -143,4 +143,45 @@ TEST_F(Registration, ASubjectServiceAppliesADynamicSettingLive) {
       5s));
 }
 
+TEST_F(Registration, TheSyllabusServiceFindsItsPeersInTheRegistry) {
+  auto config = start_config_service("config.db");
+  auto subjects = start_subject_service(config->port());
+  const std::string config_url = "http://127.0.0.1:" + std::to_string(config->port());
+  ServiceProcess files(
+      FILE_SERVICE_BINARY,
+      platform::testing::Environment{
+          {"SYL_HTTP_PORT", "0"},
+          {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "files.db").string()},
+          {"SYL_STORAGE_LOCAL_ROOT", (directory_.path() / "files").string()},
+          {"SYL_REDIS_URL", platform::testing::redis_server_url()},
+          {"SYL_CONFIG_SERVICE_URL", config_url},
+          {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
+  // No SYL_PEERS_*_URL: the peers come from the registry.
+  ServiceProcess syllabi(
+      SYLLABUS_SERVICE_BINARY,
+      platform::testing::Environment{
+          {"SYL_HTTP_PORT", "0"},
+          {"SYL_DATABASE_URL", "sqlite://" + (directory_.path() / "syllabi.db").string()},
+          {"SYL_REDIS_URL", platform::testing::redis_server_url()},
+          {"SYL_CONFIG_SERVICE_URL", config_url},
+          {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
+  const auto subject = platform::testing::http_request(subjects->port(), "POST", "/subjects",
+                                                       R"({"code":"E2E-1","name":"Registry"})",
+                                                       {{"Content-Type", "application/json"}});
+  ASSERT_EQ(subject.status, 201);
+  const std::string subject_id(boost::json::parse(subject.body).at("id").as_string());
+  const std::string body = R"({"subject_id":")" + subject_id +
+                           R"(","academic_year":"2026/2027","term":"autumn","title":"Found"})";
+  EXPECT_TRUE(eventually([&] {
+    return platform::testing::http_request(syllabi.port(), "POST", "/syllabi", body,
+                                           {{"Content-Type", "application/json"}})
+               .status == 201;
+  }));
+  // Readiness names both peers, known through the registry.
+  const auto ready = platform::testing::http_request(syllabi.port(), "GET", "/health/ready");
+  const auto checks = boost::json::parse(ready.body).at("checks");
+  EXPECT_EQ(checks.at("subject-service").at("status").as_string(), "up");
+  EXPECT_EQ(checks.at("file-service").at("status").as_string(), "up");
+}
+
 }  // namespace

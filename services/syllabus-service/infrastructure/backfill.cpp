@@ -99,6 +99,7 @@ std::chrono::milliseconds Backfill::step() {
 
 std::string read_model_json(const ReadModelSummary& summary,
                             const std::vector<platform::events::SubscriptionStatus>& subscriptions,
+                            const std::map<std::string, std::uint64_t>& pending,
                             const Backfill& backfill) {
   boost::json::object streams;
   for (const auto& subscription : subscriptions) {
@@ -111,7 +112,11 @@ std::string read_model_json(const ReadModelSummary& summary,
         {"last_event_time", nullptr},
         {"applied_at", nullptr},
         {"lag_seconds", nullptr},
-        {"applied_total", 0}};
+        {"applied_total", 0},
+        {"undelivered", nullptr}};
+    if (const auto lag = pending.find(subscription.stream); lag != pending.end()) {
+      stream["undelivered"] = lag->second;
+    }
     for (const auto& progress : summary.streams) {
       if (progress.stream != subscription.stream) continue;
       stream["last_event_id"] = progress.last_event_id;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,8 +46,11 @@ class Backfill {
 // GET /admin/read-model: counts, the backfill, and per stream the last event applied, when
 // it was made and applied (lag_seconds: how long after its making it was applied) and the
 // subscription's state.
+// `pending`: per stream, the entries not yet delivered to the group (Redis's lag), when
+// Redis could tell.
 std::string read_model_json(const ReadModelSummary& summary,
                             const std::vector<platform::events::SubscriptionStatus>& subscriptions,
+                            const std::map<std::string, std::uint64_t>& pending,
                             const Backfill& backfill);
 
 }  // namespace syllabus_service::infrastructure

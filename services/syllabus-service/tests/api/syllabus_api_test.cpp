@@ -13,6 +13,8 @@
 
 #include "api/openapi.h"
 #include "application/fakes.h"
+#include "platform/events/event.h"
+#include "platform/events/redis.h"
 #include "platform/http/health.h"
 #include "platform/service/openapi.h"
 #include "platform/testing/http_client.h"
@@ -178,7 +180,10 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
 
   platform::testing::TemporaryDirectory dir_;
   platform::testing::TestDatabase database_{GetParam()};
-  std::string redis_url_ = platform::testing::redis_server_url();
+  // A broker of the test's own: the services' consumer groups and streams are not shared
+  // with tests running at the same time.
+  platform::testing::RedisServer redis_;
+  std::string redis_url_ = redis_.url();
   std::uint16_t subject_port_ = 0;
   std::unique_ptr<ServiceProcess> subjects_;
   std::unique_ptr<ServiceProcess> files_;
@@ -395,7 +400,9 @@ TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithinASecond) {
       boost::json::serialize(boost::json::object{{"name", "New name"}}),
       {{"Content-Type", "application/json"}});
   ASSERT_EQ(renamed.status, 200);
-  // With the subject-service stopped: the read path never asks it.
+  // With the subject-service stopped (SIGTERM: what it committed is published first),
+  // the read path never asks it.
+  EXPECT_EQ(subjects_->terminate(), 0);
   subjects_.reset();
   EXPECT_TRUE(eventually(
       "/syllabi/" + id + "?expand=subject",
@@ -431,6 +438,105 @@ TEST_P(SyllabusApiTest, DeletedSubjectsAndFilesTakeEffectOnSyllabi) {
   const auto model = json_of(call("GET", "/admin/read-model"));
   EXPECT_EQ(model.at("subjects").at("deleted").as_int64(), 1);
   EXPECT_EQ(model.at("files").at("deleted").as_int64(), 1);
+}
+
+// A subject.updated event as the subject-service would publish it, for `version`.
+std::string subject_updated(const std::string& id, const std::string& name, int version) {
+  const boost::json::object subject{{"id", id},
+                                    {"code", "CS-120"},
+                                    {"name", name},
+                                    {"description", ""},
+                                    {"credits", 6},
+                                    {"department", ""},
+                                    {"version", version},
+                                    {"created_at", "2026-12-01T08:00:00Z"},
+                                    {"updated_at", "2026-12-01T08:00:00Z"}};
+  const boost::json::object data{{"id", id},
+                                 {"version", version},
+                                 {"changed_fields", boost::json::array{"name"}},
+                                 {"changes", {{"name", name}}},
+                                 {"subject", subject}};
+  return platform::events::to_json(platform::events::make_event(
+      "/subject-service", "subject.updated.v1", id, boost::json::serialize(data), {}));
+}
+
+std::string subject_deleted(const std::string& id, int version) {
+  const boost::json::object data{
+      {"id", id}, {"code", "CS-120"}, {"version", version}, {"deleted_at", "2026-12-01T09:00:00Z"}};
+  return platform::events::to_json(platform::events::make_event(
+      "/subject-service", "subject.deleted.v1", id, boost::json::serialize(data), {}));
+}
+
+TEST_P(SyllabusApiTest, ReorderedAndRedeliveredEventsConvergeOnTheLatestVersion) {
+  const auto subject = new_subject("CS-120", "Original");
+  const auto id = text(created(complete_syllabus(subject, "2026/2027")).at("id"));
+  auto redis = platform::events::RedisConnection::connect({.url = redis_url_});
+  ASSERT_TRUE(redis);
+  const auto applied = [&] {
+    const auto model = json_of(call("GET", "/admin/read-model"));
+    return model.at("streams").at("events.subject").at("applied_total").as_int64();
+  };
+  const auto publish = [&](const std::string& envelope) {
+    const auto event = platform::events::parse_event(envelope);
+    ASSERT_TRUE(event);
+    ASSERT_TRUE((*redis)->xadd("events.subject",
+                               {{"event", envelope}, {"type", event->type}, {"id", event->id}}));
+  };
+  const auto wait_applied = [&](std::int64_t count) {
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (applied() < count && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return applied() >= count;
+  };
+  ASSERT_TRUE(wait_applied(1));  // the subject's own subject.created
+  const auto before = applied();
+  const std::string newer = subject_updated(subject, "Ten", 10);
+  publish(newer);
+  publish(subject_updated(subject, "Nine", 9));  // late: older than what is known
+  publish(newer);                                 // redelivered: the inbox knows it
+  ASSERT_TRUE(wait_applied(before + 2));
+  const auto expanded = [&] { return json_of(call("GET", "/syllabi/" + id + "?expand=subject")); };
+  EXPECT_EQ(text(expanded().at("subject").at("name")), "Ten");
+
+  publish(subject_deleted(subject, 10));
+  publish(subject_updated(subject, "Resurrected", 10));  // a late update cannot undo it
+  ASSERT_TRUE(wait_applied(before + 4));
+  const auto body = expanded();
+  EXPECT_TRUE(body.at("subject").is_null());
+  EXPECT_NE(text(body.at("warnings").as_array()[0].at("message")).find("deleted"),
+            std::string::npos);
+  EXPECT_EQ(text(body.at("status")), "archived");  // the deletion archived the draft
+}
+
+TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
+  // Subjects whose events never reach the broker (the subject-service's Redis is down):
+  // only the backfill can tell the syllabus-service about them.
+  syllabi_.reset();
+  subjects_.reset();
+  platform::testing::RedisServer unreachable;
+  const std::string dead_redis = unreachable.url();
+  unreachable.stop();
+  subjects_ = std::make_unique<ServiceProcess>(
+      SUBJECT_SERVICE_BINARY,
+      platform::testing::Environment{
+          {"SYL_HTTP_PORT", std::to_string(subject_port_)},
+          {"SYL_DATABASE_URL", "sqlite://" + dir_.path().string() + "/subjects.db"},
+          {"SYL_REDIS_URL", dead_redis}});
+  for (int i = 0; i < 3; ++i) new_subject("BF-" + std::to_string(i));
+  platform::testing::TestDatabase fresh{GetParam()};
+  syllabi_ = std::make_unique<ServiceProcess>(
+      SYLLABUS_SERVICE_BINARY,
+      platform::testing::Environment{
+          {"SYL_HTTP_PORT", "0"},
+          {"SYL_DATABASE_URL", fresh.url()},
+          {"SYL_REDIS_URL", redis_url_},
+          {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
+          {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}});
+  EXPECT_TRUE(eventually("/admin/read-model", [](const auto& model) {
+    return model.at("backfill").at("state") == "done" &&
+           model.at("subjects").at("live").as_int64() == 3;
+  }));
 }
 
 TEST_P(SyllabusApiTest, WithTheSubjectServiceDownKnownSubjectsStillWorkAndNothing500s) {
