@@ -11,6 +11,7 @@
 #include "application/syllabus_commands.h"
 #include "application/syllabus_queries.h"
 #include "infrastructure/backfill.h"
+#include "infrastructure/cached_syllabus_repository.h"
 #include "infrastructure/migrations.h"
 #include "infrastructure/peer_references.h"
 #include "infrastructure/reference_events.h"
@@ -43,6 +44,11 @@ platform::config::Schema settings_schema() {
               "Whether a draft must be submitted for review before it is published; false "
               "lets POST /syllabi/{id}/publish publish a draft directly.",
               platform::config::boolean()});
+  schema.add({"syllabus.read_cache_ms", "1000",
+              "How long a syllabus read from the database is served from memory; this "
+              "instance's writes drop it at once, other instances' writes are seen after at "
+              "most this long. 0 turns the cache off.",
+              platform::config::integer_in(0, 60'000)});
   return schema;
 }
 
@@ -62,8 +68,11 @@ int run(int argc, char** argv) {
   // Infrastructure: the outbox and its relay, the peers through the resilient client.
   auto relay = platform::service::start_outbox_relay(
       startup, syllabus_service::infrastructure::kSyllabusStream, registry);
-  syllabus_service::infrastructure::SqlSyllabusRepository repository(database,
-                                                                     [&relay] { relay->notify(); });
+  syllabus_service::infrastructure::SqlSyllabusRepository store(database,
+                                                                [&relay] { relay->notify(); });
+  syllabus_service::infrastructure::CachedSyllabusRepository repository(
+      store, std::chrono::milliseconds(config.get_int("syllabus.read_cache_ms")));
+  store.on_effect([&repository](const platform::core::Uuid& id) { repository.forget(id); });
   platform::service::Peers peers(startup, kPeers, registry);
   syllabus_service::infrastructure::SqlReferenceViews views(database);
   syllabus_service::infrastructure::PeerReferences references(
@@ -75,7 +84,7 @@ int run(int argc, char** argv) {
       database,
       {.group = kService, .consumer = startup.instance, .redis = {.url = config.get("redis.url")}},
       logger, registry);
-  syllabus_service::infrastructure::subscribe_to_references(subscriptions, repository);
+  syllabus_service::infrastructure::subscribe_to_references(subscriptions, views, store);
   subscriptions.start();
   syllabus_service::infrastructure::Backfill backfill(peers.client("subject-service"), views,
                                                       logger);

@@ -120,6 +120,16 @@ Router& Router::add_streamed(std::string method, std::string pattern, Handler ha
   return *this;
 }
 
+Router& Router::add_with_memory(std::string method, std::string pattern, MemoryHandler from_memory,
+                                Handler handler) {
+  if (!from_memory) {
+    throw std::invalid_argument("route " + method + " " + pattern + " has no memory handler");
+  }
+  add(std::move(method), std::move(pattern), std::move(handler), Execution::kWorkerPool);
+  routes_.back().from_memory = std::move(from_memory);
+  return *this;
+}
+
 Router& Router::add_async(std::string method, std::string pattern, AsyncHandler handler) {
   check_new_route(method, pattern);
   if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
@@ -89,6 +90,42 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
 };
+
+TEST_F(ServerTest, AnswersFromMemoryOnTheNetworkThreadAndOtherwiseOnAWorker) {
+  // One worker, held by a slow request: an answer from memory must not need it, and the
+  // middleware runs once whichever answers.
+  std::atomic<int> middleware_runs{0};
+  std::atomic<int> handler_runs{0};
+  Router router = test_routes(&slow_started_);
+  router.use({.on_request = [&](Request&) -> std::optional<Response> {
+    ++middleware_runs;
+    return std::nullopt;
+  }});
+  router.add_with_memory(
+      "GET", "/cached/{key}",
+      [](Request& request) -> std::optional<Response> {
+        if (request.path_param("key") != "hot") return std::nullopt;
+        return Response::json(200, R"({"from":"memory"})");
+      },
+      [&](Request&) {
+        ++handler_runs;
+        return Response::json(200, R"({"from":"handler"})");
+      });
+  const auto port = start({.worker_threads = 1}, std::move(router));
+  auto slow =
+      std::async(std::launch::async, [port] { return http_request(port, "GET", "/slow/600"); });
+  ASSERT_TRUE(slow_started_.wait_for(1, 2s));
+  const auto hot = http_request(port, "GET", "/cached/hot");
+  // Answered while the only worker is still busy with the slow request.
+  EXPECT_EQ(slow.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(json(hot).at("from").as_string(), "memory");
+  EXPECT_EQ(handler_runs, 0);
+  const auto cold = http_request(port, "GET", "/cached/cold");
+  EXPECT_EQ(json(cold).at("from").as_string(), "handler");
+  EXPECT_EQ(handler_runs, 1);
+  EXPECT_EQ(slow.get().status, 200);
+  EXPECT_EQ(middleware_runs, 3);  // slow, hot, cold: once each
+}
 
 TEST_F(ServerTest, LogsListeningWithTheBoundPort) {
   const auto port = start();

@@ -24,13 +24,18 @@ void write_all(int descriptor, std::string_view bytes) {
 
 // The task sleeps until write() wakes it: this is only how long it waits without.
 constexpr std::chrono::hours kIdlePause{1};
+// Once woken, the writer lets lines gather this long before it writes them: under load
+// that is one wake-up and one write() per few hundred lines instead of one per line (a
+// wake-up per request costs a busy server a tenth of its CPU in context switches).
+constexpr std::chrono::milliseconds kGatherLines{5};
 
 }  // namespace
 
 AsyncWriter::AsyncWriter(int descriptor, std::size_t max_pending_bytes)
     : descriptor_(descriptor),
       max_pending_bytes_(max_pending_bytes),
-      task_("log-writer", [this](core::BackgroundTask&) -> core::Pause {
+      task_("log-writer", [this](core::BackgroundTask& task) -> core::Pause {
+        task.sleep(kGatherLines);  // cut short only by stop(); the destructor writes the rest
         write_pending();
         return kIdlePause;
       }) {

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "api/syllabus_json.h"
 #include "api/syllabus_page.h"
@@ -37,28 +39,62 @@ boost::json::object file_json(const application::FileView& view) {
           {"sha256", view.sha256}};
 }
 
-// The syllabus with what ?expand asked for: "subject" and "files" (null where a reference
-// could not be embedded) and "warnings" saying why.
-boost::json::object expanded_json(const domain::Syllabus& syllabus,
-                                  const application::Expansion& expansion,
-                                  application::ReferenceExpander& expander,
-                                  const Request& request) {
-  boost::json::object body = to_json(syllabus);
-  if (!expansion.any()) return body;
-  const auto expanded = expander.expand(syllabus, expansion, {request.trace, request.deadline});
+// The JSON of a revision, rendered once per (revision, version): a syllabus is read far
+// more often than it changes, and rendering it is most of the cost of a cached read.
+class RenderedSyllabi {
+ public:
+  std::string render(const domain::Syllabus& syllabus) {
+    {
+      std::lock_guard lock(mutex_);
+      const auto found = rendered_.find(syllabus.id);
+      if (found != rendered_.end() && found->second.revision == syllabus.revision &&
+          found->second.version == syllabus.version) {
+        return found->second.json;
+      }
+    }
+    std::string json = boost::json::serialize(to_json(syllabus));
+    std::lock_guard lock(mutex_);
+    if (rendered_.size() >= kMaxEntries) rendered_.clear();  // bounded; refills as read
+    rendered_.insert_or_assign(syllabus.id, Entry{syllabus.revision, syllabus.version, json});
+    return json;
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 20'000;
+  struct Entry {
+    std::int64_t revision;
+    std::int64_t version;
+    std::string json;
+  };
+  struct IdHash {
+    std::size_t operator()(const Uuid& id) const {
+      std::size_t hash = 0;
+      for (std::size_t i = 8; i < 16; ++i) hash = (hash << 8) | id.bytes()[i];
+      return hash;
+    }
+  };
+  std::mutex mutex_;
+  std::unordered_map<Uuid, Entry, IdHash> rendered_;
+};
+
+// `rendered` (a JSON object's text) with the expansion's members added at its end.
+std::string with_expansion(std::string rendered, const application::Expansion& expansion,
+                           const application::Expanded& expanded) {
+  if (!expansion.any()) return rendered;
+  rendered.pop_back();  // the closing brace
   if (expansion.subject) {
-    body["subject"] =
-        expanded.subject ? boost::json::value(subject_json(*expanded.subject)) : nullptr;
+    rendered += ",\"subject\":";
+    rendered += expanded.subject ? boost::json::serialize(subject_json(*expanded.subject)) : "null";
   }
   if (expansion.files) {
     boost::json::array files;
     for (const auto& file : expanded.files) {
       files.push_back(file ? boost::json::value(file_json(*file)) : nullptr);
     }
-    body["files"] = std::move(files);
+    rendered += ",\"files\":" + boost::json::serialize(files);
   }
-  body["warnings"] = to_json(expanded.warnings);
-  return body;
+  rendered += ",\"warnings\":" + boost::json::serialize(to_json(expanded.warnings)) + "}";
+  return rendered;
 }
 
 Result<application::Expansion> expansion_of(const Request& request) {
@@ -144,6 +180,30 @@ class Routes {
       }
     }
     return shown(request, handlers_.queries.get(query), *expansion);
+  }
+
+  // GET /syllabi/{id} from memory, on the network thread: the working revision and the
+  // references it embeds when all are cached. Anything else (another revision, a miss, a
+  // malformed id or expand) goes to get() on a worker, which also says what is wrong.
+  std::optional<Response> get_from_memory(Request& request) {
+    if (request.query_param("revision")) return std::nullopt;
+    const auto id = Uuid::parse(request.path_param("id"));
+    if (!id) return std::nullopt;
+    application::Expansion expansion;
+    if (const auto expand = request.query_param("expand")) {
+      auto parsed = application::parse_expansion(*expand);
+      if (!parsed) return std::nullopt;
+      expansion = *parsed;
+    }
+    auto syllabus = handlers_.queries.get_from_memory({.id = *id});
+    if (!syllabus) return std::nullopt;
+    application::Expanded expanded;
+    if (expansion.any()) {
+      auto in_memory = handlers_.expander.expand_from_memory(*syllabus, expansion);
+      if (!in_memory) return std::nullopt;
+      expanded = std::move(*in_memory);
+    }
+    return shown(request, *syllabus, expansion, expanded);
   }
 
   Response get_revision(Request& request) {
@@ -253,17 +313,21 @@ class Routes {
     if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
     auto page = handlers_.queries.list(filter);
     if (!page) return Response::problem(page.error(), request);
-    boost::json::array items;
+    // Each item rendered once per version (as GET /syllabi/{id} does), then joined.
+    std::string body = "{\"items\":[";
     for (const auto& syllabus : page->items) {
-      items.push_back(expanded_json(syllabus, *expansion, handlers_.expander, request));
+      if (body.back() != '[') body += ',';
+      application::Expanded expanded;
+      if (expansion->any()) {
+        expanded =
+            handlers_.expander.expand(syllabus, *expansion, {request.trace, request.deadline});
+      }
+      body += with_expansion(rendered_.render(syllabus), *expansion, expanded);
     }
-    boost::json::object body{{"items", std::move(items)}, {"limit", filter.limit}};
-    if (page->next) {
-      body["next_cursor"] = *page->next;
-    } else {
-      body["next_cursor"] = nullptr;
-    }
-    return Response::json(200, boost::json::serialize(body));
+    body += "],\"limit\":" + std::to_string(filter.limit) + ",\"next_cursor\":";
+    body += page->next ? boost::json::serialize(boost::json::value(*page->next)) : "null";
+    body += '}';
+    return Response::json(200, std::move(body));
   }
 
   Response update(Request& request) {
@@ -345,16 +409,23 @@ class Routes {
   Response shown(const Request& request, const Result<domain::Syllabus>& syllabus,
                  const application::Expansion& expansion) {
     if (!syllabus) return Response::problem(syllabus.error(), request);
+    if (!expansion.any()) return shown(request, *syllabus, expansion, {});
+    return shown(
+        request, *syllabus, expansion,
+        handlers_.expander.expand(*syllabus, expansion, {request.trace, request.deadline}));
+  }
+
+  Response shown(const Request& request, const domain::Syllabus& syllabus,
+                 const application::Expansion& expansion, const application::Expanded& expanded) {
     // The ETag names the syllabus's version; an expanded answer also depends on its
     // references, so only a plain one may be answered 304.
     if (!expansion.any()) {
-      if (auto unchanged = platform::http::not_modified(request, syllabus->version)) {
+      if (auto unchanged = platform::http::not_modified(request, syllabus.version)) {
         return *unchanged;
       }
     }
-    return Response::json(200, boost::json::serialize(expanded_json(*syllabus, expansion,
-                                                                    handlers_.expander, request)))
-        .with_header("ETag", platform::http::entity_tag(syllabus->version));
+    return Response::json(200, with_expansion(rendered_.render(syllabus), expansion, expanded))
+        .with_header("ETag", platform::http::entity_tag(syllabus.version));
   }
 
   Response transition(Request& request, Transition transition) {
@@ -387,6 +458,7 @@ class Routes {
   }
 
   SyllabusHandlers handlers_;
+  RenderedSyllabi rendered_;
 };
 
 }  // namespace
@@ -399,7 +471,10 @@ void add_routes(platform::http::Router& router, SyllabusHandlers handlers) {
   // The service's table of contents.
   router.post("/syllabi", bind(&Routes::create))
       .get("/syllabi", bind(&Routes::list))
-      .get("/syllabi/{id}", bind(&Routes::get))
+      .add_with_memory(
+          "GET", "/syllabi/{id}",
+          [routes](Request& request) { return routes->get_from_memory(request); },
+          bind(&Routes::get))
       .patch("/syllabi/{id}", bind(&Routes::update))
       .del("/syllabi/{id}", bind(&Routes::remove))
       .post("/syllabi/{id}/submit", bind(&Routes::submit))

@@ -26,6 +26,21 @@ std::optional<View> resolve(const std::string& field, const std::string& what, L
 
 }  // namespace
 
+// The view in memory as expand() would embed it; false when it is not in memory.
+// `field` and `what` are made only for a warning: this runs for every cached read.
+template <typename View, typename Field, typename What>
+bool embed_from_memory(const std::optional<Known<View>>& known, Field field, What what,
+                       std::optional<View>& out, std::vector<FieldError>& warnings) {
+  if (!known || known->state == Known<View>::State::kUnknown) return false;
+  if (known->state == Known<View>::State::kDeleted) {
+    warnings.push_back({field(), what() + " does not exist (deleted)"});
+    out.reset();
+  } else {
+    out = known->view;
+  }
+  return true;
+}
+
 platform::core::Result<Expansion> parse_expansion(std::string_view text) {
   Expansion expansion;
   for (auto part : platform::core::split(text, ',')) {
@@ -58,6 +73,32 @@ Expanded ReferenceExpander::expand(const domain::Syllabus& syllabus, Expansion e
           "files[" + std::to_string(i) + "]", "file " + id.to_string(),
           [&] { return views_.file(id); }, [&] { return references_.file(id, context); },
           expanded.warnings));
+    }
+  }
+  return expanded;
+}
+
+std::optional<Expanded> ReferenceExpander::expand_from_memory(const domain::Syllabus& syllabus,
+                                                              Expansion expansion) {
+  Expanded expanded;
+  if (expansion.subject) {
+    const auto& id = syllabus.subject_id;
+    if (!embed_from_memory(
+            views_.subject_in_memory(id), [] { return std::string("subject"); },
+            [&] { return "subject " + id.to_string(); }, expanded.subject, expanded.warnings)) {
+      return std::nullopt;
+    }
+  }
+  if (expansion.files) {
+    for (std::size_t i = 0; i < syllabus.attachments.size(); ++i) {
+      const auto& id = syllabus.attachments[i];
+      std::optional<FileView> file;
+      if (!embed_from_memory(
+              views_.file_in_memory(id), [i] { return "files[" + std::to_string(i) + "]"; },
+              [&] { return "file " + id.to_string(); }, file, expanded.warnings)) {
+        return std::nullopt;
+      }
+      expanded.files.push_back(std::move(file));
     }
   }
   return expanded;

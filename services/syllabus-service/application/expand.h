@@ -39,6 +39,9 @@ class ReferenceExpander {
       : views_(views), references_(references) {}
   Expanded expand(const domain::Syllabus& syllabus, Expansion expansion,
                   const CallContext& context);
+  // The same from what the views hold in memory, without blocking; nullopt when a
+  // reference is not there (then expand()).
+  std::optional<Expanded> expand_from_memory(const domain::Syllabus& syllabus, Expansion expansion);
 
  private:
   ReferenceViews& views_;

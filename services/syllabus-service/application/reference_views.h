@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "platform/core/result.h"
 #include "platform/core/uuid.h"
@@ -50,6 +51,13 @@ class ReferenceViews {
   virtual ~ReferenceViews() = default;
   virtual platform::core::Result<Known<SubjectView>> subject(const platform::core::Uuid& id) = 0;
   virtual platform::core::Result<Known<FileView>> file(const platform::core::Uuid& id) = 0;
+  // What the views hold in memory, without blocking; nullopt when they would have to look.
+  virtual std::optional<Known<SubjectView>> subject_in_memory(const platform::core::Uuid& /*id*/) {
+    return std::nullopt;
+  }
+  virtual std::optional<Known<FileView>> file_in_memory(const platform::core::Uuid& /*id*/) {
+    return std::nullopt;
+  }
   // Stores what an owner answered (a miss fetched once), unless a newer version is known.
   virtual platform::core::Result<void> store_subject(const SubjectView& view) = 0;
   virtual platform::core::Result<void> store_file(const FileView& view) = 0;

@@ -19,6 +19,12 @@ Result<domain::Syllabus> SyllabusQueries::get(const GetSyllabusQuery& query) {
   return repository_.working(query.id);
 }
 
+std::shared_ptr<const domain::Syllabus> SyllabusQueries::get_from_memory(
+    const GetSyllabusQuery& query) {
+  if (query.which != GetSyllabusQuery::Which::kWorking) return nullptr;
+  return repository_.working_in_memory(query.id);
+}
+
 Result<std::vector<domain::Syllabus>> SyllabusQueries::revisions(const platform::core::Uuid& id) {
   return repository_.revisions(id);
 }

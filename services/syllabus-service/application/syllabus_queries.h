@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ class SyllabusQueries {
   explicit SyllabusQueries(SyllabusRepository& repository) : repository_(repository) {}
 
   platform::core::Result<domain::Syllabus> get(const GetSyllabusQuery& query);
+  // The answer to `query` from memory, without blocking (the working revision, cached);
+  // nullopt when only get() can tell.
+  std::shared_ptr<const domain::Syllabus> get_from_memory(const GetSyllabusQuery& query);
   platform::core::Result<std::vector<domain::Syllabus>> revisions(const platform::core::Uuid& id);
   // Both revisions, for the API to render their differences.
   platform::core::Result<RevisionPair> diff(const DiffQuery& query);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +81,24 @@ class SyllabusRepository {
   // The open revision (draft or in_review), else the published one, else the latest.
   // kNotFound when the syllabus does not exist.
   virtual platform::core::Result<domain::Syllabus> working(const platform::core::Uuid& id) = 0;
+  // Which revision is the working one and its version: what a cache compares with to know
+  // whether what it holds is still right, more cheaply than loading it.
+  struct RevisionStamp {
+    std::int64_t revision = 0;
+    std::int64_t version = 0;
+    friend bool operator==(const RevisionStamp&, const RevisionStamp&) = default;
+  };
+  virtual platform::core::Result<RevisionStamp> working_stamp(const platform::core::Uuid& id) {
+    auto syllabus = working(id);
+    if (!syllabus) return std::move(syllabus).error();
+    return RevisionStamp{syllabus->revision, syllabus->version};
+  }
+  // The working revision if the store holds it in memory (a cache), without blocking;
+  // nullopt otherwise (then ask working()).
+  virtual std::shared_ptr<const domain::Syllabus> working_in_memory(
+      const platform::core::Uuid& /*id*/) {
+    return nullptr;
+  }
   // kNotFound when the syllabus or that revision does not exist.
   virtual platform::core::Result<domain::Syllabus> revision(const platform::core::Uuid& id,
                                                             std::int64_t revision) = 0;

@@ -31,14 +31,14 @@ Result<void> record(Session& session, const std::string& stream, const Event& ev
 }
 
 // subject.created and subject.updated carry the whole subject.
-Result<void> on_subject(const Event& event, Session& session) {
+Result<void> on_subject(SqlReferenceViews& views, const Event& event, Session& session) {
   auto data = data_of(event);
   if (!data) return std::move(data).error();
   const auto* subject = data->if_contains("subject");
   if (subject == nullptr) return Error::invalid_argument("data.subject", "is missing");
   auto view = subject_view_from_json(boost::json::serialize(*subject));
   if (!view) return Error::invalid_argument("data.subject", "is not a subject");
-  if (auto applied = SqlReferenceViews::apply_subject(session, *view); !applied) {
+  if (auto applied = views.apply_subject(session, *view); !applied) {
     return std::move(applied).error();
   }
   return record(session, kSubjectStream, event);
@@ -53,50 +53,54 @@ std::optional<Uuid> id_of(const boost::json::object& data) {
 }  // namespace
 
 void subscribe_to_references(platform::events::Subscriptions& subscriptions,
-                             ReferenceEffects& effects) {
+                             SqlReferenceViews& views, ReferenceEffects& effects) {
+  const auto subject_changed = [&views](const Event& event, Session& session) {
+    return on_subject(views, event, session);
+  };
   subscriptions.subscribe(kSubjectStream)
-      .on("subject.created", 1, on_subject)
-      .on("subject.updated", 1, on_subject)
-      .on("subject.deleted", 1, [&effects](const Event& event, Session& session) -> Result<void> {
-        auto data = data_of(event);
-        if (!data) return std::move(data).error();
-        const auto id = id_of(*data);
-        const auto* version = data->if_contains("version");
-        if (!id || version == nullptr || !version->is_int64()) {
-          return Error::invalid_argument("data", "needs the subject's id and version");
-        }
-        // The event carries the last version, the one deleted: the tombstone is one
-        // above it, so that it wins over an update of that same version.
-        auto applied =
-            SqlReferenceViews::apply_subject_deleted(session, *id, version->as_int64() + 1);
-        if (!applied) return std::move(applied).error();
-        if (*applied) {
-          if (auto done = effects.subject_deleted(session, *id, event.time); !done) return done;
-        }
-        return record(session, kSubjectStream, event);
-      });
+      .on("subject.created", 1, subject_changed)
+      .on("subject.updated", 1, subject_changed)
+      .on("subject.deleted", 1,
+          [&views, &effects](const Event& event, Session& session) -> Result<void> {
+            auto data = data_of(event);
+            if (!data) return std::move(data).error();
+            const auto id = id_of(*data);
+            const auto* version = data->if_contains("version");
+            if (!id || version == nullptr || !version->is_int64()) {
+              return Error::invalid_argument("data", "needs the subject's id and version");
+            }
+            // The event carries the last version, the one deleted: the tombstone is one
+            // above it, so that it wins over an update of that same version.
+            auto applied = views.apply_subject_deleted(session, *id, version->as_int64() + 1);
+            if (!applied) return std::move(applied).error();
+            if (*applied) {
+              if (auto done = effects.subject_deleted(session, *id, event.time); !done) return done;
+            }
+            return record(session, kSubjectStream, event);
+          });
   subscriptions.subscribe(kFileStream)
       .on("file.uploaded", 1,
-          [](const Event& event, Session& session) -> Result<void> {
+          [&views](const Event& event, Session& session) -> Result<void> {
             auto view = file_view_from_json(event.data);
             if (!view) return Error::invalid_argument("data", "is not a file");
-            if (auto applied = SqlReferenceViews::apply_file(session, *view); !applied) {
+            if (auto applied = views.apply_file(session, *view); !applied) {
               return std::move(applied).error();
             }
             return record(session, kFileStream, event);
           })
-      .on("file.deleted", 1, [&effects](const Event& event, Session& session) -> Result<void> {
-        auto data = data_of(event);
-        if (!data) return std::move(data).error();
-        const auto id = id_of(*data);
-        if (!id) return Error::invalid_argument("data.id", "is not a file id");
-        auto applied = SqlReferenceViews::apply_file_deleted(session, *id);
-        if (!applied) return std::move(applied).error();
-        if (*applied) {
-          if (auto done = effects.file_deleted(session, *id, event.time); !done) return done;
-        }
-        return record(session, kFileStream, event);
-      });
+      .on("file.deleted", 1,
+          [&views, &effects](const Event& event, Session& session) -> Result<void> {
+            auto data = data_of(event);
+            if (!data) return std::move(data).error();
+            const auto id = id_of(*data);
+            if (!id) return Error::invalid_argument("data.id", "is not a file id");
+            auto applied = views.apply_file_deleted(session, *id);
+            if (!applied) return std::move(applied).error();
+            if (*applied) {
+              if (auto done = effects.file_deleted(session, *id, event.time); !done) return done;
+            }
+            return record(session, kFileStream, event);
+          });
 }
 
 }  // namespace syllabus_service::infrastructure

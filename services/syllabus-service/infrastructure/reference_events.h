@@ -31,7 +31,9 @@ class ReferenceEffects {
                                                     platform::core::Timestamp now) = 0;
 };
 
+class SqlReferenceViews;
+
 void subscribe_to_references(platform::events::Subscriptions& subscriptions,
-                             ReferenceEffects& effects);
+                             SqlReferenceViews& views, ReferenceEffects& effects);
 
 }  // namespace syllabus_service::infrastructure

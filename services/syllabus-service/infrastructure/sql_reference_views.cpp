@@ -32,9 +32,36 @@ auto guarded(platform::db::Backend backend, Work&& work) -> decltype(work()) {
 
 }  // namespace
 
+SqlReferenceViews::SqlReferenceViews(platform::db::Database& database,
+                                     std::chrono::milliseconds ttl)
+    : database_(database),
+      subjects_(ttl, kMaxEntries),
+      files_(ttl, kMaxEntries),
+      subject_refresher_("subject-view-refresh",
+                         [this](const Uuid& id) { (void)load_subject(id); }),
+      file_refresher_("file-view-refresh", [this](const Uuid& id) { (void)load_file(id); }) {
+  if (subjects_.enabled()) {
+    subject_refresher_.start();
+    file_refresher_.start();
+  }
+}
+
 Result<Known<SubjectView>> SqlReferenceViews::subject(const Uuid& id) {
+  if (auto hit = subject_in_memory(id)) return std::move(*hit);
+  return load_subject(id);
+}
+
+std::optional<Known<SubjectView>> SqlReferenceViews::subject_in_memory(const Uuid& id) {
+  auto hit = subjects_.lookup(id);
+  if (!hit) return std::nullopt;
+  if (hit->refresh) subject_refresher_.request(id);
+  return std::move(hit->value);
+}
+
+Result<Known<SubjectView>> SqlReferenceViews::load_subject(const Uuid& id) {
+  const auto generation = subjects_.generation();
   const std::string key = id.to_string();
-  return database_.read<Known<SubjectView>>([&](Session& session) {
+  auto loaded = database_.read<Known<SubjectView>>([&](Session& session) {
     return guarded(session.backend(), [&]() -> Result<Known<SubjectView>> {
       std::string code;
       std::string name;
@@ -62,11 +89,26 @@ Result<Known<SubjectView>> SqlReferenceViews::subject(const Uuid& id) {
            .version = version});
     });
   });
+  if (loaded) subjects_.put(id, *loaded, generation);
+  return loaded;
 }
 
 Result<Known<FileView>> SqlReferenceViews::file(const Uuid& id) {
+  if (auto hit = file_in_memory(id)) return std::move(*hit);
+  return load_file(id);
+}
+
+std::optional<Known<FileView>> SqlReferenceViews::file_in_memory(const Uuid& id) {
+  auto hit = files_.lookup(id);
+  if (!hit) return std::nullopt;
+  if (hit->refresh) file_refresher_.request(id);
+  return std::move(hit->value);
+}
+
+Result<Known<FileView>> SqlReferenceViews::load_file(const Uuid& id) {
+  const auto generation = files_.generation();
   const std::string key = id.to_string();
-  return database_.read<Known<FileView>>([&](Session& session) {
+  auto loaded = database_.read<Known<FileView>>([&](Session& session) {
     return guarded(session.backend(), [&]() -> Result<Known<FileView>> {
       std::string filename;
       std::string content_type;
@@ -91,9 +133,12 @@ Result<Known<FileView>> SqlReferenceViews::file(const Uuid& id) {
                                     .sha256 = sha_null == soci::i_ok ? sha256 : ""});
     });
   });
+  if (loaded) files_.put(id, *loaded, generation);
+  return loaded;
 }
 
 Result<void> SqlReferenceViews::store_subject(const SubjectView& view) {
+  subjects_.erase(view.id);
   return database_.transaction<void>([&](Session& session) -> Result<void> {
     auto applied = apply_subject(session, view);
     if (!applied) return std::move(applied).error();
@@ -102,6 +147,7 @@ Result<void> SqlReferenceViews::store_subject(const SubjectView& view) {
 }
 
 Result<void> SqlReferenceViews::store_file(const FileView& view) {
+  files_.erase(view.id);
   return database_.transaction<void>([&](Session& session) -> Result<void> {
     auto applied = apply_file(session, view);
     if (!applied) return std::move(applied).error();
@@ -110,22 +156,26 @@ Result<void> SqlReferenceViews::store_file(const FileView& view) {
 }
 
 Result<bool> SqlReferenceViews::apply_subject(Session& session, const SubjectView& view) {
+  subjects_.erase(view.id);
   return platform::events::upsert_if_newer(session, kSubjects, {view.id.to_string()}, view.version,
                                            {view.code, view.name, view.credits, view.department});
 }
 
 Result<bool> SqlReferenceViews::apply_subject_deleted(Session& session, const Uuid& id,
                                                       std::int64_t version) {
+  subjects_.erase(id);
   return platform::events::delete_if_newer(session, kSubjects, {id.to_string()}, version);
 }
 
 Result<bool> SqlReferenceViews::apply_file(Session& session, const FileView& view) {
+  files_.erase(view.id);
   return platform::events::upsert_if_newer(
       session, kFiles, {view.id.to_string()}, kFileLiveVersion,
       {view.filename, view.content_type, view.size, view.sha256});
 }
 
 Result<bool> SqlReferenceViews::apply_file_deleted(Session& session, const Uuid& id) {
+  files_.erase(id);
   return platform::events::delete_if_newer(session, kFiles, {id.to_string()}, kFileDeletedVersion);
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "application/reference_views.h"
+#include "infrastructure/ttl_cache.h"
 #include "platform/core/time.h"
 #include "platform/db/database.h"
 
@@ -30,28 +31,37 @@ struct ReadModelSummary {
   std::vector<StreamProgress> streams;
 };
 
+// Reads are served from memory for at most `ttl` (what the read path asks for again and
+// again: the same few subjects), reloaded ahead of expiry while they are read; an event
+// applied here drops the entry at once.
 class SqlReferenceViews : public application::ReferenceViews {
  public:
-  explicit SqlReferenceViews(platform::db::Database& database) : database_(database) {}
+  explicit SqlReferenceViews(platform::db::Database& database,
+                             std::chrono::milliseconds ttl = std::chrono::milliseconds(1000));
 
   platform::core::Result<application::Known<application::SubjectView>> subject(
       const platform::core::Uuid& id) override;
   platform::core::Result<application::Known<application::FileView>> file(
       const platform::core::Uuid& id) override;
+  std::optional<application::Known<application::SubjectView>> subject_in_memory(
+      const platform::core::Uuid& id) override;
+  std::optional<application::Known<application::FileView>> file_in_memory(
+      const platform::core::Uuid& id) override;
   platform::core::Result<void> store_subject(const application::SubjectView& view) override;
   platform::core::Result<void> store_file(const application::FileView& view) override;
 
-  // Inside a transaction: true when the change was newer than what the model holds.
-  static platform::core::Result<bool> apply_subject(platform::db::Session& session,
-                                                    const application::SubjectView& view);
+  // Inside a transaction: true when the change was newer than what the model holds. The
+  // cached entry is dropped (the transaction may still roll back: then it is reloaded).
+  platform::core::Result<bool> apply_subject(platform::db::Session& session,
+                                             const application::SubjectView& view);
   // `version`: the tombstone's (one above the subject's last version).
-  static platform::core::Result<bool> apply_subject_deleted(platform::db::Session& session,
-                                                            const platform::core::Uuid& id,
-                                                            std::int64_t version);
-  static platform::core::Result<bool> apply_file(platform::db::Session& session,
-                                                 const application::FileView& view);
-  static platform::core::Result<bool> apply_file_deleted(platform::db::Session& session,
-                                                         const platform::core::Uuid& id);
+  platform::core::Result<bool> apply_subject_deleted(platform::db::Session& session,
+                                                     const platform::core::Uuid& id,
+                                                     std::int64_t version);
+  platform::core::Result<bool> apply_file(platform::db::Session& session,
+                                          const application::FileView& view);
+  platform::core::Result<bool> apply_file_deleted(platform::db::Session& session,
+                                                  const platform::core::Uuid& id);
   static platform::core::Result<void> record_progress(platform::db::Session& session,
                                                       const StreamProgress& progress);
 
@@ -60,7 +70,18 @@ class SqlReferenceViews : public application::ReferenceViews {
   platform::core::Result<bool> empty();
 
  private:
+  static constexpr std::size_t kMaxEntries = 100'000;
+
+  platform::core::Result<application::Known<application::SubjectView>> load_subject(
+      const platform::core::Uuid& id);
+  platform::core::Result<application::Known<application::FileView>> load_file(
+      const platform::core::Uuid& id);
+
   platform::db::Database& database_;
+  TtlCache<platform::core::Uuid, application::Known<application::SubjectView>, UuidHash> subjects_;
+  TtlCache<platform::core::Uuid, application::Known<application::FileView>, UuidHash> files_;
+  Refresher<platform::core::Uuid, UuidHash> subject_refresher_;
+  Refresher<platform::core::Uuid, UuidHash> file_refresher_;
 };
 
 }  // namespace syllabus_service::infrastructure

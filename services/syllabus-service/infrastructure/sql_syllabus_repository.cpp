@@ -472,6 +472,25 @@ Result<domain::Syllabus> SqlSyllabusRepository::working(const Uuid& id) {
                     id_text, std::nullopt, "syllabus " + id_text + " does not exist");
 }
 
+Result<application::SyllabusRepository::RevisionStamp> SqlSyllabusRepository::working_stamp(
+    const Uuid& id) {
+  const std::string id_text = id.to_string();
+  return database_.read<RevisionStamp>([&](Session& session) -> Result<RevisionStamp> {
+    try {
+      long long revision = 0;
+      long long version = 0;
+      session.sql() << "SELECT r.revision, r.version FROM syllabi s JOIN syllabus_revisions r "
+                       "ON r.syllabus_id = s.id AND r.revision = s.working_revision "
+                       "WHERE s.id = :id",
+          soci::into(revision), soci::into(version), soci::use(id_text);
+      if (!session.sql().got_data()) return syllabus_missing(id_text);
+      return RevisionStamp{revision, version};
+    } catch (...) {
+      return platform::db::classify_current_exception(session.backend());
+    }
+  });
+}
+
 Result<domain::Syllabus> SqlSyllabusRepository::revision(const Uuid& id, std::int64_t revision) {
   const std::string id_text = id.to_string();
   return select_one(
@@ -555,6 +574,7 @@ Result<void> SqlSyllabusRepository::subject_deleted(Session& session, const Uuid
       if (auto stored = write_in(session, {{marked, revision.version}}, {event, {}}); !stored) {
         return stored;
       }
+      if (effect_listener_) effect_listener_(revision.id);
       continue;
     }
     // An open revision (draft, in review) of a subject that is gone cannot be finished.
@@ -565,6 +585,7 @@ Result<void> SqlSyllabusRepository::subject_deleted(Session& session, const Uuid
         !stored) {
       return stored;
     }
+    if (effect_listener_) effect_listener_(revision.id);
   }
   if (!revisions->empty() && events_committed_) events_committed_();
   return platform::core::ok();
@@ -592,6 +613,7 @@ Result<void> SqlSyllabusRepository::file_deleted(Session& session, const Uuid& f
     if (auto stored = write_in(session, {{changed, revision.version}}, {event, {}}); !stored) {
       return stored;
     }
+    if (effect_listener_) effect_listener_(revision.id);
   }
   if (!revisions->empty() && events_committed_) events_committed_();
   return platform::core::ok();

@@ -42,6 +42,7 @@ class SqlSyllabusRepository final : public application::SyllabusRepository,
                                       const application::Change& change) override;
 
   platform::core::Result<domain::Syllabus> working(const platform::core::Uuid& id) override;
+  platform::core::Result<RevisionStamp> working_stamp(const platform::core::Uuid& id) override;
   platform::core::Result<domain::Syllabus> revision(const platform::core::Uuid& id,
                                                     std::int64_t revision) override;
   platform::core::Result<domain::Syllabus> published(const platform::core::Uuid& id) override;
@@ -60,6 +61,12 @@ class SqlSyllabusRepository final : public application::SyllabusRepository,
       const platform::core::Uuid& subject_id) override;
   platform::core::Result<std::vector<domain::Syllabus>> live_revisions_attaching(
       const platform::core::Uuid& file_id) override;
+
+  // Called with the id of each syllabus changed by the effects of other services' events
+  // (a cache in front of this store forgets it).
+  void on_effect(std::function<void(const platform::core::Uuid&)> listener) {
+    effect_listener_ = std::move(listener);
+  }
 
   // ReferenceEffects: inside the consumer's transaction, as "subject-service" or
   // "file-service" (the audit's who).
@@ -87,6 +94,7 @@ class SqlSyllabusRepository final : public application::SyllabusRepository,
 
   platform::db::Database& database_;
   std::function<void()> events_committed_;
+  std::function<void(const platform::core::Uuid&)> effect_listener_;
 };
 
 }  // namespace syllabus_service::infrastructure

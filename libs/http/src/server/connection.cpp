@@ -231,6 +231,18 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
              (route == nullptr && router_.middleware().empty())) {
     // Cheap and non-blocking: on the network thread.
     response = dispatcher_.respond(match, request);
+  } else if (route != nullptr && route->from_memory) {
+    // Answered from memory here when it can be; otherwise by the handler on a worker.
+    std::size_t layers_run = 0;
+    if (auto from_memory = dispatcher_.try_from_memory(*route, request, layers_run)) {
+      response = std::move(*from_memory);
+    } else {
+      auto job = [this, route, &request, layers_run] {
+        return dispatcher_.finish(*route, request, layers_run);
+      };
+      Response produced = co_await run_on<Response>(*workers_, std::move(job));
+      response = std::move(produced);
+    }
   } else {
     asio::thread_pool& pool =
         route != nullptr && route->body == RequestBody::kStreamed ? *stream_workers_ : *workers_;

@@ -57,6 +57,46 @@ void Dispatcher::after(const Request& request, Response& response, std::size_t l
   }
 }
 
+std::optional<Response> Dispatcher::try_from_memory(const Route& route, Request& request,
+                                                    std::size_t& layers_run) const {
+  std::optional<Response> response = before(request, layers_run);
+  if (!response && !deadline_passed(request)) {
+    std::string what;
+    if (!run_guarded([&] { response = route.from_memory(request); }, what)) {
+      response = failure(request, what);
+    }
+  }
+  if (response) after(request, *response, layers_run);
+  return response;
+}
+
+Response Dispatcher::finish(const Route& route, Request& request, std::size_t layers_run) const {
+  Response response = run_handler(route, request);
+  after(request, response, layers_run);
+  return response;
+}
+
+bool Dispatcher::deadline_passed(const Request& request) {
+  return request.deadline && std::chrono::steady_clock::now() >= *request.deadline;
+}
+
+Response Dispatcher::run_handler(const Route& route, Request& request) const {
+  if (deadline_passed(request)) {
+    // The caller has given up already (its X-Request-Timeout-Ms ran out while the request
+    // waited for a worker): working for it would only add load.
+    return Response::problem(
+        core::Error(core::ErrorCode::kDeadlineExceeded,
+                    "the caller's deadline passed before the request was served"),
+        request);
+  }
+  std::optional<Response> response;
+  std::string what;
+  if (!run_guarded([&] { response = route.handler(request); }, what)) {
+    return failure(request, what);
+  }
+  return std::move(*response);
+}
+
 Response Dispatcher::respond(const Router::Match& match, Request& request) const {
   std::size_t layers_run = 0;
   std::optional<Response> response = before(request, layers_run);
@@ -67,18 +107,8 @@ Response Dispatcher::respond(const Router::Match& match, Request& request) const
       response = Response::problem(405, "the method " + request.method + " is not allowed here",
                                    request.path);
       response->headers.set("Allow", join(match.allowed, ", "));
-    } else if (request.deadline && std::chrono::steady_clock::now() >= *request.deadline) {
-      // The caller has given up already (its X-Request-Timeout-Ms ran out while the request
-      // waited for a worker): working for it would only add load.
-      response = Response::problem(
-          core::Error(core::ErrorCode::kDeadlineExceeded,
-                      "the caller's deadline passed before the request was served"),
-          request);
     } else {
-      std::string what;
-      if (!run_guarded([&] { response = match.route->handler(request); }, what)) {
-        response = failure(request, what);
-      }
+      response = run_handler(*match.route, request);
     }
   }
   after(request, *response, layers_run);

@@ -26,10 +26,22 @@ class Dispatcher {
   std::optional<Response> before(Request& request, std::size_t& layers_run) const;
   void after(const Request& request, Response& response, std::size_t layers_run) const;
 
+  // A route with a memory handler, in two steps. On the network thread: the middleware's
+  // on_request, then the memory handler; an answer from either (after on_response) is the
+  // answer. Otherwise nullopt, and `layers_run` says how far the middleware went: the
+  // handler then runs on a worker through finish().
+  std::optional<Response> try_from_memory(const Route& route, Request& request,
+                                          std::size_t& layers_run) const;
+  Response finish(const Route& route, Request& request, std::size_t layers_run) const;
+
   // The 500 for an exception, logged.
   Response failure(const Request& request, std::string_view what) const;
 
  private:
+  // The route's handler, or 504 when the caller's deadline has passed already.
+  Response run_handler(const Route& route, Request& request) const;
+  static bool deadline_passed(const Request& request);
+
   const Router& router_;
   logging::Logger& logger_;
 };

@@ -45,6 +45,10 @@
 namespace platform::http {
 
 using Handler = std::function<Response(Request&)>;
+// A route's answer from memory, tried on the network thread before the handler is sent to
+// a worker: it must never block (no database, no call; a short lock is fine). nullopt: not
+// in memory, the handler answers.
+using MemoryHandler = std::function<std::optional<Response>(Request&)>;
 
 // One layer of the chain every request passes through. `on_request` runs before the
 // handler, in the order the layers were added: it may change the request, or answer at
@@ -94,6 +98,7 @@ struct Route {
   Handler handler;
   Execution execution = Execution::kWorkerPool;
   AsyncHandler async_handler;
+  MemoryHandler from_memory;  // worker-pool routes only
   RequestBody body = RequestBody::kBuffered;
 };
 
@@ -141,6 +146,11 @@ class Router {
   Router& put_streamed(std::string pattern, Handler h) {
     return add_streamed("PUT", std::move(pattern), std::move(h));
   }
+  // A worker-pool route that first tries to answer from memory on the network thread
+  // (a read served from a cache skips the hand-over to a worker and back). Middleware runs
+  // once, before either.
+  Router& add_with_memory(std::string method, std::string pattern, MemoryHandler from_memory,
+                          Handler handler);
   // A deferred route; always runs on the worker pool.
   Router& add_async(std::string method, std::string pattern, AsyncHandler handler);
   // Adds a layer to the chain around every request (see Middleware).
