@@ -494,7 +494,7 @@ TEST_P(SyllabusApiTest, ReorderedAndRedeliveredEventsConvergeOnTheLatestVersion)
   const std::string newer = subject_updated(subject, "Ten", 10);
   publish(newer);
   publish(subject_updated(subject, "Nine", 9));  // late: older than what is known
-  publish(newer);                                 // redelivered: the inbox knows it
+  publish(newer);                                // redelivered: the inbox knows it
   ASSERT_TRUE(wait_applied(before + 2));
   const auto expanded = [&] { return json_of(call("GET", "/syllabi/" + id + "?expand=subject")); };
   EXPECT_EQ(text(expanded().at("subject").at("name")), "Ten");
