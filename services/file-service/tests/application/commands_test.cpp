@@ -62,6 +62,19 @@ class FakeFileRepository final : public FileRepository {
     changes_.push_back(change);
     return platform::core::ok();
   }
+  Result<FilePage> list(const FilePageRequest& request) override {
+    last_page_request_ = request;
+    FilePage page;
+    auto it = request.after ? files_.upper_bound(*request.after) : files_.begin();
+    for (; it != files_.end(); ++it) {
+      if (page.items.size() == request.limit) {
+        page.has_more = true;
+        break;
+      }
+      page.items.push_back(it->second);
+    }
+    return page;
+  }
   Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) override {
     asked_keys_.push_back(keys);
@@ -75,6 +88,7 @@ class FakeFileRepository final : public FileRepository {
   std::map<Uuid, domain::FileMetadata> files_;
   std::vector<Change> changes_;  // what each successful write recorded
   std::vector<std::vector<std::string>> asked_keys_;
+  std::optional<FilePageRequest> last_page_request_;
   bool fail_insert_ = false;
   bool fail_remove_ = false;
 
