@@ -153,8 +153,10 @@ Result<application::FilePage> SqlFileRepository::list(const application::FilePag
         const std::size_t fetched = ids.size();
         page.has_more = fetched > request.limit;
         for (std::size_t i = 0; i < fetched && i < request.limit; ++i) {
-          const FileRow row{ids[i],          filenames[i], content_types[i], sha256s[i],
-                            storage_keys[i], uploaders[i], created[i],       sizes[i]};
+          const FileRow row{std::move(ids[i]),           std::move(filenames[i]),
+                            std::move(content_types[i]), std::move(sha256s[i]),
+                            std::move(storage_keys[i]),  std::move(uploaders[i]),
+                            std::move(created[i]),       sizes[i]};
           auto file = row.to_file();
           if (!file) return std::move(file).error();
           page.items.push_back(std::move(file).value());
