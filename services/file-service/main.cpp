@@ -224,6 +224,7 @@ int run(int argc, char** argv) {
                                 [] { return platform::core::Uuid::v7(); });
   app::DeleteFileHandler remove(repository, *storage.backend, clock);
   app::GetFileHandler get(repository);
+  app::ListFilesHandler list(repository);
   app::CreateDownloadUrlHandler download_url(
       repository, signer, clock,
       {.max_ttl = std::chrono::seconds(config.get_int("download.max_ttl_seconds")),
@@ -241,7 +242,7 @@ int run(int argc, char** argv) {
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
   file_service::api::add_routes(
-      router, {upload, remove, get, download_url, content},
+      router, {upload, remove, get, download_url, content, list},
       {.max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),
        .spool_directory = storage.spool_directory,
        .default_ttl_seconds = config.get_int("download.default_ttl_seconds")},

@@ -193,6 +193,26 @@ class Routes {
         .with_header("ETag", etag(*file));
   }
 
+  // Keyset pages in id (creation) order: what peers page through to backfill their models.
+  Response list(Request& request) {
+    application::ListFilesQuery query;
+    // A limit that is not a number is out of range: the handler names the field.
+    if (const auto limit = request.query_param("limit"))
+      query.limit = platform::core::parse_integer<std::size_t>(*limit).value_or(0);
+    query.cursor = request.query_param("cursor");
+    auto page = handlers_.list.handle(query);
+    if (!page) return Response::problem(page.error(), request);
+    boost::json::array items;
+    items.reserve(page->items.size());
+    for (const auto& file : page->items) items.push_back(to_json(file));
+    boost::json::object body{{"items", std::move(items)}, {"limit", query.limit}};
+    if (page->next_cursor)
+      body["next_cursor"] = *page->next_cursor;
+    else
+      body["next_cursor"] = nullptr;
+    return Response::json(200, boost::json::serialize(body));
+  }
+
   Response download_url(Request& request) {
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
@@ -346,6 +366,7 @@ void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOpt
   };
   // The service's table of contents.
   router.post_streamed("/files", bind(&Routes::upload))
+      .get("/files", bind(&Routes::list))
       .get("/files/{id}", bind(&Routes::get))
       .get("/files/{id}/download-url", bind(&Routes::download_url))
       .get("/files/{id}/content", bind(&Routes::content))

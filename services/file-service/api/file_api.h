@@ -1,6 +1,7 @@
 // The file-service's HTTP API: its route table and one thin handler per route.
 // A handler parses the request, calls one command or query, and maps the result.
 //
+//   GET    /files?limit=&cursor=       metadata of all files, a page at a time (id order)
 //   POST   /files                      upload (multipart/form-data field "file", or a raw
 //                                      body with ?filename=), streamed to a spool file
 //   GET    /files/{id}                 metadata
@@ -16,6 +17,7 @@
 #include "application/create_download_url.h"
 #include "application/delete_file.h"
 #include "application/get_file.h"
+#include "application/list_files.h"
 #include "application/open_content.h"
 #include "application/upload_file.h"
 #include "platform/http/router.h"
@@ -29,6 +31,7 @@ struct FileHandlers {
   application::GetFileHandler& get;
   application::CreateDownloadUrlHandler& download_url;
   application::OpenContentHandler& content;
+  application::ListFilesHandler& list;
 };
 
 struct UploadOptions {

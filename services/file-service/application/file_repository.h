@@ -2,6 +2,8 @@
 // infrastructure/sql_file_repository (SQLite and PostgreSQL) and by fakes in tests.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -24,6 +26,17 @@ struct Change {
   EventOrigin origin;
 };
 
+// One page of a listing in id order (creation order: ids are UUIDv7).
+struct FilePageRequest {
+  std::size_t limit = 50;
+  std::optional<platform::core::Uuid> after;  // keyset: only ids greater than this
+};
+
+struct FilePage {
+  std::vector<domain::FileMetadata> items;
+  bool has_more = false;  // another page follows the last item
+};
+
 class FileRepository {
  public:
   virtual ~FileRepository() = default;
@@ -37,6 +50,8 @@ class FileRepository {
   // Deletes the metadata and stores its file.deleted event; kNotFound when already gone.
   virtual platform::core::Result<void> remove(const platform::core::Uuid& id,
                                               const Change& change) = 0;
+  // At most `request.limit` files after `request.after`, in id order.
+  virtual platform::core::Result<FilePage> list(const FilePageRequest& request) = 0;
   // Which of `keys` some metadata still points at: orphan collection removes the others.
   virtual platform::core::Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) = 0;

@@ -117,6 +117,54 @@ Result<void> SqlFileRepository::remove(const Uuid& id, const application::Change
   }));
 }
 
+Result<application::FilePage> SqlFileRepository::list(const application::FilePageRequest& request) {
+  return database_.read<application::FilePage>(
+      [&](Session& session) -> Result<application::FilePage> {
+        // One more row than asked tells whether another page follows.
+        const int fetch = static_cast<int>(request.limit) + 1;
+        const std::string after = request.after ? request.after->to_string() : std::string();
+        std::string sql = std::string("SELECT ") + kColumns + " FROM files";
+        if (request.after) sql += " WHERE id > :after";
+        sql += " ORDER BY id LIMIT :fetch";
+
+        const auto rows = static_cast<std::size_t>(fetch);
+        std::vector<std::string> ids(rows), filenames(rows), content_types(rows), sha256s(rows),
+            storage_keys(rows), uploaders(rows), created(rows);
+        std::vector<long long> sizes(rows);
+        soci::statement statement(session.sql());
+        statement.alloc();
+        statement.exchange(soci::into(ids));
+        statement.exchange(soci::into(filenames));
+        statement.exchange(soci::into(content_types));
+        statement.exchange(soci::into(sizes));
+        statement.exchange(soci::into(sha256s));
+        statement.exchange(soci::into(storage_keys));
+        statement.exchange(soci::into(uploaders));
+        statement.exchange(soci::into(created));
+        if (request.after) statement.exchange(soci::use(after, "after"));
+        statement.exchange(soci::use(fetch, "fetch"));
+        statement.prepare(sql);
+        statement.define_and_bind();
+
+        application::FilePage page;
+        // With no rows, SOCI leaves the vectors as they were on SQLite (see
+        // referenced_keys()); with rows it shrinks them to what was fetched.
+        if (!statement.execute(true)) return page;
+        const std::size_t fetched = ids.size();
+        page.has_more = fetched > request.limit;
+        for (std::size_t i = 0; i < fetched && i < request.limit; ++i) {
+          const FileRow row{std::move(ids[i]),           std::move(filenames[i]),
+                            std::move(content_types[i]), std::move(sha256s[i]),
+                            std::move(storage_keys[i]),  std::move(uploaders[i]),
+                            std::move(created[i]),       sizes[i]};
+          auto file = row.to_file();
+          if (!file) return std::move(file).error();
+          page.items.push_back(std::move(file).value());
+        }
+        return page;
+      });
+}
+
 Result<std::unordered_set<std::string>> SqlFileRepository::referenced_keys(
     const std::vector<std::string>& keys) {
   // Sorted and deduplicated: each key is bound once, and a query never returns more rows

@@ -29,6 +29,9 @@ class SqlFileRepository final : public application::FileRepository {
   platform::core::Result<domain::FileMetadata> find(const platform::core::Uuid& id) override;
   platform::core::Result<void> remove(const platform::core::Uuid& id,
                                       const application::Change& change) override;
+  // Fetches one row more than asked for, to tell whether another page follows.
+  platform::core::Result<application::FilePage> list(
+      const application::FilePageRequest& request) override;
   // Duplicates in `keys` are asked about once; no keys, no query.
   platform::core::Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) override;

@@ -646,6 +646,62 @@ TEST_P(FileApiTest, UploadAndDeletePublishTheirEvents) {
   EXPECT_FALSE(deleted.contains("storage_key"));
 }
 
+// --- list -------------------------------------------------------------------------------
+
+TEST_P(FileApiTest, ListPagesThroughEveryFileOnceAsGetRendersIt) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.emplace_back(
+        upload_ok("f" + std::to_string(i) + ".pdf", pdf_bytes(300 + i)).at("id").as_string());
+  ASSERT_EQ(call("DELETE", "/files/" + ids[2]).status, 204);
+  ids.erase(ids.begin() + 2);
+
+  std::vector<std::string> seen;
+  std::string target = "/files?limit=2";
+  int pages = 0;
+  while (pages++ < 10) {
+    HttpResponse response = call("GET", target);
+    ASSERT_EQ(response.status, 200) << response.body;
+    const auto page = json_of(response);
+    EXPECT_EQ(page.at("limit").as_int64(), 2);
+    for (const auto& item : page.at("items").as_array()) {
+      const std::string id(item.at("id").as_string());
+      seen.push_back(id);
+      EXPECT_EQ(item.as_object(), json_of(call("GET", "/files/" + id))) << id;
+    }
+    if (page.at("next_cursor").is_null()) break;
+    target = "/files?limit=2&cursor=" + std::string(page.at("next_cursor").as_string());
+  }
+  EXPECT_EQ(pages, 2) << "four files, two a page: the last page is full and says so";
+  EXPECT_EQ(seen, ids) << "in creation order, each once, the deleted one left out";
+
+  const auto all = json_of(call("GET", "/files"));
+  EXPECT_EQ(all.at("limit").as_int64(), 50);
+  EXPECT_EQ(all.at("items").as_array().size(), 4u);
+  EXPECT_TRUE(all.at("next_cursor").is_null());
+}
+
+TEST_P(FileApiTest, ListRefusesBadLimitsAndCursors) {
+  const auto empty = json_of(call("GET", "/files?limit=200"));
+  EXPECT_TRUE(empty.at("items").as_array().empty());
+  EXPECT_TRUE(empty.at("next_cursor").is_null());
+  const auto field_of = [](const HttpResponse& response) {
+    const auto problem = json_of(response);
+    return std::string(problem.at("errors").as_array().at(0).at("field").as_string());
+  };
+  for (const std::string limit : {"0", "201", "-1", "ten", ""}) {
+    HttpResponse response = call("GET", "/files?limit=" + limit);
+    expect_problem(response, 400);
+    EXPECT_EQ(field_of(response), "limit") << limit;
+  }
+  // Not base64url; base64url but not an id; empty.
+  for (const std::string cursor : {"%21%21", "AAAA", ""}) {
+    HttpResponse response = call("GET", "/files?cursor=" + cursor);
+    expect_problem(response, 400);
+    EXPECT_EQ(field_of(response), "cursor") << cursor;
+  }
+}
+
 // --- orphan collection (local disk: an old object is made by setting its time) ---------
 
 TEST_P(FileApiTest, OrphanedBytesAreCollectedAndReferencedOnesKept) {
@@ -733,11 +789,12 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
                                         clock, [] { return platform::core::Uuid::v7(); });
   application::DeleteFileHandler remove(repository, storage, clock);
   application::GetFileHandler get(repository);
+  application::ListFilesHandler list(repository);
   application::CreateDownloadUrlHandler download_url(repository, signer, clock, {});
   application::OpenContentHandler content(repository, storage, signer, clock);
   platform::metrics::Registry registry;
   platform::http::Router router;
-  api::add_routes(router, {upload, remove, get, download_url, content},
+  api::add_routes(router, {upload, remove, get, download_url, content, list},
                   {.spool_directory = storage.spool_directory()}, registry);
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;

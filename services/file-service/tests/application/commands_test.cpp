@@ -15,6 +15,7 @@
 #include "application/create_download_url.h"
 #include "application/delete_file.h"
 #include "application/get_file.h"
+#include "application/list_files.h"
 #include "application/open_content.h"
 #include "application/upload_file.h"
 #include "application/url_signer.h"
@@ -62,6 +63,19 @@ class FakeFileRepository final : public FileRepository {
     changes_.push_back(change);
     return platform::core::ok();
   }
+  Result<FilePage> list(const FilePageRequest& request) override {
+    last_page_request_ = request;
+    FilePage page;
+    auto it = request.after ? files_.upper_bound(*request.after) : files_.begin();
+    for (; it != files_.end(); ++it) {
+      if (page.items.size() == request.limit) {
+        page.has_more = true;
+        break;
+      }
+      page.items.push_back(it->second);
+    }
+    return page;
+  }
   Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) override {
     asked_keys_.push_back(keys);
@@ -75,6 +89,7 @@ class FakeFileRepository final : public FileRepository {
   std::map<Uuid, domain::FileMetadata> files_;
   std::vector<Change> changes_;  // what each successful write recorded
   std::vector<std::vector<std::string>> asked_keys_;
+  std::optional<FilePageRequest> last_page_request_;
   bool fail_insert_ = false;
   bool fail_remove_ = false;
 
@@ -617,6 +632,68 @@ TEST_F(FileQueries, OpenOfMetadataWhoseBytesAreMissingIsInternal) {
   auto reader = open_content_.open(file, 0, file.size);
   ASSERT_FALSE(reader);
   EXPECT_EQ(reader.error().code(), ErrorCode::kInternal);
+}
+
+class ListFiles : public FileCommands {
+ protected:
+  // Five files straight into the repository, in id (creation) order.
+  void SetUp() override {
+    for (int i = 0; i < 5; ++i) {
+      domain::FileMetadata file{.id = Uuid::v7(), .filename = "f" + std::to_string(i) + ".pdf"};
+      repository_.files_[file.id] = file;
+    }
+  }
+  ListFilesHandler list_{repository_};
+};
+
+TEST_F(ListFiles, PagesThroughEveryFileOnceWithCursors) {
+  std::vector<std::string> names;
+  std::optional<std::string> cursor;
+  int pages = 0;
+  do {
+    auto page = list_.handle({.limit = 2, .cursor = cursor});
+    ASSERT_TRUE(page) << page.error().detail();
+    for (const auto& file : page->items) names.push_back(file.filename);
+    cursor = page->next_cursor;
+    ++pages;
+  } while (cursor);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(names, (std::vector<std::string>{"f0.pdf", "f1.pdf", "f2.pdf", "f3.pdf", "f4.pdf"}));
+}
+
+TEST_F(ListFiles, AFullLastPageHasNoCursor) {
+  auto page = list_.handle({.limit = 5});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->items.size(), 5u);
+  EXPECT_FALSE(page->next_cursor);
+  EXPECT_EQ(repository_.last_page_request_->limit, 5u);
+  EXPECT_FALSE(repository_.last_page_request_->after);
+  EXPECT_EQ(list_.handle({})->items.size(), 5u) << "the default limit is 50";
+  EXPECT_EQ(repository_.last_page_request_->limit, kDefaultPageSize);
+}
+
+TEST_F(ListFiles, RefusesOutOfRangeLimitsAndForeignCursorsTogether) {
+  auto page = list_.handle({.limit = 201, .cursor = "not-a-cursor!"});
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().code(), ErrorCode::kMalformed);
+  ASSERT_EQ(page.error().field_errors().size(), 2u);
+  EXPECT_EQ(page.error().field_errors()[0].field, "limit");
+  EXPECT_EQ(page.error().field_errors()[1].field, "cursor");
+  EXPECT_FALSE(repository_.last_page_request_) << "nothing was asked of the repository";
+  EXPECT_EQ(list_.handle({.limit = 0}).error().code(), ErrorCode::kMalformed);
+  EXPECT_TRUE(list_.handle({.limit = 1}));
+  EXPECT_TRUE(list_.handle({.limit = 200}));
+  // Valid base64url, but not 16 bytes: not an id.
+  EXPECT_EQ(list_.handle({.cursor = "AAAA"}).error().code(), ErrorCode::kMalformed);
+  EXPECT_EQ(list_.handle({.cursor = ""}).error().code(), ErrorCode::kMalformed);
+}
+
+TEST(FileCursor, RoundTripsAnIdAndRejectsOtherText) {
+  const auto id = Uuid::v7();
+  EXPECT_EQ(decode_cursor(encode_cursor(id)), id);
+  EXPECT_FALSE(decode_cursor("abc"));
+  EXPECT_FALSE(decode_cursor(""));
+  EXPECT_FALSE(decode_cursor("!!"));
 }
 
 }  // namespace

@@ -170,6 +170,51 @@ TEST_P(SqlFileRepositoryTest, RemoveOfAFileNeverStoredIsNotFound) {
   EXPECT_TRUE(outbox().empty());
 }
 
+TEST_P(SqlFileRepositoryTest, ListsInIdOrderPageByPageWithoutTheDeleted) {
+  std::vector<domain::FileMetadata> files;
+  for (int i = 0; i < 8; ++i) files.push_back(stored("objects/" + std::to_string(i)));
+  for (const int gone : {5, 0}) {
+    ASSERT_TRUE(repository_->remove(files[gone].id, deleted(files[gone])));
+    files.erase(files.begin() + gone);
+  }
+
+  std::vector<domain::FileMetadata> seen;
+  std::vector<std::size_t> sizes;
+  application::FilePageRequest request{.limit = 4};
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = repository_->list(request);
+    ASSERT_TRUE(page) << page.error().log_detail();
+    sizes.push_back(page->items.size());
+    seen.insert(seen.end(), page->items.begin(), page->items.end());
+    if (!page->has_more) break;
+    request.after = page->items.back().id;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{4, 2}));
+  EXPECT_EQ(seen, files) << "every stored file once, unchanged, in id order";
+}
+
+TEST_P(SqlFileRepositoryTest, ListSaysAnotherPageFollowsOnlyWhenOneDoes) {
+  auto none = repository_->list({.limit = 3});
+  ASSERT_TRUE(none) << none.error().log_detail();
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_FALSE(none->has_more);
+
+  std::vector<domain::FileMetadata> files;
+  for (int i = 0; i < 3; ++i) files.push_back(stored("objects/" + std::to_string(i)));
+  auto exact = repository_->list({.limit = 3});
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->items.size(), 3u);
+  EXPECT_FALSE(exact->has_more) << "as many files as asked for: no further page";
+  auto short_of_one = repository_->list({.limit = 2});
+  ASSERT_TRUE(short_of_one);
+  EXPECT_EQ(short_of_one->items.size(), 2u);
+  EXPECT_TRUE(short_of_one->has_more);
+  auto after_last = repository_->list({.limit = 3, .after = files.back().id});
+  ASSERT_TRUE(after_last);
+  EXPECT_TRUE(after_last->items.empty());
+  EXPECT_FALSE(after_last->has_more);
+}
+
 TEST_P(SqlFileRepositoryTest, ReferencedKeysAreThoseSomeMetadataStillPointsAt) {
   // More keys than one query asks about. Zero-padded, so that their sorted order (the
   // order the repository chunks them in) is their index order: the stored ones fall in
