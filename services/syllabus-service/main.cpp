@@ -86,8 +86,8 @@ int run(int argc, char** argv) {
       logger, registry);
   syllabus_service::infrastructure::subscribe_to_references(subscriptions, views, store);
   subscriptions.start();
-  syllabus_service::infrastructure::Backfill backfill(peers.client("subject-service"), views,
-                                                      logger);
+  syllabus_service::infrastructure::Backfill backfill(peers.client("subject-service"),
+                                                      peers.client("file-service"), views, logger);
   backfill.start();
 
   // Handlers.

@@ -28,9 +28,10 @@ std::string percent_encode(std::string_view text) {
 
 }  // namespace
 
-Backfill::Backfill(platform::resilience::PeerClient& subjects, SqlReferenceViews& views,
+Backfill::Backfill(platform::resilience::PeerClient& subjects,
+                   platform::resilience::PeerClient& files, SqlReferenceViews& views,
                    platform::logging::Logger& logger)
-    : subjects_(subjects), views_(views), logger_(logger) {}
+    : subjects_(subjects), files_(files), views_(views), logger_(logger) {}
 
 Backfill::~Backfill() {
   stop();
@@ -64,27 +65,35 @@ std::chrono::milliseconds Backfill::step() {
     checked_ = true;
     if (!*empty) return kNothingLeft;  // the events keep it current
     state_ = 1;
-    logger_.info("backfilling the read model from the subject-service");
+    logger_.info("backfilling the read model from the subject- and file-service");
   }
-  std::string target = "/subjects?limit=200";
+  // Subjects first, then files, a page of 200 at a time.
+  const bool files = phase_ == Phase::kFiles;
+  platform::resilience::PeerClient& owner = files ? files_ : subjects_;
+  std::string target = files ? "/files?limit=200" : "/subjects?limit=200";
   if (cursor_) target += "&cursor=" + percent_encode(*cursor_);
-  auto response = subjects_.send({.target = target, .timeout = std::chrono::seconds(10)});
+  auto response = owner.send({.target = target, .timeout = std::chrono::seconds(10)});
   if (!response || response->status != 200) {
     logger_.warn(
         "backfill page failed; trying again",
-        {{"error", response ? std::to_string(response->status) : response.error().detail()}});
+        {{"target", target},
+         {"error", response ? std::to_string(response->status) : response.error().detail()}});
     return kRetryPause;
   }
   boost::system::error_code ec;
   const auto page = boost::json::parse(response->body, ec);
-  if (ec || !page.is_object() || !page.as_object().contains("items")) {
-    logger_.error("backfill page is not a page of subjects; giving up");
+  if (ec || !page.is_object() || !page.as_object().contains("items") ||
+      !page.as_object().at("items").is_array()) {
+    logger_.error("backfill page is not a page of items; giving up", {{"target", target}});
     state_ = 2;
     return kNothingLeft;
   }
   for (const auto& item : page.as_object().at("items").as_array()) {
-    if (auto view = subject_view_from_json(boost::json::serialize(item))) {
-      if (views_.store_subject(*view)) ++loaded_;
+    const std::string text = boost::json::serialize(item);
+    if (files) {
+      if (auto view = file_view_from_json(text); view && views_.store_file(*view)) ++files_loaded_;
+    } else {
+      if (auto view = subject_view_from_json(text); view && views_.store_subject(*view)) ++loaded_;
     }
   }
   const auto* next = page.as_object().if_contains("next_cursor");
@@ -92,8 +101,13 @@ std::chrono::milliseconds Backfill::step() {
     cursor_ = std::string(next->as_string());
     return std::chrono::milliseconds(0);
   }
+  cursor_.reset();
+  if (!files) {
+    phase_ = Phase::kFiles;
+    return std::chrono::milliseconds(0);
+  }
   state_ = 2;
-  logger_.info("backfill done", {{"subjects", loaded_.load()}});
+  logger_.info("backfill done", {{"subjects", loaded_.load()}, {"files", files_loaded_.load()}});
   return kNothingLeft;
 }
 
@@ -135,7 +149,10 @@ std::string read_model_json(const ReadModelSummary& summary,
   boost::json::object body{
       {"subjects", {{"live", summary.subjects}, {"deleted", summary.subjects_deleted}}},
       {"files", {{"live", summary.files}, {"deleted", summary.files_deleted}}},
-      {"backfill", {{"state", backfill.state()}, {"subjects_loaded", backfill.subjects_loaded()}}},
+      {"backfill",
+       {{"state", backfill.state()},
+        {"subjects_loaded", backfill.subjects_loaded()},
+        {"files_loaded", backfill.files_loaded()}}},
       {"streams", std::move(streams)}};
   return boost::json::serialize(body);
 }

@@ -1,7 +1,7 @@
-// Filling an empty read model from the owners' list APIs (GET /subjects, keyset pages),
-// so that a new syllabus-service knows every subject without waiting for events about
-// them. The subscriptions must exist before it starts: whatever changes during the
-// backfill then arrives as events, and versions decide between the two.
+// Filling an empty read model from the owners' list APIs (GET /subjects, then GET /files,
+// keyset pages), so that a new syllabus-service knows every subject and file without
+// waiting for events about them. The subscriptions must exist before it starts: whatever changes
+// during the backfill then arrives as events, and versions decide between the two.
 #pragma once
 
 #include <atomic>
@@ -20,24 +20,31 @@ namespace syllabus_service::infrastructure {
 
 class Backfill {
  public:
-  Backfill(platform::resilience::PeerClient& subjects, SqlReferenceViews& views,
-           platform::logging::Logger& logger);
+  Backfill(platform::resilience::PeerClient& subjects, platform::resilience::PeerClient& files,
+           SqlReferenceViews& views, platform::logging::Logger& logger);
   ~Backfill();
-  // Starts when the model is empty; pages through the subjects, retrying a failed page.
+  // Starts when the model is empty; pages through the subjects and the files, retrying a
+  // failed page.
   void start();
   void stop();
   // "idle" (not needed), "running", "done"; for GET /admin/read-model.
   std::string state() const;
   std::int64_t subjects_loaded() const { return loaded_.load(); }
+  std::int64_t files_loaded() const { return files_loaded_.load(); }
 
  private:
   std::chrono::milliseconds step();
 
+  enum class Phase { kSubjects, kFiles };
+
   platform::resilience::PeerClient& subjects_;
+  platform::resilience::PeerClient& files_;
   SqlReferenceViews& views_;
   platform::logging::Logger& logger_;
   std::atomic<int> state_{0};  // 0 idle, 1 running, 2 done
   std::atomic<std::int64_t> loaded_{0};
+  std::atomic<std::int64_t> files_loaded_{0};
+  Phase phase_ = Phase::kSubjects;
   std::optional<std::string> cursor_;
   bool checked_ = false;
   std::unique_ptr<platform::core::BackgroundTask> task_;

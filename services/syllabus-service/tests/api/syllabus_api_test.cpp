@@ -524,6 +524,10 @@ TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
           {"SYL_DATABASE_URL", "sqlite://" + dir_.path().string() + "/subjects.db"},
           {"SYL_REDIS_URL", dead_redis}});
   for (int i = 0; i < 3; ++i) new_subject("BF-" + std::to_string(i));
+  // The file-service's events go to the shared broker: its files reach the new model
+  // through the backfill too (and the events, whichever comes first).
+  new_file("a.md");
+  new_file("b.md");
   platform::testing::TestDatabase fresh{GetParam()};
   syllabi_ = std::make_unique<ServiceProcess>(
       SYLLABUS_SERVICE_BINARY,
@@ -535,7 +539,9 @@ TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
           {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}});
   EXPECT_TRUE(eventually("/admin/read-model", [](const auto& model) {
     return model.at("backfill").at("state") == "done" &&
-           model.at("subjects").at("live").as_int64() == 3;
+           model.at("subjects").at("live").as_int64() == 3 &&
+           model.at("files").at("live").as_int64() == 2 &&
+           model.at("backfill").at("files_loaded").as_int64() == 2;
   }));
 }
 
