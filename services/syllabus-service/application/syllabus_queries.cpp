@@ -39,7 +39,10 @@ Result<RevisionPair> SyllabusQueries::diff(const DiffQuery& query) {
 
 Result<SyllabusPage> SyllabusQueries::list(SyllabusFilter filter) {
   if (filter.limit < 1 || filter.limit > kMaxPageSize) {
-    return Error::invalid_argument("limit", "must be 1 to " + std::to_string(kMaxPageSize));
+    // A bad paging parameter is a malformed request (400), as on every list of the platform.
+    Error malformed = Error::malformed("limit must be 1 to " + std::to_string(kMaxPageSize));
+    malformed.with_field_errors({{"limit", "must be 1 to " + std::to_string(kMaxPageSize)}});
+    return malformed;
   }
   return repository_.list(filter);
 }

@@ -47,7 +47,7 @@ class SyllabusQueries {
   platform::core::Result<std::vector<domain::Syllabus>> revisions(const platform::core::Uuid& id);
   // Both revisions, for the API to render their differences.
   platform::core::Result<RevisionPair> diff(const DiffQuery& query);
-  // kInvalidArgument for a limit outside 1-200.
+  // kMalformed for a limit outside 1-200 (400, as every list of the platform answers).
   platform::core::Result<SyllabusPage> list(SyllabusFilter filter);
 
  private:

@@ -360,7 +360,9 @@ TEST_P(SyllabusApiTest, CopiesASyllabusForwardAndListsAndSearches) {
   page = json_of(call("GET", "/syllabi?q=compilers"));
   ASSERT_EQ(page.at("items").as_array().size(), 1u);
   EXPECT_EQ(text(page.at("items").as_array()[0].at("title")), "Compilers");
-  expect_problem(call("GET", "/syllabi?term=winter&limit=0"), 422);
+  expect_problem(call("GET", "/syllabi?term=winter"), 422);
+  expect_problem(call("GET", "/syllabi?limit=0"), 400);
+  expect_problem(call("GET", "/syllabi?cursor=not-one-of-ours"), 400);
 }
 
 TEST_P(SyllabusApiTest, ExpandsTheSubjectAndFilesAndRefusesUnknownNames) {

@@ -247,8 +247,8 @@ TEST_F(SyllabusCommandsTest, DeletingHonoursIfMatch) {
 TEST(SyllabusQueriesTest, RefusesALimitOutsideOneTo200) {
   FakeSyllabusRepository repository;
   SyllabusQueries queries(repository);
-  EXPECT_EQ(queries.list({.limit = 0}).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(queries.list({.limit = 201}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(queries.list({.limit = 0}).error().code(), ErrorCode::kMalformed);
+  EXPECT_EQ(queries.list({.limit = 201}).error().code(), ErrorCode::kMalformed);
   EXPECT_TRUE(queries.list({.limit = 200}));
 }
 
