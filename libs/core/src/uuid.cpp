@@ -8,6 +8,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "platform/core/strings.h"
+
 namespace platform::core {
 namespace {
 
@@ -115,6 +117,20 @@ std::string Uuid::to_string() const {
     out.push_back(kHex[bytes_[i] & 0x0F]);
   }
   return out;
+}
+
+std::string to_cursor(const Uuid& id) {
+  const auto& bytes = id.bytes();
+  return base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+std::optional<Uuid> uuid_from_cursor(std::string_view cursor) {
+  const auto bytes = base64url_decode(cursor);
+  if (!bytes || bytes->size() != 16) return std::nullopt;
+  std::array<std::uint8_t, 16> id{};
+  for (std::size_t i = 0; i < 16; ++i) id[i] = static_cast<std::uint8_t>((*bytes)[i]);
+  return Uuid(id);
 }
 
 }  // namespace platform::core

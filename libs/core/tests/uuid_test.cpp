@@ -43,5 +43,19 @@ TEST(Uuid, RejectsAnythingButTheCanonicalForm) {
   EXPECT_FALSE(Uuid::parse("0192f0c4-1b2c-7d3e-8f40_123456789abc"));
 }
 
+TEST(UuidCursor, RoundTripsAndRefusesWhatItDidNotMake) {
+  const Uuid id = Uuid::v7();
+  EXPECT_EQ(uuid_from_cursor(to_cursor(id)), id);
+  EXPECT_FALSE(uuid_from_cursor(""));
+  EXPECT_FALSE(uuid_from_cursor("abc"));
+  EXPECT_FALSE(uuid_from_cursor("!!"));
+}
+
+TEST(UuidHash, SpreadsV7IdsMadeInTheSameMillisecond) {
+  std::set<std::size_t> hashes;
+  for (int i = 0; i < 100; ++i) hashes.insert(std::hash<Uuid>{}(Uuid::v7()));
+  EXPECT_EQ(hashes.size(), 100u);
+}
+
 }  // namespace
 }  // namespace platform::core

@@ -205,9 +205,6 @@ struct PeerClient::Impl {
         .inc();
   }
 
-  // A call refused before any attempt: the bulkhead, the breaker or no instance known.
-  static PeerResult refusal(core::Error error) { return error; }
-
   void start(PeerRequest request, Callback done) {
     const auto now = Clock::now();
     if (options.max_concurrent_calls != 0 &&

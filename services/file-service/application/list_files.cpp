@@ -1,8 +1,5 @@
 #include "application/list_files.h"
 
-#include <array>
-#include <cstdint>
-
 #include "platform/core/strings.h"
 
 namespace file_service::application {
@@ -17,7 +14,7 @@ Result<FileListPage> ListFilesHandler::handle(const ListFilesQuery& query) {
     errors.push_back({"limit", "must be an integer from 1 to 200"});
   FilePageRequest request{.limit = query.limit};
   if (query.cursor) {
-    request.after = decode_cursor(*query.cursor);
+    request.after = platform::core::uuid_from_cursor(*query.cursor);
     if (!request.after) errors.push_back({"cursor", "is not a cursor this service issued"});
   }
   if (!errors.empty()) {
@@ -31,22 +28,8 @@ Result<FileListPage> ListFilesHandler::handle(const ListFilesQuery& query) {
   FileListPage result;
   result.items = std::move(page->items);
   if (page->has_more && !result.items.empty())
-    result.next_cursor = encode_cursor(result.items.back().id);
+    result.next_cursor = platform::core::to_cursor(result.items.back().id);
   return result;
-}
-
-std::string encode_cursor(const platform::core::Uuid& last_id) {
-  const auto& bytes = last_id.bytes();
-  return platform::core::base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-std::optional<platform::core::Uuid> decode_cursor(std::string_view cursor) {
-  const auto bytes = platform::core::base64url_decode(cursor);
-  if (!bytes || bytes->size() != 16) return std::nullopt;
-  std::array<std::uint8_t, 16> id{};
-  for (std::size_t i = 0; i < 16; ++i) id[i] = static_cast<std::uint8_t>((*bytes)[i]);
-  return platform::core::Uuid(id);
 }
 
 }  // namespace file_service::application

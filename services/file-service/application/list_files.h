@@ -38,9 +38,4 @@ class ListFilesHandler {
   FileRepository& repository_;
 };
 
-// The cursor is the last item's id, base64url-encoded: opaque to clients, stable
-// under concurrent inserts (ids only grow), cheap to seek to with the primary key.
-std::string encode_cursor(const platform::core::Uuid& last_id);
-std::optional<platform::core::Uuid> decode_cursor(std::string_view cursor);
-
 }  // namespace file_service::application

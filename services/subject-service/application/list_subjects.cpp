@@ -17,7 +17,7 @@ Result<SubjectListPage> ListSubjectsHandler::handle(const ListSubjectsQuery& que
   filter.department = query.department;
   filter.text = query.text;
   if (query.cursor) {
-    filter.after = decode_cursor(*query.cursor);
+    filter.after = platform::core::uuid_from_cursor(*query.cursor);
     if (!filter.after) errors.push_back({"cursor", "is not a cursor this service issued"});
   }
   if (!errors.empty()) {
@@ -31,22 +31,8 @@ Result<SubjectListPage> ListSubjectsHandler::handle(const ListSubjectsQuery& que
   SubjectListPage result;
   result.items = std::move(page->items);
   if (page->has_more && !result.items.empty())
-    result.next_cursor = encode_cursor(result.items.back().id);
+    result.next_cursor = platform::core::to_cursor(result.items.back().id);
   return result;
-}
-
-std::string encode_cursor(const platform::core::Uuid& last_id) {
-  const auto& bytes = last_id.bytes();
-  return platform::core::base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-std::optional<platform::core::Uuid> decode_cursor(std::string_view cursor) {
-  const auto bytes = platform::core::base64url_decode(cursor);
-  if (!bytes || bytes->size() != 16) return std::nullopt;
-  std::array<std::uint8_t, 16> id{};
-  for (std::size_t i = 0; i < 16; ++i) id[i] = static_cast<std::uint8_t>((*bytes)[i]);
-  return platform::core::Uuid(id);
 }
 
 }  // namespace subject_service::application

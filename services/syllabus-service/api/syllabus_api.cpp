@@ -66,15 +66,8 @@ class RenderedSyllabi {
     std::int64_t version;
     std::string json;
   };
-  struct IdHash {
-    std::size_t operator()(const Uuid& id) const {
-      std::size_t hash = 0;
-      for (std::size_t i = 8; i < 16; ++i) hash = (hash << 8) | id.bytes()[i];
-      return hash;
-    }
-  };
   std::mutex mutex_;
-  std::unordered_map<Uuid, Entry, IdHash> rendered_;
+  std::unordered_map<Uuid, Entry> rendered_;
 };
 
 // `rendered` (a JSON object's text) with the expansion's members added at its end.

@@ -65,8 +65,8 @@ class CachedSyllabusRepository final : public application::SyllabusRepository {
 
   application::SyllabusRepository& store_;
   // Shared, immutable: a cached read hands out the same revision without copying it.
-  TtlCache<platform::core::Uuid, std::shared_ptr<const domain::Syllabus>, UuidHash> working_;
-  Refresher<platform::core::Uuid, UuidHash> refresher_;
+  TtlCache<platform::core::Uuid, std::shared_ptr<const domain::Syllabus>> working_;
+  Refresher<platform::core::Uuid> refresher_;
 };
 
 }  // namespace syllabus_service::infrastructure

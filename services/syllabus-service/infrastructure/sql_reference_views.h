@@ -78,10 +78,10 @@ class SqlReferenceViews : public application::ReferenceViews {
       const platform::core::Uuid& id);
 
   platform::db::Database& database_;
-  TtlCache<platform::core::Uuid, application::Known<application::SubjectView>, UuidHash> subjects_;
-  TtlCache<platform::core::Uuid, application::Known<application::FileView>, UuidHash> files_;
-  Refresher<platform::core::Uuid, UuidHash> subject_refresher_;
-  Refresher<platform::core::Uuid, UuidHash> file_refresher_;
+  TtlCache<platform::core::Uuid, application::Known<application::SubjectView>> subjects_;
+  TtlCache<platform::core::Uuid, application::Known<application::FileView>> files_;
+  Refresher<platform::core::Uuid> subject_refresher_;
+  Refresher<platform::core::Uuid> file_refresher_;
 };
 
 }  // namespace syllabus_service::infrastructure

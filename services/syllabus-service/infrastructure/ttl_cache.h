@@ -30,15 +30,6 @@
 
 namespace syllabus_service::infrastructure {
 
-// UUIDs are random enough (v7: time then random bits) for their last 8 bytes to be a hash.
-struct UuidHash {
-  std::size_t operator()(const platform::core::Uuid& id) const {
-    std::size_t hash = 0;
-    for (std::size_t i = 8; i < 16; ++i) hash = (hash << 8) | id.bytes()[i];
-    return hash;
-  }
-};
-
 template <typename Key, typename Value, typename Hash = std::hash<Key>>
 class TtlCache {
  public:

@@ -690,10 +690,10 @@ TEST_F(ListFiles, RefusesOutOfRangeLimitsAndForeignCursorsTogether) {
 
 TEST(FileCursor, RoundTripsAnIdAndRejectsOtherText) {
   const auto id = Uuid::v7();
-  EXPECT_EQ(decode_cursor(encode_cursor(id)), id);
-  EXPECT_FALSE(decode_cursor("abc"));
-  EXPECT_FALSE(decode_cursor(""));
-  EXPECT_FALSE(decode_cursor("!!"));
+  EXPECT_EQ(platform::core::uuid_from_cursor(platform::core::to_cursor(id)), id);
+  EXPECT_FALSE(platform::core::uuid_from_cursor("abc"));
+  EXPECT_FALSE(platform::core::uuid_from_cursor(""));
+  EXPECT_FALSE(platform::core::uuid_from_cursor("!!"));
 }
 
 }  // namespace

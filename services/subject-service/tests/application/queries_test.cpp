@@ -63,9 +63,9 @@ TEST_F(SubjectQueries, RejectsOutOfRangeLimitsAndForeignCursorsTogether) {
 
 TEST(Cursor, RoundTripsAnIdAndRejectsOtherText) {
   const auto id = platform::core::Uuid::v7();
-  EXPECT_EQ(decode_cursor(encode_cursor(id)), id);
-  EXPECT_FALSE(decode_cursor("abc"));
-  EXPECT_FALSE(decode_cursor(""));
+  EXPECT_EQ(platform::core::uuid_from_cursor(platform::core::to_cursor(id)), id);
+  EXPECT_FALSE(platform::core::uuid_from_cursor("abc"));
+  EXPECT_FALSE(platform::core::uuid_from_cursor(""));
 }
 
 TEST(GetSubject, ReportsNotFound) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,4 +38,19 @@ class Uuid {
   std::array<std::uint8_t, 16> bytes_{};
 };
 
+// The id as an opaque page cursor (base64url of its 16 bytes) and back, for keyset paging
+// by id; nullopt for text that is not one.
+std::string to_cursor(const Uuid& id);
+std::optional<Uuid> uuid_from_cursor(std::string_view cursor);
+
 }  // namespace platform::core
+
+// Hash maps keyed by id: the last 8 bytes (random in v4 and v7) are hash enough.
+template <>
+struct std::hash<platform::core::Uuid> {
+  std::size_t operator()(const platform::core::Uuid& id) const noexcept {
+    std::size_t hash = 0;
+    for (std::size_t i = 8; i < 16; ++i) hash = (hash << 8) | id.bytes()[i];
+    return hash;
+  }
+};
