@@ -6,6 +6,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
 # CommonMark (cmark 0.30): the syllabus-service renders Markdown bodies, raw HTML disabled.
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+# zlib: the api-gateway gzips JSON answers.
+find_package(ZLIB REQUIRED)
 
 # SOCI ships neither a CMake config nor a .pc file on Debian 12.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

@@ -7,11 +7,14 @@
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
+//   sylctl token --sub NAME [--roles viewer,editor] [--ttl 1h]
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +47,12 @@ struct ConfigOptions {
   std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
 };
 
+struct TokenOptions {
+  std::string subject;
+  std::vector<std::string> roles;
+  std::chrono::seconds ttl{3600};
+};
+
 struct LogsOptions {
   LogFilter filter;
   bool follow = false;
@@ -56,5 +65,9 @@ int run_logs(const LogsOptions& options);
 // Both use the platform token (var/platform-token or SYL_PLATFORM_TOKEN).
 int run_config_show(const ConfigOptions& options);
 int run_config_set(const ConfigOptions& options);
+// Prints a bearer token for the local platform's gateway (HS256 with var/jwt-secret).
+int run_token(const TokenOptions& options);
+// "90", "90s", "15m", "1h", "7d" -> seconds; nullopt for anything else.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace sylctl

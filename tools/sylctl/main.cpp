@@ -6,6 +6,7 @@
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
+//   sylctl token --sub NAME [--roles viewer,editor,admin] [--ttl 1h]
 //
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage, 3 (status) not all
 // services ready.
@@ -16,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands.h"
@@ -37,12 +39,15 @@ constexpr const char* kUsageText =
   sylctl config show SERVICE [--env ENV] [--port-base N]
   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
                     [--port-base N]
+  sylctl token --sub NAME [--roles ROLE,...] [--ttl DURATION]
 
 Works on var/ under the current directory. --build-dir defaults to build/release;
 --port-base (default 8100) moves every service port by the same amount and --redis-port
 (default 6379) moves Redis, so that a second platform (a test) runs beside the first.
 `up` makes the platform's token (var/platform-token, mode 0600) on its first run and
 gives it to every service; `config` sends it. SYL_PLATFORM_TOKEN overrides the file.
+`token` prints a bearer token for the gateway (roles viewer, editor, admin; --ttl like
+90s, 15m, 1h, 7d; default 1h), signed with var/jwt-secret, which `up` makes.
 )";
 
 int usage(const std::string& message) {
@@ -156,6 +161,28 @@ int run(const std::string& command, const std::vector<std::string>& words) {
     return run_logs(options);
   }
   if (command == "config") return run_config(words);
+  if (command == "token") {
+    if (auto error = parse_options(words, {"sub", "roles", "ttl"}, {}, arguments))
+      return usage(*error);
+    TokenOptions options;
+    options.subject = arguments.get("sub").value_or("");
+    if (options.subject.empty()) return usage("token needs --sub");
+    const std::string roles = arguments.get("roles").value_or("");
+    for (std::string_view rest = roles; !rest.empty();) {
+      const auto comma = rest.find(',');
+      const std::string role(rest.substr(0, comma));
+      if (role != "viewer" && role != "editor" && role != "admin")
+        return usage("\"" + role + "\" is not a role (viewer, editor, admin)");
+      options.roles.push_back(role);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if (auto text = arguments.get("ttl")) {
+      const auto ttl = parse_duration(*text);
+      if (!ttl) return usage("--ttl must be a duration such as 90s, 15m, 1h or 7d");
+      options.ttl = *ttl;
+    }
+    return run_token(options);
+  }
   return usage("unknown command \"" + command + "\"");
 }
 

@@ -19,6 +19,15 @@ namespace sylctl {
 // file cannot be written or holds something that is no token.
 std::string platform_token(const Layout& layout);
 
+// The platform's other secrets, made the same way on the first `up` and kept beside the
+// token (mode 0600): the HS256 key the gateway checks bearer tokens with (var/jwt-secret,
+// SYL_AUTH_JWT_SECRET overrides it) and the gateway's identity key ring the services
+// verify X-User-* with (var/identity-keys, "k1:<base64>"; SYL_GATEWAY_IDENTITY_KEYS
+// overrides it).
+std::string jwt_secret(const Layout& layout);
+std::optional<std::string> existing_jwt_secret(const Layout& layout);
+std::string identity_keys(const Layout& layout);
+
 // The token when there is one (environment, then file), without making one.
 std::optional<std::string> existing_platform_token(const Layout& layout);
 

@@ -95,15 +95,23 @@ struct Child {
   bool given_up = false;
 };
 
+// What every service is started with beside the platform token.
+struct PlatformSecrets {
+  std::string jwt_secret;     // the gateway's HS256 key (sylctl token mints with it)
+  std::string identity_keys;  // the gateway signs X-User-*, the services verify
+  std::string docs_dir;       // swagger-ui-dist, when installed
+};
+
 class Supervisor {
  public:
   Supervisor(Layout layout, UpOptions options,
              std::vector<std::pair<ServiceSpec, std::filesystem::path>> services,
-             std::string platform_token, Reporter& reporter)
+             std::string platform_token, PlatformSecrets secrets, Reporter& reporter)
       : layout_(std::move(layout)),
         options_(std::move(options)),
         services_(std::move(services)),
         platform_token_(std::move(platform_token)),
+        secrets_(std::move(secrets)),
         reporter_(reporter) {}
 
   int run() {
@@ -158,9 +166,18 @@ class Supervisor {
       child.name = std::string(service.name);
       child.port = options_.ports.service_port(service);
       child.spec.argv = {binary.string()};
+      // One environment for every service: each reads its own settings and passes over
+      // the others' (the gateway's token key, the file-service's public download base).
       child.spec.env = {{"SYL_HTTP_PORT", std::to_string(child.port)},
                         {"SYL_REDIS_URL", options_.ports.redis_url()},
-                        {"SYL_PLATFORM_TOKEN", platform_token_}};
+                        {"SYL_PLATFORM_TOKEN", platform_token_},
+                        {"SYL_GATEWAY_IDENTITY_KEYS", secrets_.identity_keys},
+                        {"SYL_AUTH_JWT_SECRET", secrets_.jwt_secret}};
+      // Download links name the gateway, the platform's one public address.
+      if (runs("api-gateway"))
+        child.spec.env.emplace_back("SYL_DOWNLOAD_BASE_URL", gateway_url() + "/api/v1");
+      if (!secrets_.docs_dir.empty())
+        child.spec.env.emplace_back("SYL_GATEWAY_DOCS_DIR", secrets_.docs_dir);
       // Every other service registers with the config-service (started first) and takes
       // its dynamic settings from it.
       if (service.name != "config-service") {
@@ -383,7 +400,18 @@ class Supervisor {
   Layout layout_;
   UpOptions options_;
   std::vector<std::pair<ServiceSpec, std::filesystem::path>> services_;
+  bool runs(std::string_view name) const {
+    return std::any_of(services_.begin(), services_.end(),
+                       [&](const auto& service) { return service.first.name == name; });
+  }
+
+  std::string gateway_url() const {
+    return "http://127.0.0.1:" +
+           std::to_string(options_.ports.service_port(*find_service("api-gateway")));
+  }
+
   std::string platform_token_;
+  PlatformSecrets secrets_;
   Reporter& reporter_;
   std::vector<Child> children_;  // start order: Redis (when started here) first
 };
@@ -436,13 +464,20 @@ int run_up(const UpOptions& options) {
   }
   // The platform's token: made on the first `up`, the same on every later one.
   const std::string token = platform_token(layout);
+  PlatformSecrets secrets{
+      .jwt_secret = jwt_secret(layout), .identity_keys = identity_keys(layout), .docs_dir = {}};
+  // Swagger UI's files, where the install script puts them.
+  if (const auto docs =
+          std::filesystem::current_path() / "tools/swagger-ui/node_modules/swagger-ui-dist";
+      std::filesystem::is_regular_file(docs / "swagger-ui-bundle.js"))
+    secrets.docs_dir = docs.string();
 
   const sigset_t signals = handled_signals();
   sigset_t previous;
   ::sigprocmask(SIG_BLOCK, &signals, &previous);
   if (resolved.foreground) {
     Reporter reporter = Reporter::terminal();
-    return Supervisor(layout, resolved, std::move(services), token, reporter).run();
+    return Supervisor(layout, resolved, std::move(services), token, secrets, reporter).run();
   }
 
   int fds[2];
@@ -470,7 +505,8 @@ int run_up(const UpOptions& options) {
     if (null > STDERR_FILENO) ::close(null);
   }
   Reporter reporter = Reporter::pipe(fds[1]);
-  const int code = Supervisor(layout, resolved, std::move(services), token, reporter).run();
+  const int code =
+      Supervisor(layout, resolved, std::move(services), token, secrets, reporter).run();
   reporter.finish(code == kExitOk);
   return code;
 }

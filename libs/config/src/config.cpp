@@ -158,8 +158,35 @@ const Setting* Schema::find(std::string_view key) const {
   return nullptr;
 }
 
+bool belongs_to_another_service(std::string_view service, std::string_view name) {
+  // Each service's own namespaces, as variable prefixes. A service's own misspelt setting
+  // stays an error: only another service's namespace is passed over.
+  struct Namespaces {
+    std::string_view service;
+    std::vector<std::string_view> prefixes;
+  };
+  static const std::vector<Namespaces> kPlatform = {
+      {"api-gateway",
+       {"SYL_AUTH_", "SYL_RATELIMIT_", "SYL_GATEWAY_ROUTES", "SYL_GATEWAY_BEHIND_",
+        "SYL_GATEWAY_TRUST_", "SYL_GATEWAY_GZIP", "SYL_GATEWAY_STALE_", "SYL_PEERS_"}},
+      {"config-service", {"SYL_REGISTRY_"}},
+      {"file-service", {"SYL_DOWNLOAD_", "SYL_SIGNING_", "SYL_STORAGE_", "SYL_UPLOAD_"}},
+      {"syllabus-service", {"SYL_SYLLABUS_", "SYL_PEERS_"}},
+  };
+  bool own = false;
+  bool other = false;
+  for (const auto& entry : kPlatform) {
+    for (const auto prefix : entry.prefixes) {
+      if (!name.starts_with(prefix)) continue;
+      (entry.service == service ? own : other) = true;
+    }
+  }
+  return other && !own;
+}
+
 Schema common_schema(std::string_view service, std::uint16_t port) {
   Schema schema;
+  schema.set_service(std::string(service));
   schema.add({"http.host", "127.0.0.1", "Address to listen on.", non_empty()})
       .add({"http.advertise_url", "",
             "The URL peers reach this instance at, registered with the config-service "
@@ -290,6 +317,7 @@ core::Result<Config> load(const Schema& schema,
     for (const Setting& setting : schema.settings())
       if (environment_name(setting.key) == name) match = &setting;
     if (!match) {
+      if (belongs_to_another_service(schema.service(), name)) continue;
       errors.push_back({name, "is not a known setting"});
       continue;
     }

@@ -53,6 +53,25 @@ TEST(Config, IgnoresVariablesWithoutTheSylPrefix) {
   EXPECT_TRUE(config);
 }
 
+TEST(Config, OneEnvironmentStartsEveryServiceButAServicesOwnTypoIsStillAnError) {
+  // Another service's settings are passed over...
+  auto subjects = load(test_schema(), {{"SYL_AUTH_JWT_SECRET", "x"},
+                                       {"SYL_RATELIMIT_DEFAULT_RPS", "5"},
+                                       {"SYL_STORAGE_LOCAL_ROOT", "/tmp/x"},
+                                       {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://a"}});
+  EXPECT_TRUE(subjects) << format_errors(subjects.error());
+  // ...while a misspelt one of the service's own namespace is not.
+  Schema gateway = common_schema("api-gateway", 8080);
+  gateway.add({"auth.jwt_secret", ""});
+  auto typo = load(gateway, {{"SYL_AUTH_JWT_SECRTE", "x"}});
+  ASSERT_FALSE(typo);
+  EXPECT_NE(format_errors(typo.error()).find("SYL_AUTH_JWT_SECRTE"), std::string::npos);
+  auto unknown = load(test_schema(), {{"SYL_NOBODYS_SETTING", "x"}});
+  EXPECT_FALSE(unknown);
+  EXPECT_TRUE(belongs_to_another_service("subject-service", "SYL_SYLLABUS_REVIEW_REQUIRED"));
+  EXPECT_FALSE(belongs_to_another_service("syllabus-service", "SYL_SYLLABUS_REVEIW_REQUIRED"));
+}
+
 TEST(Config, ListsEveryBadAndUnknownSettingAtOnce) {
   ConfigFile file("http:\n  prot: 1\n");
   auto config = load(test_schema(), {{"SYL_CONFIG_FILE", file.path()},

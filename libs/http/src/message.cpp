@@ -47,6 +47,33 @@ void Headers::remove(std::string_view name) {
   std::erase_if(fields_, [&](const Header& field) { return core::iequals(field.name, name); });
 }
 
+void Cancellation::on_cancel(std::function<void()> action) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!cancelled_) {
+      actions_.push_back(std::move(action));
+      return;
+    }
+  }
+  action();
+}
+
+void Cancellation::cancel() {
+  std::vector<std::function<void()>> actions;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    actions.swap(actions_);
+  }
+  for (auto& action : actions) action();
+}
+
+bool Cancellation::cancelled() const {
+  std::lock_guard lock(mutex_);
+  return cancelled_;
+}
+
 bool is_hop_by_hop(std::string_view name) {
   static constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
                                                    "TE",         "Trailer",    "Transfer-Encoding",

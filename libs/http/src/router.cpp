@@ -130,11 +130,13 @@ Router& Router::add_with_memory(std::string method, std::string pattern, MemoryH
   return *this;
 }
 
-Router& Router::add_async(std::string method, std::string pattern, AsyncHandler handler) {
+Router& Router::add_async(std::string method, std::string pattern, AsyncHandler handler,
+                          Execution execution) {
   check_new_route(method, pattern);
   if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
   routes_.push_back(Route{.method = std::move(method),
                           .pattern = std::move(pattern),
+                          .execution = execution,
                           .async_handler = std::move(handler)});
   return *this;
 }

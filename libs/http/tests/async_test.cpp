@@ -500,3 +500,71 @@ TEST_F(AsyncRouteTest, TheOpenConnectionsGaugeOutlivesTheServer) {
 
 }  // namespace
 }  // namespace platform::http
+
+namespace platform::http {
+namespace {
+
+TEST_F(AsyncRouteTest, AnInlineDeferredRouteRunsOnTheNetworkThreadNotAWorker) {
+  std::atomic<bool> worker_blocked{false};
+  Signal release;
+  Router router = routes();
+  router.get("/block", [&](Request&) {
+    worker_blocked = true;
+    release.wait(10s);
+    return Response::no_content();
+  });
+  router.add_async(
+      "GET", "/inline",
+      [](Request&, Responder respond) { respond(Response::json(200, R"({"inline":true})")); },
+      Execution::kInline);
+  ServerOptions options;
+  options.worker_threads = 1;
+  const auto port = start(std::move(router), options);
+  // The only worker is busy: an inline route still answers.
+  auto blocked =
+      std::async(std::launch::async, [port] { return http_request(port, "GET", "/block"); });
+  const auto until = Clock::now() + 5s;
+  while (!worker_blocked && Clock::now() < until) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(worker_blocked);
+  EXPECT_EQ(http_request(port, "GET", "/inline").status, 200);
+  release.raise();
+  EXPECT_EQ(blocked.get().status, 204);
+}
+
+TEST_F(AsyncRouteTest, AClientHangingUpCancelsItsPendingRequest) {
+  Signal cancelled;
+  Router router;
+  router.add_async("GET", "/wait", [&](Request& request, Responder respond) {
+    ASSERT_NE(request.cancellation, nullptr);
+    auto held = std::make_shared<Responder>(std::move(respond));
+    request.cancellation->on_cancel([&cancelled, held] {
+      cancelled.raise();
+      (*held)(Response::no_content());
+    });
+  });
+  const auto port = start(std::move(router));
+  auto connection = RawConnection::connect(port);
+  connection.send(format_request("GET", "/wait"));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(cancelled.wait(0ms));
+  connection.close();
+  EXPECT_TRUE(cancelled.wait(5s));
+}
+
+TEST_F(AsyncRouteTest, APipelinedNextRequestIsNotTakenForAHangUp) {
+  std::atomic<bool> cancelled{false};
+  Router router = routes();
+  router.add_async("GET", "/watched", [&](Request& request, Responder respond) {
+    request.cancellation->on_cancel([&cancelled] { cancelled = true; });
+    later(200ms, [respond = std::move(respond)] { respond(Response::json(200, "{}")); });
+  });
+  const auto port = start(std::move(router));
+  auto connection = RawConnection::connect(port);
+  connection.send(format_request("GET", "/watched") + format_request("GET", "/now"));
+  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_FALSE(cancelled);
+}
+
+}  // namespace
+}  // namespace platform::http

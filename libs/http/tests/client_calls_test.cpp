@@ -303,6 +303,21 @@ TEST_F(ClientCallsTest, StreamsAResponseBodyPieceByPieceBeyondTheBufferedLimit) 
   EXPECT_EQ(server_connections(), 1);
 }
 
+TEST_F(ClientCallsTest, ASmallAnswerComesWholeEvenWhenStreamingWasAskedFor) {
+  start();
+  Client client;
+  auto small = client.send({.url = url(port_, "/bytes/1000")},
+                           {.stream_response = true, .buffer_response_up_to = 4096});
+  ASSERT_TRUE(small) << small.error().detail();
+  EXPECT_FALSE(small->body_stream);
+  EXPECT_EQ(small->body, pattern(1000));
+  auto large = client.send({.url = url(port_, "/bytes/10000")},
+                           {.stream_response = true, .buffer_response_up_to = 4096});
+  ASSERT_TRUE(large) << large.error().detail();
+  ASSERT_TRUE(large->body_stream);
+  EXPECT_TRUE(large->body.empty());
+}
+
 TEST_F(ClientCallsTest, AStreamDroppedBeforeItsEndClosesItsConnection) {
   start();
   Client client;

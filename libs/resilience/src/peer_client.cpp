@@ -125,7 +125,13 @@ struct PeerClient::Impl {
     Clock::time_point started;
     Clock::time_point deadline;
     int attempts = 0;
+    int max_attempts = 1;
+    milliseconds attempt_timeout{0};
     std::string last_url;
+    // The attempt in flight, for cancellation; guarded by `mutex`.
+    std::mutex mutex;
+    http::CallHandle in_flight;
+    bool cancelled = false;
     std::optional<PeerResult> last;  // the previous attempt's, returned if no other comes
   };
   using CallPtr = std::shared_ptr<Call>;
@@ -224,10 +230,27 @@ struct PeerClient::Impl {
     call->started = now;
     call->deadline = now + request.timeout.value_or(options.timeout);
     if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
+    // A streamed body's bytes cannot be read twice.
+    call->max_attempts =
+        request.body_source ? 1 : std::max(1, request.max_attempts.value_or(options.max_attempts));
+    call->attempt_timeout = request.attempt_timeout.value_or(options.attempt_timeout);
     call->request = std::move(request);
     call->request.trace = nullptr;
     call->done = std::move(done);
     budget.on_call();
+    if (call->request.cancellation) {
+      call->request.cancellation->on_cancel([weak = std::weak_ptr<Call>(call)] {
+        const auto cancelled = weak.lock();
+        if (!cancelled) return;
+        http::CallHandle in_flight;
+        {
+          std::lock_guard lock(cancelled->mutex);
+          cancelled->cancelled = true;
+          in_flight = cancelled->in_flight;
+        }
+        in_flight.cancel();
+      });
+    }
     attempt(call);
   }
 
@@ -261,24 +284,60 @@ struct PeerClient::Impl {
                         .with_retry_after(std::chrono::seconds(1)),
                     /*counted=*/true);
     }
-    const auto attempt_deadline = std::min(call->deadline, now + options.attempt_timeout);
+    const auto attempt_deadline = std::min(call->deadline, now + call->attempt_timeout);
     http::ClientRequest outgoing{.method = call->request.method,
                                  .url = *url + call->request.target,
                                  .headers = call->request.headers,
-                                 .body = call->request.body};
+                                 .body = call->request.body,
+                                 .body_source = call->request.body_source};
     const auto remaining = std::chrono::duration_cast<milliseconds>(attempt_deadline - now).count();
     outgoing.headers.set(http::kRequestTimeoutHeader,
                          std::to_string(std::max<std::int64_t>(1, remaining)));
     ++call->attempts;
-    client->start(std::move(outgoing),
-                  {.deadline = attempt_deadline, .trace = call->trace ? &*call->trace : nullptr},
-                  [this, call, url = *url, permit = *permit](PeerResult result) mutable {
-                    on_result(call, url, permit, std::move(result));
-                  });
+    {
+      std::lock_guard lock(call->mutex);
+      if (call->cancelled) {
+        breaker.record(*permit, CallResult::kIgnored);
+        return finish_cancelled(call);
+      }
+    }
+    // Not under the lock: the callback may come before start() returns.
+    http::CallHandle handle =
+        client->start(std::move(outgoing),
+                      {.deadline = attempt_deadline,
+                       .trace = call->trace ? &*call->trace : nullptr,
+                       .stream_response = call->request.stream_response,
+                       .buffer_response_up_to = call->request.buffer_response_up_to},
+                      [this, call, url = *url, permit = *permit](PeerResult result) mutable {
+                        on_result(call, url, permit, std::move(result));
+                      });
+    bool cancel_now = false;
+    {
+      std::lock_guard lock(call->mutex);
+      call->in_flight = handle;
+      cancel_now = call->cancelled;
+    }
+    if (cancel_now) handle.cancel();
+  }
+
+  // The proxied client went away: no answer is wanted, and the peer is not to blame.
+  void finish_cancelled(const CallPtr& call) {
+    count("cancelled", "cancelled");
+    finish(call, core::Error::unavailable("the call was cancelled"), /*counted=*/true);
   }
 
   void on_result(const CallPtr& call, const std::string& url, CircuitBreaker::Permit permit,
                  PeerResult result) {
+    bool cancelled = false;
+    {
+      std::lock_guard lock(call->mutex);
+      call->in_flight = {};
+      cancelled = call->cancelled;
+    }
+    if (cancelled) {
+      breaker.record(permit, CallResult::kIgnored);
+      return finish_cancelled(call);
+    }
     const bool shutting_down = stopping.load();
     const bool failed = !result || is_server_failure(result->status);
     breaker.record(permit, shutting_down ? CallResult::kIgnored
@@ -286,7 +345,7 @@ struct PeerClient::Impl {
                                          : CallResult::kSuccess);
     if (!shutting_down) endpoints.record(url, failed);
 
-    if (!call->idempotent || !is_retryable(result) || call->attempts >= options.max_attempts ||
+    if (!call->idempotent || !is_retryable(result) || call->attempts >= call->max_attempts ||
         shutting_down) {
       return finish(call, std::move(result));
     }

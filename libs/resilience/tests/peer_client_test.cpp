@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/json.hpp>
 #include <future>
@@ -158,6 +159,43 @@ TEST_F(PeerClientTest, TheCallersDeadlineBoundsTheCall) {
   EXPECT_EQ(response.error().code(), ErrorCode::kDeadlineExceeded);
   EXPECT_LT(Clock::now() - started, 1500ms);  // not the peer's 2 s, nor a retry after it
   EXPECT_EQ(calls("failure", "timeout"), 1);
+}
+
+TEST_F(PeerClientTest, ACancelledCallEndsAtOnceAndIsNotHeldAgainstThePeer) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  auto cancellation = std::make_shared<http::Cancellation>();
+  std::promise<PeerResult> answered;
+  auto result = answered.get_future();
+  const auto started = Clock::now();
+  client.start({.target = "/slow/2000", .timeout = 5000ms, .cancellation = cancellation},
+               [&answered](PeerResult answer) { answered.set_value(std::move(answer)); });
+  std::this_thread::sleep_for(100ms);
+  cancellation->cancel();
+  ASSERT_EQ(result.wait_for(1s), std::future_status::ready);
+  const PeerResult answer = result.get();
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(Clock::now() - started, 1500ms);
+  EXPECT_EQ(calls("cancelled", "cancelled"), 1);
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+}
+
+TEST_F(PeerClientTest, PerCallAttemptsAndAStreamedAnswer) {
+  FakePeer peer;
+  PeerClient client(options({peer.url()}), &registry_, &logger_);
+  auto response = client.send({.target = "/echo", .max_attempts = 1, .stream_response = true});
+  ASSERT_TRUE(response) << response.error().detail();
+  ASSERT_TRUE(response->body_stream);
+  std::array<char, 4096> chunk{};
+  std::string body;
+  for (;;) {
+    auto n = response->body_stream->read(chunk);
+    ASSERT_TRUE(n);
+    if (*n == 0) break;
+    body.append(chunk.data(), *n);
+  }
+  EXPECT_NE(body.find("request_id"), std::string::npos);
 }
 
 TEST_F(PeerClientTest, RetriesAnIdempotentCallOnAnotherInstance) {

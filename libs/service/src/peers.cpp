@@ -42,6 +42,12 @@ void add_peer_settings(config::Schema& schema, const std::vector<std::string>& p
   schema.add({"peers.max_concurrent_calls", "64",
               "Calls to one peer in flight at once; more are refused at once (bulkhead).",
               config::integer_in(1, 100'000)});
+  schema.add({"peers.max_connections_per_host", "64",
+              "Connections to one instance of a peer, in use and idle; calls beyond wait.",
+              config::integer_in(1, 100'000)});
+  schema.add({"peers.max_idle_connections_per_host", "16",
+              "Keep-alive connections kept open to one instance between calls.",
+              config::integer_in(0, 100'000)});
   schema.add({"peers.breaker_open_ms", "5000",
               "How long an open circuit breaker refuses calls before probing.",
               config::integer_in(100, 600'000)});
@@ -83,7 +89,11 @@ Peers::Peers(const Startup& startup, std::vector<std::string> services,
         .breaker = {.open_duration =
                         std::chrono::milliseconds(config.get_int("peers.breaker_open_ms"))},
         .max_concurrent_calls =
-            static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls"))};
+            static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls")),
+        .client = {.max_connections_per_host =
+                       static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
+                   .max_idle_connections_per_host = static_cast<std::size_t>(
+                       config.get_int("peers.max_idle_connections_per_host"))}};
     if (discovery_) {
       options.endpoints = resilience::discovery_urls(*discovery_, service);
     } else {

@@ -40,7 +40,14 @@ void PlatformLink::start(std::uint16_t port) {
   dynamic_settings_->on_change("log.level", [&logger](const std::string& value) {
     if (auto level = logging::parse_level(value)) logger.set_level(*level);
   });
+  for (auto& [key, callback] : watchers_) dynamic_settings_->on_change(key, std::move(callback));
+  watchers_.clear();
   dynamic_settings_->start();
+}
+
+void PlatformLink::on_change(const std::string& key,
+                             discovery::DynamicSettings::Callback callback) {
+  watchers_.emplace_back(key, std::move(callback));
 }
 
 void PlatformLink::deregister() {

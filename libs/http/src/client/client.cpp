@@ -205,6 +205,7 @@ struct Client::Impl {
     std::shared_ptr<BodySource> source;
     std::optional<std::uint64_t> source_size;
     bool stream_response = false;
+    std::uint64_t buffer_response_up_to = 0;
     Clock::time_point started;
     Clock::time_point deadline;
     // The current operation's end: the deadline, or the connect deadline while connecting.
@@ -227,6 +228,7 @@ struct Client::Impl {
     error_code ec;
     bool written = false;
     bool response_started = false;
+    bool read_whole = false;  // with stream_response: small enough to be read at once
   };
 
   // ---- a shard --------------------------------------------------------------------------
@@ -339,6 +341,7 @@ struct Client::Impl {
       call.deadline = call.started + options_.request_timeout;
     }
     call.stream_response = call_options.stream_response;
+    call.buffer_response_up_to = call_options.buffer_response_up_to;
     if (!is_token(request.method)) {
       return core::Error::invalid_argument("method", "\"" + request.method + "\" is not a method");
     }
@@ -513,7 +516,7 @@ struct Client::Impl {
           co_return response;
         }
         release(call.shard, call.pool_key, std::move(connection), attempt.keep_alive);
-        if (call.stream_response) {
+        if (call.stream_response && !attempt.read_whole) {
           // No body left to stream (none, or it came with the header): a stream all the
           // same, so that callers read every answer one way.
           response.body_stream = std::make_shared<BufferedBody>(std::move(response.body));
@@ -798,7 +801,10 @@ struct Client::Impl {
         response.headers.add(field.name_string(), field.value());
       remove_hop_by_hop(response.headers);
       const bool peer_keeps_alive = parser.get().keep_alive() && status != 101;
-      if (call.stream_response && !parser.is_done()) {
+      const auto declared = parser.content_length();
+      attempt.read_whole = call.stream_response && declared && *declared > 0 &&
+                           *declared <= call.buffer_response_up_to;
+      if (call.stream_response && !parser.is_done() && !attempt.read_whole) {
         attempt.stream = std::make_unique<StreamParser>(std::move(parser));
         attempt.keep_alive = peer_keeps_alive;
         attempt.response = std::move(response);

@@ -2,7 +2,10 @@
 // a thread. The coroutine waits on a timer that never expires; the Responder posts the
 // answer to the connection's strand, stores it there and cancels the timer, which wakes
 // it. See impl.h for the map of the server's files.
+#include <sys/socket.h>
+
 #include <boost/asio/post.hpp>
+#include <cerrno>
 
 #include "impl.h"
 
@@ -75,6 +78,23 @@ class Server::Impl::DeferredWait {
   DeferredAnswer& answer_;
 };
 
+// While a deferred request waits, the client may hang up: the socket turns readable and a
+// peek reads the end of the stream. The request's cancellation then tells the handler
+// (a proxy cancels its upstream call). Bytes of a pipelined next request end the watch:
+// they are the next request's, read by the loop once this answer is written.
+void Server::Impl::watch_for_hang_up(Connection& connection, const Request& request) {
+  connection.socket.async_wait(
+      tcp::socket::wait_read, [connection = connection.shared_from_this(),
+                               cancellation = request.cancellation](const error_code& ec) {
+        if (ec || !connection->socket.is_open()) return;
+        char byte = 0;
+        const auto peeked =
+            ::recv(connection->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        const bool hung_up = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        if (hung_up) cancellation->cancel();
+      });
+}
+
 // Runs the middleware and the deferred route's handler on the worker pool, then waits on
 // the connection's strand, holding no thread, until its Responder answers or stop() gives
 // up on the connection. The middleware's on_response runs here, on the strand, when the
@@ -104,10 +124,21 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
     }
     return 0;
   };
-  co_await run_on<int>(*workers_, std::move(job));
+  request.cancellation = std::make_shared<Cancellation>();
+  if (route.execution == Execution::kInline) {
+    job();
+  } else {
+    co_await run_on<int>(*workers_, std::move(job));
+  }
+  if (!answer->arrived && connection.socket.is_open()) watch_for_hang_up(connection, request);
   while (!answer->arrived && connection.socket.is_open()) {
     // Cancelled by the answer or by close(); the error code tells nothing more.
     [[maybe_unused]] auto [wait_ec] = co_await wake.async_wait(kUseTuple);
+  }
+  if (connection.socket.is_open()) {
+    // The hang-up watch, if still pending: the next request is read by the loop.
+    error_code ignored;
+    connection.socket.cancel(ignored);
   }
   Response response;
   if (!answer->arrived) {

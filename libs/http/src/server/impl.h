@@ -205,6 +205,7 @@ struct Server::Impl {
   class DeferredWait;
   asio::awaitable<Response> answer_later(Connection& connection, const Route& route,
                                          Request& request);
+  static void watch_for_hang_up(Connection& connection, const Request& request);
 
   // ---- state ------------------------------------------------------------------------------
   // Counts a job running on one of the pools, for the shutdown's deadline on them.

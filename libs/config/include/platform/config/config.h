@@ -85,9 +85,17 @@ class Schema {
   Schema& set_default(std::string_view key, std::string value);
   const Setting* find(std::string_view key) const;
   const std::vector<Setting>& settings() const { return settings_; }
+  // The service the schema belongs to (set by common_schema): the environment variables
+  // of the platform's other services are then not errors (see load()).
+  const std::string& service() const { return service_; }
+  Schema& set_service(std::string service) {
+    service_ = std::move(service);
+    return *this;
+  }
 
  private:
   std::vector<Setting> settings_;
+  std::string service_;
 };
 
 // The shortest platform.token accepted.
@@ -126,8 +134,14 @@ std::string environment_name(std::string_view key);
 // The process environment as a map (pass `environ`).
 std::map<std::string, std::string> environment_from(char** envp);
 
-// Loads and validates. On failure the error is kInvalidArgument with one FieldError
-// per problem; `field` names the variable or file key at fault.
+// Whether the environment variable `name` is a setting of one of the platform's services
+// other than `service` (SYL_AUTH_* is the api-gateway's, SYL_STORAGE_* the
+// file-service's...): one environment can then start every service, as `sylctl up` does.
+bool belongs_to_another_service(std::string_view service, std::string_view name);
+
+// Loads and validates. An unknown SYL_* variable is an error unless it belongs to another
+// service of the platform (belongs_to_another_service). On failure the error is kInvalidArgument
+// with one FieldError per problem; `field` names the variable or file key at fault.
 core::Result<Config> load(const Schema& schema,
                           const std::map<std::string, std::string>& environment);
 

@@ -113,6 +113,10 @@ struct CallOptions {
   // covers the answer's header; each later read has the remaining time or, once it has
   // passed, request_timeout.
   bool stream_response = false;
+  // With stream_response: an answer whose Content-Length is at most this many bytes is
+  // read whole (into ClientResponse::body, body_stream left null) before the callback,
+  // without a thread. How a proxy streams large bodies and passes small ones on at once.
+  std::uint64_t buffer_response_up_to = 0;
 };
 
 // An RFC 9457 problem answered by a peer, as the peer said it.

@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -137,6 +139,25 @@ struct Caller {
   bool has_role(std::string_view role) const;
 };
 
+// Tells a deferred handler (Router::add_async) that its client went away before the
+// answer, so that the work done for it stops: a proxy cancels its upstream call.
+//
+//   if (request.cancellation) request.cancellation->on_cancel([call] { call.cancel(); });
+class Cancellation {
+ public:
+  // Runs `action` once the request is cancelled: at once (on this thread) when it was
+  // already, else on the thread that cancels. Actions must be short and never block.
+  void on_cancel(std::function<void()> action);
+  // Runs the actions registered so far and later ones at once; idempotent, any thread.
+  void cancel();
+  bool cancelled() const;
+
+ private:
+  mutable std::mutex mutex_;
+  bool cancelled_ = false;
+  std::vector<std::function<void()>> actions_;
+};
+
 // The caller's remaining time budget in milliseconds, sent with every call between
 // services (docs/resilience.md): relative, so the hosts' clocks need not agree. A callee
 // never works for a caller that has given up.
@@ -158,6 +179,10 @@ struct Request {
   // kRequestTimeoutHeader). A handler passes it on to its own calls; the server answers 504
   // without running the handler once it has passed.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+
+  // Set by the server for a deferred route: cancelled when the client closes its
+  // connection before the answer. Null for other routes.
+  std::shared_ptr<Cancellation> cancellation;
 
   Caller caller;      // set by identity_middleware; anonymous without it
   std::string route;  // the matched route template: "/subjects/{id}"; empty when none

@@ -68,7 +68,8 @@ struct Middleware {
 // response is then dropped. Copies share one answer. When the last copy is destroyed
 // without having been called (a bug in the handler), the server answers 500.
 using Responder = std::function<void(Response response)>;
-// Returns at once and answers through `respond`, now or later. Runs on the worker pool.
+// Returns at once and answers through `respond`, now or later. Runs on the worker pool
+// unless the route says kInline. request.cancellation tells when the client went away.
 // `request` is valid until the handler returns: copy what a later answer needs. An
 // exception thrown before answering becomes a 500, as for a Handler. No deadline is
 // imposed: the handler owns its timing (see ServerOptions::on_shutdown for stopping).
@@ -151,8 +152,11 @@ class Router {
   // once, before either.
   Router& add_with_memory(std::string method, std::string pattern, MemoryHandler from_memory,
                           Handler handler);
-  // A deferred route; always runs on the worker pool.
-  Router& add_async(std::string method, std::string pattern, AsyncHandler handler);
+  // A deferred route. Its handler (and the middleware before it) runs on the worker pool,
+  // or with Execution::kInline on the network thread: then it must return without
+  // blocking (start an asynchronous call and answer from its callback, as a proxy does).
+  Router& add_async(std::string method, std::string pattern, AsyncHandler handler,
+                    Execution execution = Execution::kWorkerPool);
   // Adds a layer to the chain around every request (see Middleware).
   Router& use(Middleware middleware);
 

@@ -74,6 +74,20 @@ struct PeerRequest {
   // The caller's own deadline (http::Request::deadline), if it has one.
   std::optional<Clock::time_point> deadline;
   std::optional<std::chrono::milliseconds> timeout;  // instead of PeerOptions::timeout
+  // Per call instead of PeerOptions' (a gateway's routes each have their own).
+  std::optional<std::chrono::milliseconds> attempt_timeout;
+  std::optional<int> max_attempts;
+
+  // Streaming, for a proxy: a request body read while it is sent (never sent twice: a
+  // call with one makes a single attempt), and an answer whose body is read through
+  // ClientResponse::body_stream unless it is at most buffer_response_up_to bytes
+  // (http::CallOptions).
+  std::shared_ptr<http::BodySource> body_source;
+  bool stream_response = false;
+  std::uint64_t buffer_response_up_to = 0;
+  // Ends the call (and its retries) when cancelled: the proxied client went away. The
+  // callback then gets kUnavailable "cancelled".
+  std::shared_ptr<http::Cancellation> cancellation;
 };
 
 // What a call to a peer returned, or why it failed.

@@ -15,7 +15,8 @@
 //                      when config_service.url is empty, ignored otherwise
 // and for all of them: peers.timeout_ms (a call's deadline when its request has none),
 // peers.attempt_timeout_ms, peers.max_attempts, peers.max_concurrent_calls (the
-// bulkhead), peers.breaker_open_ms.
+// bulkhead), peers.max_connections_per_host, peers.max_idle_connections_per_host,
+// peers.breaker_open_ms.
 #pragma once
 
 #include <map>

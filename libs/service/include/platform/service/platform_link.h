@@ -13,6 +13,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "platform/discovery/discovery.h"
 #include "platform/service/startup.h"
@@ -29,6 +32,9 @@ class PlatformLink {
   // Registers the instance serving on `port` under its advertised URL
   // (advertised_url.h) and starts watching dynamic settings.
   void start(std::uint16_t port);
+  // Before start(): calls `callback` (on the watch thread) with the dynamic setting
+  // `key`'s value from the config-service, once it is known and whenever it changes.
+  void on_change(const std::string& key, discovery::DynamicSettings::Callback callback);
   // Deregisters; safe from ServerOptions::on_shutdown and more than once.
   void deregister();
   // Deregisters and stops watching.
@@ -38,6 +44,7 @@ class PlatformLink {
   const Startup& startup_;
   std::unique_ptr<discovery::Registration> registration_;
   std::unique_ptr<discovery::DynamicSettings> dynamic_settings_;
+  std::vector<std::pair<std::string, discovery::DynamicSettings::Callback>> watchers_;
 };
 
 }  // namespace platform::service
