@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "platform/ratelimit/redis_limiter.h"
 
 namespace platform::ratelimit {
 namespace {
@@ -46,6 +47,26 @@ TEST(CallerKey, CountsAnIpv6ClientByItsSlash64) {
   EXPECT_NE(caller_key("", "2001:db8:1:2::1"), caller_key("", "2001:db8:1:3::1"));
   EXPECT_EQ(caller_key("", "::ffff:198.51.100.4"), "ip:198.51.100.4") << "IPv4-mapped";
   EXPECT_EQ(caller_key("", "not-an-address"), "ip:not-an-address");
+}
+
+TEST(FailModeNames, RoundTrip) {
+  for (const FailMode mode : {FailMode::kOpen, FailMode::kClosed, FailMode::kLocal})
+    EXPECT_EQ(parse_fail_mode(to_string(mode)), mode);
+  EXPECT_EQ(parse_fail_mode("maybe"), std::nullopt);
+  EXPECT_EQ(to_string(Source::kFailClosed), "closed");
+}
+
+TEST(MakeRedisLimiter, RefusesABadUrlOrOption) {
+  auto bad_url = make_redis_limiter({.url = "http://127.0.0.1:6379"}, nullptr, nullptr);
+  ASSERT_FALSE(bad_url.has_value());
+  EXPECT_EQ(bad_url.error().code(), core::ErrorCode::kInvalidArgument);
+
+  RedisLimiterOptions options;
+  options.timeout = std::chrono::milliseconds(0);
+  options.replicas = 0;
+  auto bad_options = make_redis_limiter(options, nullptr, nullptr);
+  ASSERT_FALSE(bad_options.has_value());
+  EXPECT_EQ(bad_options.error().field_errors().size(), 2u);
 }
 
 }  // namespace
