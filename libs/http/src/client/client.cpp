@@ -1154,6 +1154,10 @@ class Client::Impl::ResponseStream final : public BodyReader {
       error_code ignored;
       connection->lowest().socket().cancel(ignored);
     });
+    // Beast reads as much as the buffer has room for, and a buffer whose parsed bytes are
+    // consumed at once stays at its first size (512 bytes): room for large reads, once.
+    if (auto& buffer = connection_->buffer; buffer.capacity() < buffer.max_size())
+      buffer.reserve(buffer.max_size());
     std::size_t filled = 0;
     error_code ec;
     while (filled == 0 && !parser_->is_done() && !ec) {

@@ -1,0 +1,54 @@
+// The last good answers of cacheable GET routes, served when the upstream fails
+// (stale-if-error, RFC 5861) with their Age. Bounded by bytes; the oldest go first.
+//
+//   cache.store(key, response, now);
+//   if (auto stale = cache.find(key, now, route.stale_if_error)) respond(*stale);
+//
+// A key names what a caller may see: the target and the caller's access (anonymous, or
+// its roles), so that an answer is never served to a caller who could not have had it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "platform/http/message.h"
+
+namespace api_gateway::api {
+
+class StaleCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit StaleCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Keeps a copy of a buffered answer (streamed ones are not kept).
+  void store(const std::string& key, const platform::http::Response& response,
+             Clock::time_point now);
+  // The kept answer when younger than `max_stale`, with its age.
+  struct Stale {
+    platform::http::Response response;
+    std::chrono::seconds age;
+  };
+  std::optional<Stale> find(const std::string& key, Clock::time_point now,
+                            std::chrono::seconds max_stale) const;
+  std::size_t bytes() const;
+
+ private:
+  struct Entry {
+    platform::http::Response response;
+    Clock::time_point stored;
+    std::size_t size = 0;
+    std::list<std::string>::iterator order;
+  };
+  std::size_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> order_;  // oldest first
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace api_gateway::api

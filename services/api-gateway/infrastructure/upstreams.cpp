@@ -1,0 +1,56 @@
+#include "infrastructure/upstreams.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace api_gateway::infrastructure {
+
+Upstreams::Upstreams(const platform::service::Startup& startup, std::vector<std::string> services,
+                     platform::metrics::Registry& registry)
+    : startup_(startup),
+      registry_(registry),
+      services_(services),
+      peers_(startup, std::move(services), registry) {}
+
+Upstreams::~Upstreams() = default;
+
+bool Upstreams::knows(const std::string& service) const {
+  return std::find(services_.begin(), services_.end(), service) != services_.end();
+}
+
+platform::resilience::PeerClient& Upstreams::client(const domain::RouteSpec& route) {
+  if (!route.upstream.empty()) {
+    if (!knows(route.upstream))
+      throw std::out_of_range("the gateway knows no upstream named " + route.upstream);
+    return peers_.client(route.upstream);
+  }
+  // Static URLs: a client per distinct list, made on first use and kept (a route reload
+  // that keeps the list keeps its breaker state).
+  std::string key = route.name;
+  for (const auto& url : route.urls) key += "|" + url;
+  std::lock_guard lock(mutex_);
+  auto& slot = static_clients_[key];
+  if (!slot) {
+    const auto& config = startup_.config;
+    platform::resilience::PeerOptions options{
+        .peer = route.name,
+        .endpoints = platform::resilience::static_urls(route.urls),
+        .max_concurrent_calls =
+            static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls")),
+        .client = {.max_connections_per_host =
+                       static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
+                   .max_idle_connections_per_host = static_cast<std::size_t>(
+                       config.get_int("peers.max_idle_connections_per_host"))}};
+    options.breaker.open_duration =
+        std::chrono::milliseconds(config.get_int("peers.breaker_open_ms"));
+    slot = std::make_unique<platform::resilience::PeerClient>(std::move(options), &registry_,
+                                                              startup_.logger.get());
+  }
+  return *slot;
+}
+
+void Upstreams::add_health_checks(platform::http::Health& health) {
+  peers_.add_health_checks(health);
+}
+
+}  // namespace api_gateway::infrastructure

@@ -1,0 +1,34 @@
+// The last good answers (stale_cache.h).
+#include "api/stale_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using api_gateway::api::StaleCache;
+using namespace std::chrono_literals;
+
+TEST(StaleCache, ServesAKeptAnswerWithItsAgeUntilItIsTooOld) {
+  StaleCache cache(1 << 20);
+  const auto t0 = StaleCache::Clock::now();
+  cache.store("GET /a anonymous", platform::http::Response::json(200, "{\"a\":1}"), t0);
+  auto kept = cache.find("GET /a anonymous", t0 + 30s, 60s);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->age.count(), 30);
+  EXPECT_EQ(kept->response.body, "{\"a\":1}");
+  EXPECT_FALSE(cache.find("GET /a anonymous", t0 + 61s, 60s));
+  EXPECT_FALSE(cache.find("GET /a roles=viewer", t0, 60s));
+}
+
+TEST(StaleCache, StaysWithinItsBytesDroppingTheOldest) {
+  StaleCache cache(8 * 1024);
+  const auto now = StaleCache::Clock::now();
+  for (int i = 0; i < 50; ++i)
+    cache.store("k" + std::to_string(i), platform::http::Response::json(200, std::string(500, 'x')),
+                now);
+  EXPECT_LE(cache.bytes(), 8u * 1024);
+  EXPECT_FALSE(cache.find("k0", now, 60s));
+  EXPECT_TRUE(cache.find("k49", now, 60s));
+}
+
+}  // namespace
