@@ -7,16 +7,19 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "platform/auth/mint.h"
 #include "platform/http/server.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/platform_token.h"
 #include "platform/testing/ports.h"
 #include "platform/testing/redis.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
+#include "test_keys.h"
 
 namespace {
 
@@ -403,6 +406,193 @@ TEST_F(GatewayPlatformTest, A50MiBFileStreamsUpAndDownInBoundedMemory) {
   // Neither direction was held whole: the peak grew by far less than the file.
   EXPECT_LT(after - before, 20 * 1024)
       << "peak RSS grew from " << before << " to " << after << " KiB";
+}
+
+// RS256 and ES256 keys from a JWKS file, rotated without a restart; the classic attacks.
+class GatewayJwksTest : public GatewayTest {
+ protected:
+  void SetUp() override {
+    namespace keys = platform::auth::testing;
+    write_jwks({keys::rsa_jwk(keys::rsa_key_1(), "rsa-1"), keys::ec_jwk(keys::ec_key_1(), "ec-1")});
+    start_gateway({{"SYL_AUTH_JWKS_FILE", jwks_path().string()}});
+  }
+  std::filesystem::path jwks_path() const { return dir_.path() / "jwks.json"; }
+  void write_jwks(const std::vector<std::string>& keys) {
+    const auto temporary = dir_.path() / "jwks.json.new";
+    std::ofstream(temporary) << platform::auth::testing::jwks(keys);
+    std::filesystem::rename(temporary, jwks_path());  // atomically, as a deploy would
+  }
+  static std::string signed_by(const platform::auth::testing::TestKey& key, std::string_view kid,
+                               std::string_view algorithm) {
+    return *platform::auth::mint_signed({.subject = "carol",
+                                         .roles = {"viewer"},
+                                         .issued_at = now_unix(),
+                                         .key_id = std::string(kid)},
+                                        algorithm, key.private_pem);
+  }
+};
+
+TEST_F(GatewayJwksTest, AcceptsRs256AndEs256AndRefusesTheClassicForgeries) {
+  namespace keys = platform::auth::testing;
+  EXPECT_EQ(
+      call("GET", "/api/v1/echo/x", bearer(signed_by(keys::rsa_key_1(), "rsa-1", "RS256"))).status,
+      200);
+  EXPECT_EQ(
+      call("GET", "/api/v1/echo/x", bearer(signed_by(keys::ec_key_1(), "ec-1", "ES256"))).status,
+      200);
+  // HS256 "signed" with the RSA public key as the secret: the key only accepts RS256.
+  const std::string now = std::to_string(now_unix());
+  const std::string payload = R"({"sub":"mallory","roles":["admin"],"iss":"syllabus-platform",)"
+                              R"("aud":"syllabus-platform","iat":)" +
+                              now + R"(,"exp":)" + std::to_string(now_unix() + 600) + "}";
+  const auto confused =
+      keys::hs256_token(R"({"alg":"HS256","kid":"rsa-1"})", payload, keys::rsa_key_1().public_pem);
+  const auto refused = call("GET", "/api/v1/echo/x", bearer(confused));
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.header("WWW-Authenticate").find("invalid_token"), std::string::npos);
+  // A key nobody published, and a key of ours signing under another kid.
+  EXPECT_EQ(
+      call("GET", "/api/v1/echo/x", bearer(signed_by(keys::rsa_key_2(), "rsa-2", "RS256"))).status,
+      401);
+  EXPECT_EQ(
+      call("GET", "/api/v1/echo/x", bearer(signed_by(keys::rsa_key_2(), "rsa-1", "RS256"))).status,
+      401);
+}
+
+TEST_F(GatewayJwksTest, ARotatedKeyWorksWithoutARestartAndABadFileKeepsTheKeys) {
+  namespace keys = platform::auth::testing;
+  const auto next = bearer(signed_by(keys::rsa_key_2(), "rsa-2", "RS256"));
+  EXPECT_EQ(call("GET", "/api/v1/echo/x", next).status, 401);
+  write_jwks(
+      {keys::rsa_jwk(keys::rsa_key_1(), "rsa-1"), keys::rsa_jwk(keys::rsa_key_2(), "rsa-2")});
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  int status = 0;
+  while ((status = call("GET", "/api/v1/echo/x", next).status) != 200 &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(status, 200);
+  std::ofstream(jwks_path()) << "{ not json";
+  EXPECT_TRUE(gateway_->wait_for_line(
+      [](const std::string& line) {
+        return line.find("JWKS file was not reloaded") != std::string::npos;
+      },
+      10s));
+  EXPECT_EQ(call("GET", "/api/v1/echo/x", next).status, 200);
+}
+
+// Two replicas share their callers' budgets through Redis; with Redis gone, each fail
+// mode does what it says.
+class GatewaySharedLimitTest : public GatewayTest {
+ protected:
+  void SetUp() override {}
+  std::unique_ptr<ServiceProcess> replica(const std::string& fail_mode) {
+    const auto routes = dir_.path() / "routes.yaml";
+    std::ofstream(routes) << "rate_limits:\n  tight: {rps: 0.5, burst: 4}\n"
+                             "routes:\n"
+                             "  - name: limited\n"
+                             "    prefix: /api/v1/limited\n"
+                             "    rate_limit: tight\n"
+                             "    urls: [http://127.0.0.1:"
+                          << upstream_.port() << "]\n";
+    return std::make_unique<ServiceProcess>(
+        API_GATEWAY_BINARY,
+        platform::testing::Environment{{"SYL_HTTP_PORT", "0"},
+                                       {"SYL_GATEWAY_ROUTES_FILE", routes.string()},
+                                       {"SYL_AUTH_JWT_SECRET", std::string(kSecret)},
+                                       {"SYL_RATELIMIT_BACKEND", "redis"},
+                                       {"SYL_RATELIMIT_FAIL_MODE", fail_mode},
+                                       {"SYL_REDIS_URL", redis_.url()}});
+  }
+  static int status_of(ServiceProcess& replica, const HeaderList& headers) {
+    return platform::testing::http_request(replica.port(), "GET", "/api/v1/limited/x", "", headers)
+        .status;
+  }
+  platform::testing::RedisServer redis_;
+};
+
+TEST_F(GatewaySharedLimitTest, TwoReplicasShareOneBudgetAndEachFailModeHoldsWhenRedisIsGone) {
+  auto a = replica("closed");
+  auto b = replica("local");
+  auto c = replica("open");
+  const auto dave = bearer(token("dave", {"viewer"}));
+  int allowed = 0;
+  for (int i = 0; i < 8; ++i) {
+    if (status_of(i % 2 == 0 ? *a : *b, dave) == 200) ++allowed;
+  }
+  EXPECT_EQ(allowed, 4);  // one burst of 4 across both replicas, not 4 each
+  EXPECT_EQ(status_of(*c, dave), 429);
+
+  redis_.stop();
+  const auto erin = bearer(token("erin", {"viewer"}));
+  const auto refused =
+      platform::testing::http_request(a->port(), "GET", "/api/v1/limited/x", "", erin);
+  EXPECT_EQ(refused.status, 503);  // closed: refuses, and says when to come back
+  EXPECT_FALSE(refused.header("Retry-After").empty());
+  int local_allowed = 0;
+  for (int i = 0; i < 8; ++i)
+    if (status_of(*b, erin) == 200) ++local_allowed;
+  EXPECT_EQ(local_allowed, 4);  // local: the replica's own bucket
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(status_of(*c, erin), 200);  // open: lets everyone in
+  for (auto* replica : {a.get(), b.get(), c.get()}) {
+    EXPECT_TRUE(platform::testing::wait_for_metric(replica->port(),
+                                                   "ratelimit_backend_failures_total", 1, 5s));
+  }
+  EXPECT_TRUE(a->wait_for_line(
+      [](const std::string& line) {
+        return line.find("\"level\":\"error\"") != std::string::npos ||
+               line.find("\"level\":\"warn\"") != std::string::npos;
+      },
+      5s));
+}
+
+// The routes document from the config-service, applied live; a bad one refused.
+TEST_F(GatewayTest, RoutesFromTheConfigServiceApplyWithoutARestart) {
+  ServiceProcess config(CONFIG_SERVICE_BINARY,
+                        {{"SYL_HTTP_PORT", "0"},
+                         {"SYL_DATABASE_URL", "sqlite://" + (dir_.path() / "config.db").string()},
+                         {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
+  start_gateway({{"SYL_CONFIG_SERVICE_URL", "http://127.0.0.1:" + std::to_string(config.port())},
+                 {"SYL_PLATFORM_TOKEN", platform::testing::kPlatformToken}});
+  const auto alice = bearer(token("alice", {"viewer"}));
+  EXPECT_EQ(call("GET", "/api/v1/live/x", alice).status, 404);
+  const auto put = [&](const std::string& routes) {
+    boost::json::object body{{"settings", {{"gateway.routes", routes}}}, {"author", "test"}};
+    return platform::testing::http_request(
+        config.port(), "PUT", "/config/api-gateway?env=default", boost::json::serialize(body),
+        {{"Content-Type", "application/json"}, platform::testing::authorization()});
+  };
+  // The gateway publishes its schema first; then the document can be written.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  int status = 0;
+  const std::string live =
+      "routes:\n  - name: live\n    prefix: /api/v1/live\n    rewrite: /e\n"
+      "    urls: [http://127.0.0.1:" +
+      std::to_string(upstream_.port()) + "]\n";
+  while ((status = put(live).status) != 200 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(status, 200);
+  while ((status = call("GET", "/api/v1/live/x", alice).status) != 200 &&
+         std::chrono::steady_clock::now() < until + 5s)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/echo/x", alice).status, 404);  // replaced whole
+  ASSERT_EQ(put("routes: [{prefix: nope}]").status, 200);
+  EXPECT_TRUE(gateway_->wait_for_line(
+      [](const std::string& line) {
+        return line.find("refused a routes document") != std::string::npos;
+      },
+      10s));
+  EXPECT_EQ(call("GET", "/api/v1/live/x", alice).status, 200);  // the routes stay
+}
+
+TEST_F(GatewayTest, ServesTheMergedApiDocumentAndItsPage) {
+  const auto document = call("GET", "/openapi.json");
+  ASSERT_EQ(document.status, 200);
+  const auto parsed = json_of(document.body);
+  EXPECT_TRUE(parsed.at("components").at("securitySchemes").as_object().contains("bearerAuth"));
+  const auto page = call("GET", "/docs");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("swagger-ui"), std::string::npos);
 }
 
 }  // namespace

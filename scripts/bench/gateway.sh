@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Benchmarks the api-gateway against nginx as a reverse proxy in front of the same
+# services, and writes the figures to docs/benchmarks.md:
+#   - read by id (GET /api/v1/subjects/{id}, 1,000 seeded subjects on SQLite) under wrk:
+#     through the gateway (JWT verified, rate limit on with a limit too high to trigger,
+#     identity signed) and through nginx proxy_pass with keep-alive to the same
+#     subject-service; alternated, ROUNDS rounds, the median of each;
+#   - a 50 MiB upload and its download through both (curl), with the gateway's peak RSS
+#     during the transfer.
+#   scripts/bench/gateway.sh                 (defaults: 10 s a run, 64 connections, 3 rounds)
+#   DURATION=20s CONNECTIONS=128 ROUNDS=5 scripts/bench/gateway.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+ROUNDS="${ROUNDS:-3}"
+WORKERS="${WORKERS:-1}"  # nginx worker processes; the gateway's network threads
+
+scripts/install-deps.sh >/dev/null
+build="$(build_dir)"
+work="$(mktemp -d /tmp/sylbench.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+start_redis "$work"
+secret="$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"
+identity="k1:$(head -c 32 /dev/urandom | base64)"
+
+# Starts a binary with the given environment; waits for its port. Sets last_pid.
+start() {
+  local name="$1" port="$2"; shift 2
+  env "$@" SYL_HTTP_PORT="$port" SYL_REDIS_URL="redis://127.0.0.1:$redis_port" \
+    SYL_GATEWAY_IDENTITY_KEYS="$identity" "$build/services/$name/$name" >"$work/$name.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+  for _ in $(seq 1 400); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$port/health/live"; then return 0; fi
+    if ! kill -0 "$last_pid" 2>/dev/null; then cat "$work/$name.log" >&2; exit 1; fi
+    sleep 0.025
+  done
+  echo "$name did not start" >&2; exit 1
+}
+
+subject_port="$(free_port)"
+start subject-service "$subject_port" SYL_DATABASE_URL="sqlite://$work/subjects.db" SYL_LOG_LEVEL=warn
+file_port="$(free_port)"
+gateway_port="$(free_port)"
+start file-service "$file_port" SYL_DATABASE_URL="sqlite://$work/files.db" \
+  SYL_STORAGE_LOCAL_ROOT="$work/files" SYL_LOG_LEVEL=warn SYL_HTTP_MAX_BODY_BYTES=1048576
+start api-gateway "$gateway_port" SYL_AUTH_JWT_SECRET="$secret" \
+  SYL_PEERS_SUBJECT_SERVICE_URL="http://127.0.0.1:$subject_port" \
+  SYL_PEERS_FILE_SERVICE_URL="http://127.0.0.1:$file_port" \
+  SYL_RATELIMIT_DEFAULT_RPS=1000000 SYL_RATELIMIT_DEFAULT_BURST=1000000 \
+  SYL_HTTP_IO_THREADS="$WORKERS" SYL_LOG_LEVEL=warn
+gateway_pid=$last_pid
+
+# nginx: the same public paths, proxy_pass with pooled keep-alive connections, bodies
+# streamed both ways (no buffering to disk), access log off.
+nginx_port="$(free_port)"
+mkdir -p "$work/nginx"
+user_line=""
+if [ "$(id -u)" = 0 ]; then user_line="user root root;"; fi
+cat >"$work/nginx/nginx.conf" <<CONF
+$user_line
+worker_processes $WORKERS;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/client_body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  upstream subjects { server 127.0.0.1:$subject_port; keepalive 64; }
+  upstream files { server 127.0.0.1:$file_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    client_max_body_size 100m;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_request_buffering off;
+    proxy_buffering off;
+    location /api/v1/subjects/ { proxy_pass http://subjects/subjects/; }
+    location /api/v1/files { proxy_pass http://files/files; }
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" >"$work/nginx/out.log" 2>&1 &
+pids+=("$!")
+sleep 0.3
+
+# 1,000 subjects, created directly.
+config="$work/seed.curl"
+: >"$config"
+for i in $(seq 1 1000); do
+  if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
+  printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"GW-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
+    "$subject_port" "$i" "$i" >>"$config"
+done
+curl -s -K "$config"
+ids="$work/ids.lua"
+echo "ids = {" >"$ids"
+cursor=""
+while :; do
+  page="$(curl -sf "http://127.0.0.1:$subject_port/subjects?limit=200${cursor:+&cursor=$cursor}")"
+  grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids"
+  cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
+  [ -n "$cursor" ] || break
+done
+echo "}" >>"$ids"
+export BENCH_IDS="$ids" BENCH_PATH_PREFIX=/api/v1/subjects
+token="$(mkdir -p "$work/cli/var" && echo "$secret" >"$work/cli/var/jwt-secret" &&
+  cd "$work/cli" && "$build/tools/sylctl/sylctl" token --sub bench --roles admin --ttl 1d)"
+
+# Both proxies answer the same thing before anything is measured.
+first_id="$(grep -o '"[0-9a-f-]*"' "$ids" | head -1 | tr -d '"')"
+curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null
+curl -sf "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null
+
+# One wrk run; prints "rps p50 p99 non2xx".
+run_wrk() {
+  local port="$1" with_token="$2" out
+  out="$(BENCH_TOKEN="$with_token" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
+    -s scripts/bench/wrk/gateway_read_by_id.lua "http://127.0.0.1:$port")"
+  echo "$out" >>"$work/wrk.log"
+  local rps p50 p99 errors
+  rps="$(awk '/^Requests\/sec/ {printf "%d", $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
+  echo "$rps $p50 $p99 ${errors:-0}"
+}
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}' <<<"$1"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+: >"$work/gateway.txt"
+: >"$work/nginx.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  read -r rps p50 p99 errors <<<"$(run_wrk "$gateway_port" "$token")"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $errors" >>"$work/gateway.txt"
+  echo "  round $round gateway: $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
+  read -r rps p50 p99 errors <<<"$(run_wrk "$nginx_port" "")"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $errors" >>"$work/nginx.txt"
+  echo "  round $round nginx:   $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
+done
+column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
+g_rps="$(column_median "$work/gateway.txt" 1)"; n_rps="$(column_median "$work/nginx.txt" 1)"
+g_p50="$(column_median "$work/gateway.txt" 2)"; n_p50="$(column_median "$work/nginx.txt" 2)"
+g_p99="$(column_median "$work/gateway.txt" 3)"; n_p99="$(column_median "$work/nginx.txt" 3)"
+g_err="$(awk '{s+=$4} END {print s+0}' "$work/gateway.txt")"; n_err="$(awk '{s+=$4} END {print s+0}' "$work/nginx.txt")"
+rps_ratio="$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')"
+p99_ratio="$(awk -v a="$g_p99" -v b="$n_p99" 'BEGIN {printf "%.2f", a / b}')"
+gateway_loaded_kb="$(hwm_kb "$gateway_pid")"
+
+# 50 MiB through both: upload, then download; seconds each, and the gateway's peak RSS.
+big="$work/big.pdf"
+{ printf '%%PDF-1.7\n'; head -c $(( 50 * 1024 * 1024 - 16 )) /dev/urandom; } >"$big"
+transfer() {  # prints "upload_s download_s"
+  local base="$1" auth="$2" out id up down
+  out="$(curl -sS -w '\n%{time_total}' -H 'Content-Type: application/pdf' -H 'Expect:' ${auth:+-H "Authorization: Bearer $auth"} \
+    --data-binary "@$big" "$base/api/v1/files?filename=big.pdf")"
+  up="$(tail -1 <<<"$out")"
+  id="$(head -1 <<<"$out" | grep -o '"id":"[^"]*"' | cut -d'"' -f4)"
+  [ -n "$id" ] || { echo "upload failed: $out" >&2; exit 1; }
+  local link
+  link="$(curl -sf ${auth:+-H "Authorization: Bearer $auth"} "http://127.0.0.1:$file_port/files/$id/download-url" | grep -o '"url":"[^"]*"' | cut -d'"' -f4)"
+  down="$(curl -sS -o "$work/down.pdf" -w '%{time_total}' "$base/api/v1$link")"
+  cmp -s "$work/down.pdf" "$big" || { echo "download differs" >&2; exit 1; }
+  echo "$up $down"
+}
+before_kb="$(hwm_kb "$gateway_pid")"
+read -r g_up g_down <<<"$(transfer "http://127.0.0.1:$gateway_port" "$token")"
+after_kb="$(hwm_kb "$gateway_pid")"
+read -r n_up n_down <<<"$(transfer "http://127.0.0.1:$nginx_port" "")"
+idle_kb="$(rss_kb "$gateway_pid")"
+
+cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
+{
+  echo "### api-gateway against nginx — $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, both proxies and the services on the same machine."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway and nginx alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s) and its client's thread, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn)."
+  echo
+  echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err |"
+  echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err |"
+  echo
+  echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB."
+  echo
+  echo "| 50 MiB file | upload s | download s |"
+  echo "|---|---:|---:|"
+  echo "| api-gateway | $g_up | $g_down |"
+  echo "| nginx (request and response buffering off) | $n_up | $n_down |"
+  echo
+  echo "Gateway peak RSS $(mib "$before_kb") MiB before the transfer, $(mib "$after_kb") MiB after (target: under 30 MB during a 50 MiB upload, $(verdict "$(( after_kb < 30 * 1024 ))")); $(mib "$idle_kb") MiB resident afterwards."
+  echo
+} >"$work/section.md"
+cat "$work/section.md"
+write_doc_section api-gateway "api-gateway" "$work/section.md"
