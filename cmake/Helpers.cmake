@@ -25,6 +25,25 @@ function(syl_add_test)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
 endfunction()
 
+# syl_run_through_gateway(TARGET <test> [FILTER <gtest filter>]): runs an API suite a
+# second time with the api-gateway in front of its service (platform/testing/
+# gateway_in_front.h), as `<test name>.through_gateway`; FILTER picks the cases (one
+# database backend is enough: the gateway does not see it).
+function(syl_run_through_gateway)
+  cmake_parse_arguments(ARG "" "TARGET;FILTER" "" ${ARGN})
+  if(NOT TARGET ${ARG_TARGET})
+    return()
+  endif()
+  add_dependencies(${ARG_TARGET} api-gateway)
+  if(NOT ARG_FILTER)
+    set(ARG_FILTER "*")
+  endif()
+  gtest_discover_tests(${ARG_TARGET} DISCOVERY_MODE PRE_TEST TEST_SUFFIX ".through_gateway"
+    TEST_FILTER "${ARG_FILTER}"
+    PROPERTIES TIMEOUT 300 LABELS e2e
+      ENVIRONMENT "SYLTEST_GATEWAY_BINARY=${PROJECT_BINARY_DIR}/services/api-gateway/api-gateway")
+endfunction()
+
 # syl_embed_files(OUT <file.cpp> NAMESPACE <ns> FUNCTION <fn> FILES ...): compiles text
 # files (migrations, OpenAPI documents) into the binary, so that a service runs from
 # any directory and its container image needs nothing beside the executable.

@@ -30,7 +30,18 @@ for package in "${PACKAGES[@]}"; do
   fi
 done
 
+# Swagger UI's files for the gateway's /docs (npm, pinned in tools/swagger-ui).
+install_swagger_ui() {
+  local tool
+  tool="$(cd "$(dirname "$0")/../tools/swagger-ui" && pwd)"
+  if [ ! -f "$tool/node_modules/swagger-ui-dist/swagger-ui-bundle.js" ]; then
+    (cd "$tool" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+      echo "install-deps: npm install of swagger-ui-dist failed; /docs will say so" >&2
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_swagger_ui
   echo "install-deps: everything is installed"
   exit 0
 fi
@@ -43,3 +54,4 @@ $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   "${missing[@]}" >/dev/null
 echo "install-deps: done"
+install_swagger_ui

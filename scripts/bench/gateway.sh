@@ -125,9 +125,9 @@ token="$(mkdir -p "$work/cli/var" && echo "$secret" >"$work/cli/var/jwt-secret" 
   cd "$work/cli" && "$build/tools/sylctl/sylctl" token --sub bench --roles admin --ttl 1d)"
 
 # Both proxies answer the same thing before anything is measured.
-first_id="$(grep -o '"[0-9a-f-]*"' "$ids" | head -1 | tr -d '"')"
-curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null
-curl -sf "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null
+first_id="$(grep -m1 -o '"[0-9a-f-]*"' "$ids" | tr -d '"')"
+curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/api-gateway.log" >&2; exit 1; }
+curl -sS --fail-with-body "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
 
 # One wrk run; prints "rps p50 p99 non2xx".
 run_wrk() {

@@ -184,8 +184,11 @@ struct Proxy::Impl {
         caller.user_id = std::move(identity.subject);
         caller.roles = std::move(identity.roles);
       }
+      // An optional route lets anonymous callers read, and do whatever the route asks no
+      // role for.
       const bool anonymous_allowed =
-          route.access == domain::Access::kOptional && is_read(request.method);
+          route.access == domain::Access::kOptional &&
+          (is_read(request.method) || domain::required_role(route, request.method).empty());
       if (!caller.authenticated() && !anonymous_allowed) {
         return answer(exchange, unauthorized(request, "", "missing", "a bearer token is required"));
       }

@@ -15,6 +15,8 @@
 //       upstream: subject-service           # or urls: [http://127.0.0.1:8101]
 //       methods: [GET, POST, PATCH, DELETE] # default: all
 //       auth: required                      # required | optional | public
+//                                           # optional: anonymous callers may read, and
+//                                           # use methods whose role is ""
 //       roles: {DELETE: admin}              # per method; defaults viewer/editor/admin
 //       rate_limit: default                 # a policy, or none
 //       timeout_ms: 30000

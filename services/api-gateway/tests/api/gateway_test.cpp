@@ -144,11 +144,14 @@ class GatewayTest : public ::testing::Test {
                              "  - name: dead\n"
                              "    prefix: /api/v1/dead\n"
                              "    urls: [http://127.0.0.1:1]\n";
-    platform::testing::Environment env{{"SYL_HTTP_PORT", "0"},
-                                       {"SYL_GATEWAY_ROUTES_FILE", routes.string()},
-                                       {"SYL_AUTH_JWT_SECRET", std::string(kSecret)},
-                                       {"SYL_GATEWAY_IDENTITY_KEYS", std::string(kIdentityKeys)},
-                                       {"SYL_PEERS_BREAKER_OPEN_MS", "1000"}};
+    platform::testing::Environment env{
+        {"SYL_HTTP_PORT", "0"},
+        {"SYL_GATEWAY_ROUTES_FILE", routes.string()},
+        {"SYL_AUTH_JWT_SECRET", std::string(kSecret)},
+        {"SYL_GATEWAY_IDENTITY_KEYS", std::string(kIdentityKeys)},
+        {"SYL_PEERS_BREAKER_OPEN_MS", "1000"},
+        {"SYL_GATEWAY_DOCS_DIR",
+         std::string(SYL_SOURCE_DIR) + "/tools/swagger-ui/node_modules/swagger-ui-dist"}};
     for (auto& entry : extra) env.push_back(entry);
     gateway_.reset();
     gateway_ = std::make_unique<ServiceProcess>(API_GATEWAY_BINARY, env);
@@ -593,6 +596,11 @@ TEST_F(GatewayTest, ServesTheMergedApiDocumentAndItsPage) {
   const auto page = call("GET", "/docs");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("swagger-ui"), std::string::npos);
+  // Swagger UI's own files, as the install script put them.
+  const auto bundle = call("GET", "/docs/swagger-ui-bundle.js");
+  EXPECT_EQ(bundle.status, 200) << bundle.body;
+  EXPECT_GT(bundle.body.size(), 100'000u);
+  EXPECT_EQ(call("GET", "/docs/../../etc/passwd").status, 404);
 }
 
 }  // namespace

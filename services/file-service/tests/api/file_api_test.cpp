@@ -27,6 +27,7 @@
 #include "platform/http/health.h"
 #include "platform/http/identity.h"
 #include "platform/service/openapi.h"
+#include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
@@ -171,6 +172,14 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
 
   void start(platform::testing::Environment extra = {}) {
     service_ = std::make_unique<ServiceProcess>(FILE_SERVICE_BINARY, environment(std::move(extra)));
+    // The `.through_gateway` run: the same suite with the api-gateway in front, trusted by
+    // the service with the same identity keys.
+    gateway_.reset();
+    if (platform::testing::through_gateway()) {
+      gateway_ = std::make_unique<platform::testing::GatewayInFront>(
+          std::vector<platform::testing::GatewayRoute>{{"/files", service_->port()}},
+          std::string(kIdentityKeys));
+    }
   }
   void restart(platform::testing::Environment extra) {
     EXPECT_EQ(service_->terminate(), 0);
@@ -197,8 +206,14 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
 
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "", const HeaderList& headers = {}) {
+    // Through the gateway in the `.through_gateway` run; the service's operational
+    // endpoints are always its own.
+    const bool api = target.starts_with("/files");
     HttpResponse response =
-        platform::testing::http_request(service_->port(), method, target, body, headers);
+        gateway_ && api
+            ? platform::testing::http_request(gateway_->port(), method, target, body,
+                                              gateway_->authorize(headers))
+            : platform::testing::http_request(service_->port(), method, target, body, headers);
     coverage.record(method, target, response.status);
     return response;
   }
@@ -274,6 +289,7 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
   std::string bucket_;
   std::string s3_url_;
   std::unique_ptr<ServiceProcess> service_;
+  std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
 
 // --- upload -----------------------------------------------------------------------------
@@ -473,7 +489,10 @@ TEST_P(FileApiTest, AnIdentityHeaderSentTwiceIsRefused) {
   HeaderList twice = as_user("alice");
   twice.emplace_back("X-User-ID", "mallory");
   twice.push_back(kMultipartHeaders[0]);
-  HttpResponse response = call("POST", "/files", multipart(kBoundary, "a.pdf", pdf_bytes()), twice);
+  // The service's side of the identity contract, asked directly: a gateway in front
+  // removes whatever X-User-* a client sends, however many.
+  HttpResponse response = platform::testing::http_request(
+      service_->port(), "POST", "/files", multipart(kBoundary, "a.pdf", pdf_bytes()), twice);
   EXPECT_EQ(response.status, 400);
   EXPECT_TRUE(stored_keys().empty());
 }

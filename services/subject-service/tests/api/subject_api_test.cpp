@@ -23,6 +23,7 @@
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
 #include "platform/service/openapi.h"
+#include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
@@ -82,13 +83,25 @@ class SubjectApiTest : public ::testing::TestWithParam<TestBackend> {
       if (!replaced) env.emplace_back(name, value);
     }
     service_ = std::make_unique<ServiceProcess>(SUBJECT_SERVICE_BINARY, env);
+    // The `.through_gateway` run: the same suite with the api-gateway in front.
+    gateway_.reset();
+    if (platform::testing::through_gateway()) {
+      gateway_ = std::make_unique<platform::testing::GatewayInFront>(
+          std::vector<platform::testing::GatewayRoute>{{"/subjects", service_->port()}});
+    }
   }
 
+  // A call to the API: through the gateway in the `.through_gateway` run. The service's
+  // operational endpoints (health, metrics, its own document) are always its own.
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "",
                     const platform::testing::HeaderList& headers = {}) {
+    const bool api = target.starts_with("/subjects");
     HttpResponse response =
-        platform::testing::http_request(service_->port(), method, target, body, headers);
+        gateway_ && api
+            ? platform::testing::http_request(gateway_->port(), method, target, body,
+                                              gateway_->authorize(headers))
+            : platform::testing::http_request(service_->port(), method, target, body, headers);
     coverage.record(method, target, response.status);
     return response;
   }
@@ -116,6 +129,7 @@ class SubjectApiTest : public ::testing::TestWithParam<TestBackend> {
 
   platform::testing::TestDatabase database_{GetParam()};
   std::unique_ptr<ServiceProcess> service_;
+  std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
 
 // --- create -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "platform/events/redis.h"
 #include "platform/http/health.h"
 #include "platform/service/openapi.h"
+#include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
 #include "platform/testing/openapi_coverage.h"
 #include "platform/testing/redis.h"
@@ -120,12 +121,24 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
         {"SYL_PEERS_BREAKER_OPEN_MS", "500"}};
     for (auto& entry : extra) env.push_back(entry);
     syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, env);
+    // The `.through_gateway` run: the same suite with the api-gateway in front.
+    gateway_.reset();
+    if (platform::testing::through_gateway()) {
+      gateway_ = std::make_unique<platform::testing::GatewayInFront>(
+          std::vector<platform::testing::GatewayRoute>{{"/syllabi", syllabi_->port()}});
+    }
   }
 
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "", const HeaderList& headers = {}) {
+    // Through the gateway in the `.through_gateway` run; the service's operational
+    // endpoints are always its own.
+    const bool api = target.starts_with("/syllabi");
     HttpResponse response =
-        platform::testing::http_request(syllabi_->port(), method, target, body, headers);
+        gateway_ && api
+            ? platform::testing::http_request(gateway_->port(), method, target, body,
+                                              gateway_->authorize(headers))
+            : platform::testing::http_request(syllabi_->port(), method, target, body, headers);
     coverage.record(method, target, response.status);
     return response;
   }
@@ -188,6 +201,7 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<ServiceProcess> subjects_;
   std::unique_ptr<ServiceProcess> files_;
   std::unique_ptr<ServiceProcess> syllabi_;
+  std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
 
 TEST_P(SyllabusApiTest, ASyllabusGoesFromDraftThroughReviewToPublishedAndIsRevised) {
