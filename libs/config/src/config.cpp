@@ -166,9 +166,8 @@ bool belongs_to_another_service(std::string_view service, std::string_view name)
     std::vector<std::string_view> prefixes;
   };
   static const std::vector<Namespaces> kPlatform = {
-      {"api-gateway",
-       {"SYL_AUTH_", "SYL_RATELIMIT_", "SYL_GATEWAY_ROUTES", "SYL_GATEWAY_BEHIND_",
-        "SYL_GATEWAY_TRUST_", "SYL_GATEWAY_GZIP", "SYL_GATEWAY_STALE_", "SYL_PEERS_"}},
+      // SYL_GATEWAY_IDENTITY_KEYS is every service's own setting, found before this.
+      {"api-gateway", {"SYL_AUTH_", "SYL_RATELIMIT_", "SYL_GATEWAY_", "SYL_PEERS_"}},
       {"config-service", {"SYL_REGISTRY_"}},
       {"file-service", {"SYL_DOWNLOAD_", "SYL_SIGNING_", "SYL_STORAGE_", "SYL_UPLOAD_"}},
       {"syllabus-service", {"SYL_SYLLABUS_", "SYL_PEERS_"}},

@@ -56,6 +56,7 @@ TEST(Config, IgnoresVariablesWithoutTheSylPrefix) {
 TEST(Config, OneEnvironmentStartsEveryServiceButAServicesOwnTypoIsStillAnError) {
   // Another service's settings are passed over...
   auto subjects = load(test_schema(), {{"SYL_AUTH_JWT_SECRET", "x"},
+                                       {"SYL_GATEWAY_DOCS_DIR", "/x"},
                                        {"SYL_RATELIMIT_DEFAULT_RPS", "5"},
                                        {"SYL_STORAGE_LOCAL_ROOT", "/tmp/x"},
                                        {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://a"}});
