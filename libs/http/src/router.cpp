@@ -54,9 +54,8 @@ struct SplitPath {
 // same path, so comparing lexicographically makes the first difference decide.
 using Specificity = std::vector<int>;
 
-bool matches(std::string_view pattern, const SplitPath& path, Specificity& specificity,
-             std::vector<std::pair<std::string, std::string>>* params) {
-  const auto segments = split_path(pattern);
+bool matches(const std::vector<std::string>& segments, const SplitPath& path,
+             Specificity& specificity, std::vector<std::pair<std::string, std::string>>* params) {
   const bool tail = !segments.empty() && is_tail(segments.back());
   const std::size_t fixed = tail ? segments.size() - 1 : segments.size();
   if (tail ? path.decoded.size() < fixed : path.decoded.size() != fixed) return false;
@@ -111,6 +110,7 @@ Router& Router::add(std::string method, std::string pattern, Handler handler, Ex
   check_new_route(method, pattern);
   if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), execution});
+  remember_segments();
   return *this;
 }
 
@@ -138,12 +138,23 @@ Router& Router::add_async(std::string method, std::string pattern, AsyncHandler 
                           .pattern = std::move(pattern),
                           .execution = execution,
                           .async_handler = std::move(handler)});
+  remember_segments();
   return *this;
 }
 
 Router& Router::use(Middleware middleware) {
   middleware_.push_back(std::move(middleware));
   return *this;
+}
+
+void Router::remember_segments() {
+  std::vector<std::string> segments;
+  for (const auto segment : split_path(routes_.back().pattern)) segments.emplace_back(segment);
+  segments_.push_back(std::move(segments));
+}
+
+const std::vector<std::string>& Router::pattern_segments(std::size_t index) const {
+  return segments_[index];
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
@@ -158,8 +169,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   Specificity best_specificity;
   Specificity specificity;
   std::vector<std::string> allowed;
-  for (const auto& route : routes_) {
-    if (!matches(route.pattern, split, specificity, nullptr)) continue;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
+    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
     allowed.push_back(route.method);
     if (route.method == "GET") allowed.emplace_back("HEAD");
     if (!method_matches(route.method, method)) continue;
@@ -176,7 +188,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   if (best != nullptr) {
     result.kind = Match::Kind::kFound;
     result.route = best;
-    matches(best->pattern, split, specificity, &result.params);
+    matches(pattern_segments(static_cast<std::size_t>(best - routes_.data())), split, specificity,
+            &result.params);
   } else if (!allowed.empty()) {
     result.kind = Match::Kind::kMethodNotAllowed;
     std::sort(allowed.begin(), allowed.end());

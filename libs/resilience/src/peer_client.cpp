@@ -202,13 +202,24 @@ struct PeerClient::Impl {
     }
   }
 
+  // The series are looked up once each (a registry lookup renders the labels).
   void count(std::string_view outcome, std::string_view status) {
-    registry
-        ->counter("peer_calls_total", "Calls to a peer by outcome and status.",
-                  {{"peer", options.peer},
-                   {"outcome", std::string(outcome)},
-                   {"status", std::string(status)}})
-        .inc();
+    std::string key(outcome);
+    key.push_back('\0');
+    key.append(status);
+    metrics::Counter* counter = nullptr;
+    {
+      std::lock_guard lock(counters_mutex);
+      auto& slot = counters[key];
+      if (slot == nullptr) {
+        slot = &registry->counter("peer_calls_total", "Calls to a peer by outcome and status.",
+                                  {{"peer", options.peer},
+                                   {"outcome", std::string(outcome)},
+                                   {"status", std::string(status)}});
+      }
+      counter = slot;
+    }
+    counter->inc();
   }
 
   void start(PeerRequest request, Callback done) {
@@ -285,11 +296,14 @@ struct PeerClient::Impl {
                     /*counted=*/true);
     }
     const auto attempt_deadline = std::min(call->deadline, now + call->attempt_timeout);
-    http::ClientRequest outgoing{.method = call->request.method,
-                                 .url = *url + call->request.target,
-                                 .headers = call->request.headers,
-                                 .body = call->request.body,
-                                 .body_source = call->request.body_source};
+    // The last attempt takes the request's headers and body; earlier ones copy them.
+    const bool last = call->attempts + 1 >= call->max_attempts;
+    http::ClientRequest outgoing{
+        .method = call->request.method,
+        .url = *url + call->request.target,
+        .headers = last ? std::move(call->request.headers) : call->request.headers,
+        .body = last ? std::move(call->request.body) : call->request.body,
+        .body_source = call->request.body_source};
     const auto remaining = std::chrono::duration_cast<milliseconds>(attempt_deadline - now).count();
     outgoing.headers.set(http::kRequestTimeoutHeader,
                          std::to_string(std::max<std::int64_t>(1, remaining)));
@@ -387,6 +401,8 @@ struct PeerClient::Impl {
   }
 
   PeerOptions options;
+  std::mutex counters_mutex;
+  std::map<std::string, metrics::Counter*> counters;
   metrics::Registry own_registry;
   metrics::Registry* registry;
   logging::Logger* logger;

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <future>
+#include <mutex>
+#include <unordered_map>
 
 #include "api/compression.h"
 #include "platform/core/problem.h"
@@ -339,20 +341,18 @@ struct Proxy::Impl {
     }
     Response response;
     response.status = upstream.status;
-    for (const auto& field : upstream.headers) {
-      if (platform::core::iequals(field.name, "Content-Length") ||
-          platform::core::iequals(field.name, "X-Request-ID"))
-        continue;
-      if (platform::core::iequals(field.name, "Location")) {
-        response.headers.add(field.name, domain::public_location(route, field.value));
-        continue;
-      }
-      response.headers.add(field.name, field.value);
-    }
+    std::optional<std::uint64_t> size;
+    if (const auto length = upstream.headers.find("Content-Length"))
+      size = platform::core::parse_integer<std::uint64_t>(*length);
+    // The upstream's header fields as they are (moved, not copied), but for the length
+    // (the gateway's own framing), the request id (the server sets it) and Location
+    // (mapped back under the public prefix).
+    response.headers = std::move(upstream.headers);
+    response.headers.remove("Content-Length");
+    response.headers.remove("X-Request-ID");
+    if (const auto location = response.headers.find("Location"))
+      response.headers.set("Location", domain::public_location(route, *location));
     if (upstream.body_stream) {
-      std::optional<std::uint64_t> size;
-      if (const auto length = upstream.headers.find("Content-Length"))
-        size = platform::core::parse_integer<std::uint64_t>(*length);
       response.body_source = std::make_shared<UpstreamBody>(std::move(upstream.body_stream), size);
     } else {
       response.body = std::move(upstream.body);
@@ -443,20 +443,41 @@ struct Proxy::Impl {
     }
     for (const auto& [name, value] : exchange->limit_headers) headers.set(name, value);
     if (exchange->gzip_accepted && !response.body_source) gzip_if_worth_it(response);
-    const std::string route = exchange->route ? exchange->route->name : std::string("none");
-    registry
-        .counter("gateway_requests_total", "Requests through the gateway by route and status.",
-                 {{"route", route}, {"status", std::to_string(response.status)}})
-        .inc();
-    registry
-        .histogram("gateway_request_duration_seconds",
-                   "Time from a request's arrival to its answer's start, by route.",
-                   {{"route", route}})
-        .observe(std::chrono::duration<double>(Clock::now() - exchange->started).count());
+    const std::string& route = exchange->route ? exchange->route->name : kNoRoute;
+    RouteMetrics& metrics = metrics_of(route, response.status);
+    metrics.requests->inc();
+    metrics.duration->observe(
+        std::chrono::duration<double>(Clock::now() - exchange->started).count());
     Responder respond = std::move(exchange->respond);
     respond(std::move(response));
   }
 
+  // The series of a route and status, looked up in the registry once (a lookup renders
+  // the labels: too slow for every request).
+  struct RouteMetrics {
+    platform::metrics::Counter* requests = nullptr;
+    platform::metrics::Histogram* duration = nullptr;
+  };
+  RouteMetrics& metrics_of(const std::string& route, int status) {
+    std::string key = route;
+    key.push_back('\0');
+    key += std::to_string(status);
+    std::lock_guard lock(metrics_mutex);
+    auto& slot = route_metrics[key];
+    if (slot.requests == nullptr) {
+      slot.requests = &registry.counter("gateway_requests_total",
+                                        "Requests through the gateway by route and status.",
+                                        {{"route", route}, {"status", std::to_string(status)}});
+      slot.duration = &registry.histogram(
+          "gateway_request_duration_seconds",
+          "Time from a request's arrival to its answer's start, by route.", {{"route", route}});
+    }
+    return slot;
+  }
+  static inline const std::string kNoRoute = "none";
+
+  std::mutex metrics_mutex;
+  std::unordered_map<std::string, RouteMetrics> route_metrics;
   const RouteSource& routes;
   ProxyOptions options;
   platform::metrics::Registry& registry;

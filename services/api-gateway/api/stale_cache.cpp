@@ -10,6 +10,8 @@ void StaleCache::store(const std::string& key, const platform::http::Response& r
   if (size > max_bytes_ / 8) return;  // one answer never takes most of the room
   std::lock_guard lock(mutex_);
   if (const auto found = entries_.find(key); found != entries_.end()) {
+    // A copy this fresh serves as well: most reads need not pay for another.
+    if (now - found->second.stored < kRefreshAfter) return;
     bytes_ -= found->second.size;
     order_.erase(found->second.order);
     entries_.erase(found);

@@ -25,6 +25,9 @@ class StaleCache {
   using Clock = std::chrono::steady_clock;
   explicit StaleCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
+  // A kept answer younger than this is not replaced (the copy costs more than it gains).
+  static constexpr std::chrono::seconds kRefreshAfter{1};
+
   // Keeps a copy of a buffered answer (streamed ones are not kept).
   void store(const std::string& key, const platform::http::Response& response,
              Clock::time_point now);

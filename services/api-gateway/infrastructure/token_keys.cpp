@@ -30,12 +30,17 @@ std::variant<api::Identity, api::TokenRefusal> TokenKeys::verify(std::string_vie
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
+  if (auto known = verified_.find(token, now)) return std::move(*known);
+  const auto generation = verified_.generation();
   auto claims = verifier_.verify(token, now);
   if (!claims) {
     return api::TokenRefusal{std::string(platform::auth::to_string(claims.error().reason)),
                              claims.error().detail};
   }
-  return api::Identity{std::move(*claims).subject, std::move(*claims).roles};
+  api::Identity identity{claims->subject, claims->roles};
+  // Verified tokens always carry exp (require_expiry).
+  if (claims->expires_at) verified_.remember(token, identity, *claims->expires_at, generation);
+  return identity;
 }
 
 void TokenKeys::reload_if_changed() {
@@ -45,6 +50,7 @@ void TokenKeys::reload_if_changed() {
     logger_.warn("the JWKS file was not reloaded; the keys stay",
                  {{"file", file_->path().string()}, {"error", changed.error().detail()}});
   } else if (*changed) {
+    verified_.clear();  // a key withdrawn takes its tokens with it
     logger_.info("reloaded the JWKS file",
                  {{"file", file_->path().string()},
                   {"keys", static_cast<std::int64_t>(file_->keys()->size())}});

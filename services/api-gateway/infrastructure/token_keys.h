@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "api/proxy.h"
+#include "infrastructure/token_cache.h"
 #include "platform/auth/jwks_file.h"
 #include "platform/auth/jwt.h"
 #include "platform/core/result.h"
@@ -44,6 +45,7 @@ class TokenKeys {
       : verifier_(std::move(options), std::move(keys)), file_(std::move(file)), logger_(logger) {}
 
   platform::auth::Verifier verifier_;
+  mutable VerifiedTokens verified_;
   std::optional<platform::auth::JwksFile> file_;
   platform::logging::Logger& logger_;
 };

@@ -181,7 +181,13 @@ class Router {
   // Throws std::invalid_argument for a malformed pattern or a duplicate route.
   void check_new_route(const std::string& method, const std::string& pattern) const;
 
+  // Each route's template split into segments once, in routes_'s order (matching runs
+  // for every request).
+  const std::vector<std::string>& pattern_segments(std::size_t index) const;
+  void remember_segments();  // for the route just added
+
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;
   std::vector<Middleware> middleware_;
 };
 
