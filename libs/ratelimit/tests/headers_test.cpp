@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
+#include "platform/testing/manual_clock.h"
 
 namespace platform::ratelimit {
 namespace {
@@ -86,7 +86,7 @@ TEST(RateLimitHeaders, APolicyNameIsAStructuredFieldString) {
 }
 
 TEST(RateLimitHeaders, FollowTheMemoryLimiter) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   auto limiter = make_memory_limiter({.clock = clock.function()});
   const Policy policy;
   Decision last;

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "../src/memory_buckets.h"
-#include "fake_clock.h"
 #include "platform/metrics/registry.h"
 #include "platform/ratelimit/limiter.h"
+#include "platform/testing/manual_clock.h"
 
 namespace platform::ratelimit {
 namespace {
@@ -26,7 +26,7 @@ class MemoryLimiterTest : public ::testing::Test {
     return answer.value_or(Decision{});
   }
 
-  test::FakeClock clock_;
+  platform::testing::ManualClock clock_;
   metrics::Registry registry_;
   std::unique_ptr<Limiter> limiter_ = make_memory_limiter({.clock = clock_.function()}, &registry_);
 };
@@ -130,7 +130,7 @@ TEST_F(MemoryLimiterTest, NeverAllowsMoreThanTheBurstUnderConcurrency) {
 }
 
 TEST(MemoryBuckets, ForgetsFullBucketsWhenSweeping) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   internal::MemoryBuckets buckets({.shards = 1, .sweep_interval = 1s, .clock = clock.function()},
                                   nullptr);  // a sweep is per shard: one shard sees it all
   for (int i = 0; i < 50; ++i) buckets.take(kDefault, "ip:" + std::to_string(i), Source::kMemory);
@@ -141,7 +141,7 @@ TEST(MemoryBuckets, ForgetsFullBucketsWhenSweeping) {
 }
 
 TEST(MemoryBuckets, CapsTheKeysEvictingTheBucketsNearestToFull) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   metrics::Counter evictions;
   internal::MemoryBuckets buckets({.max_keys = 100, .shards = 1, .clock = clock.function()},
                                   &evictions);

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "fake_clock.h"
+#include "platform/testing/manual_clock.h"
 
 namespace platform::resilience {
 namespace {
@@ -30,7 +30,7 @@ class CircuitBreakerTest : public ::testing::Test {
     breaker.record(*permit, result);
   }
 
-  test::FakeClock clock_;
+  platform::testing::ManualClock clock_;
   std::vector<std::pair<BreakerState, BreakerState>> transitions_;
 };
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "fake_clock.h"
+#include "platform/testing/manual_clock.h"
 
 namespace platform::resilience {
 namespace {
@@ -33,7 +33,7 @@ class EndpointsTest : public ::testing::Test {
     return counts;
   }
 
-  test::FakeClock clock_;
+  platform::testing::ManualClock clock_;
   std::map<std::string, std::chrono::milliseconds> ejected_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "fake_clock.h"
+#include "platform/testing/manual_clock.h"
 
 namespace platform::resilience {
 namespace {
@@ -37,7 +37,7 @@ TEST(Backoff, DrawsFullJitterBelowTheCeiling) {
 }
 
 TEST(RetryBudget, AllowsTheMinimumPerSecondWithoutTraffic) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   RetryBudget budget({.ratio = 0.2, .min_per_second = 1, .window = 10s}, clock.function());
   int allowed = 0;
   while (budget.try_withdraw() && allowed < 1000) ++allowed;
@@ -45,7 +45,7 @@ TEST(RetryBudget, AllowsTheMinimumPerSecondWithoutTraffic) {
 }
 
 TEST(RetryBudget, KeepsRetriesToARatioOfCalls) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   RetryBudget budget({.ratio = 0.2, .min_per_second = 0.5, .window = 10s}, clock.function());
   for (int i = 0; i < 1000; ++i) budget.on_call();
   int allowed = 0;
@@ -54,7 +54,7 @@ TEST(RetryBudget, KeepsRetriesToARatioOfCalls) {
 }
 
 TEST(RetryBudget, RefillsAsTheWindowSlides) {
-  test::FakeClock clock;
+  platform::testing::ManualClock clock;
   RetryBudget budget({.ratio = 0.2, .min_per_second = 1, .window = 10s}, clock.function());
   while (budget.try_withdraw()) {
   }

@@ -21,7 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "commands.h"
 #include "http_get.h"
+#include "platform/auth/jwt.h"
+#include "platform/core/strings.h"
+#include "platform/http/identity.h"
 #include "platform/testing/ports.h"
 #include "platform_token.h"
 #include "process.h"
@@ -376,6 +380,62 @@ TEST(PlatformToken, TakesTheEnvironmentsTokenAndRefusesAShortOne) {
   fs::create_directories(layout.var_dir());
   std::ofstream(layout.platform_token_file()) << "tampered\n";
   EXPECT_THROW(platform_token(layout), std::runtime_error);
+}
+
+TEST(PlatformSecrets, TheTokenKeyAndIdentityKeysAreMadeOnceAndTheIdentityKeysParse) {
+  TempDir dir;
+  const Layout layout(dir.path());
+  ::unsetenv("SYL_AUTH_JWT_SECRET");
+  ::unsetenv("SYL_GATEWAY_IDENTITY_KEYS");
+  EXPECT_FALSE(existing_jwt_secret(layout));
+  const std::string secret = jwt_secret(layout);
+  EXPECT_GE(secret.size(), 32u);
+  EXPECT_EQ(jwt_secret(layout), secret);
+  const std::string keys = identity_keys(layout);
+  EXPECT_TRUE(platform::http::IdentityKeys::parse(keys)) << keys;
+  EXPECT_EQ(identity_keys(layout), keys);
+  EXPECT_EQ(fs::status(layout.var_dir() / "identity-keys").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST(SylctlToken, MintsATokenTheGatewayAcceptsForTheGivenCallerAndRoles) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "var");
+  const std::string secret = "a-platform-token-key-0123456789-abcdefgh";
+  std::ofstream(dir.path() / "var/jwt-secret") << secret << "\n";
+  const Outcome minted = run_sylctl(
+      dir.path(), {"token", "--sub", "alice", "--roles", "editor,viewer", "--ttl", "15m"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  const std::string token(platform::core::trim(minted.output));
+  auto keys = platform::auth::KeySet::from_secret(secret);
+  ASSERT_TRUE(keys);
+  const platform::auth::Verifier verifier({}, std::make_shared<platform::auth::KeySet>(*keys));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto claims = verifier.verify(token, now);
+  ASSERT_TRUE(claims) << claims.error().detail;
+  EXPECT_EQ(claims->subject, "alice");
+  EXPECT_EQ(claims->roles, (std::vector<std::string>{"editor", "viewer"}));
+  EXPECT_NEAR(static_cast<double>(*claims->expires_at - now), 900, 5);
+  // Expired after its 15 minutes (and the verifier's 30 s of leeway).
+  EXPECT_FALSE(verifier.verify(token, now + 960));
+
+  EXPECT_EQ(run_sylctl(dir.path(), {"token", "--sub", "bob", "--roles", "root"}).exit_code, 2);
+  EXPECT_EQ(run_sylctl(dir.path(), {"token", "--roles", "viewer"}).exit_code, 2);
+  EXPECT_EQ(run_sylctl(dir.path(), {"token", "--sub", "bob", "--ttl", "soon"}).exit_code, 2);
+  TempDir empty;
+  EXPECT_EQ(run_sylctl(empty.path(), {"token", "--sub", "bob"}).exit_code, 1);  // no key yet
+}
+
+TEST(SylctlToken, ReadsDurations) {
+  EXPECT_EQ(parse_duration("90"), std::chrono::seconds(90));
+  EXPECT_EQ(parse_duration("90s"), std::chrono::seconds(90));
+  EXPECT_EQ(parse_duration("15m"), std::chrono::minutes(15));
+  EXPECT_EQ(parse_duration("1h"), std::chrono::hours(1));
+  EXPECT_EQ(parse_duration("7d"), std::chrono::hours(168));
+  for (const char* bad : {"", "h", "0", "-1m", "1.5h", "1y", "400d"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
 }
 
 TEST(SylctlDown, SaysNotRunningWhenNothingRuns) {
