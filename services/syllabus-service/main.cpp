@@ -124,7 +124,12 @@ int run(int argc, char** argv) {
       "events", [&] { return subscriptions.readiness(); }, /*critical=*/false);
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
-  syllabus_service::api::add_routes(router, {commands, queries, expander, read_model_status});
+  syllabus_service::api::add_routes(
+      router, {.commands = commands,
+               .queries = queries,
+               .expander = expander,
+               .read_model_status = read_model_status,
+               .anonymous_sees_public_only = startup.identity_keys != nullptr});
   platform::service::add_openapi_route(router, syllabus_service::api::openapi_document());
   platform::http::mount_operational_routes(router, health, registry);
 

@@ -157,6 +157,7 @@ class Routes {
     if (!id) return Response::problem(id.error(), request);
     auto expansion = expansion_of(request);
     if (!expansion) return Response::problem(expansion.error(), request);
+    if (is_public(request)) return shown_publicly(request, *id, *expansion);
     GetSyllabusQuery query{.id = *id};
     if (auto revision = request.query_param("revision")) {
       if (*revision == "published") {
@@ -179,7 +180,7 @@ class Routes {
   // references it embeds when all are cached. Anything else (another revision, a miss, a
   // malformed id or expand) goes to get() on a worker, which also says what is wrong.
   std::optional<Response> get_from_memory(Request& request) {
-    if (request.query_param("revision")) return std::nullopt;
+    if (request.query_param("revision") || is_public(request)) return std::nullopt;
     const auto id = Uuid::parse(request.path_param("id"));
     if (!id) return std::nullopt;
     application::Expansion expansion;
@@ -200,6 +201,7 @@ class Routes {
   }
 
   Response get_revision(Request& request) {
+    if (is_public(request)) return not_public(request);
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
     auto expansion = expansion_of(request);
@@ -219,6 +221,7 @@ class Routes {
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
     GetSyllabusQuery query{.id = *id};
+    if (is_public(request)) query.which = GetSyllabusQuery::Which::kPublished;
     if (auto revision = request.query_param("revision")) {
       if (*revision == "published") {
         query.which = GetSyllabusQuery::Which::kPublished;
@@ -233,6 +236,8 @@ class Routes {
     }
     auto syllabus = handlers_.queries.get(query);
     if (!syllabus) return Response::problem(syllabus.error(), request);
+    if (is_public(request) && syllabus->visibility != domain::Visibility::kPublic)
+      return not_public(request);
     const auto expanded =
         handlers_.expander.expand(*syllabus, {.subject = true}, {request.trace, request.deadline});
     return Response::text(200, render_document(*syllabus, expanded.subject),
@@ -243,6 +248,7 @@ class Routes {
   }
 
   Response revisions(Request& request) {
+    if (is_public(request)) return not_public(request);
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
     auto history = handlers_.queries.revisions(*id);
@@ -253,6 +259,7 @@ class Routes {
   }
 
   Response diff(Request& request) {
+    if (is_public(request)) return not_public(request);
     auto id = id_from_path(request);
     if (!id) return Response::problem(id.error(), request);
     std::vector<platform::core::FieldError> errors;
@@ -304,11 +311,16 @@ class Routes {
     auto expansion = expansion_of(request);
     if (!expansion) return Response::problem(expansion.error(), request);
     if (!errors.empty()) return Response::problem(Error::invalid_fields(errors), request);
+    // The public's list: published syllabi (without a revision in the works), the public
+    // ones among them; a page may then hold fewer than `limit`, its cursor goes on.
+    const bool public_only = is_public(request);
+    if (public_only) filter.status = domain::Status::kPublished;
     auto page = handlers_.queries.list(filter);
     if (!page) return Response::problem(page.error(), request);
     // Each item rendered once per version (as GET /syllabi/{id} does), then joined.
     std::string body = "{\"items\":[";
     for (const auto& syllabus : page->items) {
+      if (public_only && syllabus.visibility != domain::Visibility::kPublic) continue;
       if (body.back() != '[') body += ',';
       application::Expanded expanded;
       if (expansion->any()) {
@@ -448,6 +460,26 @@ class Routes {
       return syllabus_response(200, *changed, &check.warnings);
     }
     return syllabus_response(200, *changed);
+  }
+
+  // A caller the gateway did not vouch for, while the service stands behind one.
+  bool is_public(const Request& request) const {
+    return handlers_.anonymous_sees_public_only && !request.caller.authenticated();
+  }
+  // What the public may not see does not exist for it.
+  static Response not_public(const Request& request) {
+    return Response::problem(Error::not_found("no such syllabus"), request);
+  }
+  // GET /syllabi/{id} for the public: the published revision, when it is public.
+  Response shown_publicly(Request& request, const Uuid& id,
+                          const application::Expansion& expansion) {
+    if (auto revision = request.query_param("revision"); revision && *revision != "published")
+      return not_public(request);
+    auto published =
+        handlers_.queries.get({.id = id, .which = GetSyllabusQuery::Which::kPublished});
+    if (!published) return Response::problem(published.error(), request);
+    if (published->visibility != domain::Visibility::kPublic) return not_public(request);
+    return shown(request, std::move(published), expansion);
   }
 
   SyllabusHandlers handlers_;

@@ -18,6 +18,11 @@ struct SyllabusHandlers {
   application::ReferenceExpander& expander;
   // GET /admin/read-model: the read model's counts and progress per stream, as JSON.
   std::function<platform::core::Result<std::string>()> read_model_status;
+  // Behind the gateway (the service has its identity keys), a caller it did not vouch
+  // for is the public: it sees published syllabi of visibility "public" and nothing
+  // else. Without the keys (development, tests of the service alone) every caller sees
+  // everything.
+  bool anonymous_sees_public_only = false;
 };
 
 void add_routes(platform::http::Router& router, SyllabusHandlers handlers);

@@ -13,6 +13,11 @@ TEST(RouteFile, TheBuiltInRoutesServeThePlatform) {
   EXPECT_EQ(table->match("/api/v1/subjects/1").upstream_path, "/subjects/1");
   EXPECT_EQ(table->match("/api/v1/syllabi").route->upstream, "syllabus-service");
   EXPECT_EQ(table->match("/api/v1/files/9/content").route->access, domain::Access::kPublic);
+  // Public syllabi are read without a token; writing still needs one.
+  EXPECT_EQ(table->match("/api/v1/syllabi").route->access, domain::Access::kOptional);
+  EXPECT_EQ(domain::required_role(*table->match("/api/v1/syllabi").route, "POST"), "editor");
+  EXPECT_EQ(table->match("/api/v1/admin/syllabus-service/read-model").upstream_path,
+            "/admin/read-model");
   EXPECT_EQ(table->rate_limit(*table->match("/api/v1/files").route)->burst, 100u);
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <ctime>
 #include <set>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "platform/events/event.h"
 #include "platform/events/redis.h"
 #include "platform/http/health.h"
+#include "platform/http/identity.h"
 #include "platform/service/openapi.h"
 #include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
@@ -119,13 +121,19 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
         {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())},
         {"SYL_PEERS_TIMEOUT_MS", "1500"},
         {"SYL_PEERS_BREAKER_OPEN_MS", "500"}};
-    for (auto& entry : extra) env.push_back(entry);
+    std::string identity_keys;
+    for (auto& entry : extra) {
+      if (entry.first == "SYL_GATEWAY_IDENTITY_KEYS") identity_keys = entry.second;
+      env.push_back(entry);
+    }
     syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, env);
-    // The `.through_gateway` run: the same suite with the api-gateway in front.
+    // The `.through_gateway` run: the same suite with the api-gateway in front (signing
+    // callers with the keys the service trusts, when it has some).
     gateway_.reset();
     if (platform::testing::through_gateway()) {
       gateway_ = std::make_unique<platform::testing::GatewayInFront>(
-          std::vector<platform::testing::GatewayRoute>{{"/syllabi", syllabi_->port()}});
+          std::vector<platform::testing::GatewayRoute>{{"/syllabi", syllabi_->port()}},
+          identity_keys);
     }
   }
 
@@ -622,6 +630,50 @@ TEST_P(SyllabusApiTest, ReadinessReportsEachPeer) {
   EXPECT_EQ(call("GET", "/metrics").status, 200);
 }
 
+// Behind the gateway (the service holds its identity keys), a caller the gateway did not
+// vouch for is the public: published syllabi of visibility "public", and nothing else.
+TEST_P(SyllabusApiTest, ThePublicSeesOnlyPublishedPublicSyllabi) {
+  constexpr const char* kKeys = "gw1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+  EXPECT_EQ(syllabi_->terminate(), 0);
+  start_syllabi({{"SYL_GATEWAY_IDENTITY_KEYS", kKeys}});
+  const auto as_viewer = [&] {
+    static const auto keys = platform::http::IdentityKeys::parse(kKeys);
+    const std::string request_id = platform::testing::unique_name("req");
+    const platform::http::Caller caller{.user_id = "vera", .roles = {"viewer"}};
+    return HeaderList{{"X-Request-ID", request_id},
+                      {"X-User-ID", "vera"},
+                      {"X-User-Roles", "viewer"},
+                      {"X-User-Signature", platform::http::sign_identity(*keys, caller, request_id,
+                                                                         std::time(nullptr))}};
+  };
+  const auto subject = new_subject("PUB-1");
+  const std::string open(created(complete_syllabus(subject, "2026/2027")).at("id").as_string());
+  published(open);
+  auto members_only_body = complete_syllabus(subject, "2027/2028");
+  members_only_body["visibility"] = "authenticated";
+  const std::string members_only(created(members_only_body).at("id").as_string());
+  published(members_only);
+  const std::string draft(created(complete_syllabus(subject, "2028/2029")).at("id").as_string());
+
+  // The public.
+  const auto listed = json_of(call("GET", "/syllabi"));
+  ASSERT_EQ(listed.at("items").as_array().size(), 1u) << boost::json::serialize(listed);
+  EXPECT_EQ(text(listed.at("items").as_array().at(0).at("id")), open);
+  EXPECT_EQ(call("GET", "/syllabi/" + open).status, 200);
+  EXPECT_EQ(call("GET", "/syllabi/" + open + "/document").status, 200);
+  for (const auto& hidden : {members_only, draft}) {
+    EXPECT_EQ(call("GET", "/syllabi/" + hidden).status, 404) << hidden;
+    EXPECT_EQ(call("GET", "/syllabi/" + hidden + "/document").status, 404) << hidden;
+  }
+  EXPECT_EQ(call("GET", "/syllabi/" + open + "/revisions").status, 404);
+  EXPECT_EQ(call("GET", "/syllabi/" + open + "?revision=1").status, 404);
+  // A caller the gateway vouches for sees them all.
+  const auto everything = json_of(call("GET", "/syllabi", "", as_viewer()));
+  EXPECT_EQ(everything.at("items").as_array().size(), 3u);
+  EXPECT_EQ(call("GET", "/syllabi/" + members_only, "", as_viewer()).status, 200);
+  EXPECT_EQ(call("GET", "/syllabi/" + draft, "", as_viewer()).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SyllabusApiTest, platform::testing::kAllBackends,
                          platform::testing::backend_test_name);
 
@@ -650,7 +702,7 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   } views;
   application::ReferenceExpander expander(views, references);
   platform::http::Router router;
-  api::add_routes(router, {commands, queries, expander, [] { return std::string("{}"); }});
+  api::add_routes(router, {commands, queries, expander, [] { return std::string("{}"); }, false});
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;
