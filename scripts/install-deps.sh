@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries (only versioned Boost 1.81 packages: the unversioned ones pull 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsqlite3-dev libpq-dev libhiredis-dev libjwt-dev libssl-dev
-  libspdlog-dev libcli11-dev libyaml-cpp-dev libcmark-dev zlib1g-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev libcmark-dev zlib1g-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk nginx-light openssl curl jq procps
