@@ -56,7 +56,7 @@ std::string stored_secret(const std::filesystem::path& path, const char* variabl
                           const std::function<std::string()>& make) {
   if (auto existing = existing_secret(path, variable)) return *existing;
   std::filesystem::create_directories(path.parent_path());
-  const std::string secret = make();
+  std::string secret = make();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return *read_token_file(path);

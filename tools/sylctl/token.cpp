@@ -35,7 +35,7 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size() || value <= 0 ||
-      value > 366 * 86400 / unit)
+      value > std::int64_t{366} * 86400 / unit)
     return std::nullopt;
   return std::chrono::seconds(value * unit);
 }

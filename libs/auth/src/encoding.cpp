@@ -1,5 +1,6 @@
 #include <array>
 #include <boost/json/parser.hpp>
+#include <cstdint>
 
 #include "internal.h"
 
@@ -27,17 +28,17 @@ std::optional<Algorithm> parse_algorithm(std::string_view name) {
 namespace internal {
 namespace {
 
-constexpr std::array<signed char, 256> make_table() {
-  std::array<signed char, 256> table{};
+constexpr std::array<std::int16_t, 256> make_table() {
+  std::array<std::int16_t, 256> table{};
   for (auto& entry : table) entry = -1;
   constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int16_t>(i);
   return table;
 }
 
-constexpr std::array<signed char, 256> kTable = make_table();
+constexpr std::array<std::int16_t, 256> kTable = make_table();
 
 }  // namespace
 

@@ -45,8 +45,8 @@ std::optional<std::string> raw_to_der(std::string_view raw) {
   BnPtr s(BN_bin2bn(bytes(raw.substr(kEs256CoordinateBytes)), kEs256CoordinateBytes, nullptr));
   if (!signature || !r || !s || ECDSA_SIG_set0(signature.get(), r.get(), s.get()) != 1)
     return std::nullopt;
-  r.release();  // owned by the signature now
-  s.release();
+  static_cast<void>(r.release());  // owned by the signature now
+  static_cast<void>(s.release());
   const int length = i2d_ECDSA_SIG(signature.get(), nullptr);
   if (length <= 0) return std::nullopt;
   std::string der(static_cast<std::size_t>(length), '\0');

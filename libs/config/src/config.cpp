@@ -248,7 +248,8 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"redis.url", "redis://127.0.0.1:6379", "Redis for event streams.",
             url_with_scheme({"redis"}), false, true})
       .add({"events.outbox_retention_hours", "168",
-            "Published outbox rows are deleted after this many hours.", integer_in(1, 24 * 365)})
+            "Published outbox rows are deleted after this many hours.",
+            integer_in(1, std::int64_t{24} * 365)})
       .add({"config_service.url", "",
             "The config-service (http://host:port): register there and take dynamic settings "
             "from it. Empty: run standalone.",

@@ -85,7 +85,7 @@ struct Sha256::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
-  void reset() { check(EVP_DigestInit_ex(context, EVP_sha256(), nullptr)); }
+  void reset() const { check(EVP_DigestInit_ex(context, EVP_sha256(), nullptr)); }
 
   EVP_MD_CTX* context;
 };

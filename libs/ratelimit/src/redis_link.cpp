@@ -189,7 +189,7 @@ std::string sha1_hex(std::string_view text) {
     throw std::runtime_error("SHA-1 is not available");  // a broken OpenSSL: cannot go on
   constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(2 * length);
+  hex.reserve(std::size_t{2} * length);
   for (unsigned int i = 0; i < length; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 0xf]);

@@ -98,7 +98,7 @@ struct ProxyOptions {
 };
 
 // Answers up to this size are read whole and passed on at once; larger ones stream.
-inline constexpr std::uint64_t kBufferedAnswerBytes = 256 * 1024;
+inline constexpr std::uint64_t kBufferedAnswerBytes = std::uint64_t{256} * 1024;
 
 class Proxy {
  public:

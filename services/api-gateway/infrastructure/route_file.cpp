@@ -149,8 +149,9 @@ class Reader {
           static_cast<int>(integer(node["max_attempts"], where + ".max_attempts", 1, 5));
     if (node["cacheable"]) route.cacheable = boolean(node["cacheable"], where + ".cacheable");
     if (node["stale_if_error_seconds"])
-      route.stale_if_error = std::chrono::seconds(integer(
-          node["stale_if_error_seconds"], where + ".stale_if_error_seconds", 1, 7 * 24 * 3600));
+      route.stale_if_error = std::chrono::seconds(integer(node["stale_if_error_seconds"],
+                                                          where + ".stale_if_error_seconds", 1,
+                                                          std::int64_t{7} * 24 * 3600));
     if (node["request_headers"])
       route.request_headers = headers(node["request_headers"], where + ".request_headers");
     if (node["response_headers"])

@@ -35,7 +35,7 @@
 namespace platform::auth {
 
 // A longer token is refused (kMalformed) before anything in it is decoded.
-inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{8} * 1024;
 
 // Why a token was refused.
 enum class TokenFailure {
