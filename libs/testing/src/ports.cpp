@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -32,6 +33,20 @@ std::uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+std::uint16_t free_port_below_ephemeral(std::initializer_list<int> also_free) {
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pick(21'000, 32'000);
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const int port = pick(random);
+    bool free = port_is_free(static_cast<std::uint16_t>(port));
+    for (const int offset : also_free) {
+      free = free && port_is_free(static_cast<std::uint16_t>(port + offset));
+    }
+    if (free) return static_cast<std::uint16_t>(port);
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 bool port_is_free(std::uint16_t port) {

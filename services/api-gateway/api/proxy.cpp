@@ -348,7 +348,9 @@ struct Proxy::Impl {
     // (the gateway's own framing), the request id (the server sets it) and Location
     // (mapped back under the public prefix).
     response.headers = std::move(upstream.headers);
-    response.headers.remove("Content-Length");
+    // The length is the gateway's own framing, but for HEAD, where it tells the size of
+    // the GET's body.
+    if (request.method != "HEAD") response.headers.remove("Content-Length");
     response.headers.remove("X-Request-ID");
     if (const auto location = response.headers.find("Location"))
       response.headers.set("Location", domain::public_location(route, *location));

@@ -34,7 +34,6 @@ namespace sylctl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using platform::testing::free_port;
 using platform::testing::port_is_free;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -138,18 +137,10 @@ Outcome run_sylctl(const fs::path& cwd, const std::vector<std::string>& args,
   return outcome;
 }
 
-// A --port-base whose first few ports (config-service, subject-service, ...) are free.
+// A --port-base whose ports are free: the gateway's (20 below), the four services' and
+// Redis's (10 above), below the ephemeral range (ports.h says why).
 std::uint16_t free_port_base() {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::uint16_t base = free_port();
-    if (base < 1044 || base > 65500) continue;
-    bool all_free = true;
-    for (std::uint16_t offset = 0; offset < 4 && all_free; ++offset) {
-      all_free = port_is_free(static_cast<std::uint16_t>(base + offset));
-    }
-    if (all_free) return base;
-  }
-  throw std::runtime_error("no free port range");
+  return platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
 }
 
 std::string read_file(const fs::path& path) {
@@ -174,9 +165,7 @@ class SylctlUp : public ::testing::Test {
     // scripts/install-deps.sh installs it; a missing one is a broken machine, not a skip.
     ASSERT_TRUE(redis_installed()) << "redis-server is not installed";
     port_base_ = free_port_base();
-    do {
-      redis_port_ = free_port();
-    } while (redis_port_ >= port_base_ && redis_port_ < port_base_ + 4);
+    redis_port_ = static_cast<std::uint16_t>(port_base_ + 10);
     output_ = ::open((dir_.path() / "up.out").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   }
 

@@ -403,7 +403,14 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
   set_header_fields(message.base(), response, trace);
   if (status_has_body(response.status)) {
-    message.content_length(response.body.size());
+    std::uint64_t length = response.body.size();
+    // A HEAD answered on another server's behalf (a proxy) declares that server's length.
+    if (head && response.body.empty()) {
+      if (const auto declared = response.headers.find("Content-Length")) {
+        if (const auto parsed = core::parse_integer<std::uint64_t>(*declared)) length = *parsed;
+      }
+    }
+    message.content_length(length);
     if (!head) message.body() = std::move(response.body);
   }
   message.keep_alive(keep_alive);

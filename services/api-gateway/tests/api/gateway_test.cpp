@@ -83,6 +83,9 @@ class EchoUpstream {
 
  private:
   Response echo(Request& request) {
+    if (request.path.ends_with("/fixed")) {
+      return Response::json(200, "{\"x\":\"" + std::string(5000, 'x') + "\"}");
+    }
     if (request.path.starts_with("/e/fail") && failing) {
       return Response::text(500, "<html>upstream exploded</html>", "text/html");
     }
@@ -195,6 +198,18 @@ TEST_F(GatewayTest, ForwardsWithThePrefixRewrittenAndTheCallerSigned) {
   EXPECT_EQ(response.header("X-Frame-Options"), "DENY");
   EXPECT_FALSE(response.header("RateLimit").empty());
   EXPECT_FALSE(response.header("RateLimit-Policy").empty());
+}
+
+TEST_F(GatewayTest, AHeadRequestTellsTheLengthOfTheGetsBody) {
+  const auto get = call("GET", "/api/v1/open/fixed");
+  ASSERT_EQ(get.status, 200);
+  ASSERT_EQ(get.body.size(), 5008u);
+  auto connection = platform::testing::RawConnection::connect(gateway_->port());
+  connection.send("HEAD /api/v1/open/fixed HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto head = connection.read_response(5s, /*head_request=*/true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("Content-Length"), "5008");
 }
 
 TEST_F(GatewayTest, AnUnknownRouteIsAProblemWithTheRequestId) {
@@ -331,7 +346,8 @@ class GatewayPlatformTest : public ::testing::Test {
         SUBJECT_SERVICE_BINARY,
         with({{"SYL_HTTP_PORT", "0"},
               {"SYL_DATABASE_URL", "sqlite://" + dir_.path().string() + "/subjects.db"}}));
-    gateway_port_ = platform::testing::free_port();
+    // Chosen now, taken once the file-service (which names it in its links) is up.
+    gateway_port_ = platform::testing::free_port_below_ephemeral();
     files_ = std::make_unique<ServiceProcess>(
         FILE_SERVICE_BINARY,
         with({{"SYL_HTTP_PORT", "0"},

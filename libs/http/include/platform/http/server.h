@@ -5,6 +5,9 @@
 //   std::uint16_t port = server.start();   // binds; port 0 picks a free one
 //   server.wait_for_shutdown_signal();     // SIGTERM/SIGINT -> graceful stop
 //
+// A handler's Content-Length is ignored (the server frames the body it is given), except
+// on an answer to HEAD without a body, where it states the GET's length (a proxy's case).
+//
 // The server owns everything around a handler: request ids and trace context, limits
 // (413 body, 414 URL, 431 headers, read and idle timeouts), the framing rules that stop
 // request smuggling (400), 404/405, the middleware chain, the access log line and the

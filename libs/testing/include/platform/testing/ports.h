@@ -8,12 +8,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 
 namespace platform::testing {
 
 // A TCP port on 127.0.0.1 that nothing listens on right now (bound with port 0, then
 // released). Throws std::runtime_error when none can be had.
 std::uint16_t free_port();
+// A free port below the kernel's ephemeral range (which starts at 32768), for a server a
+// test starts a while after choosing its port: in the ephemeral range, the outgoing
+// connections of tests running alongside may take it meanwhile. `also_free` offsets
+// from it must be free too (a launcher's port base and the ports it derives).
+std::uint16_t free_port_below_ephemeral(std::initializer_list<int> also_free = {});
 // Whether 127.0.0.1:`port` could be bound now.
 bool port_is_free(std::uint16_t port);
 // Whether something accepts TCP connections on 127.0.0.1:`port`.
