@@ -56,7 +56,11 @@ GatewayInFront::GatewayInFront(const std::vector<GatewayRoute>& routes,
                   {"SYL_GATEWAY_ROUTES_FILE", file.string()},
                   {"SYL_AUTH_JWT_SECRET", kTokenSecret},
                   {"SYL_GATEWAY_GZIP", "false"},
-                  {"SYL_PEERS_MAX_ATTEMPTS", "1"}};
+                  {"SYL_PEERS_MAX_ATTEMPTS", "1"},
+                  // An upstream answering 5xx opens the gateway's breaker as it should; a
+                  // suite that brings a service's dependency back expects the service at
+                  // once, so the breaker probes again soon.
+                  {"SYL_PEERS_BREAKER_OPEN_MS", "100"}};
   if (!identity_keys.empty()) env.emplace_back("SYL_GATEWAY_IDENTITY_KEYS", identity_keys);
   process_ = std::make_unique<ServiceProcess>(gateway_binary(), env);
 }
