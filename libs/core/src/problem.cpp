@@ -104,6 +104,10 @@ std::string_view slug_for_status(int status) {
   switch (status) {
     case 400:
       return "malformed";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "permission_denied";
     case 404:
       return "not_found";
     case 405:
@@ -116,10 +120,18 @@ std::string_view slug_for_status(int status) {
       return "uri_too_long";
     case 415:
       return "unsupported_media_type";
+    case 429:
+      return "resource_exhausted";
     case 431:
       return "headers_too_large";
+    case 500:
+      return "internal";
+    case 502:
+      return "bad_gateway";
     case 503:
       return "unavailable";
+    case 504:
+      return "deadline_exceeded";
     default:
       return "error";
   }

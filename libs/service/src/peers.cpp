@@ -69,6 +69,22 @@ core::Result<std::vector<std::string>> parse_peer_urls(std::string_view text) {
   return urls;
 }
 
+resilience::PeerOptions peer_options(const config::Config& config, std::string peer) {
+  return resilience::PeerOptions{
+      .peer = std::move(peer),
+      .timeout = std::chrono::milliseconds(config.get_int("peers.timeout_ms")),
+      .attempt_timeout = std::chrono::milliseconds(config.get_int("peers.attempt_timeout_ms")),
+      .max_attempts = static_cast<int>(config.get_int("peers.max_attempts")),
+      .breaker = {.open_duration =
+                      std::chrono::milliseconds(config.get_int("peers.breaker_open_ms"))},
+      .max_concurrent_calls =
+          static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls")),
+      .client = {.max_connections_per_host =
+                     static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
+                 .max_idle_connections_per_host = static_cast<std::size_t>(
+                     config.get_int("peers.max_idle_connections_per_host"))}};
+}
+
 Peers::Peers(const Startup& startup, std::vector<std::string> services,
              metrics::Registry& registry) {
   const config::Config& config = startup.config;
@@ -81,19 +97,7 @@ Peers::Peers(const Startup& startup, std::vector<std::string> services,
     source_ = "settings";
   }
   for (const auto& service : services) {
-    resilience::PeerOptions options{
-        .peer = service,
-        .timeout = std::chrono::milliseconds(config.get_int("peers.timeout_ms")),
-        .attempt_timeout = std::chrono::milliseconds(config.get_int("peers.attempt_timeout_ms")),
-        .max_attempts = static_cast<int>(config.get_int("peers.max_attempts")),
-        .breaker = {.open_duration =
-                        std::chrono::milliseconds(config.get_int("peers.breaker_open_ms"))},
-        .max_concurrent_calls =
-            static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls")),
-        .client = {.max_connections_per_host =
-                       static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
-                   .max_idle_connections_per_host = static_cast<std::size_t>(
-                       config.get_int("peers.max_idle_connections_per_host"))}};
+    resilience::PeerOptions options = peer_options(config, service);
     if (discovery_) {
       options.endpoints = resilience::discovery_urls(*discovery_, service);
     } else {

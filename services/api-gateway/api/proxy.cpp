@@ -88,8 +88,10 @@ void apply(const domain::HeaderRules& rules, platform::http::Headers& headers) {
 
 }  // namespace
 
-Response gateway_problem(int status, std::string_view detail, const Request& request) {
-  Response response = Response::problem(status, detail, request.path);
+namespace {
+
+// The request id, in the problem body too: what a client quotes when it reports one.
+Response with_request_id(Response response, const Request& request) {
   boost::system::error_code ec;
   auto parsed = boost::json::parse(response.body, ec);
   if (!ec && parsed.is_object()) {
@@ -99,15 +101,31 @@ Response gateway_problem(int status, std::string_view detail, const Request& req
   return response;
 }
 
-Response gateway_problem(const Error& error, const Request& request) {
-  Response response = Response::problem(error, request);
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(response.body, ec);
-  if (!ec && parsed.is_object()) {
-    parsed.as_object()["request_id"] = request.trace.request_id;
-    response.body = boost::json::serialize(parsed);
+// A "." or ".." segment, as sent or percent-encoded: a path that would climb out of the
+// route's prefix at a server that resolves them.
+bool has_dot_segment(std::string_view path) {
+  for (const auto segment : platform::core::split(path, '/')) {
+    int dots = 0;  // '.' or %2e each; anything else: not a dot segment
+    bool only_dots = !segment.empty();
+    for (std::size_t i = 0; i < segment.size() && only_dots; ++i, ++dots) {
+      if (segment[i] == '.') continue;
+      only_dots = segment[i] == '%' && i + 2 < segment.size() &&
+                  platform::core::iequals(segment.substr(i + 1, 2), "2e");
+      i += 2;
+    }
+    if (only_dots && dots <= 2) return true;
   }
-  return response;
+  return false;
+}
+
+}  // namespace
+
+Response gateway_problem(int status, std::string_view detail, const Request& request) {
+  return with_request_id(Response::problem(status, detail, request.path), request);
+}
+
+Response gateway_problem(const Error& error, const Request& request) {
+  return with_request_id(Response::problem(error, request), request);
 }
 
 struct Proxy::Impl {
@@ -150,6 +168,10 @@ struct Proxy::Impl {
         request.headers.contains("Access-Control-Request-Method")) {
       return answer(exchange, preflight(*exchange, request));
     }
+    if (has_dot_segment(request.path)) {
+      return answer(exchange,
+                    gateway_problem(400, "a path may not contain . or .. segments", request));
+    }
     const domain::RouteMatch match = exchange->table->match(request.path);
     if (match.route == nullptr) {
       return answer(exchange, gateway_problem(404, "no route serves this path", request));
@@ -166,6 +188,10 @@ struct Proxy::Impl {
     // Who calls, and may they.
     platform::http::Caller caller;
     if (route.access != domain::Access::kPublic) {
+      if (request.headers.count("Authorization") > 1) {
+        // Two credentials: which one would the services think we checked?
+        return answer(exchange, gateway_problem(400, "send one Authorization header", request));
+      }
       const std::string_view authorization = request.headers.get("Authorization");
       if (!authorization.empty()) {
         if (authorization.size() < 7 ||
@@ -227,10 +253,9 @@ struct Proxy::Impl {
   }
 
   Response handle_blocking(Request& request) {
-    std::promise<Response> promise;
-    auto answered = promise.get_future();
-    auto shared = std::make_shared<std::promise<Response>>(std::move(promise));
-    handle(request, [shared](Response response) { shared->set_value(std::move(response)); });
+    auto promise = std::make_shared<std::promise<Response>>();
+    auto answered = promise->get_future();
+    handle(request, [promise](Response response) { promise->set_value(std::move(response)); });
     return answered.get();
   }
 

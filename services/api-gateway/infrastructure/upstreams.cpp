@@ -31,18 +31,8 @@ platform::resilience::PeerClient& Upstreams::client(const domain::RouteSpec& rou
   std::lock_guard lock(mutex_);
   auto& slot = static_clients_[key];
   if (!slot) {
-    const auto& config = startup_.config;
-    platform::resilience::PeerOptions options{
-        .peer = route.name,
-        .endpoints = platform::resilience::static_urls(route.urls),
-        .max_concurrent_calls =
-            static_cast<std::size_t>(config.get_int("peers.max_concurrent_calls")),
-        .client = {.max_connections_per_host =
-                       static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
-                   .max_idle_connections_per_host = static_cast<std::size_t>(
-                       config.get_int("peers.max_idle_connections_per_host"))}};
-    options.breaker.open_duration =
-        std::chrono::milliseconds(config.get_int("peers.breaker_open_ms"));
+    auto options = platform::service::peer_options(startup_.config, route.name);
+    options.endpoints = platform::resilience::static_urls(route.urls);
     slot = std::make_unique<platform::resilience::PeerClient>(std::move(options), &registry_,
                                                               startup_.logger.get());
   }

@@ -246,6 +246,24 @@ TEST_F(GatewayTest, EveryBadTokenIs401AndNoneReachesTheUpstream) {
   EXPECT_EQ(call("GET", "/health/live").status, 200);  // the gateway lives on
 }
 
+TEST_F(GatewayTest, AmbiguousCredentialsAndClimbingPathsAreRefused) {
+  const auto jwt = token("alice", {"viewer"});
+  HeaderList twice = bearer(jwt);
+  twice.emplace_back("Authorization", "Bearer " + token("root", {"admin"}));
+  const auto refused = call("GET", "/api/v1/echo/x", twice);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+  for (const char* path : {"/api/v1/echo/../../admin", "/api/v1/echo/%2e%2E/x", "/api/v1/echo/./x",
+                           "/api/v1/open/%2E"}) {
+    EXPECT_EQ(call("GET", path, bearer(jwt)).status, 400) << path;
+  }
+  // Names that merely hold dots are names.
+  EXPECT_EQ(call("GET", "/api/v1/echo/.../a.b", bearer(jwt)).status, 200);
+  const auto unauthorized = json_of(call("GET", "/api/v1/echo/x").body);
+  EXPECT_EQ(unauthorized.at("type").as_string(),
+            "https://syllabus-platform.dev/problems/unauthenticated");
+}
+
 TEST_F(GatewayTest, RolesDecideWhatACallerMayDo) {
   EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(token("v", {"viewer"})), "{}").status, 403);
   EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(token("e", {"editor"})), "{}").status, 200);
@@ -616,7 +634,7 @@ TEST_F(GatewayTest, ServesTheMergedApiDocumentAndItsPage) {
   const auto bundle = call("GET", "/docs/swagger-ui-bundle.js");
   EXPECT_EQ(bundle.status, 200) << bundle.body;
   EXPECT_GT(bundle.body.size(), 100'000u);
-  EXPECT_EQ(call("GET", "/docs/../../etc/passwd").status, 404);
+  EXPECT_EQ(call("GET", "/docs/../../etc/passwd").status, 400);  // climbing: refused
 }
 
 }  // namespace

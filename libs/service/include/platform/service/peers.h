@@ -42,6 +42,10 @@ void add_peer_settings(config::Schema& schema, const std::vector<std::string>& p
 // naming the bad one.
 core::Result<std::vector<std::string>> parse_peer_urls(std::string_view text);
 
+// A peer's client options from the peers.* settings (timeouts, attempts, bulkhead,
+// connections, breaker); its endpoints are the caller's to set.
+resilience::PeerOptions peer_options(const config::Config& config, std::string peer);
+
 class Peers {
  public:
   // Throws std::runtime_error for a bad peers.<name>.url (start-up is the place to fail).
