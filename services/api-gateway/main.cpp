@@ -17,6 +17,7 @@
 #include "platform/http/server.h"
 #include "platform/ratelimit/limiter.h"
 #include "platform/ratelimit/redis_limiter.h"
+#include "platform/service/observability.h"
 #include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
 
@@ -217,6 +218,7 @@ int run(int argc, char** argv) {
 
   // Live routes from the config-service.
   platform::service::PlatformLink platform_link(startup);
+  platform::service::instrument(startup, registry, health, &platform_link);
   platform_link.on_change("gateway.routes", [&](const std::string& document) {
     if (document.empty()) return;
     auto reloaded = check_upstreams(infrastructure::load_routes(document, defaults));

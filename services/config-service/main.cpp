@@ -14,6 +14,7 @@
 #include "platform/core/background_task.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
+#include "platform/service/observability.h"
 #include "platform/service/openapi.h"
 #include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
@@ -120,6 +121,7 @@ int run(int argc, char** argv) {
   // stop. With config_service.url set (to itself, say, so that Prometheus finds it in the
   // registry) it registers like any service.
   platform::service::PlatformLink platform_link(startup);
+  platform::service::instrument(startup, registry, health, &platform_link);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
   server_options.health = &health;
   server_options.on_shutdown = [&watches, &platform_link] {

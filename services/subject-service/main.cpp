@@ -12,6 +12,7 @@
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/service/events.h"
+#include "platform/service/observability.h"
 #include "platform/service/openapi.h"
 #include "platform/service/platform_link.h"
 #include "platform/service/startup.h"
@@ -69,6 +70,7 @@ int run(int argc, char** argv) {
   // Run. With a config-service: registered while serving, deregistered as soon as
   // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
+  platform::service::instrument(startup, registry, health, &platform_link);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };

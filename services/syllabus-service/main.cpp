@@ -24,6 +24,7 @@
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/service/events.h"
+#include "platform/service/observability.h"
 #include "platform/service/openapi.h"
 #include "platform/service/peers.h"
 #include "platform/service/platform_link.h"
@@ -135,6 +136,7 @@ int run(int argc, char** argv) {
 
   // Run.
   platform::service::PlatformLink platform_link(startup);
+  platform::service::instrument(startup, registry, health, &platform_link);
   platform::http::ServerOptions server_options = platform::service::server_options(config);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };

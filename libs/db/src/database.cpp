@@ -106,7 +106,11 @@ class Pool {
     PooledSession* session = nullptr;
     {
       std::unique_lock lock(mutex_);
-      if (!available_.wait_for(lock, options_.acquire_timeout, [&] { return !free_.empty(); })) {
+      ++waiting_;
+      const bool got =
+          available_.wait_for(lock, options_.acquire_timeout, [&] { return !free_.empty(); });
+      --waiting_;
+      if (!got) {
         return core::Error::unavailable(
             "database pool exhausted; retry later",
             "database pool exhausted: all " + std::to_string(sessions_.size()) +
@@ -123,6 +127,12 @@ class Pool {
         return std::move(healed).error();
     }
     return lease;
+  }
+
+  PoolStats stats() const {
+    std::lock_guard lock(mutex_);
+    return PoolStats{
+        .size = sessions_.size(), .in_use = sessions_.size() - free_.size(), .waiting = waiting_};
   }
 
   void release(PooledSession* session) {
@@ -160,7 +170,8 @@ class Pool {
   DatabaseOptions options_;
   std::vector<std::unique_ptr<PooledSession>> sessions_;
   std::vector<PooledSession*> free_;
-  std::mutex mutex_;
+  std::size_t waiting_ = 0;  // callers blocked in acquire() (seen only while they wait)
+  mutable std::mutex mutex_;
   std::condition_variable available_;
 };
 
@@ -223,6 +234,8 @@ class PooledDatabase final : public Database {
       return core::ok();
     });
   }
+
+  PoolStats pool_stats() const override { return pool_.stats(); }
 
  private:
   std::string begin_statement() const {

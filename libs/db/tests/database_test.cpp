@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <latch>
 #include <stdexcept>
 #include <thread>
@@ -201,6 +202,41 @@ TEST_P(DatabaseTest, ReportsAnExhaustedPoolAsUnavailable) {
   EXPECT_EQ(nested.error().code(), ErrorCode::kUnavailable);
   EXPECT_NE(nested.error().detail().find("database pool exhausted"), std::string::npos);
   EXPECT_TRUE(database.ping());  // the session went back to the pool
+}
+
+TEST_P(DatabaseTest, ReportsItsPoolInUseAndWaiting) {
+  core::Result<std::unique_ptr<Database>> opened =
+      Database::open({.url = url(), .pool_size = 2, .acquire_timeout = std::chrono::seconds(5)});
+  ASSERT_TRUE(opened);
+  Database& database = **opened;
+  EXPECT_EQ(database.pool_stats().size, 2U);
+  EXPECT_EQ(database.pool_stats().in_use, 0U);
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<std::thread> holders;
+  // Both sessions are held, and a third caller waits for one.
+  for (int i = 0; i < 3; ++i) {
+    holders.emplace_back([&database, released] {
+      (void)database.run_session([&](Session&) -> core::Result<void> {
+        released.wait();
+        return core::ok();
+      });
+    });
+  }
+  PoolStats busy;
+  for (int i = 0; i < 500; ++i) {
+    busy = database.pool_stats();
+    if (busy.in_use == 2 && busy.waiting == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(busy.in_use, 2U);
+  EXPECT_EQ(busy.waiting, 1U);
+
+  release.set_value();
+  for (auto& holder : holders) holder.join();
+  EXPECT_EQ(database.pool_stats().in_use, 0U);
+  EXPECT_EQ(database.pool_stats().waiting, 0U);
 }
 
 TEST_P(DatabaseTest, ReadsTheValueTheWorkReturns) {

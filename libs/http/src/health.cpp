@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cmath>
 #include <exception>
 
 namespace platform::http {
@@ -11,9 +12,28 @@ void Health::add_check(std::string name, Check check, bool critical) {
   checks_.push_back(Entry{std::move(name), std::move(check), critical});
 }
 
+void Health::describe(std::string service, std::string version, std::string commit,
+                      std::chrono::steady_clock::time_point started) {
+  service_ = std::move(service);
+  version_ = std::move(version);
+  commit_ = std::move(commit);
+  started_ = started;
+}
+
+void Health::add_description(boost::json::object& body) const {
+  if (!started_) return;
+  body["service"] = service_;
+  body["version"] = version_;
+  body["commit"] = commit_;
+  const std::chrono::duration<double> uptime = std::chrono::steady_clock::now() - *started_;
+  body["uptime_seconds"] = std::floor(uptime.count() * 1000) / 1000;
+}
+
 Response Health::readiness() const {
   if (draining()) {
-    return Response::json(503, R"({"status":"draining","checks":{}})")
+    boost::json::object body{{"status", "draining"}, {"checks", boost::json::object()}};
+    add_description(body);
+    return Response::json(503, boost::json::serialize(body))
         .with_header("Cache-Control", "no-store")
         .with_header("Retry-After", "1");
   }
@@ -59,6 +79,7 @@ Response Health::readiness() const {
     body["status"] = "up";
   }
   body["checks"] = std::move(checks);
+  add_description(body);
   return Response::json(critical_down ? 503 : 200, boost::json::serialize(body))
       .with_header("Cache-Control", "no-store");
 }

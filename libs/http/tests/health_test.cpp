@@ -93,5 +93,22 @@ TEST(Health, AnswersDrainingOnceTheServerBeginsToStop) {
   EXPECT_EQ(body_of(response).at("status").as_string(), "draining");
 }
 
+TEST(Health, TellsTheBuildAndUptimeOnceDescribed) {
+  Health health;
+  EXPECT_FALSE(body_of(health.readiness()).contains("version"));
+  health.describe("subject-service", "1.2.3", "abc1234",
+                  std::chrono::steady_clock::now() - std::chrono::seconds(90));
+
+  const auto body = body_of(health.readiness());
+  EXPECT_EQ(body.at("service").as_string(), "subject-service");
+  EXPECT_EQ(body.at("version").as_string(), "1.2.3");
+  EXPECT_EQ(body.at("commit").as_string(), "abc1234");
+  EXPECT_GE(body.at("uptime_seconds").to_number<double>(), 90.0);
+  EXPECT_LT(body.at("uptime_seconds").to_number<double>(), 100.0);
+
+  health.begin_draining();
+  EXPECT_EQ(body_of(health.readiness()).at("version").as_string(), "1.2.3");
+}
+
 }  // namespace
 }  // namespace platform::http

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "platform/service/advertised_url.h"
+#include "platform/service/build_info.h"
 
 namespace platform::service {
 
@@ -29,7 +30,7 @@ void PlatformLink::start(std::uint16_t port) {
       discovery::InstanceInfo{.service = startup_.name,
                               .instance_id = startup_.instance,
                               .url = advertised.url,
-                              .version = "0.1.0"},
+                              .version = std::string(build_info().version)},
       discovery::RegistrationOptions{.config_service_url = url,
                                      .platform_token = startup_.config.get("platform.token")},
       logger);

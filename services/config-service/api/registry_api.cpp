@@ -5,6 +5,7 @@
 
 #include "api/long_poll.h"
 #include "api/registry_json.h"
+#include "platform/http/client.h"
 #include "platform/http/json_body.h"
 
 namespace config_service::api {
@@ -58,6 +59,29 @@ class Routes {
     watch(request, std::move(respond), [&handler] { return handler.handle(); });
   }
 
+  // Prometheus HTTP service discovery: one target group per healthy instance, labelled
+  // with what it registered. An instance whose URL has a path prefix is scraped there.
+  Response prometheus_targets(Request& request) {
+    auto view = handlers_.list_instances.every_service();
+    if (!view) return Response::problem(view.error(), request);
+    boost::json::array groups;
+    for (const auto& instance : view->instances) {
+      auto url = platform::http::parse_url(instance.url);
+      if (!url) continue;  // validated at registration; never expected
+      std::string path = url->target.substr(0, url->target.find('?'));
+      while (!path.empty() && path.back() == '/') path.pop_back();
+      boost::json::object labels{
+          {"__scheme__", url->scheme},   {"__metrics_path__", path + "/metrics"},
+          {"service", instance.service}, {"instance_id", instance.instance_id},
+          {"version", instance.version}, {"colour", instance.colour}};
+      if (!instance.zone.empty()) labels["zone"] = instance.zone;
+      groups.push_back(boost::json::object{{"targets", boost::json::array{url->authority()}},
+                                           {"labels", std::move(labels)}});
+    }
+    return Response::json(200, boost::json::serialize(groups))
+        .with_header("Cache-Control", "no-store");
+  }
+
   void list_instances(Request& request, Responder respond) {
     application::ListInstancesQuery query{std::string(request.path_param("name")),
                                           request.query_param("all") == "true"};
@@ -93,7 +117,8 @@ void add_registry_routes(platform::http::Router& router, RegistryHandlers handle
       .put("/registry/instances/{instance_id}/heartbeat", token.guard(bind(&Routes::heartbeat)))
       .del("/registry/instances/{instance_id}", token.guard(bind(&Routes::deregister)))
       .add_async("GET", "/registry/services", bind(&Routes::list_services))
-      .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances));
+      .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances))
+      .get("/registry/prometheus-targets", bind(&Routes::prometheus_targets));
 }
 
 }  // namespace config_service::api

@@ -21,4 +21,16 @@ Result<InstancesView> ListInstancesHandler::handle(const ListInstancesQuery& que
   return view;
 }
 
+Result<InstancesView> ListInstancesHandler::every_service() {
+  auto version = repository_.registry_version();
+  if (!version) return std::move(version).error();
+  auto instances = repository_.list("");
+  if (!instances) return std::move(instances).error();
+  InstancesView view{"", *version, {}};
+  const auto now = clock_();
+  for (auto& instance : *instances)
+    if (!domain::is_lapsed(instance, now)) view.instances.push_back(std::move(instance));
+  return view;
+}
+
 }  // namespace config_service::application

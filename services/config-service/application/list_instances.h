@@ -24,6 +24,9 @@ class ListInstancesHandler {
       : repository_(repository), clock_(std::move(clock)) {}
   // An unknown service is an empty list, not an error.
   platform::core::Result<InstancesView> handle(const ListInstancesQuery& query);
+  // The healthy instances of every service, by service then instance id (`service` of
+  // the view is empty): what Prometheus scrapes.
+  platform::core::Result<InstancesView> every_service();
 
  private:
   RegistryRepository& repository_;

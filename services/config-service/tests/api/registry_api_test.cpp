@@ -143,6 +143,34 @@ TEST_P(RegistryApiTest, RegisterListHeartbeatDeregister) {
   EXPECT_EQ(registry_version(), 5);
 }
 
+TEST_P(RegistryApiTest, ServesEveryHealthyInstanceAsPrometheusTargets) {
+  register_instance("subject-service", "s-1");
+  register_instance("file-service", "f-1");
+  register_instance("file-service", "f-short", 1);
+  std::this_thread::sleep_for(1100ms);  // f-short's lease lapsed: not a target
+
+  // Without a token: Prometheus reads it as it is.
+  HttpResponse response = call("GET", "/registry/prometheus-targets", "", {});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("Content-Type"), "application/json");
+  const auto groups = boost::json::parse(response.body).as_array();
+  ASSERT_EQ(groups.size(), 2u) << response.body;
+  // By service, then instance id.
+  const auto& files = groups[0].as_object();
+  EXPECT_EQ(files.at("targets"), (boost::json::array{"127.0.0.1:9"}));
+  EXPECT_EQ(files.at("labels"), (boost::json::object{{"__scheme__", "http"},
+                                                     {"__metrics_path__", "/f-1/metrics"},
+                                                     {"service", "file-service"},
+                                                     {"instance_id", "f-1"},
+                                                     {"version", "1.0.0"},
+                                                     {"colour", "blue"}}));
+  EXPECT_EQ(groups[1].at("labels").at("service").as_string(), "subject-service");
+
+  call("DELETE", "/registry/instances/s-1");
+  call("DELETE", "/registry/instances/f-1");
+  EXPECT_EQ(call("GET", "/registry/prometheus-targets", "", {}).body, "[]");
+}
+
 TEST_P(RegistryApiTest, InvalidRegistrationsAnswer422ListingEveryField) {
   HttpResponse response = call("POST", "/registry/instances",
                                R"({"service":"","url":"ftp://x","colour":"red","ttl_seconds":0,

@@ -49,6 +49,14 @@ class Session {
   virtual Backend backend() const = 0;
 };
 
+// The session pool at one moment, for metrics (db_pool_size, db_pool_in_use,
+// db_pool_waiting).
+struct PoolStats {
+  std::size_t size = 0;     // sessions opened
+  std::size_t in_use = 0;   // leased to a caller now
+  std::size_t waiting = 0;  // callers waiting for a free session
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -70,6 +78,7 @@ class Database {
       const std::function<core::Result<void>(Session&)>& work) = 0;
   // A trivial query, for readiness checks.
   virtual core::Result<void> ping() = 0;
+  virtual PoolStats pool_stats() const = 0;
 
   template <typename T, typename Work>
   core::Result<T> transaction(Work&& work) {

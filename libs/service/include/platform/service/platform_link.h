@@ -39,6 +39,8 @@ class PlatformLink {
   void deregister();
   // Deregisters and stops watching.
   void stop();
+  // Whether this instance holds its lease now (the config-service answers its heartbeats).
+  bool registered() const { return registration_ && registration_->registered(); }
 
  private:
   const Startup& startup_;
