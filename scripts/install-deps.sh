@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every system dependency of the platform from Debian 12 packages: compilers and
 # build tools, the libraries, and the servers that the tests and the launcher start
-# (PostgreSQL 15, Redis 7). Idempotent: installs only what is missing.
+# (PostgreSQL 15, Redis 7, Prometheus, Alertmanager). Idempotent: installs only what is
+# missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk nginx-light openssl curl jq procps
+  # monitoring: the rules and routing in deploy/ are checked with promtool and amtool
+  prometheus prometheus-alertmanager
   # the S3-compatible test server (s3rver) is an npm package
   nodejs
   # event contracts are checked with a real JSON Schema validator
