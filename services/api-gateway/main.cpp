@@ -240,7 +240,7 @@ int run(int argc, char** argv) {
     routes.replace(std::make_shared<const api_gateway::domain::RouteTable>(std::move(*reloaded)));
   });
 
-  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

@@ -122,7 +122,7 @@ int run(int argc, char** argv) {
   // registry) it registers like any service.
   platform::service::PlatformLink platform_link(startup);
   platform::service::instrument(startup, registry, health, &platform_link);
-  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&watches, &platform_link] {
     platform_link.deregister();

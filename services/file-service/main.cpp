@@ -263,7 +263,7 @@ int run(int argc, char** argv) {
   // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
   platform::service::instrument(startup, registry, health, &platform_link);
-  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

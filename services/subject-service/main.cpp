@@ -37,7 +37,6 @@ int run(int argc, char** argv) {
                                 .migrations = subject_service::infrastructure::migration_files()});
   if (const int* exit_code = std::get_if<int>(&started)) return *exit_code;
   platform::service::Startup& startup = std::get<platform::service::Startup>(started);
-  const platform::config::Config& config = startup.config;
   platform::logging::Logger& logger = *startup.logger;
   platform::db::Database& database = *startup.database;
   platform::metrics::Registry registry;
@@ -71,7 +70,7 @@ int run(int argc, char** argv) {
   // draining begins (so that peers stop choosing this instance), dynamic settings live.
   platform::service::PlatformLink platform_link(startup);
   platform::service::instrument(startup, registry, health, &platform_link);
-  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

@@ -81,10 +81,12 @@ int run(int argc, char** argv) {
 
   // The read model: the neighbours' events (subscribed before the backfill starts, so
   // that nothing that changes meanwhile is missed) and a backfill of an empty model.
-  platform::events::Subscriptions subscriptions(
-      database,
-      {.group = kService, .consumer = startup.instance, .redis = {.url = config.get("redis.url")}},
-      logger, registry);
+  platform::events::Subscriptions subscriptions(database,
+                                                {.group = kService,
+                                                 .consumer = startup.instance,
+                                                 .redis = {.url = config.get("redis.url")},
+                                                 .tracer = startup.tracer.get()},
+                                                logger, registry);
   syllabus_service::infrastructure::subscribe_to_references(subscriptions, views, store);
   subscriptions.start();
   syllabus_service::infrastructure::Backfill backfill(peers.client("subject-service"),
@@ -137,7 +139,7 @@ int run(int argc, char** argv) {
   // Run.
   platform::service::PlatformLink platform_link(startup);
   platform::service::instrument(startup, registry, health, &platform_link);
-  platform::http::ServerOptions server_options = platform::service::server_options(config);
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

@@ -4,7 +4,9 @@
 //   sylctl up [--build-dir build/release] [--foreground] [--port-base 8100] [--redis-port 6379]
 //   sylctl down
 //   sylctl status [--port-base N]
-//   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
+//   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--level L] [--since 10m]
+//               [--grep TEXT] [--follow]
+//   sylctl trace TRACE_ID | sylctl trace --slowest 10 [--since 5m]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor] [--ttl 1h]
@@ -58,10 +60,18 @@ struct LogsOptions {
   bool follow = false;
 };
 
+struct TraceOptions {
+  std::string trace_id;                       // a waterfall of this trace, or else
+  std::size_t slowest = 10;                   // the slowest traces
+  std::optional<std::chrono::seconds> since;  // that began this long ago at most
+};
+
 int run_up(const UpOptions& options);
 int run_down();
 int run_status(const StatusOptions& options);
 int run_logs(const LogsOptions& options);
+// From the spans in var/log/*.log (tracing.log_spans).
+int run_trace(const TraceOptions& options);
 // Both use the platform token (var/platform-token or SYL_PLATFORM_TOKEN).
 int run_config_show(const ConfigOptions& options);
 int run_config_set(const ConfigOptions& options);

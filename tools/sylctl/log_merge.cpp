@@ -13,12 +13,24 @@ std::string string_field(const boost::json::object& object, std::string_view key
   return std::string(value->get_string());
 }
 
+int level_rank(std::string_view level) {
+  if (level == "debug") return 0;
+  if (level == "info") return 1;
+  if (level == "warn" || level == "warning") return 2;
+  if (level == "error") return 3;
+  return 1;
+}
+
 }  // namespace
 
 bool LogFilter::matches(const LogLine& line) const {
   if (!request_id.empty() && line.request_id != request_id) return false;
   if (!trace_id.empty() && line.trace_id != trace_id) return false;
   if (!service.empty() && line.service != service) return false;
+  if (!min_level.empty() && line.json && level_rank(line.level) < level_rank(min_level))
+    return false;
+  if (!since.empty() && line.ts < since) return false;
+  if (!grep.empty() && line.text.find(grep) == std::string::npos) return false;
   return true;
 }
 
@@ -38,6 +50,7 @@ LogLine parse_log_line(std::string_view file_service, std::string_view text,
   if (auto ts = string_field(object, "ts"); !ts.empty()) line.ts = ts;
   line.request_id = string_field(object, "request_id");
   line.trace_id = string_field(object, "trace_id");
+  line.level = string_field(object, "level");
   return line;
 }
 

@@ -1,5 +1,6 @@
 // `sylctl logs`: the services' log files (one JSON object a line) merged by time and
-// filtered by request id, trace id or service. Pure functions, no files.
+// filtered by request id, trace id, service, level, time and text. Pure functions, no
+// files.
 //
 //   std::string last_ts;
 //   auto lines = parse_log_text("subject-service", text, last_ts);
@@ -20,6 +21,7 @@ struct LogLine {
   std::string text;     // the line as written
   std::string request_id;
   std::string trace_id;
+  std::string level;  // "debug", "info", "warn", "error"; empty for a line that is not JSON
   bool json = false;
 };
 
@@ -27,6 +29,11 @@ struct LogFilter {
   std::string request_id;  // empty: any
   std::string trace_id;
   std::string service;
+  // At least this level ("warn": warnings and errors). A line that is not JSON (a crash's
+  // output on stderr) passes any level.
+  std::string min_level;
+  std::string since;  // RFC 3339 UTC: lines at or after it
+  std::string grep;   // the line's text contains it
 
   bool matches(const LogLine& line) const;
 };

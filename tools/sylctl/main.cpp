@@ -3,7 +3,9 @@
 //   sylctl up [--build-dir build/release] [--foreground] [--port-base 8100] [--redis-port 6379]
 //   sylctl down
 //   sylctl status [--port-base N]
-//   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--follow]
+//   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--level L] [--since 10m]
+//               [--grep TEXT] [--follow]
+//   sylctl trace TRACE_ID | sylctl trace --slowest 10 [--since 5m]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor,admin] [--ttl 1h]
@@ -11,7 +13,9 @@
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage, 3 (status) not all
 // services ready.
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -35,7 +39,10 @@ constexpr const char* kUsageText =
   sylctl up [--build-dir DIR] [--foreground] [--port-base N] [--redis-port N]
   sylctl down
   sylctl status [--port-base N]
-  sylctl logs [--request-id ID | --trace-id ID] [--service NAME] [--follow]
+  sylctl logs [--request-id ID | --trace-id ID] [--service NAME] [--level warn]
+              [--since 10m] [--grep TEXT] [--follow]
+  sylctl trace TRACE_ID               one request's waterfall across every service
+  sylctl trace --slowest N [--since 5m]   the slowest traces
   sylctl config show SERVICE [--env ENV] [--port-base N]
   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
                     [--port-base N]
@@ -53,6 +60,16 @@ gives it to every service; `config` sends it. SYL_PLATFORM_TOKEN overrides the f
 int usage(const std::string& message) {
   std::cerr << "sylctl: " << message << "\n\n" << kUsageText;
   return kExitUsage;
+}
+
+// "2026-12-01T10:00:00.000000Z": the services' timestamp format, so that it compares as text.
+std::string rfc3339_utc(std::chrono::system_clock::time_point at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000000Z", &utc);
+  return text;
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {
@@ -147,7 +164,8 @@ int run(const std::string& command, const std::vector<std::string>& words) {
   }
   if (command == "logs") {
     if (auto error =
-            parse_options(words, {"request-id", "trace-id", "service"}, {"follow"}, arguments)) {
+            parse_options(words, {"request-id", "trace-id", "service", "level", "since", "grep"},
+                          {"follow"}, arguments)) {
       return usage(*error);
     }
     LogsOptions options;
@@ -155,10 +173,59 @@ int run(const std::string& command, const std::vector<std::string>& words) {
     options.filter.trace_id = arguments.get("trace-id").value_or("");
     options.filter.service = arguments.get("service").value_or("");
     options.follow = arguments.has("follow");
+    options.filter.grep = arguments.get("grep").value_or("");
+    if (auto level = arguments.get("level")) {
+      if (*level != "debug" && *level != "info" && *level != "warn" && *level != "error")
+        return usage("--level must be debug, info, warn or error");
+      options.filter.min_level = *level;
+    }
+    if (auto text = arguments.get("since")) {
+      const auto back = parse_duration(*text);
+      if (!back) return usage("--since must be a duration such as 90s, 5m or 1h");
+      options.filter.since = rfc3339_utc(std::chrono::system_clock::now() - *back);
+    }
     if (!options.filter.request_id.empty() && !options.filter.trace_id.empty()) {
       return usage("--request-id and --trace-id exclude each other");
     }
     return run_logs(options);
+  }
+  if (command == "trace") {
+    std::vector<std::string> positional;
+    std::vector<std::string> options_words;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (words[i].starts_with("--")) {
+        options_words.push_back(words[i]);
+        if (i + 1 < words.size() && !words[i + 1].starts_with("--"))
+          options_words.push_back(words[++i]);
+      } else {
+        positional.push_back(words[i]);
+      }
+    }
+    if (auto error = parse_options(options_words, {"slowest", "since"}, {}, arguments))
+      return usage(*error);
+    TraceOptions options;
+    if (positional.size() > 1) return usage("trace takes one trace id");
+    if (!positional.empty()) {
+      options.trace_id = positional[0];
+      if (options.trace_id.size() != 32 ||
+          options.trace_id.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return usage("a trace id is 32 lower-case hex digits");
+      if (arguments.get("slowest") || arguments.get("since"))
+        return usage("a trace id and --slowest/--since exclude each other");
+    }
+    if (auto text = arguments.get("slowest")) {
+      std::size_t count = 0;
+      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), count);
+      if (error != std::errc{} || end != text->data() + text->size() || count == 0 ||
+          count > 10'000)
+        return usage("--slowest must be a number from 1 to 10000");
+      options.slowest = count;
+    }
+    if (auto text = arguments.get("since")) {
+      options.since = parse_duration(*text);
+      if (!options.since) return usage("--since must be a duration such as 90s, 5m or 1h");
+    }
+    return run_trace(options);
   }
   if (command == "config") return run_config(words);
   if (command == "token") {

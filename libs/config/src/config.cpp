@@ -237,6 +237,26 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"log.level", "info", "debug, info, warn or error.",
             one_of({"debug", "info", "warn", "error"}), true})
       .add({"instance.id", "", "This instance's id; generated when empty."})
+      .add({"tracing.sample_ratio", "1",
+            "Share of the traces that begin here which are recorded, 0 to 1. A request that "
+            "continues a caller's trace follows the caller's decision; a span that ends in "
+            "error is always kept.",
+            [](std::string_view value) -> std::optional<std::string> {
+              double ratio = -1;
+              const auto [end, ec] =
+                  std::from_chars(value.data(), value.data() + value.size(), ratio);
+              if (ec == std::errc() && end == value.data() + value.size() && ratio >= 0.0 &&
+                  ratio <= 1.0)
+                return std::nullopt;
+              return "must be a number from 0 to 1";
+            }})
+      .add({"tracing.log_spans", "true",
+            "Write each recorded span as a line of the service's log (msg \"span\").",
+            one_of({"true", "false"})})
+      .add({"otlp.endpoint", "",
+            "An OTLP/HTTP collector (http://host:4318): recorded spans are also exported there "
+            "as JSON, in batches, without ever holding a request. Empty: the log only.",
+            url_with_scheme({"http", "https"}, /*empty_allowed=*/true)})
       .add({"gateway.identity_keys",
             "",
             "The gateway's identity keys, kid:base64secret,... (the first signs, all verify): "

@@ -18,6 +18,7 @@
 #include "dead_letter_fields.h"
 #include "platform/core/background_task.h"
 #include "platform/core/time.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::events {
 namespace {
@@ -473,7 +474,10 @@ struct Consumer::Impl {
       if (!failure) {
         Error handler_failure = Error::internal("");
         const bool forget = current.attempts > 0 || current.start_recorded;
-        switch (attempt_once(event, registration.handler, forget, handler_failure)) {
+        ConsumerSpan span = begin_span(event, current.attempts + (current.current_counted ? 0 : 1));
+        const Outcome outcome = attempt_once(event, registration.handler, forget, handler_failure);
+        end_span(span, outcome, handler_failure);
+        switch (outcome) {
           case Outcome::kHandled:
             // Committed: from here a failed XACK only means a redelivery the inbox absorbs.
             acknowledge(entry.id);
@@ -532,6 +536,46 @@ struct Consumer::Impl {
       // Stopping: the entry stays pending, for this consumer's next start or a claim.
       if (!task.sleep(delay)) return Disposition::kStopped;
     }
+  }
+
+  // ---- the consumer span ----------------------------------------------------------------
+  struct ConsumerSpan {
+    std::optional<tracing::Span> span;
+    bool sampled = false;
+  };
+
+  ConsumerSpan begin_span(const Event& event, int attempt) const {
+    if (options_.tracer == nullptr) return {};
+    auto producer = tracing::parse_traceparent(event.traceparent);
+    if (!producer) return {};
+    ConsumerSpan out{.span = tracing::Span{.trace_id = producer->trace_id,
+                                           .span_id = tracing::new_span_id(),
+                                           .parent_span_id = producer->span_id,
+                                           .name = event.type + " process",
+                                           .kind = tracing::SpanKind::kConsumer,
+                                           .start_unix_nano = tracing::now_unix_nanos()},
+                     .sampled = producer->sampled};
+    out.span->links.push_back({producer->trace_id, producer->span_id});
+    out.span->attributes = {{"messaging.system", std::string("redis")},
+                            {"messaging.operation.type", std::string("process")},
+                            {"messaging.destination.name", options_.stream},
+                            {"messaging.consumer.group.name", options_.group},
+                            {"messaging.message.id", event.id},
+                            {"attempt", std::int64_t{attempt}}};
+    return out;
+  }
+
+  void end_span(ConsumerSpan& consumed, Outcome outcome, const Error& failure) const {
+    if (!consumed.span) return;
+    tracing::Span& span = *consumed.span;
+    span.end_unix_nano = tracing::now_unix_nanos();
+    if (outcome == Outcome::kDuplicate) span.attributes.push_back({"duplicate", true});
+    if (outcome == Outcome::kFailed) {
+      span.status = tracing::StatusCode::kError;
+      span.status_message = describe(failure);
+    }
+    options_.tracer->finish(std::move(span), consumed.sampled);
+    consumed.span.reset();
   }
 
   milliseconds backoff(int failures) const {

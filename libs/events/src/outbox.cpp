@@ -23,6 +23,7 @@
 #include "platform/core/background_task.h"
 #include "platform/core/time.h"
 #include "platform/core/uuid.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::events {
 namespace generated {
@@ -116,6 +117,50 @@ void mark_published(Session& session, const std::vector<Row>& rows) {
   }
   sql += ')';
   session.sql() << sql, soci::use(now);
+}
+
+// The producer span of an event whose envelope carries a traceparent (see
+// RelayOptions::tracer); the envelope's traceparent is changed to name the new span (its
+// length stays the same). nullopt for an event without a valid one.
+struct ProducerSpan {
+  tracing::Span span;
+  bool sampled = false;
+};
+
+std::optional<ProducerSpan> begin_producer_span(Row& row, const std::string& stream) {
+  static constexpr std::string_view kKey = "\"traceparent\":\"";
+  static constexpr std::size_t kLength = 55;  // version 00
+  const auto key = row.envelope.find(kKey);
+  if (key == std::string::npos) return std::nullopt;
+  const std::size_t at = key + kKey.size();
+  if (row.envelope.size() <= at + kLength || row.envelope[at + kLength] != '"') return std::nullopt;
+  auto parent = tracing::parse_traceparent(std::string_view(row.envelope).substr(at, kLength));
+  if (!parent) return std::nullopt;
+  ProducerSpan out{.span = {.trace_id = std::move(parent->trace_id),
+                            .span_id = tracing::new_span_id(),
+                            .parent_span_id = std::move(parent->span_id),
+                            .name = row.type + " publish",
+                            .kind = tracing::SpanKind::kProducer,
+                            .start_unix_nano = tracing::now_unix_nanos()},
+                   .sampled = parent->sampled};
+  // From the event's creation: the span shows how long it waited in the outbox.
+  static constexpr std::string_view kTime = "\"time\":\"";
+  if (const auto time = row.envelope.find(kTime); time != std::string::npos) {
+    const auto begin = time + kTime.size();
+    const auto end = row.envelope.find('"', begin);
+    if (auto created =
+            core::parse_rfc3339(std::string_view(row.envelope).substr(begin, end - begin))) {
+      out.span.start_unix_nano = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(created->time_since_epoch())
+              .count());
+    }
+  }
+  out.span.attributes = {{"messaging.system", std::string("redis")},
+                         {"messaging.operation.type", std::string("publish")},
+                         {"messaging.destination.name", stream},
+                         {"messaging.message.id", row.event_id}};
+  row.envelope.replace(at + 36, 16, out.span.span_id);
+  return out;
 }
 
 }  // namespace
@@ -261,6 +306,12 @@ struct OutboxRelay::Impl {
     }
     if (rows->empty()) return idle();
 
+    std::vector<ProducerSpan> spans;
+    if (options_.tracer != nullptr) {
+      for (Row& row : *rows)
+        if (auto span = begin_producer_span(row, options_.stream))
+          spans.push_back(std::move(*span));
+    }
     std::vector<StreamFields> entries;
     entries.reserve(rows->size());
     for (const Row& row : *rows)
@@ -268,6 +319,12 @@ struct OutboxRelay::Impl {
     if (auto ids = redis_->xadd_many(options_.stream, entries); !ids) {
       record_failure(ids.error(), true);  // the rows stay unpublished
       return {0, true};
+    }
+    // Published: a later round that publishes them again (the mark failed) makes spans of
+    // its own, as it is another publication.
+    for (auto& produced : spans) {
+      produced.span.end_unix_nano = tracing::now_unix_nanos();
+      options_.tracer->finish(std::move(produced.span), produced.sampled);
     }
 
     const auto renewing = Clock::now();

@@ -107,7 +107,7 @@ std::string TraceContext::traceparent() const {
 }
 
 std::string TraceContext::child_traceparent() const {
-  return "00-" + trace_id + "-" + detail::random_hex_id(8) + (sampled ? "-01" : "-00");
+  return "00-" + trace_id + "-" + tracing::new_span_id() + (sampled ? "-01" : "-00");
 }
 
 bool Caller::has_role(std::string_view role) const {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "platform/http/message.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::http::detail {
 
@@ -15,22 +16,11 @@ namespace platform::http::detail {
 // headers). Anything else is replaced by a new id.
 bool is_request_id(std::string_view id);
 
-struct ParentTrace {
-  std::string trace_id;
-  std::string span_id;
-  bool sampled = false;
-};
-
-// "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"; later versions may append
-// fields after a '-', which are ignored as the specification asks. nullopt when invalid.
-std::optional<ParentTrace> parse_traceparent(std::string_view text);
-
-// `bytes` random bytes as lower-case hex, never all zero (ids need randomness, not
-// cryptographic strength).
-std::string random_hex_id(std::size_t bytes);
-
 // The trace context of a request that arrived with these header values (either may be
-// empty): the caller's request id and trace kept when valid, a new span for us.
-TraceContext make_trace(std::string_view request_id, std::string_view traceparent);
+// empty): the caller's request id and trace kept when valid (tracing::parse_traceparent),
+// a new span for us. A new trace is sampled as `tracer` decides (always without one); a
+// continued trace keeps its caller's decision.
+TraceContext make_trace(std::string_view request_id, std::string_view traceparent,
+                        const tracing::Tracer* tracer = nullptr);
 
 }  // namespace platform::http::detail

@@ -93,14 +93,14 @@ std::uint64_t Logger::dropped_lines() const {
   return writer_ ? writer_->dropped() : 0;
 }
 
-void Logger::log(Level level, const Context& context, std::string_view msg, Fields fields) {
-  if (!enabled(level)) return;
+std::string Logger::begin_line(std::string_view level, const Context& context,
+                               std::string_view msg) const {
   std::string line;
   line.reserve(256);
   line.append("{\"ts\":\"");
   line.append(core::format_rfc3339(core::now_utc()));
   line.append("\",\"level\":\"");
-  line.append(to_string(level));
+  line.append(level);
   line.append("\",\"service\":");
   append_string(line, service_);
   line.append(",\"instance\":");
@@ -119,6 +119,21 @@ void Logger::log(Level level, const Context& context, std::string_view msg, Fiel
     line.append(",\"span_id\":");
     append_string(line, context.span_id);
   }
+  return line;
+}
+
+void Logger::emit(const std::string& line) {
+  if (writer_) {
+    writer_->write(line);
+  } else {
+    std::lock_guard lock(write_mutex_);
+    sink_(line);
+  }
+}
+
+void Logger::log(Level level, const Context& context, std::string_view msg, Fields fields) {
+  if (!enabled(level)) return;
+  std::string line = begin_line(to_string(level), context, msg);
   for (const Field& field : fields) {
     line.push_back(',');
     append_string(line, field.key());
@@ -129,12 +144,19 @@ void Logger::log(Level level, const Context& context, std::string_view msg, Fiel
       append_value(line, field.value());
   }
   line.push_back('}');
-  if (writer_) {
-    writer_->write(line);
-  } else {
-    std::lock_guard lock(write_mutex_);
-    sink_(line);
-  }
+  emit(line);
+}
+
+void Logger::record(const Context& context, std::string_view msg, std::string_view key,
+                    std::string_view raw_json) {
+  std::string line = begin_line(to_string(Level::kInfo), context, msg);
+  line.reserve(line.size() + key.size() + raw_json.size() + 8);
+  line.push_back(',');
+  append_string(line, key);
+  line.push_back(':');
+  line.append(raw_json);
+  line.push_back('}');
+  emit(line);
 }
 
 void append_json_escaped(std::string& out, std::string_view text) {

@@ -67,6 +67,19 @@ TEST(Logger, RedactsFieldsThatNameSecrets) {
   EXPECT_EQ(object.at("user").as_string(), "ann");
 }
 
+TEST(Logger, WritesRecordsWhateverTheLevelWithTheirJsonAsGiven) {
+  CapturedLogger captured;
+  captured.logger.set_level(Level::kError);
+  captured.logger.record({"", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"}, "span",
+                         "span", R"({"name":"GET /x","kind":2})");
+  ASSERT_EQ(captured.lines.size(), 1u);
+  const auto object = boost::json::parse(captured.lines[0]).as_object();
+  EXPECT_EQ(object.at("msg").as_string(), "span");
+  EXPECT_EQ(object.at("trace_id").as_string(), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(object.at("span").at("name").as_string(), "GET /x");
+  EXPECT_FALSE(object.contains("request_id"));
+}
+
 TEST(ParseLevel, AcceptsTheFourNamesInAnyCase) {
   EXPECT_EQ(parse_level("DEBUG"), Level::kDebug);
   EXPECT_EQ(parse_level("warn"), Level::kWarn);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "platform/core/error.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::resilience {
 namespace {
@@ -133,6 +134,9 @@ struct PeerClient::Impl {
     http::CallHandle in_flight;
     bool cancelled = false;
     std::optional<PeerResult> last;  // the previous attempt's, returned if no other comes
+    // The call's client span (traced requests with a tracer). Touched by one step of the
+    // call at a time: start, an attempt, its answer, the retry's timer, the finish.
+    std::optional<tracing::Span> span;
   };
   using CallPtr = std::shared_ptr<Call>;
 
@@ -229,6 +233,11 @@ struct PeerClient::Impl {
       in_flight.fetch_sub(1);
       bulkhead_rejections.inc();
       count("rejected", "bulkhead_full");
+      if (options.tracer != nullptr && request.trace != nullptr) {
+        tracing::Span span = client_span(*request.trace, request);
+        add_event(span, "bulkhead_full");
+        end_span(std::move(span), request.trace->sampled, std::nullopt, "bulkhead full", 0);
+      }
       done(core::Error::unavailable("too many calls to " + options.peer + " are in flight")
                .with_retry_after(std::chrono::seconds(1)));
       return;
@@ -238,6 +247,7 @@ struct PeerClient::Impl {
     auto call = std::make_shared<Call>();
     call->idempotent = request.idempotent.value_or(http::is_idempotent_method(request.method));
     if (request.trace != nullptr) call->trace = *request.trace;
+    if (options.tracer != nullptr && call->trace) call->span = client_span(*call->trace, request);
     call->started = now;
     call->deadline = now + request.timeout.value_or(options.timeout);
     if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
@@ -278,6 +288,7 @@ struct PeerClient::Impl {
     }
     const auto permit = breaker.try_acquire();
     if (!permit) {
+      add_event(call->span, "circuit_open");
       if (call->last) return finish(call, std::move(*call->last));
       count("rejected", "circuit_open");
       return finish(
@@ -288,6 +299,7 @@ struct PeerClient::Impl {
     }
     auto url = endpoints.pick(call->last_url);
     if (!url) {
+      add_event(call->span, "no_instance");
       breaker.record(*permit, CallResult::kIgnored);
       count("rejected", "no_instance");
       return finish(call,
@@ -308,6 +320,14 @@ struct PeerClient::Impl {
     outgoing.headers.set(http::kRequestTimeoutHeader,
                          std::to_string(std::max<std::int64_t>(1, remaining)));
     ++call->attempts;
+    if (call->span) {
+      // The peer sees this call's span as its parent, whichever attempt reaches it.
+      outgoing.headers.set(
+          "traceparent",
+          tracing::traceparent_of(call->span->trace_id, call->span->span_id, call->trace->sampled));
+      add_event(call->span, "attempt",
+                {{"attempt", std::int64_t{call->attempts}}, {"server.address", *url}});
+    }
     {
       std::lock_guard lock(call->mutex);
       if (call->cancelled) {
@@ -337,6 +357,7 @@ struct PeerClient::Impl {
   // The proxied client went away: no answer is wanted, and the peer is not to blame.
   void finish_cancelled(const CallPtr& call) {
     count("cancelled", "cancelled");
+    add_event(call->span, "cancelled");
     finish(call, core::Error::unavailable("the call was cancelled"), /*counted=*/true);
   }
 
@@ -372,9 +393,13 @@ struct PeerClient::Impl {
     if (now + delay + milliseconds(1) >= call->deadline) return finish(call, std::move(result));
     if (!budget.try_withdraw()) {
       retries_refused.inc();
+      add_event(call->span, "retry_budget_exhausted");
       return finish(call, std::move(result));
     }
     retries.inc();
+    add_event(call->span, "retry",
+              {{"delay_ms", std::int64_t{delay.count()}},
+               {"after", result ? std::to_string(result->status) : result.error().detail()}});
     call->last = std::move(result);
     call->last_url = url;
     const bool scheduled = timers.schedule(now + delay, [this, call](bool cancelled) {
@@ -394,10 +419,58 @@ struct PeerClient::Impl {
       }
     }
     duration.observe(std::chrono::duration<double>(Clock::now() - call->started).count());
+    if (call->span) {
+      std::optional<int> status;
+      std::string failure;
+      if (result) {
+        status = result->status;
+      } else {
+        failure = result.error().detail();
+      }
+      end_span(std::move(*call->span), call->trace->sampled, status, failure, call->attempts);
+      call->span.reset();
+    }
     in_flight.fetch_sub(1);
     in_flight_gauge.dec();
     Callback done = std::move(call->done);
     done(std::move(result));
+  }
+
+  // ---- the client span ----------------------------------------------------------------
+  tracing::Span client_span(const http::TraceContext& trace, const PeerRequest& request) const {
+    tracing::Span span{.trace_id = trace.trace_id,
+                       .span_id = tracing::new_span_id(),
+                       .parent_span_id = trace.span_id,
+                       .name = request.method + " " + options.peer,
+                       .kind = tracing::SpanKind::kClient,
+                       .start_unix_nano = tracing::now_unix_nanos()};
+    span.attributes.reserve(5);
+    span.attributes.push_back({"peer.service", options.peer});
+    span.attributes.push_back({"http.request.method", request.method});
+    span.attributes.push_back({"url.path", request.target.substr(0, request.target.find('?'))});
+    return span;
+  }
+
+  static void add_event(std::optional<tracing::Span>& span, std::string name,
+                        std::vector<tracing::Attribute> attributes = {}) {
+    if (span) add_event(*span, std::move(name), std::move(attributes));
+  }
+  static void add_event(tracing::Span& span, std::string name,
+                        std::vector<tracing::Attribute> attributes = {}) {
+    span.events.push_back({std::move(name), tracing::now_unix_nanos(), std::move(attributes)});
+  }
+
+  // A transport failure or a 5xx is an error; a 4xx is the caller's business.
+  void end_span(tracing::Span span, bool sampled, std::optional<int> status,
+                const std::string& failure, int attempts) const {
+    span.end_unix_nano = tracing::now_unix_nanos();
+    if (status) span.attributes.push_back({"http.response.status_code", std::int64_t{*status}});
+    if (attempts > 1) span.attributes.push_back({"attempts", std::int64_t{attempts}});
+    if (!status || *status >= 500) {
+      span.status = tracing::StatusCode::kError;
+      span.status_message = status ? "answered " + std::to_string(*status) : failure;
+    }
+    options.tracer->finish(std::move(span), sampled);
   }
 
   PeerOptions options;

@@ -14,7 +14,8 @@ std::unique_ptr<events::OutboxRelay> start_outbox_relay(const Startup& startup, 
           .redis = {.url = config.get("redis.url"),
                     .command_timeout = std::chrono::milliseconds(1000)},
           .retention = std::chrono::hours(config.get_int("events.outbox_retention_hours")),
-          .holder = startup.instance},
+          .holder = startup.instance,
+          .tracer = startup.tracer.get()},
       *startup.logger, registry);
   relay->start();
   return relay;

@@ -12,9 +12,7 @@ void instrument(const Startup& startup, metrics::Registry& registry, http::Healt
   const BuildInfo build = build_info();
   registry
       .gauge("build_info", "The running build: always 1, described by its labels.",
-             {{"service", startup.name},
-              {"version", std::string(build.version)},
-              {"commit", std::string(build.commit)}})
+             {{"version", std::string(build.version)}, {"commit", std::string(build.commit)}})
       .set(1);
   metrics::add_process_metrics(registry);
   if (const db::Database* database = startup.database.get(); database != nullptr) {
@@ -30,6 +28,27 @@ void instrument(const Startup& startup, metrics::Registry& registry, http::Healt
         "config_service_up",
         "1 while this instance holds its lease in the config-service's registry, else 0.", {},
         [link] { return link->registered() ? 1.0 : 0.0; });
+  }
+  if (const tracing::Tracer* tracer = startup.tracer.get(); tracer != nullptr) {
+    const auto count = [tracer](std::uint64_t tracing::TracerCounts::*field) {
+      return [tracer, field] { return static_cast<double>(tracer->counts().*field); };
+    };
+    registry.callback_counter("trace_spans_total", "Spans finished, kept (recorded) or not.",
+                              {{"outcome", "recorded"}}, count(&tracing::TracerCounts::recorded));
+    registry.callback_counter("trace_spans_total", "Spans finished, kept (recorded) or not.",
+                              {{"outcome", "sampled_out"}},
+                              count(&tracing::TracerCounts::sampled_out));
+    if (tracer->exporting()) {
+      registry.callback_counter("trace_spans_exported_total", "Spans the OTLP collector accepted.",
+                                {}, count(&tracing::TracerCounts::exported));
+      registry.callback_counter(
+          "trace_spans_dropped_total",
+          "Recorded spans not exported: the export queue was full or the export failed.", {},
+          count(&tracing::TracerCounts::dropped));
+      registry.callback_counter("trace_export_failures_total",
+                                "Export requests the OTLP collector did not accept.", {},
+                                count(&tracing::TracerCounts::export_failures));
+    }
   }
   health.describe(startup.name, std::string(build.version), std::string(build.commit),
                   startup.started);

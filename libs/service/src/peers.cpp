@@ -98,6 +98,7 @@ Peers::Peers(const Startup& startup, std::vector<std::string> services,
   }
   for (const auto& service : services) {
     resilience::PeerOptions options = peer_options(config, service);
+    options.tracer = startup.tracer.get();
     if (discovery_) {
       options.endpoints = resilience::discovery_urls(*discovery_, service);
     } else {

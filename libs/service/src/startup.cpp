@@ -8,6 +8,7 @@
 
 #include "platform/core/uuid.h"
 #include "platform/db/migrations.h"
+#include "platform/service/tracing.h"
 
 namespace platform::service {
 namespace {
@@ -99,6 +100,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
                                   {"schema_version", migrated->current_version}});
   if (command == "migrate") return 0;
 
+  auto tracer = make_tracer(*config, *logger);
   return Startup{std::move(description.name),
                  std::move(instance),
                  std::move(description.schema),
@@ -106,7 +108,8 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
                  std::move(logger),
                  std::move(*database),
                  std::move(identity_keys),
-                 started};
+                 started,
+                 std::move(tracer)};
 }
 
 http::ServerOptions server_options(const config::Config& config) {
@@ -125,6 +128,12 @@ http::ServerOptions server_options(const config::Config& config) {
       .min_body_rate = static_cast<std::uint64_t>(config.get_int("http.min_body_rate")),
       .drain_delay = std::chrono::milliseconds(config.get_int("http.drain_delay_ms")),
       .shutdown_timeout = std::chrono::milliseconds(config.get_int("http.shutdown_timeout_ms"))};
+}
+
+http::ServerOptions server_options(const Startup& startup) {
+  http::ServerOptions options = server_options(startup.config);
+  options.tracer = startup.tracer.get();
+  return options;
 }
 
 int exit_invalid_setting(std::string_view variable, const core::Error& error) {

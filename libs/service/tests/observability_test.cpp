@@ -51,10 +51,9 @@ TEST(Instrument, ShowsTheBuildTheProcessAndTheDatabasePool) {
   const BuildInfo build = build_info();
   EXPECT_FALSE(build.version.empty());
   EXPECT_FALSE(build.commit.empty());
-  EXPECT_NE(
-      text.find("build_info{service=\"demo-service\",version=\"" + std::string(build.version) +
-                "\",commit=\"" + std::string(build.commit) + "\"} 1\n"),
-      std::string::npos)
+  EXPECT_NE(text.find("build_info{version=\"" + std::string(build.version) + "\",commit=\"" +
+                      std::string(build.commit) + "\"} 1\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("\nprocess_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(text.find("\nprocess_cpu_seconds_total "), std::string::npos);

@@ -178,6 +178,7 @@ struct Proxy::Impl {
     }
     exchange->route = match.route;
     const domain::RouteSpec& route = *match.route;
+    request.route = route.prefix;  // the server's metrics and span name the gateway's route
     if (!domain::method_allowed(route, request.method)) {
       Response refused =
           gateway_problem(405, "the method " + request.method + " is not allowed here", request);

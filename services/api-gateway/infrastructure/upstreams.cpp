@@ -32,6 +32,7 @@ platform::resilience::PeerClient& Upstreams::client(const domain::RouteSpec& rou
   auto& slot = static_clients_[key];
   if (!slot) {
     auto options = platform::service::peer_options(startup_.config, route.name);
+    options.tracer = startup_.tracer.get();
     options.endpoints = platform::resilience::static_urls(route.urls);
     slot = std::make_unique<platform::resilience::PeerClient>(std::move(options), &registry_,
                                                               startup_.logger.get());

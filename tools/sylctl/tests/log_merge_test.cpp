@@ -90,6 +90,29 @@ TEST(LogFilter, SelectsByTraceIdAndService) {
   EXPECT_TRUE(LogFilter{}.matches(lines[2]));
 }
 
+TEST(LogFilter, SelectsByLevelTimeAndText) {
+  const auto lines = parse("subject-service",
+                           R"({"ts":"2026-03-01T10:00:00.000000Z","level":"debug","msg":"a"}
+{"ts":"2026-03-01T10:00:01.500000Z","level":"warn","msg":"slow query"}
+{"ts":"2026-03-01T10:00:02.000000Z","level":"error","msg":"cannot open the database"}
+Segmentation fault
+)");
+  ASSERT_EQ(lines.size(), 4u);
+  const LogFilter warnings{.min_level = "warn"};
+  EXPECT_FALSE(warnings.matches(lines[0]));
+  EXPECT_TRUE(warnings.matches(lines[1]));
+  EXPECT_TRUE(warnings.matches(lines[2]));
+  EXPECT_TRUE(warnings.matches(lines[3]));  // a crash's output passes any level
+  EXPECT_FALSE((LogFilter{.min_level = "error"}).matches(lines[1]));
+
+  const LogFilter recent{.since = "2026-03-01T10:00:01.000000Z"};
+  EXPECT_FALSE(recent.matches(lines[0]));
+  EXPECT_TRUE(recent.matches(lines[1]));  // later within the same second
+
+  EXPECT_TRUE((LogFilter{.grep = "database"}).matches(lines[2]));
+  EXPECT_FALSE((LogFilter{.grep = "database"}).matches(lines[1]));
+}
+
 TEST(FormatLine, PrefixesTheServiceName) {
   LogLine line;
   line.service = "redis";

@@ -14,8 +14,8 @@ std::string_view method_label(std::string_view method) {
   return "OTHER";
 }
 
-AccessLog::AccessLog(logging::Logger& logger, metrics::Registry& registry)
-    : logger_(logger), registry_(registry) {
+AccessLog::AccessLog(logging::Logger& logger, metrics::Registry& registry, tracing::Tracer* tracer)
+    : logger_(logger), registry_(registry), tracer_(tracer) {
   registry_.callback_counter("log_lines_dropped_total",
                              "Log lines dropped because stdout could not keep up.", {},
                              [&logger] { return static_cast<double>(logger.dropped_lines()); });
@@ -36,6 +36,37 @@ void AccessLog::record(const Outcome& outcome, const TraceContext& trace,
                 {"duration_ms", elapsed.count() * 1000.0},
                 {"bytes_in", outcome.bytes_in},
                 {"bytes_out", outcome.bytes_out}});
+  // Probes and scrapes come every few seconds and say nothing about a user's request:
+  // traced only when they fail.
+  const bool operational = outcome.route == "/metrics" || outcome.route.starts_with("/health/");
+  if (tracer_ != nullptr && (!operational || outcome.status >= 500)) {
+    finish_span(outcome, trace, started);
+  }
+}
+
+// OpenTelemetry's HTTP server span: named by method and route template (the method alone
+// when no route matched: paths would make names unbounded); 5xx is an error, 4xx is the
+// client's and leaves the status unset.
+void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
+                            std::chrono::steady_clock::time_point started) const {
+  const std::string_view method = method_label(outcome.method);
+  tracing::Span span{
+      .trace_id = trace.trace_id,
+      .span_id = trace.span_id,
+      .parent_span_id = trace.parent_span_id,
+      .name = outcome.route == kUnmatchedRoute ? std::string(method)
+                                               : std::string(method) + " " + outcome.route,
+      .kind = tracing::SpanKind::kServer,
+      .start_unix_nano = tracing::unix_nanos_of(started),
+      .end_unix_nano = tracing::now_unix_nanos(),
+      .status = outcome.status >= 500 ? tracing::StatusCode::kError : tracing::StatusCode::kUnset};
+  span.attributes.reserve(5);
+  span.attributes.push_back({"http.request.method", std::string(method)});
+  if (outcome.route != kUnmatchedRoute) span.attributes.push_back({"http.route", outcome.route});
+  span.attributes.push_back({"url.path", outcome.path});
+  span.attributes.push_back({"http.response.status_code", std::int64_t{outcome.status}});
+  if (!trace.request_id.empty()) span.attributes.push_back({"request_id", trace.request_id});
+  tracer_->finish(std::move(span), trace.sampled);
 }
 
 metrics::Counter& AccessLog::request_counter(std::string_view method, const std::string& route,

@@ -1,7 +1,8 @@
 // The record of every exchange: the RED metrics (http_requests_total and
-// http_request_duration_seconds by method, route template and status) and one access
-// log line. Writing the line never blocks the calling network thread: the service's
-// logger queues it (logging::AsyncWriter) and drops it, counted, when stdout lags.
+// http_request_duration_seconds by method, route template and status), one access
+// log line, and the server span (with a tracer). Writing the line never blocks the calling network
+// thread: the service's logger queues it (logging::AsyncWriter) and drops it, counted, when stdout
+// lags.
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "platform/http/message.h"
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::http::detail {
 
@@ -35,7 +37,7 @@ std::string_view method_label(std::string_view method);
 
 class AccessLog {
  public:
-  AccessLog(logging::Logger& logger, metrics::Registry& registry);
+  AccessLog(logging::Logger& logger, metrics::Registry& registry, tracing::Tracer* tracer);
 
   void record(const Outcome& outcome, const TraceContext& trace,
               std::chrono::steady_clock::time_point started);
@@ -44,8 +46,12 @@ class AccessLog {
   metrics::Counter& request_counter(std::string_view method, const std::string& route, int status);
   metrics::Histogram& duration_histogram(std::string_view method, const std::string& route);
 
+  void finish_span(const Outcome& outcome, const TraceContext& trace,
+                   std::chrono::steady_clock::time_point started) const;
+
   logging::Logger& logger_;
   metrics::Registry& registry_;
+  tracing::Tracer* tracer_;
   // Registry lookups lock the registry; the hot path looks in a read-mostly cache first.
   std::shared_mutex cache_mutex_;
   std::unordered_map<std::string, metrics::Counter*> counters_;

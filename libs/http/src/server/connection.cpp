@@ -250,6 +250,8 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
     Response produced = co_await run_on<Response>(pool, std::move(job));
     response = std::move(produced);
   }
+  // A handler may have named the route more narrowly (a proxy: the route it forwarded to).
+  if (route != nullptr && !request.route.empty()) outcome.route = request.route;
   if (request.body_reader != nullptr) {
     // Bytes the handler read count as received.
     outcome.bytes_in += static_cast<std::size_t>(request.body_reader->bytes_read());
@@ -274,7 +276,8 @@ asio::awaitable<bool> Server::Impl::refuse(Connection& connection,
                                            const detail::Refusal& refusal, std::size_t bytes_in,
                                            Clock::time_point started) {
   const InFlight in_flight_guard(in_flight_);
-  const auto trace = detail::make_trace(header["X-Request-ID"], header["traceparent"]);
+  const auto trace =
+      detail::make_trace(header["X-Request-ID"], header["traceparent"], options_.tracer);
   std::string path(header.target().substr(0, header.target().find('?')));
   if (path.size() > 256) path = path.substr(0, 256) + "...";
   if (path.empty()) path = "/";
@@ -368,7 +371,8 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   for (const auto& field : message) request.headers.add(field.name_string(), field.value());
   remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;
-  request.trace = detail::make_trace(message["X-Request-ID"], message["traceparent"]);
+  request.trace =
+      detail::make_trace(message["X-Request-ID"], message["traceparent"], options_.tracer);
   // A malformed or absurd budget is ignored rather than refused: the caller's deadline is
   // advice for us, not part of what it asks.
   if (const auto budget = message[std::string(kRequestTimeoutHeader)]; !budget.empty()) {

@@ -44,7 +44,7 @@ Server::Impl::Impl(ServerOptions server_options, Router server_router,
       logger_(server_logger),
       registry_(metrics_registry),
       dispatcher_(router_, logger_),
-      access_log_(logger_, registry_),
+      access_log_(logger_, registry_, options_.tracer),
       in_flight_(registry_.gauge("http_requests_in_flight", "HTTP requests being served.")),
       connections_total_(registry_.counter("http_connections_total", "HTTP connections accepted.")),
       accept_paused_total_(registry_.counter(

@@ -61,6 +61,10 @@
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
 
+namespace platform::tracing {
+class Tracer;
+}
+
 namespace platform::events {
 
 using EventHandler = std::function<core::Result<void>(const Event& event, db::Session& session)>;
@@ -79,6 +83,9 @@ struct ConsumerOptions {
   std::chrono::milliseconds pause_duration{30000};
   std::chrono::milliseconds claim_idle{30000};
   bool from_start = true;  // a new group starts at the stream's beginning
+  // A consumer span per handling attempt of an event that carries a traceparent: in the
+  // producer's trace, its child, and linked to it. Null: none. Outlives the consumer.
+  tracing::Tracer* tracer = nullptr;
 };
 
 struct ConsumerStatus {

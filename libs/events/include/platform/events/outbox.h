@@ -50,6 +50,10 @@
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
 
+namespace platform::tracing {
+class Tracer;
+}
+
 namespace platform::events {
 
 // The event tables (outbox, inbox, attempts, relay leases: versions 9001+), to embed
@@ -78,6 +82,10 @@ struct RelayOptions {
   // successor waits this long at most.
   std::chrono::milliseconds lease_duration{10000};
   std::string holder;  // who holds the lease (logs, the table); empty: a fresh UUID
+  // A producer span per published event of a traced request: a child of the request's
+  // span, from the event's creation to its publication; the published envelope's
+  // traceparent names it, so that consumers link to it. Null: none. Outlives the relay.
+  tracing::Tracer* tracer = nullptr;
 };
 
 class OutboxRelay {

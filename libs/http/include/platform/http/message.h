@@ -185,7 +185,10 @@ struct Request {
   std::shared_ptr<Cancellation> cancellation;
 
   Caller caller;      // set by identity_middleware; anonymous without it
-  std::string route;  // the matched route template: "/subjects/{id}"; empty when none
+  // The matched route template: "/subjects/{id}"; empty when none. A handler may narrow a
+  // catch-all one ("/{path...}") to what it served (a proxy: its route's prefix): the
+  // metrics, the access line and the server span then name that.
+  std::string route;
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
   TraceContext trace;
 

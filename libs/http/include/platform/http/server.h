@@ -50,6 +50,10 @@
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
 
+namespace platform::tracing {
+class Tracer;
+}
+
 namespace platform::http {
 
 class Health;
@@ -91,6 +95,10 @@ struct ServerOptions {
   // shutdown_timeout. An exception it throws is logged. It runs under stop()'s lock: it
   // must not call stop() itself.
   std::function<void()> on_shutdown;
+
+  // Tracing: a server span per request (named "<method> <route>", an error status for 5xx),
+  // and the sampling of traces that begin here. Null: no spans. Must outlive the server.
+  tracing::Tracer* tracer = nullptr;
 };
 
 class Server {

@@ -98,6 +98,11 @@ class Logger {
     log(Level::kError, c, msg, f);
   }
 
+  // A record rather than a message (a finished span): written whatever the level, with
+  // `raw_json` (a JSON value the caller made, not checked) under `key`.
+  void record(const Context& context, std::string_view msg, std::string_view key,
+              std::string_view raw_json);
+
   const std::string& service() const { return service_; }
   const std::string& instance() const { return instance_; }
 
@@ -107,6 +112,10 @@ class Logger {
   std::uint64_t dropped_lines() const;
 
  private:
+  std::string begin_line(std::string_view level, const Context& context,
+                         std::string_view msg) const;
+  void emit(const std::string& line);
+
   std::string service_;
   std::string instance_;
   std::atomic<Level> level_;

@@ -46,6 +46,10 @@
 #include "platform/resilience/endpoints.h"
 #include "platform/resilience/retry.h"
 
+namespace platform::tracing {
+class Tracer;
+}
+
 namespace platform::resilience {
 
 struct PeerOptions {
@@ -61,6 +65,10 @@ struct PeerOptions {
   std::size_t max_concurrent_calls = 64;  // the bulkhead; 0: no cap
   http::ClientOptions client;             // pool and connect timeout; peer_name is `peer`
   ClockFunction clock = Clock::now;       // breaker, budget and ejection time (tests)
+  // A client span per call of a traced request (PeerRequest::trace): named "<method>
+  // <peer>", its attempts, retries and the breaker's refusals as events, its id sent as
+  // the traceparent's parent. Null: no spans. Must outlive the client.
+  tracing::Tracer* tracer = nullptr;
 };
 
 struct PeerRequest {

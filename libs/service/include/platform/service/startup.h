@@ -35,6 +35,7 @@
 #include "platform/http/router.h"
 #include "platform/http/server.h"
 #include "platform/logging/logger.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::service {
 
@@ -57,6 +58,9 @@ struct Startup {
   // The gateway's keys (gateway.identity_keys); null when none are set.
   std::shared_ptr<const http::IdentityKeys> identity_keys;
   std::chrono::steady_clock::time_point started;
+  // Spans from the tracing.* and otlp.* settings (service/tracing.h). Declared after the
+  // logger it writes to, so that it goes first.
+  std::unique_ptr<tracing::Tracer> tracer;
 };
 
 // The Startup to serve with, or the exit code to end with.
@@ -64,6 +68,8 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
 
 // The HTTP server settings of common_schema(): host, port, threads, limits, timeouts.
 http::ServerOptions server_options(const config::Config& config);
+// The same, with the service's tracer: a server span per request.
+http::ServerOptions server_options(const Startup& startup);
 
 // For a setting whose check needs more than the schema's validators (done after start()):
 // prints the problems of `error` as start() prints bad settings ("configuration is

@@ -1,0 +1,89 @@
+// One finished span, as OpenTelemetry's protocol (OTLP) names its fields, and how it is
+// written: `append_otlp_json` gives the span object of OTLP/HTTP JSON (traceId, spanId,
+// parentSpanId, name, kind, startTimeUnixNano, endTimeUnixNano, status, attributes,
+// events, links), which is also what a service's log line carries under "span".
+//
+//   Span span{.trace_id = trace.trace_id, .span_id = new_span_id(), .name = "GET /x",
+//             .kind = SpanKind::kClient, .start_unix_nano = now_unix_nanos()};
+//   span.attributes.push_back({"http.response.status_code", std::int64_t{200}});
+//   span.end_unix_nano = now_unix_nanos();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace platform::tracing {
+
+// OTLP's numbering.
+enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
+enum class StatusCode { kUnset = 0, kOk = 1, kError = 2 };
+
+using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
+
+struct Attribute {
+  std::string key;
+  AttributeValue value;
+};
+
+struct SpanEvent {
+  std::string name;
+  std::uint64_t time_unix_nano = 0;
+  std::vector<Attribute> attributes;
+};
+
+// Another span this one is causally related to without being its child (a consumer's
+// link to the producer of the event it handles).
+struct SpanLink {
+  std::string trace_id;
+  std::string span_id;
+};
+
+struct Span {
+  std::string trace_id;        // 32 lower-case hex digits
+  std::string span_id;         // 16
+  std::string parent_span_id;  // empty for a root span
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = 0;
+  StatusCode status = StatusCode::kUnset;
+  std::string status_message;
+  std::vector<Attribute> attributes;
+  std::vector<SpanEvent> events;
+  std::vector<SpanLink> links;
+};
+
+std::uint64_t now_unix_nanos();
+// A steady-clock instant (how durations are measured) as Unix nanoseconds.
+std::uint64_t unix_nanos_of(std::chrono::steady_clock::time_point instant);
+
+// Random ids as lower-case hex, never all zero (W3C Trace Context).
+std::string new_trace_id();  // 16 bytes
+std::string new_span_id();   // 8 bytes
+
+// What a traceparent names: a trace, a span in it (the parent of the receiver's), and
+// whether the trace is sampled.
+struct SpanContext {
+  std::string trace_id;
+  std::string span_id;
+  bool sampled = false;
+};
+
+// "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>" (W3C Trace Context); later
+// versions may append fields after a '-', which are ignored as the specification asks.
+// nullopt when invalid (upper case, all-zero ids, version ff, wrong lengths).
+std::optional<SpanContext> parse_traceparent(std::string_view text);
+
+// "00-<trace id>-<span id>-01" (or -00 when not sampled): the traceparent naming a span.
+std::string traceparent_of(const std::string& trace_id, const std::string& span_id, bool sampled);
+
+// The span as an OTLP/HTTP JSON span object (64-bit times as decimal strings, ids as
+// hex, as the OTLP JSON mapping asks).
+void append_otlp_json(std::string& out, const Span& span);
+
+}  // namespace platform::tracing

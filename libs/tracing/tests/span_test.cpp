@@ -1,0 +1,117 @@
+#include "platform/tracing/span.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+namespace platform::tracing {
+namespace {
+
+TEST(Span, IsWrittenWithTheOtlpJsonFieldNames) {
+  Span span{.trace_id = "0af7651916cd43dd8448eb211c80319c",
+            .span_id = "b7ad6b7169203331",
+            .parent_span_id = "00f067aa0ba902b7",
+            .name = "GET /subjects/{id}",
+            .kind = SpanKind::kServer,
+            .start_unix_nano = 1'700'000'000'000'000'001,
+            .end_unix_nano = 1'700'000'000'002'000'001,
+            .status = StatusCode::kError,
+            .status_message = "boom \"quoted\""};
+  span.attributes = {{"http.route", std::string("/subjects/{id}")},
+                     {"http.response.status_code", std::int64_t{503}},
+                     {"ratio", 0.5},
+                     {"retried", true}};
+  span.events.push_back({"retry", 1'700'000'000'001'000'000, {{"attempt", std::int64_t{2}}}});
+  span.links.push_back({"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b8"});
+  std::string json;
+  append_otlp_json(json, span);
+
+  const auto object = boost::json::parse(json).as_object();
+  EXPECT_EQ(object.at("traceId").as_string(), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(object.at("spanId").as_string(), "b7ad6b7169203331");
+  EXPECT_EQ(object.at("parentSpanId").as_string(), "00f067aa0ba902b7");
+  EXPECT_EQ(object.at("name").as_string(), "GET /subjects/{id}");
+  EXPECT_EQ(object.at("kind").as_int64(), 2);
+  EXPECT_EQ(object.at("startTimeUnixNano").as_string(), "1700000000000000001");
+  EXPECT_EQ(object.at("endTimeUnixNano").as_string(), "1700000000002000001");
+  EXPECT_EQ(object.at("status").at("code").as_int64(), 2);
+  EXPECT_EQ(object.at("status").at("message").as_string(), "boom \"quoted\"");
+  const auto& attributes = object.at("attributes").as_array();
+  ASSERT_EQ(attributes.size(), 4u);
+  EXPECT_EQ(attributes[0].at("key").as_string(), "http.route");
+  EXPECT_EQ(attributes[0].at("value").at("stringValue").as_string(), "/subjects/{id}");
+  EXPECT_EQ(attributes[1].at("value").at("intValue").as_string(), "503");
+  EXPECT_DOUBLE_EQ(attributes[2].at("value").at("doubleValue").as_double(), 0.5);
+  EXPECT_TRUE(attributes[3].at("value").at("boolValue").as_bool());
+  EXPECT_EQ(object.at("events").at(0).at("name").as_string(), "retry");
+  EXPECT_EQ(object.at("events").at(0).at("timeUnixNano").as_string(), "1700000000001000000");
+  EXPECT_EQ(object.at("links").at(0).at("spanId").as_string(), "00f067aa0ba902b8");
+}
+
+TEST(Span, ARootSpanHasNoParentAndNoEmptyLists) {
+  Span span{.trace_id = new_trace_id(), .span_id = new_span_id(), .name = "x"};
+  std::string json;
+  append_otlp_json(json, span);
+  const auto object = boost::json::parse(json).as_object();
+  EXPECT_FALSE(object.contains("parentSpanId"));
+  EXPECT_FALSE(object.contains("events"));
+  EXPECT_FALSE(object.contains("links"));
+  EXPECT_FALSE(object.at("status").as_object().contains("message"));
+}
+
+TEST(SpanIds, AreLowerCaseHexOfTheirSizeAndDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string trace = new_trace_id();
+    const std::string span = new_span_id();
+    ASSERT_EQ(trace.size(), 32u);
+    ASSERT_EQ(span.size(), 16u);
+    ASSERT_EQ(trace.find_first_not_of("0123456789abcdef"), std::string::npos);
+    seen.insert(span);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(traceparent_of("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(traceparent_of("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", false),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+}
+
+TEST(SpanTimes, SteadyInstantsBecomeUnixNanoseconds) {
+  const auto before = now_unix_nanos();
+  const auto then = unix_nanos_of(std::chrono::steady_clock::now() - std::chrono::seconds(2));
+  EXPECT_NEAR(static_cast<double>(before - then), 2e9, 5e7);
+}
+
+}  // namespace
+}  // namespace platform::tracing
+
+namespace platform::tracing {
+namespace {
+
+TEST(Traceparent, ReadsTheTraceTheParentSpanAndTheSampledFlag) {
+  const auto context = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(context);
+  EXPECT_EQ(context->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(context->span_id, "00f067aa0ba902b7");
+  EXPECT_TRUE(context->sampled);
+  EXPECT_FALSE(
+      parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02")->sampled);
+  // A later version may carry more fields.
+  EXPECT_TRUE(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-xyz"));
+}
+
+TEST(Traceparent, RefusesWhatTheSpecificationRefuses) {
+  for (const char* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                          "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+                          "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}) {
+    EXPECT_FALSE(parse_traceparent(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace platform::tracing

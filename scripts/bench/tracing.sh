@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# What tracing costs: the subject-service's read by id (random among 1,000 seeded, SQLite)
+# under wrk with tracing on (every trace sampled: a server span per request, written to
+# the service's log) and off (tracing.sample_ratio 0: nothing recorded), the two
+# alternated ROUNDS times on one instance each; medians into docs/benchmarks.md. The
+# metrics are on in both (they cannot be turned off). Target: under 10% fewer requests/s.
+#   scripts/bench/tracing.sh                  (defaults: 10 s a run, 32 connections, 3 rounds)
+#   DURATION=20s ROUNDS=5 scripts/bench/tracing.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/bench.sh
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+ROUNDS="${ROUNDS:-3}"
+LOG_LEVEL="${LOG_LEVEL:-info}"
+
+scripts/install-deps.sh >/dev/null
+build="$(build_dir)"
+binary="$build/services/subject-service/subject-service"
+work="$(mktemp -d /tmp/sylbench.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+start_redis "$work"
+
+# Starts an instance on the shared database; prints its port.
+start() {
+  local name="$1" ratio="$2" port
+  port="$(free_port)"
+  SYL_HTTP_PORT="$port" SYL_DATABASE_URL="sqlite://$work/subjects.db" SYL_LOG_LEVEL="$LOG_LEVEL" \
+    SYL_REDIS_URL="redis://127.0.0.1:$redis_port" SYL_TRACING_SAMPLE_RATIO="$ratio" \
+    "$binary" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/health/live"; do sleep 0.02; done
+  echo "$port"
+}
+on_port="$(start traced 1)"
+off_port="$(start untraced 0)"
+
+# 1,000 subjects, and their ids for wrk.
+config="$work/seed.curl"
+: >"$config"
+for i in $(seq 1 1000); do
+  if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
+  printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"TR-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
+    "$off_port" "$i" "$i" >>"$config"
+done
+curl -s -K "$config"
+ids="$work/ids.lua"
+echo "ids = {" >"$ids"
+cursor=""
+while :; do
+  page="$(curl -sf "http://127.0.0.1:$off_port/subjects?limit=200${cursor:+&cursor=$cursor}")"
+  grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids"
+  cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
+  [ -n "$cursor" ] || break
+done
+echo "}" >>"$ids"
+export BENCH_IDS="$ids"
+
+run_wrk() {
+  local out
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/bench/wrk/read_by_id.lua \
+    "http://127.0.0.1:$1")"
+  echo "$out" >>"$work/wrk.log"
+  local rps p50 p99
+  rps="$(awk '/^Requests\/sec/ {printf "%d", $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  echo "$rps $p50 $p99"
+}
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}' <<<"$1"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+run_wrk "$on_port" >/dev/null  # warm both (page cache, connections)
+run_wrk "$off_port" >/dev/null
+: >"$work/on" ; : >"$work/off"
+for round in $(seq 1 "$ROUNDS"); do
+  read -r rps p50 p99 <<<"$(run_wrk "$on_port")"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99")" >>"$work/on"
+  echo "  round $round tracing on:  $rps req/s, p50 $p50, p99 $p99" >&2
+  read -r rps p50 p99 <<<"$(run_wrk "$off_port")"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99")" >>"$work/off"
+  echo "  round $round tracing off: $rps req/s, p50 $p50, p99 $p99" >&2
+done
+column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
+on_rps="$(column_median "$work/on" 1)"; off_rps="$(column_median "$work/off" 1)"
+spans="$(grep -c '"msg":"span"' "$work/traced.log" || true)"
+untraced_spans="$(grep -c '"msg":"span"' "$work/untraced.log" || true)"
+cost="$(awk -v on="$on_rps" -v off="$off_rps" 'BEGIN {printf "%.1f", (1 - on / off) * 100}')"
+verdict="$(awk -v c="$cost" 'BEGIN {print (c < 10) ? "met" : "**missed**"}')"
+
+section="$work/section.md"
+{
+  echo "### What tracing costs — $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo | awk '{print $1, $2}')), $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"); wrk and the service on the same machine."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS scripts/bench/tracing.sh\` (release build; the subject-service on SQLite with 1,000 subjects, read by random id, wrk -t1 -c$CONNECTIONS; two instances on one database, alternated, medians; log level $LOG_LEVEL in both; metrics on in both)."
+  echo
+  echo "| read by id | requests/s | p50 ms | p99 ms |"
+  echo "|---|---:|---:|---:|"
+  echo "| tracing on (every trace sampled, a span line per request) | $on_rps | $(column_median "$work/on" 2) | $(column_median "$work/on" 3) |"
+  echo "| tracing off (tracing.sample_ratio 0) | $off_rps | $(column_median "$work/off" 2) | $(column_median "$work/off" 3) |"
+  echo
+  echo "Throughput cost of tracing every request: $cost% (target under 10%, $verdict). Span lines written: $spans by the traced instance, $untraced_spans by the other."
+  echo
+} >"$section"
+cat "$section"
+write_doc_section tracing "Tracing" "$section"
