@@ -3,7 +3,8 @@
 # platform on its embedded defaults under the sylctl launcher: a local Redis (unless one
 # answers on 6379), the config-service (8100), the subject-, file- and syllabus-service
 # (8101-8103) and the api-gateway (8080), each supervised (restarted if it crashes), logs
-# in var/log/. Stop it with Ctrl-C.
+# in var/log/. Stop it with Ctrl-C. Arguments go to `sylctl up`: `scripts/run.sh --monitoring`
+# also starts Prometheus and Alertmanager (docs/observability.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,7 +21,8 @@ From another terminal, in this folder:
   open http://127.0.0.1:8080/docs             # every service's API
   build/release/tools/sylctl/sylctl status     # health of each service and the registry
   build/release/tools/sylctl/sylctl logs --request-id <X-Request-ID>
+  build/release/tools/sylctl/sylctl trace --slowest 10    # the slowest requests' traces
 Stop it with Ctrl-C: services finish their in-flight requests and deregister first.
 
 MSG
-exec build/release/tools/sylctl/sylctl up --foreground --build-dir build/release
+exec build/release/tools/sylctl/sylctl up --foreground --build-dir build/release "$@"

@@ -2,6 +2,7 @@
 // current directory.
 //
 //   sylctl up [--build-dir build/release] [--foreground] [--port-base 8100] [--redis-port 6379]
+//             [--monitoring [--monitoring-interval 15s]]
 //   sylctl down
 //   sylctl status [--port-base N]
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--level L] [--since 10m]
@@ -34,6 +35,10 @@ struct UpOptions {
   std::filesystem::path build_dir = "build/release";
   bool foreground = false;
   Ports ports;
+  // Prometheus and Alertmanager too (monitoring.h), configured from `deploy_dir`.
+  bool monitoring = false;
+  std::chrono::seconds monitoring_interval{15};
+  std::filesystem::path deploy_dir = "deploy";
 };
 
 struct StatusOptions {

@@ -37,6 +37,7 @@ using namespace sylctl;
 constexpr const char* kUsageText =
     R"(usage:
   sylctl up [--build-dir DIR] [--foreground] [--port-base N] [--redis-port N]
+            [--monitoring [--monitoring-interval 15s] [--deploy-dir deploy]]
   sylctl down
   sylctl status [--port-base N]
   sylctl logs [--request-id ID | --trace-id ID] [--service NAME] [--level warn]
@@ -127,13 +128,23 @@ int run_config(const std::vector<std::string>& words) {
 int run(const std::string& command, const std::vector<std::string>& words) {
   Arguments arguments;
   if (command == "up") {
-    if (auto error = parse_options(words, {"build-dir", "port-base", "redis-port"}, {"foreground"},
-                                   arguments)) {
+    if (auto error = parse_options(
+            words, {"build-dir", "port-base", "redis-port", "monitoring-interval", "deploy-dir"},
+            {"foreground", "monitoring"}, arguments)) {
       return usage(*error);
     }
     UpOptions options;
     if (auto dir = arguments.get("build-dir")) options.build_dir = *dir;
+    if (auto dir = arguments.get("deploy-dir")) options.deploy_dir = *dir;
     options.foreground = arguments.has("foreground");
+    options.monitoring = arguments.has("monitoring");
+    if (auto text = arguments.get("monitoring-interval")) {
+      const auto interval = parse_duration(*text);
+      if (!options.monitoring) return usage("--monitoring-interval goes with --monitoring");
+      if (!interval || interval->count() < 1 || interval->count() > 300)
+        return usage("--monitoring-interval must be a duration from 1s to 5m");
+      options.monitoring_interval = *interval;
+    }
     if (auto text = arguments.get("port-base")) {
       const auto port = parse_port(*text);
       // The gateway sits 20 below the base (8080), the last service a few above it.

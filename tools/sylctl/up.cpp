@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "http_get.h"
+#include "monitoring.h"
 #include "platform/core/time.h"
 #include "platform_token.h"
 #include "process.h"
@@ -87,6 +88,7 @@ struct Child {
   SpawnSpec spec;
   std::uint16_t port = 0;
   bool is_redis = false;
+  std::string ready_path = "/health/ready";
   pid_t pid = -1;
   Clock::time_point started_at{};
   std::deque<Clock::time_point> crashes;  // within the last kCrashWindow
@@ -189,7 +191,48 @@ class Supervisor {
       child.spec.log_file = layout_.log_file(child.name);
       if (!start_and_wait(std::move(child))) return false;
     }
-    return true;
+    return !options_.monitoring || start_monitoring();
+  }
+
+  // Alertmanager, then Prometheus (which sends it alerts), after the services: Prometheus
+  // finds them through the config-service's registry.
+  bool start_monitoring() {
+    const MonitoringPorts ports = monitoring_ports(options_.ports);
+    const auto config_dir = std::filesystem::absolute(layout_.var_dir() / "monitoring");
+    try {
+      prepare_monitoring(options_.deploy_dir, config_dir, ports, options_.monitoring_interval);
+    } catch (const std::exception& error) {
+      reporter_.error(std::string("sylctl: ") + error.what() + "\n");
+      return false;
+    }
+    const auto data = [this](std::string_view name) {
+      const auto dir = std::filesystem::absolute(layout_.var_dir() / name);
+      std::filesystem::create_directories(dir);
+      return dir.string();
+    };
+    Child alertmanager;
+    alertmanager.name = "alertmanager";
+    alertmanager.port = ports.alertmanager;
+    alertmanager.ready_path = "/-/ready";
+    alertmanager.spec.argv = {
+        "prometheus-alertmanager", "--config.file=" + (config_dir / "alertmanager.yml").string(),
+        "--storage.path=" + data("alertmanager"),
+        "--web.listen-address=127.0.0.1:" + std::to_string(ports.alertmanager),
+        // One replica: no gossip (it would listen on every address otherwise).
+        "--cluster.listen-address="};
+    alertmanager.spec.log_file = layout_.log_file(alertmanager.name);
+    if (!start_and_wait(std::move(alertmanager))) return false;
+    Child prometheus;
+    prometheus.name = "prometheus";
+    prometheus.port = ports.prometheus;
+    prometheus.ready_path = "/-/ready";
+    prometheus.spec.argv = {"prometheus",
+                            "--config.file=" + (config_dir / "prometheus.yml").string(),
+                            "--storage.tsdb.path=" + data("prometheus"),
+                            "--web.listen-address=127.0.0.1:" + std::to_string(ports.prometheus),
+                            "--storage.tsdb.retention.time=7d"};
+    prometheus.spec.log_file = layout_.log_file(prometheus.name);
+    return start_and_wait(std::move(prometheus));
   }
 
   bool start_and_wait(Child child) {
@@ -232,14 +275,14 @@ class Supervisor {
       if (child.is_redis) {
         if (port_answers(kHost, child.port)) return true;
       } else {
-        const HttpResult answer = http_get(kHost, child.port, "/health/ready", 1s);
+        const HttpResult answer = http_get(kHost, child.port, child.ready_path, 1s);
         if (answer.ok() && answer.status == 200) return true;
         last_answer = answer.ok() ? "HTTP " + std::to_string(answer.status) : answer.error;
       }
       std::this_thread::sleep_for(kPollInterval);
     }
-    fail_start(child, "was not ready within " + std::to_string(kReadyTimeout.count()) +
-                          " s (GET /health/ready: " + last_answer + ")");
+    fail_start(child, "was not ready within " + std::to_string(kReadyTimeout.count()) + " s (GET " +
+                          child.ready_path + ": " + last_answer + ")");
     return false;
   }
 
@@ -443,6 +486,7 @@ int run_up(const UpOptions& options) {
   const Layout layout(std::filesystem::current_path());
   UpOptions resolved = options;
   resolved.build_dir = std::filesystem::absolute(options.build_dir);
+  resolved.deploy_dir = std::filesystem::absolute(options.deploy_dir);
 
   if (auto pid = read_pid_file(layout.pid_file(kSupervisorName)); pid && is_alive(*pid)) {
     std::cerr << "sylctl: already running (supervisor pid " << *pid

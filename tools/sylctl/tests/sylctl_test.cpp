@@ -302,6 +302,65 @@ TEST_F(SylctlUp, MakesOnePlatformTokenKeepsItPrivateAndReusesItOnTheNextUp) {
 #endif
 }
 
+// With --monitoring, Prometheus finds the services through the registry and Alertmanager
+// hears when one stops answering, then that it is back. Intervals shortened (1 s, and
+// every alert's `for:` in proportion) so that it takes seconds.
+TEST_F(SylctlUp, MonitoringAlertsWhenAServiceStopsAndResolvesWhenItReturns) {
+  fs::create_directory_symlink(fs::path(SOURCE_DIR) / "deploy", dir_.path() / "deploy");
+  port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10, 990, 993});
+  redis_port_ = static_cast<std::uint16_t>(port_base_ + 10);
+  const auto prometheus = static_cast<std::uint16_t>(port_base_ + 990);
+  const auto alertmanager = static_cast<std::uint16_t>(port_base_ + 993);
+  auto args = up_args(build_dir());
+  for (const char* extra : {"--monitoring", "--monitoring-interval", "1s"})
+    args.emplace_back(extra);
+  up_pid_ = start_sylctl(dir_.path(), args, output_);
+  ASSERT_TRUE(eventually([&] { return status_ok(); }, 90s)) << up_output();
+  EXPECT_NE(up_output().find("prometheus"), std::string::npos) << up_output();
+
+  // Found through the registry and scraped: up{service="subject-service"} is 1.
+  const std::string up_query = "/api/v1/query?query=up%7Bservice%3D%22subject-service%22%7D";
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto answer = http_get("127.0.0.1", prometheus, up_query);
+        return answer.status == 200 && answer.body.find("\"1\"]") != std::string::npos;
+      },
+      30s))
+      << http_get("127.0.0.1", prometheus, up_query).body;
+
+  const auto subject_alerts = [&] {
+    const auto answer =
+        http_get("127.0.0.1", alertmanager,
+                 "/api/v2/alerts?active=true&filter=service%3D%22subject-service%22");
+    std::string names;
+    for (const char* name : {"InstanceDown", "ServiceUnavailable"}) {
+      if (answer.body.find(std::string("\"alertname\":\"") + name + "\"") != std::string::npos)
+        names += std::string(names.empty() ? "" : ",") + name;
+    }
+    return names;
+  };
+  // Quiet once it is scraped (before discovery found it, absent() may have fired).
+  ASSERT_TRUE(eventually([&] { return subject_alerts().empty(); }, 30s)) << subject_alerts();
+
+  // Stopped: it keeps its port and pid but answers nothing, and its lease lapses.
+  const auto pid = read_pid_file(run_dir() / "subject-service.pid");
+  ASSERT_TRUE(pid.has_value());
+  ASSERT_EQ(::kill(*pid, SIGSTOP), 0);
+  const bool fired = eventually([&] { return !subject_alerts().empty(); }, 60s);
+  ::kill(*pid, SIGCONT);
+  ASSERT_TRUE(fired) << read_file(dir_.path() / "var/log/prometheus.log");
+
+  // Back: registered again, scraped, and the alerts resolve.
+  EXPECT_TRUE(eventually([&] { return subject_alerts().empty(); }, 60s)) << subject_alerts();
+
+  const Outcome down = run_sylctl(dir_.path(), {"down"}, 90s);
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_EQ(wait_exit(up_pid_, 10s), std::optional<int>(0)) << up_output();
+  up_pid_ = -1;
+  EXPECT_FALSE(port_answers("127.0.0.1", prometheus));
+  EXPECT_FALSE(port_answers("127.0.0.1", alertmanager));
+}
+
 TEST_F(SylctlUp, SigtermToTheForegroundProcessStopsEverything) {
   start_up();
   ASSERT_TRUE(eventually([&] { return status_ok(); }, 60s)) << up_output();
