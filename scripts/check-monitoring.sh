@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the monitoring configuration in deploy/ with the real tools (Debian packages
 # prometheus and prometheus-alertmanager): Prometheus' config and rules, the rules' unit
-# tests, Alertmanager's config and routing, and that every alert has a severity, a
-# runbook section in docs/runbook.md and tests that see it fire and stay silent.
+# tests, Alertmanager's config and routing, the Grafana dashboards' structure (offline:
+# scripts/check-expressions.py), and that every alert has a severity, a runbook section
+# in docs/runbook.md and tests that see it fire and stay silent.
 #   scripts/check-monitoring.sh      exit 0 when all pass, 1 otherwise (each failure named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,11 @@ step "prometheus config" promtool check config --lint-fatal deploy/prometheus/pr
 step "rules" promtool check rules --lint-fatal "${rules[@]}"
 step "rule unit tests" promtool test rules "${tests[@]}"
 step "alertmanager config" amtool check-config "$alertmanager"
+# The expression checker itself (its metric-name extraction), and the dashboards'
+# structure and expressions without a Prometheus; against a live one it is run as
+# scripts/check-expressions.py --prometheus URL.
+step "expression checker self-test" scripts/check-expressions.py --self-test
+step "grafana dashboards" scripts/check-expressions.py --offline
 for route in page:pager ticket:tickets info:default; do
   step "alertmanager routes severity=${route%%:*} to ${route#*:}" \
     amtool config routes test --config.file="$alertmanager" --verify.receivers="${route#*:}" \

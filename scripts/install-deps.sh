@@ -19,8 +19,9 @@ PACKAGES=(
   prometheus prometheus-alertmanager
   # the S3-compatible test server (s3rver) is an npm package
   nodejs
-  # event contracts are checked with a real JSON Schema validator
-  python3 python3-jsonschema
+  # event contracts are checked with a real JSON Schema validator; the rules' and
+  # dashboards' expressions are read by scripts/check-expressions.py
+  python3 python3-jsonschema python3-yaml
 )
 # npm: Debian packages it apart from nodejs, while NodeSource's nodejs bundles it and
 # conflicts with Debian's npm; so it is asked for only when the command is missing.
