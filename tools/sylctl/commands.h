@@ -8,6 +8,7 @@
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--level L] [--since 10m]
 //               [--grep TEXT] [--follow]
 //   sylctl trace TRACE_ID | sylctl trace --slowest 10 [--since 5m]
+//   sylctl top [--port-base N] [--once]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor] [--ttl 1h]
@@ -65,6 +66,12 @@ struct LogsOptions {
   bool follow = false;
 };
 
+struct TopOptions {
+  std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
+  std::chrono::milliseconds interval{1000};
+  bool once = false;  // print one screen (after two scrapes) and exit: scripts, no terminal
+};
+
 struct TraceOptions {
   std::string trace_id;                       // a waterfall of this trace, or else
   std::size_t slowest = 10;                   // the slowest traces
@@ -75,6 +82,9 @@ int run_up(const UpOptions& options);
 int run_down();
 int run_status(const StatusOptions& options);
 int run_logs(const LogsOptions& options);
+// A live view from every instance's /metrics (the registry's instances, else the recorded
+// services): requests/s, 5xx share, p99, breakers, outbox, consumer lag, dead letters.
+int run_top(const TopOptions& options);
 // From the spans in var/log/*.log (tracing.log_spans).
 int run_trace(const TraceOptions& options);
 // Both use the platform token (var/platform-token or SYL_PLATFORM_TOKEN).

@@ -6,6 +6,7 @@
 //   sylctl logs [--request-id X | --trace-id Y] [--service NAME] [--level L] [--since 10m]
 //               [--grep TEXT] [--follow]
 //   sylctl trace TRACE_ID | sylctl trace --slowest 10 [--since 5m]
+//   sylctl top [--port-base N] [--once]
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor,admin] [--ttl 1h]
@@ -42,6 +43,7 @@ constexpr const char* kUsageText =
   sylctl status [--port-base N]
   sylctl logs [--request-id ID | --trace-id ID] [--service NAME] [--level warn]
               [--since 10m] [--grep TEXT] [--follow]
+  sylctl top [--port-base N] [--once]  a live view of every instance (q quits)
   sylctl trace TRACE_ID               one request's waterfall across every service
   sylctl trace --slowest N [--since 5m]   the slowest traces
   sylctl config show SERVICE [--env ENV] [--port-base N]
@@ -199,6 +201,16 @@ int run(const std::string& command, const std::vector<std::string>& words) {
       return usage("--request-id and --trace-id exclude each other");
     }
     return run_logs(options);
+  }
+  if (command == "top") {
+    if (auto error = parse_options(words, {"port-base"}, {"once"}, arguments)) return usage(*error);
+    TopOptions options;
+    options.once = arguments.has("once");
+    if (auto text = arguments.get("port-base")) {
+      options.port_base = parse_port(*text);
+      if (!options.port_base) return usage("--port-base must be a port");
+    }
+    return run_top(options);
   }
   if (command == "trace") {
     std::vector<std::string> positional;

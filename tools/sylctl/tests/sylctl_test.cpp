@@ -221,6 +221,14 @@ TEST_F(SylctlUp, StartsRestartsACrashedServiceAndDownLeavesNoProcessBehind) {
   // sylctl points the subject-service at the config-service, where it registers.
   EXPECT_TRUE(eventually([&] { return subject_service_registered(); }, 10s));
 #endif
+  // `top` finds every instance through the registry and reads its metrics.
+  const Outcome top = run_sylctl(dir_.path(), {"top", "--once"});
+  EXPECT_EQ(top.exit_code, 0) << top.output;
+  EXPECT_NE(top.output.find("REQ/S"), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("subject-service"), std::string::npos) << top.output;
+  EXPECT_EQ(top.output.find("unreachable"), std::string::npos) << top.output;
+  EXPECT_EQ(top.output.find("\x1b"), std::string::npos);  // no terminal: plain text
+
   // Redis was started by sylctl (nothing listened on its port).
   const auto redis_pid = read_pid_file(run_dir() / "redis.pid");
   ASSERT_TRUE(redis_pid.has_value()) << up_output();
