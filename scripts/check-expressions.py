@@ -21,12 +21,10 @@ For each expression:
     least one series now, so that a renamed metric cannot leave a dead panel or a
     silent alert. Series are born with the first event of their kind: run it against a
     platform that has had a little traffic (a subject and a syllabus created, a few
-    reads, a 401). --allow-missing NAME excuses a metric that cannot exist there; two
-    depend on the configuration:
+    reads, a 401). --allow-missing NAME excuses a metric that cannot exist there; one
+    depends on the configuration:
       ratelimit_backend_up       only with the Redis rate limiter
                                  (run the gateway with SYL_RATELIMIT_BACKEND=redis)
-      trace_spans_dropped_total  only with an OTLP collector (SYL_OTLP_ENDPOINT):
-                                 without one, pass --allow-missing trace_spans_dropped_total
 The dashboards' structure is checked too (ids, gridPos, targets, variables, data source).
 
 Prints one line per failing expression and a summary. Exit 0 when all pass, 1 on any

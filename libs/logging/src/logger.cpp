@@ -93,10 +93,10 @@ std::uint64_t Logger::dropped_lines() const {
   return writer_ ? writer_->dropped() : 0;
 }
 
-std::string Logger::begin_line(std::string_view level, const Context& context,
-                               std::string_view msg) const {
+std::string Logger::begin_line(std::string_view level, const Context& context, std::string_view msg,
+                               std::size_t room_for_more) const {
   std::string line;
-  line.reserve(256);
+  line.reserve(128 + service_.size() + instance_.size() + msg.size() + room_for_more);
   line.append("{\"ts\":\"");
   line.append(core::format_rfc3339(core::now_utc()));
   line.append("\",\"level\":\"");
@@ -149,8 +149,8 @@ void Logger::log(Level level, const Context& context, std::string_view msg, Fiel
 
 void Logger::record(const Context& context, std::string_view msg, std::string_view key,
                     std::string_view raw_json) {
-  std::string line = begin_line(to_string(Level::kInfo), context, msg);
-  line.reserve(line.size() + key.size() + raw_json.size() + 8);
+  std::string line =
+      begin_line(to_string(Level::kInfo), context, msg, key.size() + raw_json.size() + 8);
   line.push_back(',');
   append_string(line, key);
   line.push_back(':');
@@ -161,6 +161,16 @@ void Logger::record(const Context& context, std::string_view msg, std::string_vi
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Runs of characters that need no escape (nearly everything) are appended at once.
+  std::size_t safe = 0;
+  while (safe < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[safe]);
+    if (byte < 0x20 || byte == '"' || byte == '\\') break;
+    ++safe;
+  }
+  out.append(text.data(), safe);
+  text.remove_prefix(safe);
+  if (text.empty()) return;
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     switch (c) {

@@ -38,17 +38,16 @@ void instrument(const Startup& startup, metrics::Registry& registry, http::Healt
     registry.callback_counter("trace_spans_total", "Spans finished, kept (recorded) or not.",
                               {{"outcome", "sampled_out"}},
                               count(&tracing::TracerCounts::sampled_out));
-    if (tracer->exporting()) {
-      registry.callback_counter("trace_spans_exported_total", "Spans the OTLP collector accepted.",
-                                {}, count(&tracing::TracerCounts::exported));
-      registry.callback_counter(
-          "trace_spans_dropped_total",
-          "Recorded spans not exported: the export queue was full or the export failed.", {},
-          count(&tracing::TracerCounts::dropped));
-      registry.callback_counter("trace_export_failures_total",
-                                "Export requests the OTLP collector did not accept.", {},
-                                count(&tracing::TracerCounts::export_failures));
-    }
+    // Zero without a collector: the alerts and panels on them always find their series.
+    registry.callback_counter("trace_spans_exported_total", "Spans the OTLP collector accepted.",
+                              {}, count(&tracing::TracerCounts::exported));
+    registry.callback_counter(
+        "trace_spans_dropped_total",
+        "Recorded spans not exported: the export queue was full or the export failed.", {},
+        count(&tracing::TracerCounts::dropped));
+    registry.callback_counter("trace_export_failures_total",
+                              "Export requests the OTLP collector did not accept.", {},
+                              count(&tracing::TracerCounts::export_failures));
   }
   health.describe(startup.name, std::string(build.version), std::string(build.commit),
                   startup.started);

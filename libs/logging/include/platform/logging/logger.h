@@ -112,8 +112,8 @@ class Logger {
   std::uint64_t dropped_lines() const;
 
  private:
-  std::string begin_line(std::string_view level, const Context& context,
-                         std::string_view msg) const;
+  std::string begin_line(std::string_view level, const Context& context, std::string_view msg,
+                         std::size_t room_for_more = 128) const;
   void emit(const std::string& line);
 
   std::string service_;

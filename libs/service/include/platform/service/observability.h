@@ -4,7 +4,7 @@
 //   db_pool_size, db_pool_in_use, db_pool_waiting (with a database)
 //   config_service_up (1 while this instance holds its lease in the registry; only with a
 //     config-service)
-//   trace_spans_total{outcome="recorded"|"sampled_out"}, and with an OTLP collector
+//   trace_spans_total{outcome="recorded"|"sampled_out"}, and (0 without an OTLP collector)
 //     trace_spans_exported_total, trace_spans_dropped_total, trace_export_failures_total
 // and, on /health/ready, the service, version, commit and uptime.
 //

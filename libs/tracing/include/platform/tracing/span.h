@@ -26,7 +26,9 @@ enum class StatusCode { kUnset = 0, kOk = 1, kError = 2 };
 using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
 
 struct Attribute {
-  std::string key;
+  // A name with static storage (a literal): OpenTelemetry's attribute names are constants,
+  // and a span is made for every request.
+  std::string_view key;
   AttributeValue value;
 };
 
