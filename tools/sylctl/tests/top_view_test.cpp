@@ -78,8 +78,7 @@ TEST(TopView, MarksTheWorstAndFitsEightyByTwentyFour) {
   while (std::getline(lines, line)) {
     ++count;
     EXPECT_LE(line.size(), 80u) << line;
-    if (line.starts_with("> "))
-      marked = line.find("127.0.0.1:9003") != std::string::npos;
+    if (line.starts_with("> ")) marked = line.find("127.0.0.1:9003") != std::string::npos;
   }
   EXPECT_LE(count, 23);  // and the caller's "q quits" line makes 24
   EXPECT_TRUE(marked) << screen;

@@ -184,7 +184,7 @@ struct Request {
   // connection before the answer. Null for other routes.
   std::shared_ptr<Cancellation> cancellation;
 
-  Caller caller;      // set by identity_middleware; anonymous without it
+  Caller caller;  // set by identity_middleware; anonymous without it
   // The matched route template: "/subjects/{id}"; empty when none. A handler may narrow a
   // catch-all one ("/{path...}") to what it served (a proxy: its route's prefix): the
   // metrics, the access line and the server span then name that.
