@@ -1,18 +1,23 @@
 // A user's journey through the whole platform as `sylctl up` runs it (every built service,
-// a real Redis, SQLite), driven only through the api-gateway with real tokens: staff
+// a real Redis; SQLite files, and once a PostgreSQL database per service), driven only
+// through the api-gateway with real tokens: staff
 // write a syllabus with its document, a reviewer publishes it, a viewer finds and reads
 // it; revisions, copy forward, a renamed subject, a deleted file; the calls the gateway
 // refuses. The platform lives in a temporary directory and goes with it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
 
 #include "platform/testing/http_client.h"
 #include "platform/testing/ports.h"
+#include "platform/testing/postgres.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
 
@@ -34,21 +39,47 @@ std::string text(const boost::json::value& value) {
   return std::string(value.as_string());
 }
 
-class Journey : public ::testing::Test {
+enum class Databases { kSqlite, kPostgresql };
+
+class Journey : public ::testing::TestWithParam<Databases> {
  protected:
   void SetUp() override {
+    platform::testing::Environment env;
+    if (GetParam() == Databases::kPostgresql) {
+      // One server, a database per service (sylctl fills in "{service}").
+      const std::string prefix = "syljourney_" + std::to_string(::getpid());
+      for (const char* service :
+           {"config_service", "subject_service", "file_service", "syllabus_service", "api_gateway"})
+        databases_.push_back(
+            std::make_unique<platform::testing::TemporaryPostgresDatabase>(prefix + "_" + service));
+      env.emplace_back("SYL_DATABASE_URL",
+                       platform::testing::with_database_name(
+                           platform::testing::postgres_server_url(), prefix + "_{service}"));
+    }
     // sylctl works on var/ under the current directory: this test's own.
     previous_ = fs::current_path();
     fs::current_path(dir_.path());
     port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
     const std::string build_dir =
         fs::path(SYLCTL_BINARY).parent_path().parent_path().parent_path().string();
-    const auto up =
-        sylctl({"up", "--build-dir", build_dir, "--port-base", std::to_string(port_base_),
-                "--redis-port", std::to_string(port_base_ + 10)},
-               120s);
+    const auto up = platform::testing::run_process(
+        SYLCTL_BINARY, env,
+        {"up", "--build-dir", build_dir, "--port-base", std::to_string(port_base_), "--redis-port",
+         std::to_string(port_base_ + 10)},
+        120s);
     ASSERT_EQ(up.exit_code, 0) << up.output;
     started_ = true;
+    if (GetParam() == Databases::kPostgresql) {
+      // Each service opened its own database on the server.
+      for (const char* service : {"subject-service", "file-service", "syllabus-service"}) {
+        std::ifstream log(fs::path("var/log") / (std::string(service) + ".log"));
+        const std::string text{std::istreambuf_iterator<char>(log), {}};
+        std::string database = service;
+        std::replace(database.begin(), database.end(), '-', '_');
+        EXPECT_NE(text.find("postgresql://"), std::string::npos) << service;
+        EXPECT_NE(text.find("_" + database), std::string::npos) << text;
+      }
+    }
     staff_ = token("sam", "editor");
     reviewer_ = token("rita", "editor");
     viewer_ = token("vic", "viewer");
@@ -99,6 +130,7 @@ class Journey : public ::testing::Test {
     return false;
   }
 
+  std::vector<std::unique_ptr<platform::testing::TemporaryPostgresDatabase>> databases_;
   platform::testing::TemporaryDirectory dir_;
   fs::path previous_;
   std::uint16_t port_base_ = 0;
@@ -106,7 +138,7 @@ class Journey : public ::testing::Test {
   std::string staff_, reviewer_, viewer_, admin_;
 };
 
-TEST_F(Journey, FromASubjectToAPublishedSyllabusAndItsLaterLife) {
+TEST_P(Journey, FromASubjectToAPublishedSyllabusAndItsLaterLife) {
   // The gateway refuses a caller without a token, and a viewer's write.
   EXPECT_EQ(call("", "GET", "/subjects").status, 401);
   EXPECT_EQ(
@@ -215,5 +247,11 @@ TEST_F(Journey, FromASubjectToAPublishedSyllabusAndItsLaterLife) {
     return body.at("flagged_attachments").as_array().size() == 1;
   }));
 }
+
+INSTANTIATE_TEST_SUITE_P(Databases, Journey,
+                         ::testing::Values(Databases::kSqlite, Databases::kPostgresql),
+                         [](const auto& info) {
+                           return info.param == Databases::kSqlite ? "Sqlite" : "Postgresql";
+                         });
 
 }  // namespace

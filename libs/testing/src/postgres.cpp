@@ -52,7 +52,14 @@ std::string with_database_name(const std::string& server_url, const std::string&
 }
 
 TemporaryPostgresDatabase::TemporaryPostgresDatabase()
-    : server_url_(postgres_server_url()), name_("syltest_" + random_hex(16)) {
+    : TemporaryPostgresDatabase("syltest_" + random_hex(16)) {}
+
+TemporaryPostgresDatabase::TemporaryPostgresDatabase(std::string name)
+    : server_url_(postgres_server_url()), name_(std::move(name)) {
+  if (name_.empty() ||
+      name_.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    throw std::invalid_argument("not a database name for a test: " + name_);
+  }
   try {
     run_on_server(server_url_, "CREATE DATABASE " + name_);
   } catch (const std::exception& error) {

@@ -24,6 +24,8 @@ class TemporaryPostgresDatabase {
  public:
   // Creates the database; throws std::runtime_error when the server refuses.
   TemporaryPostgresDatabase();
+  // The same with a name of the caller's ([a-z0-9_], unique: a test's own prefix).
+  explicit TemporaryPostgresDatabase(std::string name);
   ~TemporaryPostgresDatabase();
   TemporaryPostgresDatabase(const TemporaryPostgresDatabase&) = delete;
   TemporaryPostgresDatabase& operator=(const TemporaryPostgresDatabase&) = delete;
