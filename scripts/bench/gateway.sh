@@ -105,24 +105,8 @@ pids+=("$!")
 sleep 0.3
 
 # 1,000 subjects, created directly.
-config="$work/seed.curl"
-: >"$config"
-for i in $(seq 1 1000); do
-  if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
-  printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"GW-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
-    "$subject_port" "$i" "$i" >>"$config"
-done
-curl -s -K "$config"
 ids="$work/ids.lua"
-echo "ids = {" >"$ids"
-cursor=""
-while :; do
-  page="$(curl -sf "http://127.0.0.1:$subject_port/subjects?limit=200${cursor:+&cursor=$cursor}")"
-  grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids"
-  cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
-  [ -n "$cursor" ] || break
-done
-echo "}" >>"$ids"
+seed_subjects "$subject_port" GW 1000 "$ids"
 export BENCH_IDS="$ids" BENCH_PATH_PREFIX=/api/v1/subjects
 token="$(mkdir -p "$work/cli/var" && echo "$secret" >"$work/cli/var/jwt-secret" &&
   cd "$work/cli" && "$build/tools/sylctl/sylctl" token --sub bench --roles admin --ttl 1d)"
@@ -132,33 +116,25 @@ first_id="$(grep -m1 -o '"[0-9a-f-]*"' "$ids" | tr -d '"')"
 curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/api-gateway.log" >&2; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
 
-# One wrk run; prints "rps p50 p99 non2xx".
+# One wrk run; prints "rps p50_ms p99_ms non2xx".
 run_wrk() {
   local port="$1" with_token="$2" out
   out="$(BENCH_TOKEN="$with_token" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
     -s scripts/bench/wrk/gateway_read_by_id.lua "http://127.0.0.1:$port")"
   echo "$out" >>"$work/wrk.log"
-  local rps p50 p99 errors
-  rps="$(awk '/^Requests\/sec/ {printf "%d", $2}' <<<"$out")"
-  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
-  echo "$rps $p50 $p99 ${errors:-0}"
+  wrk_figures <<<"$out"
 }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}' <<<"$1"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : >"$work/gateway.txt"
 : >"$work/nginx.txt"
 for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 errors <<<"$(run_wrk "$gateway_port" "$token")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $errors" >>"$work/gateway.txt"
-  echo "  round $round gateway: $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
+  echo "$rps $p50 $p99 $errors" >>"$work/gateway.txt"
+  echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors" >&2
   read -r rps p50 p99 errors <<<"$(run_wrk "$nginx_port" "")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $errors" >>"$work/nginx.txt"
-  echo "  round $round nginx:   $rps req/s, p50 $p50, p99 $p99, non-2xx $errors" >&2
+  echo "$rps $p50 $p99 $errors" >>"$work/nginx.txt"
+  echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors" >&2
 done
-column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
 g_rps="$(column_median "$work/gateway.txt" 1)"; n_rps="$(column_median "$work/nginx.txt" 1)"
 g_p50="$(column_median "$work/gateway.txt" 2)"; n_p50="$(column_median "$work/nginx.txt" 2)"
 g_p99="$(column_median "$work/gateway.txt" 3)"; n_p99="$(column_median "$work/nginx.txt" 3)"
@@ -198,7 +174,7 @@ verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
   echo "### api-gateway against nginx — $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, both proxies and the services on the same machine."
-  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway and nginx alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s) and its client's thread, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn)."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway and nginx alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s) and its client's thread, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
   echo
   echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx |"
   echo "|---|---:|---:|---:|---:|"

@@ -44,24 +44,8 @@ start untraced 0
 off_port="$port"; off_pid="$pid"
 
 # 1,000 subjects, and their ids for wrk.
-config="$work/seed.curl"
-: >"$config"
-for i in $(seq 1 1000); do
-  if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
-  printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"TR-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
-    "$off_port" "$i" "$i" >>"$config"
-done
-curl -s -K "$config"
 ids="$work/ids.lua"
-echo "ids = {" >"$ids"
-cursor=""
-while :; do
-  page="$(curl -sf "http://127.0.0.1:$off_port/subjects?limit=200${cursor:+&cursor=$cursor}")"
-  grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids"
-  cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
-  [ -n "$cursor" ] || break
-done
-echo "}" >>"$ids"
+seed_subjects "$off_port" TR 1000 "$ids"
 export BENCH_IDS="$ids"
 
 # CPU time (user + system) the process has used, in clock ticks.
@@ -77,29 +61,24 @@ run_wrk() {
   after="$(cpu_ticks "$2")"
   echo "$out" >>"$work/wrk.log"
   local rps p50 p99 requests cpu
-  rps="$(awk '/^Requests\/sec/ {printf "%d", $2}' <<<"$out")"
-  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  read -r rps p50 p99 _ <<<"$(wrk_figures <<<"$out")"
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"
   cpu="$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" \
     'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
   echo "$rps $p50 $p99 $cpu"
 }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}' <<<"$1"; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 run_wrk "$on_port" "$on_pid" >/dev/null  # warm both (page cache, connections)
 run_wrk "$off_port" "$off_pid" >/dev/null
 : >"$work/on" ; : >"$work/off"
 for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 cpu <<<"$(run_wrk "$on_port" "$on_pid")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $cpu" >>"$work/on"
-  echo "  round $round tracing on:  $rps req/s, p50 $p50, p99 $p99, $cpu us CPU/request" >&2
+  echo "$rps $p50 $p99 $cpu" >>"$work/on"
+  echo "  round $round tracing on:  $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request" >&2
   read -r rps p50 p99 cpu <<<"$(run_wrk "$off_port" "$off_pid")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $cpu" >>"$work/off"
-  echo "  round $round tracing off: $rps req/s, p50 $p50, p99 $p99, $cpu us CPU/request" >&2
+  echo "$rps $p50 $p99 $cpu" >>"$work/off"
+  echo "  round $round tracing off: $rps req/s, p50 $p50 ms, p99 $p99 ms, $cpu us CPU/request" >&2
 done
-column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
 on_rps="$(column_median "$work/on" 1)"; off_rps="$(column_median "$work/off" 1)"
 spans="$(grep -c '"msg":"span"' "$work/traced.log" || true)"
 untraced_spans="$(grep -c '"msg":"span"' "$work/untraced.log" || true)"

@@ -5,6 +5,9 @@
 #                       build, for a before/after comparison) or this tree's, built now
 #   start_redis DIR     a throwaway Redis (memory only) on a free loopback port;
 #                       sets redis_port and redis_pid, logs to DIR/redis.log
+#   seed_subjects PORT PREFIX COUNT IDS_FILE    subjects to read, their ids for wrk
+#   wrk_figures         wrk's report -> "requests/s p50_ms p99_ms non2xx"
+#   median, column_median FILE N
 # replaces what stands between <!-- NAME:begin --> and <!-- NAME:end --> in
 # docs/benchmarks.md with FILE's text (adding "## HEADING" and the markers if missing).
 write_doc_section() {
@@ -70,3 +73,48 @@ build_dir() {
     realpath build/release
   fi
 }
+
+# seed_subjects PORT PREFIX COUNT IDS_FILE: creates COUNT subjects directly on the
+# subject-service at PORT (codes PREFIX-0001...), then writes every subject id to
+# IDS_FILE as the Lua table the wrk scripts read (`ids = {"...", ...}`).
+seed_subjects() {
+  local port="$1" prefix="$2" count="$3" ids="$4" config cursor page
+  config="$(mktemp)"
+  for i in $(seq 1 "$count"); do
+    if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
+    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"%s-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
+      "$port" "$prefix" "$i" "$i" >>"$config"
+  done
+  curl -s -K "$config"
+  rm -f "$config"
+  echo "ids = {" >"$ids"
+  cursor=""
+  while :; do
+    page="$(curl -sf "http://127.0.0.1:$port/subjects?limit=200${cursor:+&cursor=$cursor}")"
+    grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids"
+    cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
+    [ -n "$cursor" ] || break
+  done
+  echo "}" >>"$ids"
+}
+
+# wrk_figures: wrk --latency's report on stdin -> "requests/s p50_ms p99_ms non2xx".
+wrk_figures() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+      return v + 0
+    }
+    /^Requests\/sec/ { rps = int($2) }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx or 3xx responses/ { errors = $5 }
+    END { printf "%d %.3f %.3f %d\n", rps, p50, p99, errors + 0 }'
+}
+
+# median: the middle of the numbers on stdin (one a line).
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# column_median FILE N: the median of column N of FILE.
+column_median() { awk -v c="$2" '{print $c}' "$1" | median; }

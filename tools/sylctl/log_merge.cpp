@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "json_text.h"
+
 namespace sylctl {
 
 namespace {
-
-std::string string_field(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) return {};
-  return std::string(value->get_string());
-}
 
 int level_rank(std::string_view level) {
   if (level == "debug") return 0;
@@ -46,11 +42,11 @@ LogLine parse_log_line(std::string_view file_service, std::string_view text,
   if (error || !value.is_object()) return line;
   const auto& object = value.get_object();
   line.json = true;
-  if (auto service = string_field(object, "service"); !service.empty()) line.service = service;
-  if (auto ts = string_field(object, "ts"); !ts.empty()) line.ts = ts;
-  line.request_id = string_field(object, "request_id");
-  line.trace_id = string_field(object, "trace_id");
-  line.level = string_field(object, "level");
+  if (auto service = json_text(object, "service"); !service.empty()) line.service = service;
+  if (auto ts = json_text(object, "ts"); !ts.empty()) line.ts = ts;
+  line.request_id = json_text(object, "request_id");
+  line.trace_id = json_text(object, "trace_id");
+  line.level = json_text(object, "level");
   return line;
 }
 

@@ -8,16 +8,13 @@
 #include <map>
 #include <set>
 
+#include "json_text.h"
+
 namespace sylctl {
 namespace {
 
-std::string text_of(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
-}
-
 std::uint64_t nanos_of(const boost::json::object& object, std::string_view key) {
-  const std::string text = text_of(object, key);
+  const std::string text = json_text(object, key);
   std::uint64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
@@ -76,13 +73,13 @@ std::optional<SpanRecord> parse_span_line(std::string_view file_service, std::st
   if (span_value == nullptr || !span_value->is_object()) return std::nullopt;
   const auto& span = span_value->as_object();
   SpanRecord record;
-  record.service = text_of(object, "service");
+  record.service = json_text(object, "service");
   if (record.service.empty()) record.service = std::string(file_service);
-  record.trace_id = text_of(span, "traceId");
-  record.span_id = text_of(span, "spanId");
+  record.trace_id = json_text(span, "traceId");
+  record.span_id = json_text(span, "spanId");
   if (record.trace_id.empty() || record.span_id.empty()) return std::nullopt;
-  record.parent_span_id = text_of(span, "parentSpanId");
-  record.name = text_of(span, "name");
+  record.parent_span_id = json_text(span, "parentSpanId");
+  record.name = json_text(span, "name");
   if (const auto* kind = span.if_contains("kind"); kind && kind->is_int64())
     record.kind = static_cast<int>(kind->as_int64());
   record.start = nanos_of(span, "startTimeUnixNano");
@@ -91,24 +88,24 @@ std::optional<SpanRecord> parse_span_line(std::string_view file_service, std::st
     const auto& fields = status->as_object();
     if (const auto* code = fields.if_contains("code"); code && code->is_int64())
       record.error = code->as_int64() == 2;
-    record.status_message = text_of(fields, "message");
+    record.status_message = json_text(fields, "message");
   }
   if (const auto* links = span.if_contains("links"); links && links->is_array()) {
     for (const auto& link : links->as_array())
-      if (link.is_object()) record.linked_span_ids.push_back(text_of(link.as_object(), "spanId"));
+      if (link.is_object()) record.linked_span_ids.push_back(json_text(link.as_object(), "spanId"));
   }
   if (const auto* events = span.if_contains("events"); events && events->is_array()) {
     for (const auto& event : events->as_array()) {
       if (!event.is_object()) continue;
       const auto& fields = event.as_object();
-      SpanEventRecord out{text_of(fields, "name"), nanos_of(fields, "timeUnixNano"), ""};
+      SpanEventRecord out{json_text(fields, "name"), nanos_of(fields, "timeUnixNano"), ""};
       if (const auto* attributes = fields.if_contains("attributes");
           attributes && attributes->is_array()) {
         for (const auto& attribute : attributes->as_array()) {
           if (!attribute.is_object()) continue;
           const auto& pair = attribute.as_object();
           if (!out.detail.empty()) out.detail += ' ';
-          out.detail += text_of(pair, "key") + "=" +
+          out.detail += json_text(pair, "key") + "=" +
                         (pair.contains("value") ? value_text(pair.at("value")) : "");
         }
       }

@@ -247,7 +247,9 @@ struct PeerClient::Impl {
     auto call = std::make_shared<Call>();
     call->idempotent = request.idempotent.value_or(http::is_idempotent_method(request.method));
     if (request.trace != nullptr) call->trace = *request.trace;
-    if (options.tracer != nullptr && call->trace) call->span = client_span(*call->trace, request);
+    // The span of an unsampled trace is made only if the call fails (finish()).
+    if (options.tracer != nullptr && call->trace && call->trace->sampled)
+      call->span = client_span(*call->trace, request);
     call->started = now;
     call->deadline = now + request.timeout.value_or(options.timeout);
     if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
@@ -419,6 +421,15 @@ struct PeerClient::Impl {
       }
     }
     duration.observe(std::chrono::duration<double>(Clock::now() - call->started).count());
+    if (!call->span && options.tracer != nullptr && call->trace) {
+      // Unsampled: a failure is kept all the same (without the events of its attempts).
+      if (result && result->status < 500) {
+        options.tracer->skip();
+      } else {
+        call->span = client_span(*call->trace, call->request);
+        call->span->start_unix_nano = tracing::unix_nanos_of(call->started);
+      }
+    }
     if (call->span) {
       std::optional<int> status;
       std::string failure;

@@ -49,6 +49,7 @@ void AccessLog::record(const Outcome& outcome, const TraceContext& trace,
 // client's and leaves the status unset.
 void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
                             std::chrono::steady_clock::time_point started) const {
+  if (!trace.sampled && outcome.status < 500) return tracer_->skip();
   const std::string_view method = method_label(outcome.method);
   tracing::Span span{
       .trace_id = trace.trace_id,
