@@ -6,16 +6,41 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <utility>
 
 #include "platform/core/error.h"
+#include "platform/http/message.h"
 #include "platform/tracing/tracer.h"
 
 namespace platform::resilience {
 namespace {
 
 using std::chrono::milliseconds;
+
+// A streamed request body that remembers whether any of it was taken: until then, a call
+// whose connection could not be made may go to another instance with it.
+class WatchedBody final : public http::BodySource {
+ public:
+  explicit WatchedBody(std::shared_ptr<http::BodySource> body) : body_(std::move(body)) {}
+
+  std::optional<std::uint64_t> size() const override { return body_->size(); }
+  core::Result<std::size_t> read(std::span<char> buffer) override {
+    touched_ = true;
+    return body_->read(buffer);
+  }
+  std::optional<FileRange> file_range() const override {
+    auto range = body_->file_range();
+    if (range) touched_ = true;
+    return range;
+  }
+  bool touched() const { return touched_; }
+
+ private:
+  std::shared_ptr<http::BodySource> body_;
+  mutable std::atomic<bool> touched_{false};
+};
 
 // One thread that runs tasks at given times: the pauses between attempts. A call waiting
 // for its retry holds no thread.
@@ -123,6 +148,7 @@ struct PeerClient::Impl {
     std::optional<http::TraceContext> trace;  // a copy: the caller's may be gone
     Callback done;
     bool idempotent = false;
+    std::shared_ptr<WatchedBody> body;  // a streamed request body
     Clock::time_point started;
     Clock::time_point deadline;
     int attempts = 0;
@@ -253,9 +279,14 @@ struct PeerClient::Impl {
     call->started = now;
     call->deadline = now + request.timeout.value_or(options.timeout);
     if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
-    // A streamed body's bytes cannot be read twice.
-    call->max_attempts =
-        request.body_source ? 1 : std::max(1, request.max_attempts.value_or(options.max_attempts));
+    call->max_attempts = std::max(1, request.max_attempts.value_or(options.max_attempts));
+    if (request.body_source) {
+      // A streamed body's bytes cannot be read twice: such a call goes again only if none
+      // was taken (its connection could not be made).
+      call->idempotent = false;
+      call->body = std::make_shared<WatchedBody>(std::move(request.body_source));
+      request.body_source = call->body;
+    }
     call->attempt_timeout = request.attempt_timeout.value_or(options.attempt_timeout);
     call->request = std::move(request);
     call->request.trace = nullptr;
@@ -382,7 +413,11 @@ struct PeerClient::Impl {
                                          : CallResult::kSuccess);
     if (!shutting_down) endpoints.record(url, failed);
 
-    if (!call->idempotent || !is_retryable(result) || call->attempts >= call->max_attempts ||
+    // A request that never left may go elsewhere whatever its method (as nginx's
+    // proxy_next_upstream does for a connection that could not be made).
+    const bool repeatable = call->idempotent || (!result && result.error().never_sent() &&
+                                                 !(call->body && call->body->touched()));
+    if (!repeatable || !is_retryable(result) || call->attempts >= call->max_attempts ||
         shutting_down) {
       return finish(call, std::move(result));
     }

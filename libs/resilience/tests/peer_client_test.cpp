@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <future>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,12 @@ class FakePeer {
     // Answers with `status_` (200 unless the test says otherwise).
     router.add("GET", "/switch", [this](Request& request) { return switched(request); });
     router.add("POST", "/switch", [this](Request& request) { return switched(request); });
+    router.add("PUT", "/switch", [this](Request& request) { return switched(request); });
+    // The body it was sent, back.
+    router.add("POST", "/body", [this](Request& request) {
+      ++calls_;
+      return Response::json(200, request.body);
+    });
     // What the call carried.
     router.get("/echo", [this](Request& request) {
       ++calls_;
@@ -227,6 +234,69 @@ TEST_F(PeerClientTest, NeverRetriesACallThatIsNotIdempotent) {
       client.send({.method = "POST", .target = "/switch", .body = "{}", .idempotent = true});
   ASSERT_TRUE(keyed);
   EXPECT_EQ(peer.calls(), 4);
+}
+
+TEST_F(PeerClientTest, ACallOfAnyMethodGoesToAnotherInstanceWhenItsConnectionIsRefused) {
+  // An instance that is gone (killed): its port refuses. Nothing of a POST left, so it may
+  // go to the other instance; the caller never sees the dead one.
+  const std::string gone = "http://127.0.0.1:" + std::to_string(platform::testing::free_port());
+  FakePeer healthy;
+  auto opts = options({gone, healthy.url()});
+  opts.breaker = kPatientBreaker;
+  opts.outlier = {.consecutive_failures = 1000};  // not ejected: each call meets it again
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 6; ++i) {
+    auto response = client.send({.method = "POST", .target = "/switch", .body = "{}"});
+    ASSERT_TRUE(response) << response.error().detail();
+    EXPECT_EQ(response->status, 200);
+  }
+  EXPECT_EQ(healthy.calls(), 6);
+  EXPECT_GE(counter("peer_retries_total"), 1);
+}
+
+// A request body read as it is sent, as the gateway streams its client's.
+class StreamedBody final : public http::BodySource {
+ public:
+  explicit StreamedBody(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+  platform::core::Result<std::size_t> read(std::span<char> buffer) override {
+    const std::size_t n = std::min(buffer.size(), bytes_.size() - taken_);
+    std::copy_n(bytes_.data() + taken_, n, buffer.data());
+    taken_ += n;
+    return n;
+  }
+
+ private:
+  std::string bytes_;
+  std::size_t taken_ = 0;
+};
+
+TEST_F(PeerClientTest, AStreamedBodyGoesToAnotherInstanceOnlyWhenNoneOfItWasTaken) {
+  const std::string gone = "http://127.0.0.1:" + std::to_string(platform::testing::free_port());
+  FakePeer healthy;
+  auto opts = options({gone, healthy.url()});
+  opts.breaker = kPatientBreaker;
+  opts.outlier = {.consecutive_failures = 1000};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 4; ++i) {
+    auto response = client.send(
+        {.method = "POST",
+         .target = "/body",
+         .body_source = std::make_shared<StreamedBody>(R"({"n":)" + std::to_string(i) + "}")});
+    ASSERT_TRUE(response) << response.error().detail();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, R"({"n":)" + std::to_string(i) + "}");  // whole, once
+  }
+  EXPECT_EQ(healthy.calls(), 4);
+  // A streamed body that reached a failing instance is not sent again.
+  FakePeer failing;
+  failing.answer_with(503);
+  PeerClient other(options({failing.url()}), &registry_, &logger_);
+  auto response = other.send(
+      {.method = "PUT", .target = "/switch", .body_source = std::make_shared<StreamedBody>("{}")});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(failing.calls(), 1);
 }
 
 TEST_F(PeerClientTest, ClientErrorsAreNeitherRetriedNorCountedAgainstThePeer) {

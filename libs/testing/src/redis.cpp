@@ -40,6 +40,12 @@ RedisServer::RedisServer() {
   start();
 }
 
+RedisServer::RedisServer(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {
+  std::filesystem::create_directories(data_dir_);
+  port_ = free_port();
+  start();
+}
+
 RedisServer::~RedisServer() {
   stop();
 }
@@ -47,14 +53,21 @@ RedisServer::~RedisServer() {
 void RedisServer::start() {
   if (pid_ > 0) return;
   const std::string port = std::to_string(port_);
+  const std::string data_dir = data_dir_.string();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the test binary, even a crashed one
-    // Quiet, memory only, loopback only.
+    // Quiet, loopback only; memory only unless given a directory.
     ::freopen("/dev/null", "w", stdout);
-    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+    if (data_dir.empty()) {
+      ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+    } else {
+      ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+               "--dir", data_dir.c_str(), "--save", "", "--appendonly", "yes", "--appendfsync",
+               "always", "--loglevel", "warning", nullptr);
+    }
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -704,7 +704,10 @@ struct Client::Impl {
           call.url.host, port, tcp::resolver::numeric_service, kUseTuple);
       call.resolver = nullptr;
       if (call.aborted != Abort::kNone) co_return aborted_error(call);
-      if (ec) co_return unavailable(call, "cannot resolve " + call.url.host + ": " + ec.message());
+      if (ec) {
+        co_return unavailable(call, "cannot resolve " + call.url.host + ": " + ec.message())
+            .with_never_sent();
+      }
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
     ssl::context* tls = call.url.tls() ? tls_context_.get() : nullptr;
@@ -714,11 +717,11 @@ struct Client::Impl {
         co_await asio::async_connect(connection->lowest().socket(), endpoints, kUseTuple);
     if (call.aborted != Abort::kNone) {
       call.connection = nullptr;
-      co_return aborted_error(call);
+      co_return never_sent(aborted_error(call));
     }
     if (ec) {
       call.connection = nullptr;
-      co_return unavailable(call, ec.message());
+      co_return unavailable(call, ec.message()).with_never_sent();
     }
     error_code ignored;
     connection->lowest().socket().set_option(tcp::no_delay(true), ignored);
@@ -738,7 +741,8 @@ struct Client::Impl {
       }
       if (handshake_ec) {
         call.connection = nullptr;
-        co_return unavailable(call, "TLS handshake failed: " + handshake_ec.message());
+        co_return unavailable(call, "TLS handshake failed: " + handshake_ec.message())
+            .with_never_sent();
       }
     }
     call.connection = nullptr;
@@ -891,6 +895,13 @@ struct Client::Impl {
     return core::Error::unavailable(
         call.peer + " is unavailable: " + reason,
         call.method + " " + call.pool_key + call.url.target + ": " + reason);
+  }
+
+  // A failure while connecting: nothing of the request was sent, unless the caller
+  // cancelled (then no retry is wanted).
+  static core::Error never_sent(core::Error error) {
+    return error.code() == core::ErrorCode::kDeadlineExceeded ? std::move(error.with_never_sent())
+                                                              : std::move(error);
   }
 
   core::Error aborted_error(const Call& call) const {

@@ -92,6 +92,9 @@ class Error {
   // When to try again (the Retry-After of a 503 or 429): a circuit breaker's remaining
   // open time, a peer's own Retry-After. Unset: the HTTP mapping says 1 s for both.
   const std::optional<std::chrono::seconds>& retry_after() const { return retry_after_; }
+  // A call that failed before any byte of its request left (no connection could be made):
+  // sending it again, to another instance, is harmless whatever its method.
+  bool never_sent() const { return never_sent_; }
 
   Error& with_field_errors(std::vector<FieldError> errors) {
     field_errors_ = std::move(errors);
@@ -101,6 +104,10 @@ class Error {
     retry_after_ = delay;
     return *this;
   }
+  Error& with_never_sent() {
+    never_sent_ = true;
+    return *this;
+  }
 
  private:
   ErrorCode code_;
@@ -108,6 +115,7 @@ class Error {
   std::string log_detail_;
   std::vector<FieldError> field_errors_;
   std::optional<std::chrono::seconds> retry_after_;
+  bool never_sent_ = false;
 };
 
 }  // namespace platform::core

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -30,7 +31,10 @@ std::string unique_name(const std::string& prefix);
 
 class RedisServer {
  public:
-  RedisServer();   // starts redis-server (no persistence) and waits until it answers
+  RedisServer();  // starts redis-server (no persistence) and waits until it answers
+  // The same, persisting to an append-only file in `data_dir`, as a production broker
+  // does: what it held survives stop() and start().
+  explicit RedisServer(std::filesystem::path data_dir);
   ~RedisServer();  // stops it
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -38,12 +42,13 @@ class RedisServer {
   std::uint16_t port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   void stop();   // SIGTERM and wait: the port refuses connections afterwards
-  void start();  // again on the same port (data is gone: nothing is persisted)
+  void start();  // again on the same port (data is gone unless persisted)
   bool running() const { return pid_ > 0; }
 
  private:
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
+  std::filesystem::path data_dir_;  // empty: memory only
 };
 
 // A TCP server on a free loopback port that accepts connections and reads whatever they
