@@ -44,8 +44,22 @@ install_swagger_ui() {
   fi
 }
 
+# Pact for the contract tests (npm, pinned in tools/pact): libpact_ffi and the verifier.
+install_pact() {
+  local tool
+  tool="$(cd "$(dirname "$0")/../tools/pact" && pwd)"
+  if [ ! -f "$tool/node_modules/@pact-foundation/pact-core-linux-x64-glibc/prebuilds/linux-x64/libpact_ffi.so" ] ||
+     [ ! -x "$tool/node_modules/@pact-foundation/pact-cli-linux-x64/standalone/pact" ]; then
+    (cd "$tool" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || {
+      echo "install-deps: npm install of Pact failed; the contract tests cannot run" >&2
+      return 1
+    }
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   install_swagger_ui
+  install_pact
   echo "install-deps: everything is installed"
   exit 0
 fi
@@ -59,3 +73,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
   "${missing[@]}" >/dev/null
 echo "install-deps: done"
 install_swagger_ui
+install_pact

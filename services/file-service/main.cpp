@@ -8,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "api/contract_test_routes.h"
 #include "api/file_api.h"
 #include "api/openapi.h"
 #include "application/collect_orphans.h"
@@ -221,7 +222,7 @@ int run(int argc, char** argv) {
 
   // Handlers.
   const auto clock = [] { return platform::core::now_utc(); };
-  app::UploadFileHandler upload(repository, *storage.backend, std::move(*allowlist), clock,
+  app::UploadFileHandler upload(repository, *storage.backend, *allowlist, clock,
                                 [] { return platform::core::Uuid::v7(); });
   app::DeleteFileHandler remove(repository, *storage.backend, clock);
   app::GetFileHandler get(repository);
@@ -249,6 +250,10 @@ int run(int argc, char** argv) {
        .default_ttl_seconds = config.get_int("download.default_ttl_seconds")},
       registry);
   platform::service::add_openapi_route(router, file_service::api::openapi_document());
+  platform::service::add_contract_test_routes(
+      router, startup,
+      file_service::api::contract_test_routes(repository, *storage.backend, *allowlist, clock,
+                                              storage.spool_directory));
   platform::http::mount_operational_routes(router, health, registry);
 
   // Background tasks.

@@ -3,6 +3,7 @@
 //   subject-service            serve (migrating the database first)
 //   subject-service migrate    apply pending migrations and exit
 
+#include "api/contract_test_routes.h"
 #include "api/openapi.h"
 #include "api/subject_api.h"
 #include "infrastructure/migrations.h"
@@ -64,6 +65,8 @@ int run(int argc, char** argv) {
   platform::service::use_platform_middleware(router, startup);
   subject_service::api::add_routes(router, {create, update, remove, get, list});
   platform::service::add_openapi_route(router, subject_service::api::openapi_document());
+  platform::service::add_contract_test_routes(
+      router, startup, subject_service::api::contract_test_routes(repository, clock));
   platform::http::mount_operational_routes(router, health, registry);
 
   // Run. With a config-service: registered while serving, deregistered as soon as

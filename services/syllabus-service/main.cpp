@@ -28,6 +28,7 @@
 #include "platform/service/openapi.h"
 #include "platform/service/peers.h"
 #include "platform/service/platform_link.h"
+#include "platform/service/provider_states.h"
 #include "platform/service/startup.h"
 
 namespace {
@@ -134,6 +135,12 @@ int run(int argc, char** argv) {
                .read_model_status = read_model_status,
                .anonymous_sees_public_only = startup.identity_keys != nullptr});
   platform::service::add_openapi_route(router, syllabus_service::api::openapi_document());
+  // Contract tests only: the provider states of the gateway's pact (syllabus ids are
+  // random, so one never made exists nowhere).
+  platform::service::ContractTestRoutes contract_routes;
+  contract_routes.states["no syllabus exists"] =
+      [](std::string_view) -> platform::core::Result<void> { return platform::core::ok(); };
+  platform::service::add_contract_test_routes(router, startup, std::move(contract_routes));
   platform::http::mount_operational_routes(router, health, registry);
 
   // Run.

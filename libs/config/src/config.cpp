@@ -253,6 +253,10 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"tracing.log_spans", "true",
             "Write each recorded span as a line of the service's log (msg \"span\").",
             one_of({"true", "false"})})
+      .add({"test.provider_states", "false",
+            "For contract tests only: serve /_test/provider-states and /_test/messages, "
+            "through which Pact's verifier changes this service's data. Never in production.",
+            boolean()})
       .add({"otlp.endpoint", "",
             "An OTLP/HTTP collector (http://host:4318): recorded spans are also exported there "
             "as JSON, in batches, without ever holding a request. Empty: the log only.",
