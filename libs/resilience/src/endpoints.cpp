@@ -33,11 +33,18 @@ std::optional<std::string> Endpoints::pick(const std::string& avoid) {
   if (urls.empty()) return std::nullopt;
   const auto now = clock_();
   std::lock_guard lock(mutex_);
+  const auto failing = [this](const std::string& url) {
+    const auto found = health_.find(url);
+    return found != health_.end() && found->second.failing_checks;
+  };
+  // Instances that failed their health check are skipped while one passes.
+  const bool skip_failing = !std::all_of(urls.begin(), urls.end(), failing);
   std::optional<std::string> fallback;
   for (std::size_t i = 0; i < urls.size(); ++i) {
     const std::string& url = urls[(next_ + i) % urls.size()];
     const auto found = health_.find(url);
     if (found != health_.end() && found->second.ejected_until > now) continue;
+    if (skip_failing && failing(url)) continue;
     if (url == avoid && urls.size() > 1) {
       if (!fallback) fallback = url;
       continue;
@@ -94,6 +101,23 @@ std::size_t Endpoints::ejected_count() {
   return static_cast<std::size_t>(std::count_if(urls.begin(), urls.end(), [&](const auto& url) {
     const auto found = health_.find(url);
     return found != health_.end() && found->second.ejected_until > now;
+  }));
+}
+
+bool Endpoints::set_healthy(const std::string& url, bool healthy) {
+  std::lock_guard lock(mutex_);
+  Health& health = health_[url];
+  if (health.failing_checks == !healthy) return false;
+  health.failing_checks = !healthy;
+  return true;
+}
+
+std::size_t Endpoints::unhealthy_count() {
+  const std::vector<std::string> urls = source_();
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(urls.begin(), urls.end(), [this](const auto& url) {
+    const auto found = health_.find(url);
+    return found != health_.end() && found->second.failing_checks;
   }));
 }
 

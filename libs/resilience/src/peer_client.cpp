@@ -186,6 +186,9 @@ struct PeerClient::Impl {
                                               labels)),
         breaker_gauge(registry->gauge(
             "peer_circuit_state", "The circuit breaker: 0 closed, 1 half-open, 2 open.", labels)),
+        unhealthy_gauge(registry->gauge("peer_instances_unhealthy",
+                                        "Instances whose last active health check failed.",
+                                        labels)),
         in_flight_gauge(
             registry->gauge("peer_calls_in_flight", "Calls to a peer in flight.", labels)),
         breaker(
@@ -200,6 +203,41 @@ struct PeerClient::Impl {
     options.client.peer_name = options.peer;
     options.max_attempts = std::max(1, options.max_attempts);
     client = std::make_unique<http::Client>(options.client, registry, logger);
+    if (!options.health_path.empty()) schedule_health_checks(Clock::now());
+  }
+
+  // Active health checks, on the timers' thread: each known instance asked at once (the
+  // answers come on the client's threads), the next round scheduled.
+  void schedule_health_checks(Clock::time_point when) {
+    timers.schedule(when, [this](bool cancelled) {
+      if (cancelled || stopping) return;
+      for (const auto& url : endpoints.known()) check_health(url);
+      schedule_health_checks(Clock::now() + options.health_interval);
+    });
+  }
+
+  void check_health(const std::string& url) {
+    client->start(http::ClientRequest{.method = "GET", .url = url + options.health_path},
+                  {.deadline = Clock::now() + options.health_timeout},
+                  [this, url](PeerResult result) {
+                    if (stopping) return;
+                    const bool healthy = result && result->status >= 200 && result->status < 300;
+                    if (endpoints.set_healthy(url, healthy)) on_health_change(url, result);
+                    unhealthy_gauge.set(static_cast<double>(endpoints.unhealthy_count()));
+                  });
+  }
+
+  void on_health_change(const std::string& url, const PeerResult& result) {
+    if (logger == nullptr) return;
+    if (result && result->status >= 200 && result->status < 300) {
+      logger->info("peer instance passed its health check: back in the rotation",
+                   {{"peer", options.peer}, {"url", url}});
+      return;
+    }
+    logger->warn("peer instance failed its health check: passed over until it passes",
+                 {{"peer", options.peer},
+                  {"url", url},
+                  {"answer", result ? std::to_string(result->status) : result.error().detail()}});
   }
 
   ~Impl() {
@@ -532,6 +570,7 @@ struct PeerClient::Impl {
   metrics::Counter& ejections;
   metrics::Counter& bulkhead_rejections;
   metrics::Gauge& breaker_gauge;
+  metrics::Gauge& unhealthy_gauge;
   metrics::Gauge& in_flight_gauge;
   CircuitBreaker breaker;
   Endpoints endpoints;

@@ -36,6 +36,12 @@ class FakePeer {
     router.add("GET", "/switch", [this](Request& request) { return switched(request); });
     router.add("POST", "/switch", [this](Request& request) { return switched(request); });
     router.add("PUT", "/switch", [this](Request& request) { return switched(request); });
+    // Readiness, as the test sets it.
+    router.get("/health/ready", [this](Request& request) {
+      ++health_checks_;
+      if (ready_) return Response::json(200, R"({"status":"up"})");
+      return Response::problem(503, "not ready", request.path);
+    });
     // The body it was sent, back.
     router.add("POST", "/body", [this](Request& request) {
       ++calls_;
@@ -81,6 +87,8 @@ class FakePeer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   void answer_with(int status) { status_ = status; }
   int calls() const { return calls_; }
+  int health_checks() const { return health_checks_; }
+  void set_ready(bool ready) { ready_ = ready; }
   platform::testing::Arrivals& started() { return started_; }
 
  private:
@@ -93,6 +101,8 @@ class FakePeer {
   logging::Logger logger_{"fake-peer", "fake-peer-1", logging::Level::kError};
   metrics::Registry registry_;
   std::atomic<int> status_{200};
+  std::atomic<int> health_checks_{0};
+  std::atomic<bool> ready_{true};
   std::atomic<int> calls_{0};
   platform::testing::Arrivals started_;
   std::unique_ptr<http::Server> server_;
@@ -471,6 +481,40 @@ TEST_F(PeerClientTest, AnInstanceThatKeepsFailingIsEjected) {
   EXPECT_EQ(counter("peer_ejections_total"), 1);
   EXPECT_EQ(client.instances_ejected(), 1u);
   EXPECT_EQ(client.instances_known(), 2u);
+}
+
+TEST_F(PeerClientTest, AnInstanceThatFailsItsHealthCheckIsPassedOverUntilItPasses) {
+  FakePeer draining;
+  FakePeer healthy;
+  draining.set_ready(false);  // it still answers calls: only its readiness says 503
+  auto opts = options({draining.url(), healthy.url()});
+  opts.health_path = "/health/ready";
+  opts.health_interval = 50ms;
+  PeerClient client(opts, &registry_, &logger_);
+  // Waits until the checks' verdicts leave `count` instances unhealthy.
+  const auto unhealthy = [&](double count) {
+    auto& gauge = registry_.gauge("peer_instances_unhealthy", "", {{"peer", "subject-service"}});
+    for (int i = 0; i < 500 && gauge.value() != count; ++i) std::this_thread::sleep_for(10ms);
+    return gauge.value() == count;
+  };
+  ASSERT_TRUE(unhealthy(1));
+  EXPECT_GE(draining.health_checks(), 1);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(client.send({.target = "/switch"}));
+  EXPECT_EQ(draining.calls(), 0);
+  EXPECT_EQ(healthy.calls(), 10);
+  EXPECT_EQ(log_lines_containing("failed its health check"), 1u);
+  // Ready again: back in the rotation.
+  draining.set_ready(true);
+  ASSERT_TRUE(unhealthy(0));
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(client.send({.target = "/switch"}));
+  EXPECT_EQ(draining.calls(), 5);
+  EXPECT_EQ(log_lines_containing("passed its health check"), 1u);
+  // Every instance failing: all are still tried (the breaker judges the peer).
+  draining.set_ready(false);
+  healthy.set_ready(false);
+  ASSERT_TRUE(unhealthy(2));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(client.send({.target = "/switch"}));
+  EXPECT_EQ(draining.calls(), 7);
 }
 
 TEST_F(PeerClientTest, RefusesAtOnceWhenNoInstanceIsKnown) {

@@ -48,6 +48,10 @@ void add_peer_settings(config::Schema& schema, const std::vector<std::string>& p
   schema.add({"peers.max_idle_connections_per_host", "16",
               "Keep-alive connections kept open to one instance between calls.",
               config::integer_in(0, 100'000)});
+  schema.add({"peers.health_check_interval_ms", "5000",
+              "Every instance of a peer is asked GET /health/ready this often; one that does "
+              "not answer 2xx is passed over until it does. 0: no active checks.",
+              config::integer_in(0, 600'000)});
   schema.add({"peers.breaker_open_ms", "5000",
               "How long an open circuit breaker refuses calls before probing.",
               config::integer_in(100, 600'000)});
@@ -70,7 +74,8 @@ core::Result<std::vector<std::string>> parse_peer_urls(std::string_view text) {
 }
 
 resilience::PeerOptions peer_options(const config::Config& config, std::string peer) {
-  return resilience::PeerOptions{
+  const auto health_interval = config.get_int("peers.health_check_interval_ms");
+  resilience::PeerOptions options{
       .peer = std::move(peer),
       .timeout = std::chrono::milliseconds(config.get_int("peers.timeout_ms")),
       .attempt_timeout = std::chrono::milliseconds(config.get_int("peers.attempt_timeout_ms")),
@@ -83,9 +88,14 @@ resilience::PeerOptions peer_options(const config::Config& config, std::string p
                      static_cast<std::size_t>(config.get_int("peers.max_connections_per_host")),
                  .max_idle_connections_per_host = static_cast<std::size_t>(
                      config.get_int("peers.max_idle_connections_per_host"))}};
+  if (health_interval > 0) {
+    options.health_path = "/health/ready";
+    options.health_interval = std::chrono::milliseconds(health_interval);
+  }
+  return options;
 }
 
-Peers::Peers(const Startup& startup, std::vector<std::string> services,
+Peers::Peers(const Startup& startup, const std::vector<std::string>& services,
              metrics::Registry& registry) {
   const config::Config& config = startup.config;
   const std::string& config_service = config.get("config_service.url");

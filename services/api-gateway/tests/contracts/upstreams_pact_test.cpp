@@ -1,8 +1,10 @@
 // The api-gateway as a consumer of every service behind it: what it assumes of their
 // answers, stated as Pact interactions and checked by running the real gateway binary
-// with Pact's mock servers as its upstreams. It merges their API documents into its own
-// /openapi.json (an OpenAPI 3 document whose paths it re-roots under /api/v1), and passes
-// their errors on untouched when they are problem documents (anything else it wraps).
+// with Pact's mock servers as its upstreams. It asks each instance GET /health/ready and
+// keeps routing to it while that answers 2xx; it merges their API documents into its own
+// /openapi.json (an OpenAPI 3 document whose paths it re-roots under /api/v1); and it
+// passes their errors on untouched when they are problem documents (anything else it
+// wraps).
 // The pacts go to contracts/pacts/ for the providers' verification.
 #include <gtest/gtest.h>
 
@@ -50,6 +52,12 @@ void state(pact::Pact& pact, const Upstream& upstream) {
           R"({"openapi":{"pact:matcher:type":"regex","regex":"^3\\.\\d+\\.\\d+$","value":"3.0.3"},"info":)" +
               like(R"({"title":"x","version":"1"})") + R"(,"paths":{")" + upstream.path + R"(":)" +
               like(R"({"get":{"responses":{}}})") + "}}");
+  pact.interaction("a readiness check")
+      .request("GET", "/health/ready")
+      .response(200)
+      .response_body(
+          "application/json",
+          R"({"status":{"pact:matcher:type":"regex","regex":"^(up|degraded)$","value":"up"}})");
   pact.interaction("a request for something that does not exist")
       .given(upstream.state, R"({"id":")" + id + "\"}")
       .request("GET", upstream.missing)
@@ -73,7 +81,8 @@ TEST(UpstreamsPact, TheGatewayMergesTheirDocumentsAndPassesTheirProblemsOn) {
   std::vector<std::unique_ptr<pact::MockServer>> servers;
   platform::testing::Environment env{{"SYL_HTTP_PORT", "0"},
                                      {"SYL_AUTH_JWT_SECRET", kJwtSecret},
-                                     {"SYL_RATELIMIT_DEFAULT_RPS", "1000"}};
+                                     {"SYL_RATELIMIT_DEFAULT_RPS", "1000"},
+                                     {"SYL_PEERS_HEALTH_CHECK_INTERVAL_MS", "100"}};
   for (const auto& upstream : upstreams) {
     pacts.push_back(std::make_unique<pact::Pact>("api-gateway", upstream.provider));
     state(*pacts.back(), upstream);
@@ -106,6 +115,13 @@ TEST(UpstreamsPact, TheGatewayMergesTheirDocumentsAndPassesTheirProblemsOn) {
     EXPECT_EQ(boost::json::parse(answer.body).at("detail"), "no such thing") << upstream.provider;
   }
 
+  // Every upstream was found ready (a failed check would leave it unhealthy).
+  const auto metrics = platform::testing::http_request(gateway.port(), "GET", "/metrics");
+  for (const auto& upstream : upstreams) {
+    EXPECT_NE(metrics.body.find("peer_instances_unhealthy{peer=\"" + upstream.provider + "\"} 0"),
+              std::string::npos)
+        << upstream.provider;
+  }
   for (std::size_t i = 0; i < servers.size(); ++i) {
     ASSERT_TRUE(servers[i]->matched()) << upstreams[i].provider << ": " << servers[i]->mismatches();
     servers[i]->write(kPactDir);

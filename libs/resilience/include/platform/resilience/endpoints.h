@@ -10,6 +10,8 @@
 // count, and an instance that comes back clean is forgiven one step of its penalty. At
 // most max_ejected_fraction of the instances are ejected at once (never the only one): a
 // peer whose every instance fails is the circuit breaker's business, not ejection's.
+// Active health checks (PeerOptions::health_path) mark instances unhealthy: passed over
+// like ejected ones while a healthy one is left.
 #pragma once
 
 #include <chrono>
@@ -58,7 +60,11 @@ class Endpoints {
   // The outcome of a call to `url` (a connection error, timeout or 5xx is a failure).
   void record(const std::string& url, bool failure);
 
+  // An active health check's verdict on `url`: an instance that failed its last check is
+  // passed over while another has not. Returns whether the verdict changed.
+  bool set_healthy(const std::string& url, bool healthy);
   std::size_t ejected_count();
+  std::size_t unhealthy_count();
   std::vector<std::string> known() const { return source_(); }
 
  private:
@@ -66,6 +72,7 @@ class Endpoints {
     std::size_t consecutive_failures = 0;
     std::uint32_t times_ejected = 0;
     Clock::time_point ejected_until{};
+    bool failing_checks = false;  // its last active health check failed
   };
 
   EndpointSource source_;

@@ -69,6 +69,13 @@ struct PeerOptions {
   // <peer>", its attempts, retries and the breaker's refusals as events, its id sent as
   // the traceparent's parent. Null: no spans. Must outlive the client.
   tracing::Tracer* tracer = nullptr;
+  // Active health checks: every health_interval (the first at once), GET
+  // <instance><health_path> on each known instance; one that does not answer 2xx within
+  // health_timeout is passed over until it does (while another instance passes). Empty:
+  // none, the instances are judged by their answers only (outlier ejection).
+  std::string health_path;
+  std::chrono::milliseconds health_interval{5000};
+  std::chrono::milliseconds health_timeout{1000};
 };
 
 struct PeerRequest {

@@ -49,7 +49,8 @@ resilience::PeerOptions peer_options(const config::Config& config, std::string p
 class Peers {
  public:
   // Throws std::runtime_error for a bad peers.<name>.url (start-up is the place to fail).
-  Peers(const Startup& startup, std::vector<std::string> services, metrics::Registry& registry);
+  Peers(const Startup& startup, const std::vector<std::string>& services,
+        metrics::Registry& registry);
   ~Peers();
   Peers(const Peers&) = delete;
   Peers& operator=(const Peers&) = delete;
