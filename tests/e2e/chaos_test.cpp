@@ -292,6 +292,18 @@ class ChaosPlatform : public ::testing::Test {
              [this](int i) { return create_syllabus(subject_ids_[i % subject_ids_.size()], i); }}};
   }
 
+  Load::Operation subject_read() {
+    return {"subject read", [this](int i) {
+              return call(viewer_, "GET", "/subjects/" + subject_ids_[i % subject_ids_.size()]);
+            }};
+  }
+  Load::Operation subject_create() {
+    return {"subject create", [this](int i) {
+              return send(staff_, "POST", "/subjects",
+                          {{"code", "LOAD-" + std::to_string(i)}, {"name", "Load"}});
+            }};
+  }
+
   platform::testing::TemporaryDirectory dir_;
   std::unique_ptr<platform::testing::RedisServer> redis_;
   std::unique_ptr<platform::testing::PostgresServer> postgres_;
@@ -307,13 +319,8 @@ TEST_F(ChaosPlatform, SubjectServiceKilledForTenSeconds) {
   ASSERT_NO_FATAL_FAILURE(start_platform(Store::kSqlite));
   ASSERT_NO_FATAL_FAILURE(seed(5));
   auto operations = syllabus_traffic();
-  operations.emplace_back("subject read", [this](int i) {
-    return call(viewer_, "GET", "/subjects/" + subject_ids_[i % subject_ids_.size()]);
-  });
-  operations.emplace_back("subject create", [this](int i) {
-    return send(staff_, "POST", "/subjects",
-                {{"code", "LOAD-" + std::to_string(i)}, {"name", "Load"}});
-  });
+  operations.push_back(subject_read());
+  operations.push_back(subject_create());
   Load load(operations, 4, 25ms);
   std::this_thread::sleep_for(2s);
 
@@ -389,10 +396,7 @@ TEST_F(ChaosPlatform, RedisStoppedForTenSeconds) {
     return subject_ids_[static_cast<std::size_t>(i / 5) % subject_ids_.size()];
   };
   auto operations = syllabus_traffic();
-  operations.emplace_back("subject create", [this](int i) {
-    return send(staff_, "POST", "/subjects",
-                {{"code", "LOAD-" + std::to_string(i)}, {"name", "Load"}});
-  });
+  operations.push_back(subject_create());
   operations.emplace_back("subject rename", [this, subject_of](int i) {
     return send(staff_, "PATCH", "/subjects/" + subject_of(i),
                 {{"name", "Renamed " + std::to_string(i)}},
@@ -459,13 +463,8 @@ TEST_F(ChaosPlatform, PostgresqlRestarted) {
   ASSERT_NO_FATAL_FAILURE(start_platform(Store::kPostgresql));
   ASSERT_NO_FATAL_FAILURE(seed(5));
   auto operations = syllabus_traffic();
-  operations.emplace_back("subject read", [this](int i) {
-    return call(viewer_, "GET", "/subjects/" + subject_ids_[i % subject_ids_.size()]);
-  });
-  operations.emplace_back("subject create", [this](int i) {
-    return send(staff_, "POST", "/subjects",
-                {{"code", "LOAD-" + std::to_string(i)}, {"name", "Load"}});
-  });
+  operations.push_back(subject_read());
+  operations.push_back(subject_create());
   Load load(operations, 4, 25ms);
   std::this_thread::sleep_for(2s);
   const auto stopping = Clock::now();
