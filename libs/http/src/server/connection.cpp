@@ -244,11 +244,14 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
       response = std::move(produced);
     }
   } else {
-    asio::thread_pool& pool =
-        route != nullptr && route->body == RequestBody::kStreamed ? *stream_workers_ : *workers_;
     auto job = [this, &match, &request] { return dispatcher_.respond(match, request); };
-    Response produced = co_await run_on<Response>(pool, std::move(job));
-    response = std::move(produced);
+    if (route != nullptr && route->body == RequestBody::kStreamed) {
+      Response produced = co_await run_on<Response>(*stream_workers_, std::move(job));
+      response = std::move(produced);
+    } else {
+      Response produced = co_await run_on<Response>(*workers_, std::move(job));
+      response = std::move(produced);
+    }
   }
   // A handler may have named the route more narrowly (a proxy: the route it forwarded to).
   if (route != nullptr && !request.route.empty()) outcome.route = request.route;

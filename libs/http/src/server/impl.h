@@ -23,11 +23,14 @@
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -54,6 +57,7 @@
 #include "access_log.h"
 #include "dispatch.h"
 #include "framing.h"
+#include "lifo_pool.h"
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 
@@ -151,6 +155,36 @@ struct Server::Impl {
       co_return job();
     };
     co_return co_await asio::co_spawn(executor, std::move(counted), asio::use_awaitable);
+  }
+
+  // The same on the streamed handlers' pool: the job runs there, and the calling
+  // coroutine resumes on its own executor with the result (or the job's exception).
+  template <typename Result, typename Job>
+  asio::awaitable<Result> run_on(detail::LifoPool& pool, Job job) {
+    using Signature = void(std::exception_ptr, std::optional<Result>);
+    std::optional<Result> result =
+        co_await asio::async_initiate<decltype(asio::use_awaitable), Signature>(
+            [this, &pool](auto handler, Job job) {
+              pool.post([this, job = std::move(job), handler = std::move(handler)]() mutable {
+                std::exception_ptr error;
+                std::optional<Result> value;
+                {
+                  const RunningJob running(*this);
+                  try {
+                    value.emplace(job());
+                  } catch (...) {
+                    error = std::current_exception();
+                  }
+                }
+                auto executor = asio::get_associated_executor(handler);
+                asio::post(executor, [handler = std::move(handler), error,
+                                      value = std::move(value)]() mutable {
+                  std::move(handler)(error, std::move(value));
+                });
+              });
+            },
+            asio::use_awaitable, std::move(job));
+    co_return std::move(*result);
   }
 
   // ---- connection.cpp: one connection ---------------------------------------------------
@@ -272,7 +306,7 @@ struct Server::Impl {
 
   std::shared_ptr<PostGate> post_gate_ = std::make_shared<PostGate>();
   std::unique_ptr<asio::thread_pool> workers_;
-  std::unique_ptr<asio::thread_pool> stream_workers_;  // only when a route is streamed
+  std::unique_ptr<detail::LifoPool> stream_workers_;  // only when a route is streamed
   std::vector<std::thread> io_threads_;
   // Declared after everything the connections use: destroying the io_context destroys
   // the coroutine frames a forced stop left behind, and with them their connections.

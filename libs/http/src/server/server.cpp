@@ -62,7 +62,7 @@ Server::Impl::Impl(ServerOptions server_options, Router server_router,
   options_.max_streamed_requests = std::max<std::size_t>(options_.max_streamed_requests, 1);
   options_.max_connections = std::max<std::size_t>(options_.max_connections, 1);
   if (has_streamed_route(router_)) {
-    stream_workers_ = std::make_unique<asio::thread_pool>(options_.max_streamed_requests);
+    stream_workers_ = std::make_unique<detail::LifoPool>(options_.max_streamed_requests);
   }
   registry_.callback_gauge(
       "http_connections_open", "HTTP connections open.", {},
