@@ -127,3 +127,28 @@ const std::string& openapi_document() {
 " @ONLY)
   target_sources(${ARG_TARGET} PRIVATE ${files} ${document})
 endfunction()
+
+# syl_add_pact_consumer(CONSUMER <service> SOURCES ... DEPS ...): a consumer's contract
+# tests (<service>_contract_test), run as one CTest test, contracts.consumer.<service>,
+# that writes the consumer's pacts to contracts/pacts/: a setup of the "pacts" fixture the
+# providers' verifications require (contracts/CMakeLists.txt). The tests know the source
+# tree (SYL_SOURCE_DIR) and the consumer's binary (<SERVICE>_BINARY).
+function(syl_add_pact_consumer)
+  cmake_parse_arguments(ARG "" "CONSUMER" "SOURCES;DEPS" ${ARGN})
+  if(NOT SYL_BUILD_TESTS)
+    return()
+  endif()
+  string(REPLACE "-" "_" name ${ARG_CONSUMER})
+  string(TOUPPER ${name} binary_macro)
+  set(target ${name}_contract_test)
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE ${ARG_DEPS} platform::testing GTest::gtest
+                                          GTest::gtest_main)
+  target_compile_definitions(${target} PRIVATE
+    SYL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    ${binary_macro}_BINARY="$<TARGET_FILE:${ARG_CONSUMER}>")
+  add_dependencies(${target} ${ARG_CONSUMER})
+  add_test(NAME contracts.consumer.${ARG_CONSUMER} COMMAND ${target})
+  set_tests_properties(contracts.consumer.${ARG_CONSUMER} PROPERTIES
+    LABELS contracts FIXTURES_SETUP pacts TIMEOUT 120)
+endfunction()

@@ -61,6 +61,17 @@ class ExpressionError(ValueError):
     pass
 
 
+def string_end(expr, i):
+    """The index of the quote that closes the string literal opening at expr[i] (PromQL:
+    "..." and '...' with backslash escapes, `...` raw); len(expr) when unterminated."""
+    quote, j, n = expr[i], i + 1, len(expr)
+    while j < n and expr[j] != quote:
+        if expr[j] == "\\" and quote != "`":
+            j += 1
+        j += 1
+    return min(j, n)
+
+
 def strip_strings_and_comments(expr):
     """Returns the expression with every string literal emptied ("" stays, so that the
     shape is kept) and comments removed. Raises ExpressionError on an unterminated string."""
@@ -69,11 +80,7 @@ def strip_strings_and_comments(expr):
     while i < n:
         c = expr[i]
         if c in "\"'`":
-            j = i + 1
-            while j < n and expr[j] != c:
-                if expr[j] == "\\" and c != "`":
-                    j += 1
-                j += 1
+            j = string_end(expr, i)
             if j >= n:
                 raise ExpressionError("unterminated string literal")
             out.append(c + c)
@@ -205,11 +212,7 @@ class Variables:
         while i < n:
             c = expr[i]
             if c in "\"'`":
-                j = i + 1
-                while j < n and expr[j] != c:
-                    if expr[j] == "\\" and c != "`":
-                        j += 1
-                    j += 1
+                j = string_end(expr, i)
                 body = expr[i + 1:j]
                 operator = MATCHER_BEFORE.search("".join(out))
                 operator = operator.group(1) if operator else None

@@ -59,27 +59,9 @@ stop_service() {
 }
 
 seed() {
-  local config="$work/seed.curl"
-  : >"$config"
-  # One curl process, one keep-alive connection, 1,000 requests ("next" separates them).
-  for i in $(seq 1 1000); do
-    if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
-    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"SEED-%04d\\",\\"name\\":\\"Seeded subject %d\\",\\"credits\\":5,\\"department\\":\\"Dept %d\\"}"\noutput = "/dev/null"\n' \
-      "$port" "$i" "$i" $(( i % 10 )) >>"$config"
-  done
-  curl -s -K "$config"
-  # Collect the ids for the read scenario.
-  local cursor="" page ids_file="$work/ids.lua"
-  echo "ids = {" >"$ids_file"
-  while :; do
-    page="$(curl -sf "http://127.0.0.1:$port/subjects?limit=200${cursor:+&cursor=$cursor}")"
-    grep -o '"id":"[0-9a-f-]*"' <<<"$page" | sed 's/"id":\("[^"]*"\)/\1,/' >>"$ids_file"
-    cursor="$(grep -o '"next_cursor":"[^"]*"' <<<"$page" | sed 's/.*:"\(.*\)"/\1/' || true)"
-    [ -n "$cursor" ] || break
-  done
-  echo "}" >>"$ids_file"
+  local ids_file="$work/ids.lua" count
+  seed_subjects "$port" SEED 1000 "$ids_file" 10
   export BENCH_IDS="$ids_file"
-  local count
   count="$(grep -c '",$' "$ids_file")"
   if [ "$count" -lt 1000 ]; then echo "seeding stored only $count subjects" >&2; exit 1; fi
 }

@@ -74,16 +74,22 @@ build_dir() {
   fi
 }
 
-# seed_subjects PORT PREFIX COUNT IDS_FILE: creates COUNT subjects directly on the
-# subject-service at PORT (codes PREFIX-0001...), then writes every subject id to
-# IDS_FILE as the Lua table the wrk scripts read (`ids = {"...", ...}`).
+# seed_subjects PORT PREFIX COUNT IDS_FILE [DEPARTMENTS]: creates COUNT subjects directly
+# on the subject-service at PORT (codes PREFIX-0001..., one curl process and one
+# keep-alive connection; with DEPARTMENTS, spread over "Dept 0"...), then writes every
+# subject id to IDS_FILE as the Lua table the wrk scripts read (`ids = {"...", ...}`).
 seed_subjects() {
-  local port="$1" prefix="$2" count="$3" ids="$4" config cursor page
+  local port="$1" prefix="$2" count="$3" ids="$4" departments="${5:-0}" config cursor page
+  local department
   config="$(mktemp)"
   for i in $(seq 1 "$count"); do
     if [ "$i" -gt 1 ]; then echo "next" >>"$config"; fi
-    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"%s-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5}"\noutput = "/dev/null"\n' \
-      "$port" "$prefix" "$i" "$i" >>"$config"
+    department=""
+    if [ "$departments" -gt 0 ]; then
+      department="$(printf ',\\"department\\":\\"Dept %d\\"' $(( i % departments )))"
+    fi
+    printf 'url = "http://127.0.0.1:%s/subjects"\nheader = "Content-Type: application/json"\ndata = "{\\"code\\":\\"%s-%04d\\",\\"name\\":\\"Subject %d\\",\\"credits\\":5%s}"\noutput = "/dev/null"\n' \
+      "$port" "$prefix" "$i" "$i" "$department" >>"$config"
   done
   curl -s -K "$config"
   rm -f "$config"

@@ -6,6 +6,7 @@
 //       normalised (and how), flagged or rejected (and why). Writes nothing.
 //
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -34,13 +35,20 @@ int plan(const std::vector<std::string>& words) {
   const auto from = arguments.get("from");
   const auto uploads = arguments.get("uploads");
   if (!from || !uploads) return usage("plan needs --from and --uploads");
+  std::error_code missing;
+  if (!std::filesystem::is_directory(*uploads, missing)) {
+    std::cerr << "sylmigrate: no uploads folder at " << *uploads << "\n";
+    return 1;
+  }
   auto data = sylmigrate::read_legacy(*from);
   if (!data) {
+    // An operator's tool: the whole reason, the database's own words included.
     const auto& error = data.error();
     std::cerr << "sylmigrate: "
               << (error.field_errors().empty() ? error.detail()
-                                               : error.field_errors().front().message)
-              << "\n";
+                                               : error.field_errors().front().message);
+    if (!error.log_detail().empty()) std::cerr << " (" << error.log_detail() << ")";
+    std::cerr << "\n";
     return 1;
   }
   const auto made = sylmigrate::make_plan(*data, sylmigrate::uploads_folder(*uploads));

@@ -37,8 +37,9 @@ std::optional<std::string> Endpoints::pick(const std::string& avoid) {
     const auto found = health_.find(url);
     return found != health_.end() && found->second.failing_checks;
   };
-  // Instances that failed their health check are skipped while one passes.
-  const bool skip_failing = !std::all_of(urls.begin(), urls.end(), failing);
+  // Instances that failed their health check are skipped while one passes (nothing to
+  // look at on a call while every check passes).
+  const bool skip_failing = failing_checks_ > 0 && !std::all_of(urls.begin(), urls.end(), failing);
   std::optional<std::string> fallback;
   for (std::size_t i = 0; i < urls.size(); ++i) {
     const std::string& url = urls[(next_ + i) % urls.size()];
@@ -109,6 +110,7 @@ bool Endpoints::set_healthy(const std::string& url, bool healthy) {
   Health& health = health_[url];
   if (health.failing_checks == !healthy) return false;
   health.failing_checks = !healthy;
+  failing_checks_ += healthy ? -1 : 1;
   return true;
 }
 

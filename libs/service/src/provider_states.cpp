@@ -26,8 +26,13 @@ void add_contract_test_routes(http::Router& router, const Startup& startup,
     const auto& object = body.as_object();
     // An interaction without a state (Pact's verifier asks anyway): nothing to set up.
     const auto* state_field = object.if_contains("state");
-    if (state_field == nullptr || !state_field->is_string() || state_field->as_string().empty())
+    if (state_field == nullptr || state_field->is_null() ||
+        (state_field->is_string() && state_field->as_string().empty()))
       return http::Response::json(200, "{}");
+    if (!state_field->is_string()) {
+      return http::Response::problem(core::Error::invalid_argument("state", "must be text"),
+                                     request);
+    }
     // Teardown: every state is set up from scratch, nothing to undo.
     if (const auto* action = object.if_contains("action");
         action != nullptr && action->is_string() && action->as_string() == "teardown") {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -81,6 +82,7 @@ class Endpoints {
   ClockFunction clock_;
   std::mutex mutex_;
   std::map<std::string, Health> health_;
+  std::ptrdiff_t failing_checks_ = 0;  // instances in health_ whose last check failed
   std::size_t next_ = 0;
 };
 
