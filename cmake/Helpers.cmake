@@ -60,14 +60,15 @@ function(syl_embed_files)
     VERBATIM)
 endfunction()
 
-# syl_add_migrations(TARGET <library> NAMESPACE <ns> [EVENTS]): compiles the calling
-# service's migrations/*.sql into <library> as
+# syl_add_migrations(TARGET <library> NAMESPACE <ns> [EVENTS] [IMPORTS]): compiles the
+# calling service's migrations/*.sql into <library> as
 #   std::vector<platform::core::EmbeddedFile> <ns>::migration_files()
 # (declared in the service's infrastructure/migrations.h): what its start-up and its
 # tests migrate. With EVENTS they include the outbox and inbox of platform::events, which
-# <library> then links. Every service wires its migrations this way.
+# <library> then links; with IMPORTS the import ledger of platform::db (a service with a
+# bulk import from the legacy system). Every service wires its migrations this way.
 function(syl_add_migrations)
-  cmake_parse_arguments(ARG "EVENTS" "TARGET;NAMESPACE" "" ${ARGN})
+  cmake_parse_arguments(ARG "EVENTS;IMPORTS" "TARGET;NAMESPACE" "" ${ARGN})
   file(GLOB files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql)
   set(own ${CMAKE_CURRENT_BINARY_DIR}/own_migration_files.cpp)
   syl_embed_files(OUT ${own} NAMESPACE ${ARG_NAMESPACE}::generated FUNCTION own_migration_files
@@ -77,6 +78,9 @@ function(syl_add_migrations)
   if(ARG_EVENTS)
     string(APPEND content "#include \"platform/events/outbox.h\"\n")
   endif()
+  if(ARG_IMPORTS)
+    string(APPEND content "#include \"platform/db/import_ledger.h\"\n")
+  endif()
   string(APPEND content "\nnamespace ${ARG_NAMESPACE} {\nnamespace generated {\n"
                         "std::vector<platform::core::EmbeddedFile> own_migration_files();\n}\n\n"
                         "std::vector<platform::core::EmbeddedFile> migration_files();\n"
@@ -84,6 +88,9 @@ function(syl_add_migrations)
                         "  auto files = generated::own_migration_files();\n")
   if(ARG_EVENTS)
     string(APPEND content "  for (auto& file : platform::events::migration_files()) files.push_back(std::move(file));\n")
+  endif()
+  if(ARG_IMPORTS)
+    string(APPEND content "  for (auto& file : platform::db::import_ledger_migration_files()) files.push_back(std::move(file));\n")
   endif()
   string(APPEND content "  return files;\n}\n\n}  // namespace ${ARG_NAMESPACE}\n")
   set(all ${CMAKE_CURRENT_BINARY_DIR}/migration_files.cpp)

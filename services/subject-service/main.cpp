@@ -4,6 +4,7 @@
 //   subject-service migrate    apply pending migrations and exit
 
 #include "api/contract_test_routes.h"
+#include "api/import_api.h"
 #include "api/openapi.h"
 #include "api/subject_api.h"
 #include "infrastructure/migrations.h"
@@ -13,6 +14,7 @@
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/service/events.h"
+#include "platform/service/legacy_imports.h"
 #include "platform/service/observability.h"
 #include "platform/service/openapi.h"
 #include "platform/service/platform_link.h"
@@ -56,6 +58,7 @@ int run(int argc, char** argv) {
   app::DeleteSubjectHandler remove(repository, clock);
   app::GetSubjectHandler get(repository);
   app::ListSubjectsHandler list(repository);
+  app::ImportSubjectsHandler import(repository, [] { return platform::core::Uuid::v7(); });
 
   // Routes.
   platform::http::Health health;
@@ -64,6 +67,14 @@ int run(int argc, char** argv) {
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
   subject_service::api::add_routes(router, {create, update, remove, get, list});
+  platform::service::add_import_routes(
+      router, {.kind = "subjects",
+               .import =
+                   [&import](platform::http::Request& request) {
+                     return subject_service::api::import_subjects(request, import);
+                   },
+               .ledger = &database,
+               .identity_enforced = startup.identity_keys != nullptr});
   platform::service::add_openapi_route(router, subject_service::api::openapi_document());
   platform::service::add_contract_test_routes(
       router, startup, subject_service::api::contract_test_routes(repository, clock));

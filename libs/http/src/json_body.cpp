@@ -20,6 +20,33 @@ core::Error unsupported_media_type(const Request& request,
                      detail + "; expected one of: " + accepted);
 }
 
+// One JSON value from `text`, named `what` in the errors ("request body", "line 3").
+core::Result<boost::json::value> parse_json_text(std::string_view text, const std::string& what) {
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  // Boost.JSON's parser keeps its own stack rather than recursing, so a body nested
+  // 100,000 deep stops cleanly at max_depth instead of overflowing ours.
+  boost::json::parser parser({}, options);
+  boost::system::error_code ec;
+  // write_some() parses one complete value and stops there, so unparsed bytes after it
+  // are trailing garbage.
+  const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (ec == boost::json::error::too_deep) {
+    return core::Error::malformed(what + " is nested too deeply (more than " +
+                                  std::to_string(kMaxJsonDepth) + " levels)");
+  }
+  if (ec) {
+    return core::Error::malformed(what + " is not valid JSON: " + ec.message() + " at offset " +
+                                  std::to_string(consumed));
+  }
+  if (consumed < text.size()) {
+    return core::Error::malformed(what +
+                                  " is not valid JSON: unexpected data after the value at offset " +
+                                  std::to_string(consumed));
+  }
+  return parser.release();
+}
+
 }  // namespace
 
 bool has_media_type(const Request& request, std::string_view media_type) {
@@ -45,29 +72,7 @@ core::Result<boost::json::value> parse_json_body(
     return core::Error::malformed("request body is not valid UTF-8");
   }
 
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  // Boost.JSON's parser keeps its own stack rather than recursing, so a body nested
-  // 100,000 deep stops cleanly at max_depth instead of overflowing ours.
-  boost::json::parser parser({}, options);
-  boost::system::error_code ec;
-  // write_some() parses one complete value and stops there, so unparsed bytes after it
-  // are trailing garbage.
-  const std::size_t consumed = parser.write_some(request.body.data(), request.body.size(), ec);
-  if (ec == boost::json::error::too_deep) {
-    return core::Error::malformed("request body is nested too deeply (more than " +
-                                  std::to_string(kMaxJsonDepth) + " levels)");
-  }
-  if (ec) {
-    return core::Error::malformed("request body is not valid JSON: " + ec.message() +
-                                  " at offset " + std::to_string(consumed));
-  }
-  if (consumed < request.body.size()) {
-    return core::Error::malformed(
-        "request body is not valid JSON: unexpected data after the value at offset " +
-        std::to_string(consumed));
-  }
-  return parser.release();
+  return parse_json_text(request.body, "request body");
 }
 
 core::Result<boost::json::object> parse_json_object(
@@ -78,6 +83,43 @@ core::Result<boost::json::object> parse_json_object(
     return core::Error::malformed("request body must be a JSON object");
   }
   return std::move(value->as_object());
+}
+
+core::Result<std::vector<boost::json::object>> parse_ndjson_objects(const Request& request,
+                                                                    std::size_t max_lines) {
+  if (!has_media_type(request, kNdjsonMediaType)) {
+    const auto given = request.headers.find("Content-Type");
+    return core::Error(core::ErrorCode::kUnsupportedMediaType,
+                       (given ? "Content-Type '" + std::string(*given) + "' is not supported"
+                              : std::string("Content-Type is missing")) +
+                           "; expected " + std::string(kNdjsonMediaType));
+  }
+  if (!core::is_valid_utf8(request.body)) {
+    return core::Error::malformed("request body is not valid UTF-8");
+  }
+  std::vector<boost::json::object> objects;
+  std::string_view rest = request.body;
+  std::size_t line_number = 0;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = core::trim(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    ++line_number;
+    if (line.empty()) continue;
+    if (objects.size() == max_lines) {
+      return core::Error(core::ErrorCode::kTooLarge,
+                         "a batch holds at most " + std::to_string(max_lines) + " lines");
+    }
+    const std::string what = "line " + std::to_string(line_number);
+    auto value = parse_json_text(line, what);
+    if (!value) return std::move(value).error();
+    if (!value->is_object()) return core::Error::malformed(what + " must be a JSON object");
+    objects.push_back(std::move(value->as_object()));
+  }
+  if (objects.empty()) {
+    return core::Error::malformed("request body holds no lines; one JSON object per line");
+  }
+  return objects;
 }
 
 }  // namespace platform::http

@@ -120,5 +120,40 @@ TEST(JsonBody, HasMediaTypeComparesTheTypeOnly) {
   EXPECT_FALSE(has_media_type(json_request("{}", ""), "application/json"));
 }
 
+TEST(NdjsonBody, ParsesOneObjectPerLineSkippingBlankLines) {
+  auto lines = parse_ndjson_objects(
+      json_request("{\"legacy_id\":\"1\"}\n\n{\"legacy_id\":\"2\"}\r\n", "application/x-ndjson"),
+      10);
+  ASSERT_TRUE(lines) << lines.error().detail();
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_EQ((*lines)[1].at("legacy_id").as_string(), "2");
+}
+
+TEST(NdjsonBody, NamesTheLineThatIsNotAnObject) {
+  auto bad_json = parse_ndjson_objects(json_request("{}\n{\"a\":\n{}", "application/x-ndjson"), 10);
+  ASSERT_FALSE(bad_json);
+  EXPECT_EQ(bad_json.error().code(), core::ErrorCode::kMalformed);
+  EXPECT_NE(bad_json.error().detail().find("line 2"), std::string::npos)
+      << bad_json.error().detail();
+
+  auto not_object = parse_ndjson_objects(json_request("{}\n{}\n[1]", "application/x-ndjson"), 10);
+  ASSERT_FALSE(not_object);
+  EXPECT_NE(not_object.error().detail().find("line 3 must be a JSON object"), std::string::npos);
+}
+
+TEST(NdjsonBody, RefusesAnotherMediaTypeAnEmptyBodyAndTooManyLines) {
+  auto json = parse_ndjson_objects(json_request("{}"), 10);
+  ASSERT_FALSE(json);
+  EXPECT_EQ(json.error().code(), core::ErrorCode::kUnsupportedMediaType);
+
+  auto empty = parse_ndjson_objects(json_request("\n\n", "application/x-ndjson"), 10);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code(), core::ErrorCode::kMalformed);
+
+  auto many = parse_ndjson_objects(json_request("{}\n{}\n{}", "application/x-ndjson"), 2);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code(), core::ErrorCode::kTooLarge);
+}
+
 }  // namespace
 }  // namespace platform::http

@@ -4,6 +4,7 @@
 
 #include "infrastructure/subject_event_mapper.h"
 #include "platform/core/strings.h"
+#include "platform/db/import_ledger.h"
 #include "platform/events/outbox.h"
 
 namespace subject_service::infrastructure {
@@ -75,6 +76,17 @@ Result<void> guard_unique_code(Session& session, const std::string& code, Work&&
   }
 }
 
+Result<void> insert_row(Session& session, SubjectRow& row) {
+  return guard_unique_code(session, row.code, [&] {
+    session.sql() << "INSERT INTO subjects (" << kColumns
+                  << ") VALUES (:id, :code, :name, :description, :credits, :department, "
+                     ":version, :created_at, :updated_at)",
+        soci::use(row.id), soci::use(row.code), soci::use(row.name), soci::use(row.description),
+        soci::use(row.credits), soci::use(row.department), soci::use(row.version),
+        soci::use(row.created_at), soci::use(row.updated_at);
+  });
+}
+
 Result<void> record(Session& session, const application::Change& change) {
   return platform::events::append_to_outbox(session, kSubjectStream, to_event(change));
 }
@@ -90,17 +102,52 @@ Result<void> SqlSubjectRepository::insert(const domain::Subject& subject,
                                           const application::Change& change) {
   SubjectRow row = SubjectRow::from(subject);
   return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
-    auto inserted = guard_unique_code(session, row.code, [&] {
-      session.sql() << "INSERT INTO subjects (" << kColumns
-                    << ") VALUES (:id, :code, :name, :description, :credits, :department, "
-                       ":version, :created_at, :updated_at)",
-          soci::use(row.id), soci::use(row.code), soci::use(row.name), soci::use(row.description),
-          soci::use(row.credits), soci::use(row.department), soci::use(row.version),
-          soci::use(row.created_at), soci::use(row.updated_at);
-    });
-    if (!inserted) return inserted;
+    if (auto inserted = insert_row(session, row); !inserted) return inserted;
     return record(session, change);
   }));
+}
+
+Result<std::vector<platform::core::ImportResult>> SqlSubjectRepository::import(
+    const std::vector<application::ImportedSubject>& subjects,
+    const application::EventOrigin& origin) {
+  using platform::core::ImportOutcome;
+  using platform::core::ImportResult;
+  constexpr std::string_view kKind = "subjects";
+  const auto now = platform::core::now_utc();
+  std::vector<ImportResult> results;
+  auto imported = database_.transaction<void>([&](Session& session) -> Result<void> {
+    results.clear();  // a retried transaction starts over
+    for (const auto& [legacy_id, subject] : subjects) {
+      auto known = platform::db::imported_id(session, kKind, legacy_id);
+      if (!known) return known.error();
+      if (*known) {
+        results.push_back({legacy_id, ImportOutcome::kExisting, **known, ""});
+        continue;
+      }
+      std::string holder;
+      session.sql() << "SELECT id FROM subjects WHERE code = :code", soci::into(holder),
+          soci::use(subject.code);
+      if (session.sql().got_data()) {
+        results.push_back({legacy_id, ImportOutcome::kConflict, "",
+                           "code " + subject.code + " is held by subject " + holder});
+        continue;
+      }
+      SubjectRow row = SubjectRow::from(subject);
+      if (auto inserted = insert_row(session, row); !inserted) return inserted;
+      if (auto noted = platform::db::record_import(session, kKind, legacy_id, row.id, now); !noted)
+        return noted;
+      if (auto recorded = record(session, {domain::SubjectCreated{subject}, origin}); !recorded)
+        return recorded;
+      results.push_back({legacy_id, ImportOutcome::kCreated, row.id, ""});
+    }
+    return platform::core::ok();
+  });
+  bool created_any = false;
+  for (const auto& result : results)
+    created_any = created_any || result.outcome == ImportOutcome::kCreated;
+  if (!imported) return std::move(imported).error();
+  if (created_any && events_committed_) events_committed_();
+  return results;
 }
 
 Result<domain::Subject> SqlSubjectRepository::find(const Uuid& id) {

@@ -3,12 +3,14 @@
 
 #include <functional>
 
+#include "application/import_subjects.h"
 #include "application/subject_repository.h"
 #include "platform/db/database.h"
 
 namespace subject_service::infrastructure {
 
-class SqlSubjectRepository final : public application::SubjectRepository {
+class SqlSubjectRepository final : public application::SubjectRepository,
+                                   public application::SubjectImports {
  public:
   // `events_committed` runs after each commit that added events (the relay's notify()).
   explicit SqlSubjectRepository(platform::db::Database& database,
@@ -24,6 +26,9 @@ class SqlSubjectRepository final : public application::SubjectRepository {
                                       const application::Change& change) override;
   platform::core::Result<application::SubjectPage> list(
       const application::SubjectFilter& filter) override;
+  platform::core::Result<std::vector<platform::core::ImportResult>> import(
+      const std::vector<application::ImportedSubject>& subjects,
+      const application::EventOrigin& origin) override;
 
  private:
   // The result of a write; tells the relay when events were committed.

@@ -22,6 +22,8 @@
 #include "platform/events/consumer.h"
 #include "platform/events/outbox.h"
 #include "platform/http/health.h"
+#include "platform/http/identity.h"
+#include "platform/service/legacy_imports.h"
 #include "platform/service/openapi.h"
 #include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
@@ -132,6 +134,20 @@ class SubjectApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
 
+// --- bulk import from the legacy system -------------------------------------------------
+
+std::string legacy_line(const std::string& legacy_id, const std::string& code,
+                        const std::string& created_at = "2019-09-01T08:00:00Z") {
+  return boost::json::serialize(
+             boost::json::object{{"legacy_id", legacy_id},
+                                 {"created_at", created_at},
+                                 {"updated_at", "2021-02-03T10:00:00Z"},
+                                 {"subject", boost::json::parse(subject_body(code))}}) +
+         "\n";
+}
+
+const platform::testing::HeaderList kNdjson = {{"Content-Type", "application/x-ndjson"}};
+
 // --- create -----------------------------------------------------------------------------
 
 TEST_P(SubjectApiTest, CreateAnswers201WithTheSubjectLocationAndETag) {
@@ -168,6 +184,99 @@ TEST_P(SubjectApiTest, CreateWithInvalidFieldsAnswers422ListingEveryOne) {
   for (const auto& error : errors) fields.insert(std::string(error.at("field").as_string()));
   EXPECT_EQ(fields, (std::set<std::string>{"code", "name", "credits", "department", "colour"}));
   EXPECT_EQ(count_subjects(), 0u);
+}
+
+TEST_P(SubjectApiTest, ImportCreatesLegacySubjectsOnceKeepingTheirTimes) {
+  const std::string batch = legacy_line("17", "CS-101") + legacy_line("18", "MA-201");
+
+  HttpResponse first = call("POST", "/admin/imports/subjects", batch, kNdjson);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto results = json_of(first);
+  EXPECT_EQ(results.at("created").as_int64(), 2);
+  const auto& rows = results.at("results").as_array();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("legacy_id").as_string(), "17");
+  EXPECT_EQ(rows[0].at("outcome").as_string(), "created");
+  const std::string id(rows[0].at("id").as_string());
+  const auto subject = json_of(call("GET", "/subjects/" + id));
+  EXPECT_EQ(subject.at("code").as_string(), "CS-101");
+  EXPECT_EQ(subject.at("created_at").as_string(), "2019-09-01T08:00:00.000000Z");
+  EXPECT_EQ(subject.at("updated_at").as_string(), "2021-02-03T10:00:00.000000Z");
+
+  // A resumed migration sends the batch again: the same ids, nothing new.
+  HttpResponse again = call("POST", "/admin/imports/subjects", batch, kNdjson);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json_of(again).at("existing").as_int64(), 2);
+  EXPECT_EQ(json_of(again).at("results").as_array()[0].at("id").as_string(), id);
+  EXPECT_EQ(count_subjects(), 2u);
+
+  HttpResponse mapping = call("GET", "/admin/imports/subjects?limit=1");
+  ASSERT_EQ(mapping.status, 200) << mapping.body;
+  const auto page = json_of(mapping);
+  ASSERT_EQ(page.at("items").as_array().size(), 1u);
+  EXPECT_EQ(page.at("items").as_array()[0].at("id").as_string(), id);
+  HttpResponse rest =
+      call("GET", "/admin/imports/subjects?after=" + std::string(page.at("next").as_string()));
+  ASSERT_EQ(rest.status, 200);
+  EXPECT_EQ(json_of(rest).at("items").as_array()[0].at("legacy_id").as_string(), "18");
+  EXPECT_TRUE(json_of(rest).at("next").is_null());
+}
+
+TEST_P(SubjectApiTest, ImportRefusesTheWholeBatchForOneBadLineNamingIt) {
+  const std::string batch = legacy_line("1", "CS-101") + legacy_line("2", "bad code", "yesterday");
+
+  HttpResponse response = call("POST", "/admin/imports/subjects", batch, kNdjson);
+
+  expect_problem(response, 422);
+  std::set<std::string> fields;
+  const auto problem = json_of(response);
+  for (const auto& error : problem.at("errors").as_array())
+    fields.insert(std::string(error.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"lines[2].created_at", "lines[2].subject.code"}));
+  EXPECT_EQ(count_subjects(), 0u);
+  expect_problem(call("POST", "/admin/imports/subjects", "{\"legacy_id\":", kNdjson), 400);
+  expect_problem(call("POST", "/admin/imports/subjects", legacy_line("1", "CS-101")), 415);
+  expect_problem(call("GET", "/admin/imports/subjects?limit=0"), 422);
+  EXPECT_EQ(count_subjects(), 0u);
+}
+
+TEST_P(SubjectApiTest, ImportAnswersConflictForACodeTakenOnThePlatform) {
+  const std::string native(create("CS-101").at("id").as_string());
+
+  HttpResponse response = call("POST", "/admin/imports/subjects",
+                               legacy_line("5", "CS-101") + legacy_line("6", "PH-100"), kNdjson);
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto results = json_of(response);
+  const auto& rows = results.at("results").as_array();
+  EXPECT_EQ(rows[0].at("outcome").as_string(), "conflict");
+  EXPECT_NE(std::string(rows[0].at("detail").as_string()).find(native), std::string::npos);
+  EXPECT_EQ(rows[1].at("outcome").as_string(), "created");
+  EXPECT_EQ(count_subjects(), 2u);
+}
+
+TEST_P(SubjectApiTest, ImportIsForAdminsOnceTheServiceKnowsTheGatewaysKeys) {
+  constexpr std::string_view kKeys = "gw1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+  restart({{"SYL_GATEWAY_IDENTITY_KEYS", std::string(kKeys)}});
+  const auto as = [&](const std::string& roles) {
+    static const auto keys = platform::http::IdentityKeys::parse(kKeys);
+    const std::string request_id = platform::testing::unique_name("req");
+    platform::http::Caller caller{.user_id = "migrator", .roles = {roles}};
+    return platform::testing::HeaderList{
+        {"Content-Type", "application/x-ndjson"},
+        {"X-Request-ID", request_id},
+        {"X-User-ID", "migrator"},
+        {"X-User-Roles", roles},
+        {"X-User-Signature",
+         platform::http::sign_identity(*keys, caller, request_id, std::time(nullptr))}};
+  };
+
+  expect_problem(call("POST", "/admin/imports/subjects", legacy_line("1", "CS-101"), kNdjson), 403);
+  expect_problem(call("POST", "/admin/imports/subjects", legacy_line("1", "CS-101"), as("editor")),
+                 403);
+  expect_problem(call("GET", "/admin/imports/subjects"), 403);
+  EXPECT_EQ(call("POST", "/admin/imports/subjects", legacy_line("1", "CS-101"), as("admin")).status,
+            200);
 }
 
 TEST_P(SubjectApiTest, UnicodeAndQuoteLadenStringsRoundTripUnchanged) {
@@ -668,6 +777,7 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   application::ListSubjectsHandler list(repository);
   platform::http::Router router;
   api::add_routes(router, {create, update, remove, get, list});
+  platform::service::add_import_routes(router, {.kind = "subjects"});
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;

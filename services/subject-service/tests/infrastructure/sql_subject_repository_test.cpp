@@ -73,6 +73,48 @@ TEST_P(SqlSubjectRepositoryTest, InsertsAndFindsASubjectUnchanged) {
   EXPECT_EQ(*found, s);
 }
 
+TEST_P(SqlSubjectRepositoryTest, ImportCreatesEachLegacyRowOnceWithItsEvent) {
+  using platform::core::ImportOutcome;
+  domain::Subject first = subject("CS-101");
+  first.created_at = *platform::core::parse_rfc3339("2019-09-01T08:00:00Z");
+  first.updated_at = *platform::core::parse_rfc3339("2021-02-03T10:00:00Z");
+  const domain::Subject second = subject("MA-201");
+
+  auto results = repository_->import({{"17", first}, {"18", second}}, {});
+  ASSERT_TRUE(results) << results.error().detail();
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].outcome, ImportOutcome::kCreated);
+  EXPECT_EQ((*results)[0].id, first.id.to_string());
+  EXPECT_EQ(repository_->find(first.id).value(), first) << "legacy times are kept";
+  EXPECT_EQ(outbox_backlog(), 2u) << "one subject.created per subject";
+
+  // Run again, as a resumed migration does: same ids, nothing written.
+  domain::Subject again = subject("CS-101");
+  auto repeated = repository_->import({{"17", again}, {"18", subject("MA-201")}}, {});
+  ASSERT_TRUE(repeated) << repeated.error().detail();
+  EXPECT_EQ((*repeated)[0].outcome, ImportOutcome::kExisting);
+  EXPECT_EQ((*repeated)[0].id, first.id.to_string());
+  EXPECT_EQ((*repeated)[1].id, second.id.to_string());
+  EXPECT_FALSE(repository_->find(again.id));
+  EXPECT_EQ(outbox_backlog(), 2u);
+}
+
+TEST_P(SqlSubjectRepositoryTest, ImportAnswersConflictForACodeAnotherSubjectHolds) {
+  using platform::core::ImportOutcome;
+  const domain::Subject native = stored("CS-101");
+  const domain::Subject legacy = subject("CS-101");
+  const domain::Subject other = subject("PH-100");
+
+  auto results = repository_->import({{"1", legacy}, {"2", other}}, {});
+
+  ASSERT_TRUE(results) << results.error().detail();
+  EXPECT_EQ((*results)[0].outcome, ImportOutcome::kConflict);
+  EXPECT_NE((*results)[0].detail.find(native.id.to_string()), std::string::npos);
+  EXPECT_EQ((*results)[1].outcome, ImportOutcome::kCreated);
+  EXPECT_FALSE(repository_->find(legacy.id));
+  EXPECT_EQ(outbox_backlog(), 2u) << "the native subject's event and the imported one's";
+}
+
 TEST_P(SqlSubjectRepositoryTest, FindReportsAMissingSubject) {
   auto found = repository_->find(Uuid::v7());
   ASSERT_FALSE(found);
