@@ -10,6 +10,7 @@
 
 #include "api/contract_test_routes.h"
 #include "api/file_api.h"
+#include "api/import_api.h"
 #include "api/openapi.h"
 #include "application/collect_orphans.h"
 #include "infrastructure/file_event_mapper.h"
@@ -224,6 +225,8 @@ int run(int argc, char** argv) {
   const auto clock = [] { return platform::core::now_utc(); };
   app::UploadFileHandler upload(repository, *storage.backend, *allowlist, clock,
                                 [] { return platform::core::Uuid::v7(); });
+  app::ImportFileHandler import(repository, *storage.backend, *allowlist,
+                                [] { return platform::core::Uuid::v7(); });
   app::DeleteFileHandler remove(repository, *storage.backend, clock);
   app::GetFileHandler get(repository);
   app::ListFilesHandler list(repository);
@@ -243,12 +246,14 @@ int run(int argc, char** argv) {
   platform::service::add_broker_check(health, *relay);
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
-  file_service::api::add_routes(
-      router, {upload, remove, get, download_url, content, list},
-      {.max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),
-       .spool_directory = storage.spool_directory,
-       .default_ttl_seconds = config.get_int("download.default_ttl_seconds")},
-      registry);
+  const file_service::api::UploadOptions upload_options{
+      .max_bytes = static_cast<std::uint64_t>(config.get_int("upload.max_bytes")),
+      .spool_directory = storage.spool_directory,
+      .default_ttl_seconds = config.get_int("download.default_ttl_seconds")};
+  file_service::api::add_routes(router, {upload, remove, get, download_url, content, list},
+                                upload_options, registry);
+  file_service::api::add_import_routes(router, import, upload_options, &database,
+                                       startup.identity_keys != nullptr);
   platform::service::add_openapi_route(router, file_service::api::openapi_document());
   platform::service::add_contract_test_routes(
       router, startup,

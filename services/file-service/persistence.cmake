@@ -8,7 +8,8 @@ target_include_directories(file_service_persistence PUBLIC ${CMAKE_CURRENT_SOURC
 target_link_libraries(file_service_persistence
   PUBLIC platform::core platform::db platform::events Boost::json
   PRIVATE soci_all)
-syl_add_migrations(TARGET file_service_persistence NAMESPACE file_service::infrastructure EVENTS)
+syl_add_migrations(TARGET file_service_persistence NAMESPACE file_service::infrastructure EVENTS
+                   IMPORTS)
 
 # The repository suite runs on SQLite and PostgreSQL (SYLTEST_POSTGRES_URL); the contract
 # test runs scripts/check_event_contracts.py from the source tree.

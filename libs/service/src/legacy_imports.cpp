@@ -154,20 +154,20 @@ http::Response mapping_response(const http::Request& request, db::Database& data
 void add_import_routes(http::Router& router, ImportRoutes routes) {
   auto shared = std::make_shared<const ImportRoutes>(std::move(routes));
   const std::string path = "/admin/imports/" + shared->kind;
-  router
-      .post(path,
-            [shared](http::Request& request) {
-              if (auto allowed = require_admin(request, shared->identity_enforced); !allowed)
-                return http::Response::problem(allowed.error(), request);
-              auto results = shared->import(request);
-              if (!results) return http::Response::problem(results.error(), request);
-              return import_results_response(*results);
-            })
-      .get(path, [shared](http::Request& request) {
-        if (auto allowed = require_admin(request, shared->identity_enforced); !allowed)
-          return http::Response::problem(allowed.error(), request);
-        return mapping_response(request, *shared->ledger, shared->kind);
-      });
+  if (shared->import) {
+    router.post(path, [shared](http::Request& request) {
+      if (auto allowed = require_admin(request, shared->identity_enforced); !allowed)
+        return http::Response::problem(allowed.error(), request);
+      auto results = shared->import(request);
+      if (!results) return http::Response::problem(results.error(), request);
+      return import_results_response(*results);
+    });
+  }
+  router.get(path, [shared](http::Request& request) {
+    if (auto allowed = require_admin(request, shared->identity_enforced); !allowed)
+      return http::Response::problem(allowed.error(), request);
+    return mapping_response(request, *shared->ledger, shared->kind);
+  });
 }
 
 }  // namespace platform::service

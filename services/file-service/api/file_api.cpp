@@ -313,16 +313,7 @@ class Routes {
     if (!given) return Error::invalid_argument("filename", "is required for a raw upload");
     auto filename = domain::sanitise_filename(*given);
     if (!filename) return std::move(filename).error();
-    auto spool = application::UploadSpool::create(options_.spool_directory, options_.max_bytes);
-    if (!spool) return std::move(spool).error();
-    std::vector<char> chunk(kReadChunk);
-    for (;;) {
-      auto n = request.body_reader->read(chunk);
-      if (!n) return std::move(n).error();
-      if (*n == 0) break;
-      if (auto written = spool->write({chunk.data(), *n}); !written) return written.error();
-    }
-    auto upload = spool->finish();
+    auto upload = spool_body(request, options_);
     if (!upload) return std::move(upload).error();
     return handlers_.upload.handle({*filename, user, origin_of(request)}, std::move(*upload));
   }
@@ -357,6 +348,28 @@ class Routes {
 };
 
 }  // namespace
+
+Result<application::SpooledUpload> spool_body(Request& request, const UploadOptions& options) {
+  if (const auto length = request.body_reader->content_length();
+      length && *length > options.max_bytes) {
+    return Error(ErrorCode::kTooLarge, "the file exceeds the upload limit of " +
+                                           std::to_string(options.max_bytes) + " bytes");
+  }
+  auto spool = application::UploadSpool::create(options.spool_directory, options.max_bytes);
+  if (!spool) return std::move(spool).error();
+  std::vector<char> chunk(kReadChunk);
+  for (;;) {
+    auto n = request.body_reader->read(chunk);
+    if (!n) return std::move(n).error();
+    if (*n == 0) break;
+    if (auto written = spool->write({chunk.data(), *n}); !written) return written.error();
+  }
+  return spool->finish();
+}
+
+boost::json::object file_json(const domain::FileMetadata& file) {
+  return to_json(file);
+}
 
 void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,
                 platform::metrics::Registry& registry) {

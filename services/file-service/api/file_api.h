@@ -10,6 +10,7 @@
 //   DELETE /files/{id}                 metadata, then bytes
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -39,6 +40,14 @@ struct UploadOptions {
   std::filesystem::path spool_directory;
   std::int64_t default_ttl_seconds = 300;
 };
+
+// The raw body of `request` spooled to disk (its type, size and SHA-256 known): 413 over
+// options.max_bytes, before a byte is read when the length is declared.
+platform::core::Result<application::SpooledUpload> spool_body(platform::http::Request& request,
+                                                              const UploadOptions& options);
+
+// A file's metadata as the API shows it.
+boost::json::object file_json(const domain::FileMetadata& file);
 
 // Adds the file routes to `router`.
 void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,

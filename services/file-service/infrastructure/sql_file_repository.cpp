@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "infrastructure/file_event_mapper.h"
+#include "platform/db/import_ledger.h"
 #include "platform/events/outbox.h"
 
 namespace file_service::infrastructure {
@@ -52,6 +53,29 @@ struct FileRow {
   }
 };
 
+constexpr std::string_view kImportKind = "files";
+
+Result<void> insert_row(Session& session, FileRow& row) {
+  try {
+    session.sql() << "INSERT INTO files (" << kColumns
+                  << ") VALUES (:id, :filename, :content_type, :size, :sha256, :storage_key, "
+                     ":uploaded_by, :created_at)",
+        soci::use(row.id), soci::use(row.filename), soci::use(row.content_type),
+        soci::use(row.size), soci::use(row.sha256), soci::use(row.storage_key),
+        soci::use(row.uploaded_by), soci::use(row.created_at);
+  } catch (const std::exception&) {
+    Error error = platform::db::classify_current_exception(session.backend());
+    // Which unique key was hit is only in the driver's message; both mean the same to
+    // the caller. The storage key is internal, so it goes to the log only.
+    if (error.code() == ErrorCode::kAlreadyExists)
+      return Error(ErrorCode::kAlreadyExists,
+                   "file " + row.id + " or its storage key exists already",
+                   "storage key " + row.storage_key + ": " + error.log_detail());
+    return error;
+  }
+  return platform::core::ok();
+}
+
 Result<void> record(Session& session, const application::Change& change) {
   return platform::events::append_to_outbox(session, kFileStream, to_event(change));
 }
@@ -67,25 +91,37 @@ Result<void> SqlFileRepository::insert(const domain::FileMetadata& file,
                                        const application::Change& change) {
   auto converted = FileRow::from(file);
   if (!converted) return std::move(converted).error();
-  FileRow& row = *converted;
   return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
-    try {
-      session.sql() << "INSERT INTO files (" << kColumns
-                    << ") VALUES (:id, :filename, :content_type, :size, :sha256, :storage_key, "
-                       ":uploaded_by, :created_at)",
-          soci::use(row.id), soci::use(row.filename), soci::use(row.content_type),
-          soci::use(row.size), soci::use(row.sha256), soci::use(row.storage_key),
-          soci::use(row.uploaded_by), soci::use(row.created_at);
-    } catch (const std::exception&) {
-      Error error = platform::db::classify_current_exception(session.backend());
-      // Which unique key was hit is only in the driver's message; both mean the same to
-      // the caller. The storage key is internal, so it goes to the log only.
-      if (error.code() == ErrorCode::kAlreadyExists)
-        return Error(ErrorCode::kAlreadyExists,
-                     "file " + row.id + " or its storage key exists already",
-                     "storage key " + row.storage_key + ": " + error.log_detail());
-      return error;
-    }
+    if (auto inserted = insert_row(session, *converted); !inserted) return inserted;
+    return record(session, change);
+  }));
+}
+
+Result<std::optional<domain::FileMetadata>> SqlFileRepository::imported(
+    const std::string& legacy_id) {
+  auto id = database_.read<std::optional<std::string>>(
+      [&](Session& session) { return platform::db::imported_id(session, kImportKind, legacy_id); });
+  if (!id) return std::move(id).error();
+  if (!*id) return std::optional<domain::FileMetadata>();
+  const auto parsed = Uuid::parse(**id);
+  if (!parsed) return Error::internal("the ledger holds an unreadable file id " + **id);
+  auto file = find(*parsed);
+  if (!file) return std::move(file).error();
+  return std::optional<domain::FileMetadata>(std::move(*file));
+}
+
+Result<void> SqlFileRepository::insert_imported(const std::string& legacy_id,
+                                                const domain::FileMetadata& file,
+                                                const application::Change& change) {
+  auto converted = FileRow::from(file);
+  if (!converted) return std::move(converted).error();
+  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
+    // The ledger first: a second import of the same legacy file fails here, on its key.
+    if (auto noted = platform::db::record_import(session, kImportKind, legacy_id, converted->id,
+                                                 platform::core::now_utc());
+        !noted)
+      return noted;
+    if (auto inserted = insert_row(session, *converted); !inserted) return inserted;
     return record(session, change);
   }));
 }

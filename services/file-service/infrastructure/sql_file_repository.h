@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "application/file_imports.h"
 #include "application/file_repository.h"
 #include "platform/db/database.h"
 
@@ -15,7 +16,8 @@ namespace file_service::infrastructure {
 // and PostgreSQL's limits on bound parameters, and a statement the planner handles well.
 inline constexpr std::size_t kKeysPerQuery = 500;
 
-class SqlFileRepository final : public application::FileRepository {
+class SqlFileRepository final : public application::FileRepository,
+                                public application::FileImports {
  public:
   // `events_committed` runs after each commit that added events (the relay's notify()).
   explicit SqlFileRepository(platform::db::Database& database,
@@ -35,6 +37,11 @@ class SqlFileRepository final : public application::FileRepository {
   // Duplicates in `keys` are asked about once; no keys, no query.
   platform::core::Result<std::unordered_set<std::string>> referenced_keys(
       const std::vector<std::string>& keys) override;
+  platform::core::Result<std::optional<domain::FileMetadata>> imported(
+      const std::string& legacy_id) override;
+  platform::core::Result<void> insert_imported(const std::string& legacy_id,
+                                               const domain::FileMetadata& file,
+                                               const application::Change& change) override;
 
  private:
   // The result of a write; tells the relay when events were committed.

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "api/import_api.h"
 #include "api/openapi.h"
 #include "infrastructure/local_file_storage.h"
 #include "infrastructure/s3/s3_file_storage.h"
@@ -55,6 +56,7 @@ std::string route_of(const std::string& target) {
     if (path.ends_with("/content")) return "/files/{id}/content";
     return "/files/{id}";
   }
+  if (path.starts_with("/admin/imports/files/")) return "/admin/imports/files/{legacy_id}";
   return path;
 }
 
@@ -291,6 +293,62 @@ class FileApiTest : public ::testing::TestWithParam<Variant> {
   std::unique_ptr<ServiceProcess> service_;
   std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
+
+// --- bulk import from the legacy system -------------------------------------------------
+
+TEST_P(FileApiTest, ImportStoresALegacyFileOnceWithItsNameUploaderAndTime) {
+  const std::string content = pdf_bytes(7000);
+  const std::string target =
+      "/admin/imports/files/42?filename=Syllabus%20CS%20101.pdf&uploaded_by=jnovak"
+      "&created_at=2018-03-04T05:06:07Z";
+  const auto admin = as_user("migrator", "admin");
+
+  HttpResponse created = call("PUT", target, content, admin);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto file = json_of(created);
+  EXPECT_EQ(file.at("legacy_id").as_string(), "42");
+  EXPECT_EQ(file.at("outcome").as_string(), "created");
+  EXPECT_EQ(file.at("sha256").as_string(), platform::core::sha256_hex(content));
+  const std::string id(file.at("id").as_string());
+  const auto stored = json_of(call("GET", "/files/" + id));
+  EXPECT_EQ(stored.at("filename").as_string(), "Syllabus CS 101.pdf");
+  EXPECT_EQ(stored.at("uploaded_by").as_string(), "jnovak");
+  EXPECT_EQ(stored.at("created_at").as_string(), "2018-03-04T05:06:07.000000Z");
+  EXPECT_EQ(stored.at("size").as_int64(), 7000);
+
+  // Again, as a resumed migration does: the same file, nothing stored twice.
+  HttpResponse again = call("PUT", target, content, as_user("migrator", "admin"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json_of(again).at("outcome").as_string(), "existing");
+  EXPECT_EQ(json_of(again).at("id").as_string(), id);
+  EXPECT_EQ(stored_keys().size(), 1u);
+
+  HttpResponse mapping = call("GET", "/admin/imports/files", "", as_user("migrator", "admin"));
+  ASSERT_EQ(mapping.status, 200) << mapping.body;
+  const auto page = json_of(mapping);
+  ASSERT_EQ(page.at("items").as_array().size(), 1u);
+  EXPECT_EQ(page.at("items").as_array()[0].at("id").as_string(), id);
+}
+
+TEST_P(FileApiTest, ImportRefusesBadParametersTypesAndNonAdminsKeepingNothing) {
+  const std::string good =
+      "/admin/imports/files/7?filename=a.pdf&uploaded_by=x"
+      "&created_at=2018-03-04T05:06:07Z";
+
+  HttpResponse bad = call("PUT", "/admin/imports/files/7?filename=a.pdf&created_at=yesterday",
+                          pdf_bytes(), as_user("migrator", "admin"));
+  expect_problem(bad, 422);
+  std::set<std::string> fields;
+  const auto problem = json_of(bad);
+  for (const auto& error : problem.at("errors").as_array())
+    fields.insert(std::string(error.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"uploaded_by", "created_at"}));
+  expect_problem(call("PUT", good, "MZ\x90\x00 an executable", as_user("migrator", "admin")), 415);
+  expect_problem(call("PUT", good, pdf_bytes(), as_user("migrator", "editor")), 403);
+  expect_problem(call("PUT", good, pdf_bytes()), 403);
+  expect_problem(call("GET", "/admin/imports/files"), 403);
+  expect_nothing_kept();
+}
 
 // --- upload -----------------------------------------------------------------------------
 
@@ -815,6 +873,10 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   platform::http::Router router;
   api::add_routes(router, {upload, remove, get, download_url, content, list},
                   {.spool_directory = storage.spool_directory()}, registry);
+  application::ImportFileHandler import(repository, storage, *domain::Allowlist::parse("pdf"),
+                                        [] { return platform::core::Uuid::v7(); });
+  api::add_import_routes(router, import, {.spool_directory = storage.spool_directory()},
+                         database->get(), false);
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::http::mount_operational_routes(router, health, registry);

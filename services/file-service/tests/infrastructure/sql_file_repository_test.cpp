@@ -77,6 +77,21 @@ class SqlFileRepositoryTest : public ::testing::TestWithParam<TestBackend> {
   std::atomic<int> notifications_{0};  // the concurrency test notifies from several threads
 };
 
+TEST_P(SqlFileRepositoryTest, ImportedFilesAreFoundByLegacyIdAndImportedOnce) {
+  const domain::FileMetadata first = file("key-a");
+  const domain::FileMetadata second = file("key-b");
+  ASSERT_EQ(repository_->imported("42").value(), std::nullopt);
+
+  ASSERT_TRUE(repository_->insert_imported("42", first, uploaded(first)));
+  const auto again = repository_->insert_imported("42", second, uploaded(second));
+
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(repository_->imported("42").value(), std::optional<domain::FileMetadata>(first));
+  EXPECT_FALSE(repository_->find(second.id)) << "the losing import left no metadata";
+  EXPECT_EQ(outbox().size(), 1u) << "nor an event";
+}
+
 TEST_P(SqlFileRepositoryTest, InsertsAndFindsAFileUnchanged) {
   domain::FileMetadata f = file("objects/a");
   f.filename = "Ünïcødé 'quoted' \"double\" ✓ 𝄞 -- ; DROP TABLE files;.pdf";

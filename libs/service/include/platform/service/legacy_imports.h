@@ -89,12 +89,13 @@ http::Response mapping_response(const http::Request& request, db::Database& data
 struct ImportRoutes {
   std::string kind;  // "subjects": POST and GET /admin/imports/subjects
   // Reads the batch of the request and imports it: the results, or the error to answer.
+  // Without it, only the mapping is served (a kind imported otherwise: files).
   std::function<core::Result<std::vector<core::ImportResult>>(http::Request&)> import;
   db::Database* ledger = nullptr;  // where the service's import ledger is
   bool identity_enforced = false;  // require_admin's
 };
 
-// Adds POST and GET /admin/imports/<kind>.
+// Adds POST (with `import`) and GET /admin/imports/<kind>.
 void add_import_routes(http::Router& router, ImportRoutes routes);
 
 // Implementation detail of parse_import_batch.
