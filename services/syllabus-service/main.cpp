@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/import_api.h"
 #include "api/openapi.h"
 #include "api/syllabus_api.h"
 #include "application/expand.h"
@@ -24,6 +25,7 @@
 #include "platform/http/health.h"
 #include "platform/http/server.h"
 #include "platform/service/events.h"
+#include "platform/service/legacy_imports.h"
 #include "platform/service/observability.h"
 #include "platform/service/openapi.h"
 #include "platform/service/peers.h"
@@ -100,6 +102,7 @@ int run(int argc, char** argv) {
       [] { return platform::core::Uuid::v7(); },
       {.review_required = config.get_bool("syllabus.review_required")});
   app::SyllabusQueries queries(repository);
+  app::ImportSyllabiHandler import(store, references, [] { return platform::core::Uuid::v7(); });
   app::ReferenceExpander expander(views, references);
   const auto read_model_status = [&]() -> platform::core::Result<std::string> {
     auto summary = views.summary();
@@ -134,6 +137,14 @@ int run(int argc, char** argv) {
                .expander = expander,
                .read_model_status = read_model_status,
                .anonymous_sees_public_only = startup.identity_keys != nullptr});
+  platform::service::add_import_routes(
+      router, {.kind = "syllabi",
+               .import =
+                   [&import](platform::http::Request& request) {
+                     return syllabus_service::api::import_syllabi(request, import);
+                   },
+               .ledger = &database,
+               .identity_enforced = startup.identity_keys != nullptr});
   platform::service::add_openapi_route(router, syllabus_service::api::openapi_document());
   // Contract tests only: the provider states of the gateway's pact (syllabus ids are
   // random, so one never made exists nowhere).

@@ -9,6 +9,7 @@
 #include "infrastructure/syllabus_document.h"
 #include "infrastructure/syllabus_event_mapper.h"
 #include "platform/core/strings.h"
+#include "platform/db/import_ledger.h"
 #include "platform/events/outbox.h"
 
 namespace syllabus_service::infrastructure {
@@ -359,32 +360,81 @@ Result<void> SqlSyllabusRepository::committed(Result<void> result) const {
 
 Result<void> SqlSyllabusRepository::create(const domain::Syllabus& first,
                                            const application::Change& change) {
+  return committed(database_.transaction<void>(
+      [&](Session& session) -> Result<void> { return create_in(session, first, change); }));
+}
+
+Result<void> SqlSyllabusRepository::create_in(Session& session, const domain::Syllabus& first,
+                                              const application::Change& change) {
   const RevisionRow row = RevisionRow::from(first);
   const Identity identity = Identity::of(first);
   const std::string created_at = platform::core::format_rfc3339(first.created.at);
-  return committed(database_.transaction<void>([&](Session& session) -> Result<void> {
-    auto inserted = guard_unique(
-        session,
-        [&] {
-          session.sql() << "INSERT INTO syllabi (id, subject_id, academic_year, term, "
-                           "working_revision, created_at) VALUES (:id, :subject_id, "
-                           ":academic_year, :term, :working_revision, :created_at)",
-              soci::use(row.syllabus_id), soci::use(identity.subject_id),
-              soci::use(identity.academic_year), soci::use(identity.term), soci::use(row.revision),
-              soci::use(created_at);
-        },
-        [&](std::string log) -> Error {
-          if (mentions(log, "syllabi_pkey") || mentions(log, "syllabi.id"))
-            return {ErrorCode::kAlreadyExists, "syllabus " + row.syllabus_id + " exists already",
-                    std::move(log)};
-          return identity_taken(identity, std::move(log));
-        });
-    if (!inserted) return inserted;
-    if (auto stored = insert_revision(session, row); !stored) return stored;
-    store_attachments(session, row);
-    refresh(session, row.syllabus_id);
-    return record(session, change);
-  }));
+  auto inserted = guard_unique(
+      session,
+      [&] {
+        session.sql() << "INSERT INTO syllabi (id, subject_id, academic_year, term, "
+                         "working_revision, created_at) VALUES (:id, :subject_id, "
+                         ":academic_year, :term, :working_revision, :created_at)",
+            soci::use(row.syllabus_id), soci::use(identity.subject_id),
+            soci::use(identity.academic_year), soci::use(identity.term), soci::use(row.revision),
+            soci::use(created_at);
+      },
+      [&](std::string log) -> Error {
+        if (mentions(log, "syllabi_pkey") || mentions(log, "syllabi.id"))
+          return {ErrorCode::kAlreadyExists, "syllabus " + row.syllabus_id + " exists already",
+                  std::move(log)};
+        return identity_taken(identity, std::move(log));
+      });
+  if (!inserted) return inserted;
+  if (auto stored = insert_revision(session, row); !stored) return stored;
+  store_attachments(session, row);
+  refresh(session, row.syllabus_id);
+  return record(session, change);
+}
+
+Result<std::vector<platform::core::ImportResult>> SqlSyllabusRepository::import(
+    const std::vector<application::ImportedSyllabus>& syllabi,
+    const application::EventOrigin& origin) {
+  using platform::core::ImportOutcome;
+  constexpr std::string_view kKind = "syllabi";
+  const auto now = platform::core::now_utc();
+  std::vector<platform::core::ImportResult> results;
+  bool created_any = false;
+  auto imported = database_.transaction<void>([&](Session& session) -> Result<void> {
+    results.clear();  // a retried transaction starts over
+    created_any = false;
+    for (const auto& [legacy_id, syllabus] : syllabi) {
+      auto known = platform::db::imported_id(session, kKind, legacy_id);
+      if (!known) return known.error();
+      if (*known) {
+        results.push_back({legacy_id, ImportOutcome::kExisting, **known, ""});
+        continue;
+      }
+      const Identity identity = Identity::of(syllabus);
+      std::string holder;
+      session.sql() << "SELECT id FROM syllabi WHERE subject_id = :subject_id AND "
+                       "academic_year = :academic_year AND term = :term",
+          soci::into(holder), soci::use(identity.subject_id), soci::use(identity.academic_year),
+          soci::use(identity.term);
+      if (session.sql().got_data()) {
+        results.push_back({legacy_id, ImportOutcome::kConflict, "",
+                           identity_taken(identity, "").detail() + ": syllabus " + holder});
+        continue;
+      }
+      if (auto created = create_in(session, syllabus, {domain::SyllabusCreated{syllabus}, origin});
+          !created)
+        return created;
+      const std::string id = syllabus.id.to_string();
+      if (auto noted = platform::db::record_import(session, kKind, legacy_id, id, now); !noted)
+        return noted;
+      results.push_back({legacy_id, ImportOutcome::kCreated, id, ""});
+      created_any = true;
+    }
+    return platform::core::ok();
+  });
+  if (!imported) return std::move(imported).error();
+  if (created_any && events_committed_) events_committed_();
+  return results;
 }
 
 Result<void> SqlSyllabusRepository::write(const std::vector<application::RevisionWrite>& writes,

@@ -20,6 +20,7 @@
 
 #include <functional>
 
+#include "application/import_syllabi.h"
 #include "application/syllabus_repository.h"
 #include "infrastructure/reference_events.h"
 #include "platform/db/database.h"
@@ -27,6 +28,7 @@
 namespace syllabus_service::infrastructure {
 
 class SqlSyllabusRepository final : public application::SyllabusRepository,
+                                    public application::SyllabusImports,
                                     public ReferenceEffects {
  public:
   // `events_committed` runs after each commit that added events (the relay's notify()).
@@ -38,6 +40,9 @@ class SqlSyllabusRepository final : public application::SyllabusRepository,
                                       const application::Change& change) override;
   platform::core::Result<void> write(const std::vector<application::RevisionWrite>& writes,
                                      const application::Change& change) override;
+  platform::core::Result<std::vector<platform::core::ImportResult>> import(
+      const std::vector<application::ImportedSyllabus>& syllabi,
+      const application::EventOrigin& origin) override;
   platform::core::Result<void> remove(const platform::core::Uuid& id, std::int64_t expected_version,
                                       const application::Change& change) override;
 
@@ -81,6 +86,9 @@ class SqlSyllabusRepository final : public application::SyllabusRepository,
   static constexpr const char* kSubjectOwner = "subject-service";
   static constexpr const char* kFileOwner = "file-service";
 
+  platform::core::Result<void> create_in(platform::db::Session& session,
+                                         const domain::Syllabus& first,
+                                         const application::Change& change);
   platform::core::Result<void> write_in(platform::db::Session& session,
                                         const std::vector<application::RevisionWrite>& writes,
                                         const application::Change& change);

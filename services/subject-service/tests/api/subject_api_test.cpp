@@ -777,7 +777,12 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   application::ListSubjectsHandler list(repository);
   platform::http::Router router;
   api::add_routes(router, {create, update, remove, get, list});
-  platform::service::add_import_routes(router, {.kind = "subjects"});
+  // The route table only: no request is served.
+  platform::service::add_import_routes(
+      router, {.kind = "subjects", .import = [](platform::http::Request&) {
+                 return platform::core::Result<std::vector<platform::core::ImportResult>>(
+                     std::vector<platform::core::ImportResult>{});
+               }});
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;

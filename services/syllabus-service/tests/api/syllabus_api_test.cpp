@@ -18,6 +18,7 @@
 #include "platform/events/redis.h"
 #include "platform/http/health.h"
 #include "platform/http/identity.h"
+#include "platform/service/legacy_imports.h"
 #include "platform/service/openapi.h"
 #include "platform/testing/gateway_in_front.h"
 #include "platform/testing/http_client.h"
@@ -211,6 +212,101 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<ServiceProcess> syllabi_;
   std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
+
+// --- bulk import from the legacy system -------------------------------------------------
+
+std::string legacy_syllabus(const std::string& legacy_id, const std::string& status,
+                            const boost::json::object& syllabus) {
+  return boost::json::serialize(boost::json::object{{"legacy_id", legacy_id},
+                                                    {"status", status},
+                                                    {"created_by", "jnovak"},
+                                                    {"created_at", "2020-09-01T08:00:00Z"},
+                                                    {"updated_at", "2021-01-15T12:30:00Z"},
+                                                    {"syllabus", syllabus}}) +
+         "\n";
+}
+
+const HeaderList kNdjson = {{"Content-Type", "application/x-ndjson"}};
+
+TEST_P(SyllabusApiTest, ImportKeepsTheLegacyStatusAuthorAndTimesOnce) {
+  const std::string subject = new_subject("CS-101");
+  const std::string file = new_file("outline.md");
+  boost::json::object published = complete_syllabus(subject, "2020/2021", {file});
+  boost::json::object draft{{"subject_id", subject},
+                            {"academic_year", "2021/2022"},
+                            {"term", "spring"},
+                            {"title", "Programming II"},
+                            {"body", "Only a body: the legacy system asked for nothing more."}};
+  const std::string batch =
+      legacy_syllabus("9", "published", published) + legacy_syllabus("10", "archived", draft);
+
+  const auto response = call("POST", "/admin/imports/syllabi", batch, kNdjson);
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto results = json_of(response);
+  EXPECT_EQ(results.at("created").as_int64(), 2);
+  const std::string id = text(results.at("results").as_array()[0].at("id"));
+  const auto syllabus = json_of(call("GET", "/syllabi/" + id));
+  EXPECT_EQ(text(syllabus.at("status")), "published");
+  EXPECT_EQ(text(syllabus.at("created_by")), "jnovak");
+  EXPECT_EQ(text(syllabus.at("created_at")), "2020-09-01T08:00:00.000000Z");
+  EXPECT_EQ(text(syllabus.at("published_at")), "2021-01-15T12:30:00.000000Z");
+  EXPECT_EQ(syllabus.at("attachments").as_array().size(), 1u);
+  const std::string archived = text(results.at("results").as_array()[1].at("id"));
+  EXPECT_EQ(text(json_of(call("GET", "/syllabi/" + archived)).at("status")), "archived");
+
+  const auto again = call("POST", "/admin/imports/syllabi", batch, kNdjson);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json_of(again).at("existing").as_int64(), 2);
+  EXPECT_EQ(text(json_of(again).at("results").as_array()[0].at("id")), id);
+  const auto mapping = json_of(call("GET", "/admin/imports/syllabi"));
+  EXPECT_EQ(mapping.at("items").as_array().size(), 2u);
+}
+
+TEST_P(SyllabusApiTest, ImportAnswersConflictForMissingReferencesAndTakenIdentities) {
+  const std::string subject = new_subject("CS-101");
+  const std::string native = text(created(complete_syllabus(subject, "2024/2025")).at("id"));
+  const std::string missing_subject = platform::core::Uuid::v7().to_string();
+  const std::string missing_file = platform::core::Uuid::v7().to_string();
+  const std::string batch =
+      legacy_syllabus("1", "draft", complete_syllabus(subject, "2024/2025")) +
+      legacy_syllabus("2", "draft", complete_syllabus(missing_subject, "2024/2025")) +
+      legacy_syllabus("3", "draft", complete_syllabus(subject, "2025/2026", {missing_file})) +
+      legacy_syllabus("4", "draft", complete_syllabus(subject, "2023/2024"));
+
+  const auto response = call("POST", "/admin/imports/syllabi", batch, kNdjson);
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto results = json_of(response);
+  const auto& rows = results.at("results").as_array();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(text(rows[0].at("outcome")), "conflict");
+  EXPECT_NE(text(rows[0].at("detail")).find(native), std::string::npos);
+  EXPECT_EQ(text(rows[1].at("outcome")), "conflict");
+  EXPECT_NE(text(rows[1].at("detail")).find(missing_subject), std::string::npos);
+  EXPECT_EQ(text(rows[2].at("outcome")), "conflict");
+  EXPECT_NE(text(rows[2].at("detail")).find(missing_file), std::string::npos);
+  EXPECT_EQ(text(rows[3].at("outcome")), "created");
+  EXPECT_EQ(text(rows[3].at("legacy_id")), "4");
+}
+
+TEST_P(SyllabusApiTest, ImportRefusesTheWholeBatchForOneBadLine) {
+  const std::string subject = new_subject("CS-101");
+  boost::json::object bad = complete_syllabus(subject, "2025/2027");
+  bad["title"] = 7;
+  const std::string batch = legacy_syllabus("1", "draft", complete_syllabus(subject, "2024/2025")) +
+                            legacy_syllabus("2", "lost", bad);
+
+  const auto response = call("POST", "/admin/imports/syllabi", batch, kNdjson);
+
+  expect_problem(response, 422);
+  std::set<std::string> fields;
+  const auto problem = json_of(response);
+  for (const auto& error : problem.at("errors").as_array()) fields.insert(text(error.at("field")));
+  EXPECT_EQ(fields, (std::set<std::string>{"lines[2].status", "lines[2].syllabus.title",
+                                           "lines[2].syllabus.academic_year"}));
+  EXPECT_EQ(json_of(call("GET", "/admin/imports/syllabi")).at("items").as_array().size(), 0u);
+}
 
 TEST_P(SyllabusApiTest, ASyllabusGoesFromDraftThroughReviewToPublishedAndIsRevised) {
   const auto subject = new_subject("CS-101");
@@ -703,6 +799,12 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
   application::ReferenceExpander expander(views, references);
   platform::http::Router router;
   api::add_routes(router, {commands, queries, expander, [] { return std::string("{}"); }, false});
+  // The route table only: no request is served.
+  platform::service::add_import_routes(
+      router, {.kind = "syllabi", .import = [](platform::http::Request&) {
+                 return platform::core::Result<std::vector<platform::core::ImportResult>>(
+                     std::vector<platform::core::ImportResult>{});
+               }});
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;
   platform::metrics::Registry registry;
