@@ -195,8 +195,8 @@ Result<Mapped<Timestamp>> timestamp(std::string_view raw) {
 Result<Mapped<std::optional<std::int64_t>>> credits(std::optional<std::int64_t> raw) {
   if (!raw) return Mapped<std::optional<std::int64_t>>{std::nullopt, ""};
   if (*raw < 0 || *raw > 60) {
-    return Error::invalid_argument("credits",
-                                   std::to_string(*raw) + " is not a number of credits (0 to 60)");
+    return Error::invalid_argument(
+        "credits", "\"" + std::to_string(*raw) + "\" is not a number of credits (0 to 60)");
   }
   return Mapped<std::optional<std::int64_t>>{raw, ""};
 }

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -8,6 +9,22 @@
 
 namespace sylmigrate {
 namespace {
+
+// A reason as the summary counts it: without the row's own values (quoted: "…"), so that
+// rows refused for the same reason count together.
+std::string without_values(const std::string& note) {
+  std::string key;
+  bool quoted = false;
+  for (char c : note) {
+    if (c == '"') {
+      if (!quoted) key += "…";
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted) key.push_back(c);
+  }
+  return key;
+}
 
 // One row's verdict as it is worked out.
 class RowVerdict {
@@ -25,15 +42,33 @@ class RowVerdict {
   }
   void normalised(std::string note) {
     if (row_.disposition == Disposition::kAsItIs) row_.disposition = Disposition::kNormalised;
+    row_.summary_notes.push_back(note);
     row_.notes.push_back(std::move(note));
   }
   void flag(std::string note) {
     if (row_.disposition != Disposition::kRejected) row_.disposition = Disposition::kFlagged;
+    row_.summary_notes.push_back(without_values(note));
     row_.notes.push_back(std::move(note));
   }
   void reject(std::string note) {
     row_.disposition = Disposition::kRejected;
+    row_.summary_notes.push_back(without_values(note));
     row_.notes.push_back(std::move(note));
+  }
+  // created_at and updated_at read as times; an updated_at before created_at becomes
+  // created_at. Meaningful only when the row is not rejected.
+  std::pair<platform::core::Timestamp, platform::core::Timestamp> times(
+      const std::string& created_raw, const std::string& updated_raw) {
+    const auto created = timestamp(created_raw);
+    const auto updated = timestamp(updated_raw);
+    apply("created_at", created);
+    apply("updated_at", updated);
+    if (!created || !updated) return {};
+    if (updated->value < created->value) {
+      normalised("updated_at: before created_at, read as created_at");
+      return {created->value, created->value};
+    }
+    return {created->value, updated->value};
   }
   bool rejected() const { return row_.disposition == Disposition::kRejected; }
   RowPlan take() { return std::move(row_); }
@@ -42,21 +77,21 @@ class RowVerdict {
   RowPlan row_;
 };
 
-// A note as the summary counts it: rejections without the row's own values ("…"), so
-// that rows refused for the same reason count together.
-std::string summary_key(const RowPlan& row, const std::string& note) {
-  if (row.disposition != Disposition::kRejected) return note;
-  std::string key;
-  bool quoted = false;
-  for (char c : note) {
-    if (c == '"') {
-      if (!quoted) key += "…";
-      quoted = !quoted;
-      continue;
+// The learning outcomes of a legacy objectives text: one per non-blank line, trimmed.
+std::vector<std::string> outcome_lines(const std::string& objectives) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= objectives.size()) {
+    const std::size_t end = std::min(objectives.find('\n', start), objectives.size());
+    const std::string_view line(objectives.data() + start, end - start);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos) {
+      const auto last = line.find_last_not_of(" \t\r");
+      lines.emplace_back(line.substr(first, last - first + 1));
     }
-    if (!quoted) key.push_back(c);
+    start = end + 1;
   }
-  return key;
+  return lines;
 }
 
 }  // namespace
@@ -78,16 +113,26 @@ Plan make_plan(const LegacyData& data, const FileCheck& file_size) {
     if (code) {
       const auto [owner, fresh] = code_owner.emplace(code->value, subject->id);
       if (!fresh) {
-        verdict.reject("code: \"" + subject->code + "\" is " + code->value +
-                       ", the code of subject " + std::to_string(owner->second));
+        verdict.reject("code: \"" + subject->code + "\" is \"" + code->value +
+                       "\", the code of subject \"" + std::to_string(owner->second) + "\"");
       }
     }
     if (subject->name.find_first_not_of(" \t\r\n") == std::string::npos)
       verdict.reject("name: is empty");
-    verdict.apply("credits", credits(subject->credits));
-    verdict.apply("created_at", timestamp(subject->created_at));
-    verdict.apply("updated_at", timestamp(subject->updated_at));
-    if (!verdict.rejected()) subjects_kept.insert(subject->id);
+    const auto credit = credits(subject->credits);
+    verdict.apply("credits", credit);
+    const auto times = verdict.times(subject->created_at, subject->updated_at);
+    if (!verdict.rejected()) {
+      subjects_kept.insert(subject->id);
+      plan.subjects.push_back({.legacy_id = subject->id,
+                               .code = code->value,
+                               .name = subject->name,
+                               .description = subject->description,
+                               .credits = credit->value.value_or(0),
+                               .department = subject->department.value_or(""),
+                               .created_at = times.first,
+                               .updated_at = times.second});
+    }
     plan.rows.push_back(verdict.take());
   }
 
@@ -98,11 +143,20 @@ Plan make_plan(const LegacyData& data, const FileCheck& file_size) {
       verdict.reject("stored_path: \"" + file.stored_path +
                      "\" is missing from the uploads folder");
     } else if (file.size_bytes < 0 || *on_disk != static_cast<std::uint64_t>(file.size_bytes)) {
-      verdict.reject("size_bytes: " + std::to_string(file.size_bytes) + " recorded, " +
-                     std::to_string(*on_disk) + " bytes on disk");
+      verdict.reject("size_bytes: \"" + std::to_string(file.size_bytes) + "\" recorded, \"" +
+                     std::to_string(*on_disk) + "\" bytes on disk");
     }
-    verdict.apply("uploaded_at", timestamp(file.uploaded_at));
-    if (!verdict.rejected()) files_kept.insert(file.id);
+    const auto uploaded = timestamp(file.uploaded_at);
+    verdict.apply("uploaded_at", uploaded);
+    if (!verdict.rejected()) {
+      files_kept.insert(file.id);
+      plan.files.push_back({.legacy_id = file.id,
+                            .stored_path = file.stored_path,
+                            .filename = file.original_name,
+                            .size = static_cast<std::uint64_t>(file.size_bytes),
+                            .uploaded_by = file.uploaded_by.value_or(std::string(kUnknownUser)),
+                            .uploaded_at = uploaded->value});
+    }
     plan.rows.push_back(verdict.take());
   }
 
@@ -112,19 +166,36 @@ Plan make_plan(const LegacyData& data, const FileCheck& file_size) {
       const bool exists =
           std::any_of(data.subjects.begin(), data.subjects.end(),
                       [&](const LegacySubject& s) { return s.id == syllabus.subject_id; });
-      verdict.reject("subject_id: subject " + std::to_string(syllabus.subject_id) +
-                     (exists ? " is rejected" : " does not exist"));
+      verdict.reject("subject_id: subject \"" + std::to_string(syllabus.subject_id) +
+                     (exists ? "\" is rejected" : "\" does not exist"));
     }
     if (syllabus.title.find_first_not_of(" \t\r\n") == std::string::npos)
       verdict.reject("title: is empty");
-    verdict.apply("academic_year", academic_year(syllabus.academic_year));
-    verdict.apply("semester", term(syllabus.semester));
-    verdict.apply("status", syllabus_status(syllabus.status));
-    verdict.apply("created_at", timestamp(syllabus.created_at));
-    verdict.apply("updated_at", timestamp(syllabus.updated_at));
-    if (syllabus.file_id && !files_kept.contains(*syllabus.file_id)) {
-      verdict.flag("file_id: file " + std::to_string(*syllabus.file_id) +
-                   " is missing or rejected: imported without it");
+    const auto year = academic_year(syllabus.academic_year);
+    verdict.apply("academic_year", year);
+    const auto semester = term(syllabus.semester);
+    verdict.apply("semester", semester);
+    const auto status = syllabus_status(syllabus.status);
+    verdict.apply("status", status);
+    const auto times = verdict.times(syllabus.created_at, syllabus.updated_at);
+    const bool file_kept = syllabus.file_id && files_kept.contains(*syllabus.file_id);
+    if (syllabus.file_id && !file_kept) {
+      verdict.flag("file_id: file \"" + std::to_string(*syllabus.file_id) +
+                   "\" is missing or rejected: imported without it");
+    }
+    if (!verdict.rejected()) {
+      plan.syllabi.push_back({.legacy_id = syllabus.id,
+                              .subject_legacy_id = syllabus.subject_id,
+                              .file_legacy_id = file_kept ? syllabus.file_id : std::nullopt,
+                              .title = syllabus.title,
+                              .academic_year = year->value,
+                              .term = semester->value,
+                              .status = status->value,
+                              .body = syllabus.content.value_or(""),
+                              .outcomes = outcome_lines(syllabus.objectives.value_or("")),
+                              .created_by = syllabus.created_by.value_or(std::string(kUnknownUser)),
+                              .created_at = times.first,
+                              .updated_at = times.second});
     }
     plan.rows.push_back(verdict.take());
   }
@@ -145,7 +216,7 @@ Plan make_plan(const LegacyData& data, const FileCheck& file_size) {
         ++table.rejected;
         break;
     }
-    for (const auto& note : row.notes) ++table.notes[summary_key(row, note)];
+    for (const auto& note : row.summary_notes) ++table.notes[note];
   }
   return plan;
 }

@@ -5,7 +5,8 @@
 //     naming that row (the lowest legacy id keeps the code); a subject needs a name;
 //   - files: one missing on disk, or whose bytes on disk are not size_bytes, is rejected;
 //   - syllabi: one whose subject is missing or rejected is rejected; one whose file is
-//     missing or rejected is imported without it and flagged.
+//     missing or rejected is imported without it and flagged;
+//   - any row: an updated_at before its created_at is read as created_at.
 // Pure: the files on disk are looked at through the caller's FileCheck.
 #pragma once
 
@@ -15,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "platform/core/time.h"
 
 namespace sylmigrate {
 
@@ -70,6 +73,8 @@ struct RowPlan {
   std::int64_t legacy_id = 0;
   Disposition disposition = Disposition::kAsItIs;
   std::vector<std::string> notes;  // how it was normalised, or why flagged or rejected
+  // The same notes as the summary counts them: reasons without the row's own values.
+  std::vector<std::string> summary_notes;
 };
 
 struct TablePlan {
@@ -80,9 +85,53 @@ struct TablePlan {
   std::map<std::string, std::size_t> notes;  // each note (rule), with how many rows
 };
 
+// The rows to import, their values normalised: what split sends and verify expects the
+// services to hold. Legacy NULLs have become the platform's defaults (docs/migration.md).
+struct SubjectImport {
+  std::int64_t legacy_id = 0;
+  std::string code;
+  std::string name;
+  std::string description;
+  std::int64_t credits = 0;  // NULL: 0
+  std::string department;    // NULL: ""
+  platform::core::Timestamp created_at;
+  platform::core::Timestamp updated_at;
+};
+
+struct FileImport {
+  std::int64_t legacy_id = 0;
+  std::string stored_path;  // relative to the uploads folder
+  std::string filename;     // the legacy original_name
+  std::uint64_t size = 0;
+  std::string uploaded_by;  // NULL: kUnknownUser
+  platform::core::Timestamp uploaded_at;
+};
+
+struct SyllabusImport {
+  std::int64_t legacy_id = 0;
+  std::int64_t subject_legacy_id = 0;
+  std::optional<std::int64_t> file_legacy_id;  // a kept file only
+  std::string title;
+  std::string academic_year;
+  std::string term;
+  std::string status;
+  std::string body;                   // content; NULL: ""
+  std::vector<std::string> outcomes;  // objectives' non-blank lines, trimmed: LO1, LO2...
+  std::string created_by;             // NULL: kUnknownUser
+  platform::core::Timestamp created_at;
+  platform::core::Timestamp updated_at;
+};
+
+// Who a legacy row without an author or uploader is attributed to.
+inline constexpr std::string_view kUnknownUser = "legacy-import";
+
 struct Plan {
   std::vector<RowPlan> rows;  // subjects, files, syllabi; each by legacy id
   std::map<std::string, TablePlan> tables;
+  // The rows not rejected, by legacy id.
+  std::vector<SubjectImport> subjects;
+  std::vector<FileImport> files;
+  std::vector<SyllabusImport> syllabi;
 };
 
 Plan make_plan(const LegacyData& data, const FileCheck& file_size);

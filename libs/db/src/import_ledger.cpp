@@ -38,7 +38,7 @@ core::Result<void> record_import(Session& session, std::string_view kind,
 }
 
 core::Result<core::LegacyMappingPage> imported_page(Database& database, std::string_view kind,
-                                                    std::optional<std::string> after,
+                                                    const std::optional<std::string>& after,
                                                     std::size_t limit) {
   const std::string kind_text(kind);
   const std::string after_text = after.value_or("");

@@ -47,8 +47,8 @@
 
 namespace file_service::domain {
 
-inline constexpr std::size_t kHeadBytes = 8 * 1024;
-inline constexpr std::size_t kTailBytes = 64 * 1024;
+inline constexpr std::size_t kHeadBytes = std::size_t{8} * 1024;
+inline constexpr std::size_t kTailBytes = std::size_t{64} * 1024;
 
 struct DetectedType {
   std::string name;  // short and stable: "pdf", "docx", "txt", "elf", "unknown"

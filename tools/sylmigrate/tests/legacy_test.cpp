@@ -106,7 +106,7 @@ TEST_P(LegacyTest, ThePlanCommandReportsAndWritesNothing) {
       << run.output;
   EXPECT_NE(run.output.find("1 × semester: \"Fall\" read as autumn"), std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("subject_id: subject 42 does not exist"), std::string::npos)
+  EXPECT_NE(run.output.find("subject_id: subject … does not exist"), std::string::npos)
       << run.output;
   const auto after = sylmigrate::read_legacy(database_.url());
   ASSERT_TRUE(before && after);

@@ -88,7 +88,7 @@ TEST_F(PlanTest, DirtySubjectsAreNormalisedOrRejectedWithTheirReason) {
   // Collides once normalised: the lower id keeps the code.
   const auto& collided = row(result, "subjects", 2);
   EXPECT_EQ(collided.disposition, Disposition::kRejected);
-  EXPECT_NE(collided.notes.back().find("the code of subject 1"), std::string::npos);
+  EXPECT_NE(collided.notes.back().find("the code of subject \"1\""), std::string::npos);
   EXPECT_EQ(row(result, "subjects", 3).disposition, Disposition::kRejected);
   const auto& null_credits = row(result, "subjects", 4);
   EXPECT_EQ(null_credits.disposition, Disposition::kNormalised);  // the zone-less time
@@ -119,7 +119,7 @@ TEST_F(PlanTest, FilesMissingOrOfTheWrongSizeAreRejectedAndTheirSyllabiFlagged) 
   data_.syllabi = {syllabus(1, 1, 1), syllabus(2, 1, 2), syllabus(3, 1, 99)};
   const auto result = plan();
   EXPECT_EQ(row(result, "files", 1).disposition, Disposition::kRejected);
-  EXPECT_NE(row(result, "files", 2).notes.front().find("10 recorded, 4 bytes on disk"),
+  EXPECT_NE(row(result, "files", 2).notes.front().find("\"10\" recorded, \"4\" bytes on disk"),
             std::string::npos);
   for (std::int64_t id : {1, 2, 3}) {
     const auto& flagged = row(result, "syllabi", id);

@@ -42,7 +42,7 @@ core::Result<void> record_import(Session& session, std::string_view kind,
 
 // At most `limit` mappings of `kind` with a legacy id after `after` (text order).
 core::Result<core::LegacyMappingPage> imported_page(Database& database, std::string_view kind,
-                                                    std::optional<std::string> after,
+                                                    const std::optional<std::string>& after,
                                                     std::size_t limit);
 
 }  // namespace platform::db
