@@ -252,7 +252,7 @@ int run(int argc, char** argv) {
       .default_ttl_seconds = config.get_int("download.default_ttl_seconds")};
   file_service::api::add_routes(router, {upload, remove, get, download_url, content, list},
                                 upload_options, registry);
-  file_service::api::add_import_routes(router, import, upload_options, &database,
+  file_service::api::add_import_routes(router, import, content, upload_options, &database,
                                        startup.identity_keys != nullptr);
   platform::service::add_openapi_route(router, file_service::api::openapi_document());
   platform::service::add_contract_test_routes(

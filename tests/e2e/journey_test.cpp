@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "platform/testing/http_client.h"
@@ -246,6 +247,47 @@ TEST_P(Journey, FromASubjectToAPublishedSyllabusAndItsLaterLife) {
   EXPECT_TRUE(eventually(viewer_, "/syllabi/" + id + "?revision=published", [](const auto& body) {
     return body.at("flagged_attachments").as_array().size() == 1;
   }));
+}
+
+TEST_P(Journey, SeedMakesDemoDataThroughTheGatewayOnce) {
+  const auto seeded = sylctl({"seed", "--demo", "--subjects", "12"}, 120s);
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.output;
+  EXPECT_NE(seeded.output.find("subjects: 12 created, 0 there already"), std::string::npos)
+      << seeded.output;
+  EXPECT_NE(seeded.output.find("syllabi: 12 created (6 published), 0 there already"),
+            std::string::npos)
+      << seeded.output;
+  EXPECT_NE(seeded.output.find("documents: 3 uploaded"), std::string::npos) << seeded.output;
+
+  // What a viewer finds: the subjects of six departments, the published syllabi with
+  // their outcomes and assessments, a document attached.
+  const auto subjects = json_of(call(viewer_, "GET", "/subjects?limit=100"));
+  EXPECT_EQ(subjects.at("items").as_array().size(), 12u);
+  std::set<std::string> departments;
+  for (const auto& item : subjects.at("items").as_array())
+    departments.insert(text(item.at("department")));
+  EXPECT_EQ(departments.size(), 6u);
+  const auto published = json_of(call(viewer_, "GET", "/syllabi?status=published&limit=100"));
+  ASSERT_EQ(published.at("items").as_array().size(), 6u);
+  const auto& first = published.at("items").as_array()[0].as_object();
+  EXPECT_EQ(first.at("learning_outcomes").as_array().size(), 3u);
+  EXPECT_EQ(first.at("assessments").as_array().size(), 2u);
+  EXPECT_EQ(first.at("attachments").as_array().size(), 1u) << "the first of every four has one";
+
+  // Run again: nothing new; with more subjects: only the difference.
+  const auto again = sylctl({"seed", "--demo", "--subjects", "12"}, 120s);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("subjects: 0 created, 12 there already"), std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("syllabi: 0 created (0 published), 12 there already"),
+            std::string::npos)
+      << again.output;
+  const auto more = sylctl({"seed", "--demo", "--subjects", "14"}, 120s);
+  ASSERT_EQ(more.exit_code, 0) << more.output;
+  EXPECT_NE(more.output.find("subjects: 2 created, 12 there already"), std::string::npos)
+      << more.output;
+  EXPECT_EQ(json_of(call(viewer_, "GET", "/subjects?limit=100")).at("items").as_array().size(),
+            14u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, Journey,

@@ -12,6 +12,7 @@
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor] [--ttl 1h]
+//   sylctl seed --demo [--subjects 24] [--port-base N]
 #pragma once
 
 #include <chrono>
@@ -61,6 +62,11 @@ struct TokenOptions {
   std::chrono::seconds ttl{3600};
 };
 
+struct SeedOptions {
+  std::size_t subjects = 24;
+  std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
+};
+
 struct LogsOptions {
   LogFilter filter;
   bool follow = false;
@@ -92,6 +98,8 @@ int run_config_show(const ConfigOptions& options);
 int run_config_set(const ConfigOptions& options);
 // Prints a bearer token for the local platform's gateway (HS256 with var/jwt-secret).
 int run_token(const TokenOptions& options);
+// Demo data through the gateway (seed.cpp); idempotent.
+int run_seed(const SeedOptions& options);
 // "90", "90s", "15m", "1h", "7d" -> seconds; nullopt for anything else.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 

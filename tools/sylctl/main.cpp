@@ -10,6 +10,7 @@
 //   sylctl config show SERVICE [--env ENV] [--port-base N]
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor,admin] [--ttl 1h]
+//   sylctl seed --demo [--subjects 24] [--port-base N]
 //
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage, 3 (status) not all
 // services ready.
@@ -50,6 +51,7 @@ constexpr const char* kUsageText =
   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
                     [--port-base N]
   sylctl token --sub NAME [--roles ROLE,...] [--ttl DURATION]
+  sylctl seed --demo [--subjects N] [--port-base N]   demo data through the gateway
 
 Works on var/ under the current directory. --build-dir defaults to build/release;
 --port-base (default 8100) moves every service port by the same amount and --redis-port
@@ -58,6 +60,9 @@ Works on var/ under the current directory. --build-dir defaults to build/release
 gives it to every service; `config` sends it. SYL_PLATFORM_TOKEN overrides the file.
 `token` prints a bearer token for the gateway (roles viewer, editor, admin; --ttl like
 90s, 15m, 1h, 7d; default 1h), signed with var/jwt-secret, which `up` makes.
+`seed --demo` makes subjects of six departments (24 unless --subjects), a syllabus for
+each with outcomes, assessments and a schedule (every other one published) and a few
+documents, through the gateway; run again, it adds only what is missing.
 )";
 
 int usage(const std::string& message) {
@@ -251,6 +256,25 @@ int run(const std::string& command, const std::vector<std::string>& words) {
     return run_trace(options);
   }
   if (command == "config") return run_config(words);
+  if (command == "seed") {
+    if (auto error = parse_options(words, {"subjects", "port-base"}, {"demo"}, arguments))
+      return usage(*error);
+    if (!arguments.has("demo")) return usage("seed needs --demo (the only data set there is)");
+    SeedOptions options;
+    if (auto text = arguments.get("subjects")) {
+      std::size_t count = 0;
+      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), count);
+      if (error != std::errc{} || end != text->data() + text->size() || count == 0 ||
+          count > 10'000)
+        return usage("--subjects must be a number from 1 to 10000");
+      options.subjects = count;
+    }
+    if (auto text = arguments.get("port-base")) {
+      options.port_base = parse_port(*text);
+      if (!options.port_base) return usage("--port-base must be a port");
+    }
+    return run_seed(options);
+  }
   if (command == "token") {
     if (auto error = parse_options(words, {"sub", "roles", "ttl"}, {}, arguments))
       return usage(*error);

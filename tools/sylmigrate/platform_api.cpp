@@ -249,20 +249,31 @@ Result<std::vector<boost::json::object>> PlatformApi::list_all(const std::string
   }
 }
 
-Result<std::string> PlatformApi::content_sha256(const std::string& file_id) {
-  auto link = call("GET", "/api/v1/files/" + file_id + "/download-url", "", "", nullptr);
-  if (!link) return std::move(link).error();
-  if (link->response.status != 200)
-    return Error::unavailable("a download link of file " + file_id + ": " +
-                              describe(link->response));
-  const auto url = std::string(boost::json::parse(link->response.body).at("url").as_string());
-  // The link is the file-service's public one (download.base_url): through the gateway.
-  platform::http::ClientRequest request{.method = "GET", .url = url};
-  auto response =
-      client_->send(std::move(request), {.timeout = options_.timeout, .stream_response = true});
+Result<std::string> PlatformApi::stored_sha256(const std::string& legacy_id) {
+  // Streamed, so not through call(): its retries, for a "not now", are these.
+  Result<platform::http::ClientResponse> response = Error::unavailable("not asked yet");
+  std::chrono::milliseconds backoff{250};
+  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    platform::http::ClientRequest request{
+        .method = "GET",
+        .url = options_.gateway + "/api/v1/admin/imports/files/" + legacy_id + "/content"};
+    request.headers.set("Authorization", "Bearer " + options_.token);
+    response =
+        client_->send(std::move(request), {.timeout = options_.timeout, .stream_response = true});
+    const bool transient = response ? not_now(response->status)
+                                    : response.error().code() == ErrorCode::kUnavailable ||
+                                          response.error().code() == ErrorCode::kDeadlineExceeded;
+    if (!transient || attempt == options_.attempts) break;
+    const auto retry_after = response ? response->retry_after() : std::nullopt;
+    std::this_thread::sleep_for(
+        retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after)
+                    : backoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(10));
+  }
   if (!response) return std::move(response).error();
   if (response->status != 200)
-    return Error::unavailable("the content of file " + file_id + ": " + describe(*response));
+    return Error::unavailable("the stored content of legacy file " + legacy_id + ": " +
+                              describe(*response));
   platform::core::Sha256 hash;
   if (!response->body_stream) {
     hash.update(response->body);

@@ -79,8 +79,9 @@ class PlatformApi {
   platform::core::Result<std::vector<boost::json::object>> list_all(const std::string& path,
                                                                     std::size_t page_size);
 
-  // The SHA-256 (hex) of a stored file's content, read through its signed download link.
-  platform::core::Result<std::string> content_sha256(const std::string& file_id);
+  // The SHA-256 (hex) of the stored content of the file legacy file `legacy_id` became,
+  // read back whole from the file-service.
+  platform::core::Result<std::string> stored_sha256(const std::string& legacy_id);
 
  private:
   struct Reply;

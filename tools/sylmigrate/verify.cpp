@@ -205,8 +205,9 @@ Result<Verification> verify(const LegacyData& data, const Plan& plan, PlatformAp
       for (std::size_t i = next++; i < work.size(); i = next++) {
         auto local = file_sha256(options.uploads / work[i].file->stored_path);
         work[i].local_sha256 = local ? *local : "unreadable: " + local.error().detail();
-        work[i].stored_sha256 = files->contains(work[i].id) ? api.content_sha256(work[i].id)
-                                                            : Result<std::string>(std::string());
+        work[i].stored_sha256 = files->contains(work[i].id)
+                                    ? api.stored_sha256(std::to_string(work[i].file->legacy_id))
+                                    : Result<std::string>(std::string());
         progress.advance(1, work[i].file->size);
       }
     };

@@ -8,6 +8,7 @@
 
 #include "platform/core/uuid.h"
 #include "platform/db/migrations.h"
+#include "platform/db/schema_check.h"
 #include "platform/service/tracing.h"
 
 namespace platform::service {
@@ -15,9 +16,12 @@ namespace {
 
 std::string usage(const std::string& name) {
   return "usage: " + name +
-         " [serve|migrate]\n"
-         "  serve    migrate the database, then serve HTTP until SIGTERM (default)\n"
-         "  migrate  apply pending database migrations and exit\n"
+         " [serve|migrate [--verify]]\n"
+         "  serve             migrate the database, then serve HTTP until SIGTERM (default)\n"
+         "  migrate           apply pending database migrations and exit\n"
+         "  migrate --verify  check, changing nothing, that the live schema is exactly what\n"
+         "                    the migrations make and that no applied one was edited;\n"
+         "                    exit 1 naming each difference otherwise\n"
          "Settings come from SYL_* environment variables and the YAML file named by\n"
          "SYL_CONFIG_FILE; see README.md.\n";
 }
@@ -44,6 +48,25 @@ std::optional<core::Error> missing_platform_token(const config::Config& config,
             " characters; `sylctl up` makes one per platform)"}});
 }
 
+// `migrate --verify`: the verdict on stdout, each difference on its own line.
+int verify_schema(const std::string& url, const std::vector<core::EmbeddedFile>& migrations) {
+  auto check = db::verify_schema(url, migrations);
+  if (!check) {
+    std::fprintf(stderr, "cannot verify the schema: %s\n", check.error().detail().c_str());
+    return 1;
+  }
+  if (check->ok()) {
+    std::printf(
+        "schema verified: every migration applied unchanged (version %d), the live "
+        "schema exactly what they make\n",
+        check->applied_version);
+    return 0;
+  }
+  std::printf("schema differs from this release's migrations:\n");
+  for (const auto& problem : check->problems) std::printf("  %s\n", problem.c_str());
+  return 1;
+}
+
 }  // namespace
 
 std::variant<Startup, int> start(int argc, char** argv, Description description) {
@@ -54,6 +77,12 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
   }
   if (command != "serve" && command != "migrate") {
     std::fprintf(stderr, "unknown command: %s\n%s", command.c_str(),
+                 usage(description.name).c_str());
+    return 2;
+  }
+  const bool verify = command == "migrate" && argc > 2 && std::string(argv[2]) == "--verify";
+  if (argc > (verify ? 3 : 2)) {
+    std::fprintf(stderr, "unexpected argument: %s\n%s", argv[verify ? 3 : 2],
                  usage(description.name).c_str());
     return 2;
   }
@@ -81,6 +110,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     instance = description.name + "-" + core::Uuid::v4().to_string().substr(0, 8);
   auto logger = std::make_unique<logging::Logger>(description.name, instance,
                                                   *logging::parse_level(config->get("log.level")));
+  if (verify) return verify_schema(config->get("database.url"), description.migrations);
 
   auto database = db::Database::open(
       {.url = config->get("database.url"),

@@ -371,6 +371,16 @@ boost::json::object file_json(const domain::FileMetadata& file) {
   return to_json(file);
 }
 
+Response stored_content(const domain::FileMetadata& file, application::OpenContentHandler& content,
+                        const Request& request) {
+  auto reader = content.open(file, 0, file.size);
+  if (!reader) return Response::problem(reader.error(), request);
+  return Response::stream(200, std::make_shared<ObjectBody>(std::move(*reader), file.size),
+                          file.content_type)
+      .with_header("ETag", etag(file))
+      .with_header("X-Content-Type-Options", "nosniff");
+}
+
 void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,
                 platform::metrics::Registry& registry) {
   auto routes = std::make_shared<Routes>(handlers, std::move(options), registry);

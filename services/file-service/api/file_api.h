@@ -49,6 +49,11 @@ platform::core::Result<application::SpooledUpload> spool_body(platform::http::Re
 // A file's metadata as the API shows it.
 boost::json::object file_json(const domain::FileMetadata& file);
 
+// A stored file's whole content, streamed (sendfile from the local backend).
+platform::http::Response stored_content(const domain::FileMetadata& file,
+                                        application::OpenContentHandler& content,
+                                        const platform::http::Request& request);
+
 // Adds the file routes to `router`.
 void add_routes(platform::http::Router& router, FileHandlers handlers, UploadOptions options,
                 platform::metrics::Registry& registry);

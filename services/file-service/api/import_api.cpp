@@ -67,8 +67,8 @@ Response imported_response(const application::ImportedFile& imported,
 }  // namespace
 
 void add_import_routes(platform::http::Router& router, application::ImportFileHandler& handler,
-                       UploadOptions options, platform::db::Database* ledger,
-                       bool identity_enforced) {
+                       application::OpenContentHandler& content, UploadOptions options,
+                       platform::db::Database* ledger, bool identity_enforced) {
   auto upload_options = std::make_shared<const UploadOptions>(std::move(options));
   router.put_streamed("/admin/imports/files/{legacy_id}", [&handler, upload_options,
                                                            identity_enforced](Request& request) {
@@ -88,6 +88,19 @@ void add_import_routes(platform::http::Router& router, application::ImportFileHa
     auto imported = handler.handle(*command, std::move(*upload));
     if (!imported) return Response::body_read_failure(imported.error(), request);
     return imported_response(*imported, command->legacy_id);
+  });
+  router.get("/admin/imports/files/{legacy_id}/content", [&handler, &content,
+                                                          identity_enforced](Request& request) {
+    if (auto allowed = platform::service::require_admin(request, identity_enforced); !allowed)
+      return Response::problem(allowed.error(), request);
+    const std::string legacy_id(request.path_param("legacy_id"));
+    auto known = handler.imported(legacy_id);
+    if (!known) return Response::problem(known.error(), request);
+    if (!*known) {
+      return Response::problem(Error::not_found("no file was imported as legacy file " + legacy_id),
+                               request);
+    }
+    return stored_content(**known, content, request);
   });
   platform::service::add_import_routes(
       router, {.kind = "files", .ledger = ledger, .identity_enforced = identity_enforced});

@@ -3,6 +3,8 @@
 // with the file's bytes as the body (any Content-Type: the type is decided from the
 // bytes). 201 with the new file's metadata, or 200 with the one the legacy id became
 // before (its body is not read). The answer carries the SHA-256 the importer checks.
+//   GET /admin/imports/files/{legacy_id}/content: the stored bytes of the file it became,
+//   for the importer's check that what is stored is what it had (sylmigrate verify).
 //   GET /admin/imports/files: the legacy -> new id mapping.
 // Admins only when the service has the gateway's keys.
 #pragma once
@@ -15,7 +17,7 @@
 namespace file_service::api {
 
 void add_import_routes(platform::http::Router& router, application::ImportFileHandler& handler,
-                       UploadOptions options, platform::db::Database* ledger,
-                       bool identity_enforced);
+                       application::OpenContentHandler& content, UploadOptions options,
+                       platform::db::Database* ledger, bool identity_enforced);
 
 }  // namespace file_service::api

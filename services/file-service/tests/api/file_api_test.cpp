@@ -56,7 +56,10 @@ std::string route_of(const std::string& target) {
     if (path.ends_with("/content")) return "/files/{id}/content";
     return "/files/{id}";
   }
-  if (path.starts_with("/admin/imports/files/")) return "/admin/imports/files/{legacy_id}";
+  if (path.starts_with("/admin/imports/files/")) {
+    return path.ends_with("/content") ? "/admin/imports/files/{legacy_id}/content"
+                                      : "/admin/imports/files/{legacy_id}";
+  }
   return path;
 }
 
@@ -322,6 +325,15 @@ TEST_P(FileApiTest, ImportStoresALegacyFileOnceWithItsNameUploaderAndTime) {
   EXPECT_EQ(json_of(again).at("outcome").as_string(), "existing");
   EXPECT_EQ(json_of(again).at("id").as_string(), id);
   EXPECT_EQ(stored_keys().size(), 1u);
+
+  HttpResponse bytes =
+      call("GET", "/admin/imports/files/42/content", "", as_user("migrator", "admin"));
+  ASSERT_EQ(bytes.status, 200);
+  EXPECT_EQ(bytes.body, content);
+  expect_problem(call("GET", "/admin/imports/files/43/content", "", as_user("migrator", "admin")),
+                 404);
+  expect_problem(call("GET", "/admin/imports/files/42/content", "", as_user("migrator", "editor")),
+                 403);
 
   HttpResponse mapping = call("GET", "/admin/imports/files", "", as_user("migrator", "admin"));
   ASSERT_EQ(mapping.status, 200) << mapping.body;
@@ -875,7 +887,7 @@ TEST(OpenApiDocument, DocumentsEveryRouteTheServiceServes) {
                   {.spool_directory = storage.spool_directory()}, registry);
   application::ImportFileHandler import(repository, storage, *domain::Allowlist::parse("pdf"),
                                         [] { return platform::core::Uuid::v7(); });
-  api::add_import_routes(router, import, {.spool_directory = storage.spool_directory()},
+  api::add_import_routes(router, import, content, {.spool_directory = storage.spool_directory()},
                          database->get(), false);
   platform::service::add_openapi_route(router, api::openapi_document());
   platform::http::Health health;

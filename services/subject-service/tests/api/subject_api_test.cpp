@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <soci/soci.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -751,6 +752,26 @@ TEST(SubjectServiceCommand, MigrateAppliesTheSchemaOnceAndExits) {
                                                {"migrate"});
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("\"migrations_applied\":0"), std::string::npos) << second.output;
+}
+
+TEST_P(SubjectApiTest, MigrateVerifyFindsTheSchemaExactAndNamesAHandMadeChange) {
+  const platform::testing::Environment env{{"SYL_DATABASE_URL", database_.url()}};
+  auto verified =
+      platform::testing::run_process(SUBJECT_SERVICE_BINARY, env, {"migrate", "--verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("schema verified"), std::string::npos) << verified.output;
+
+  auto database = platform::db::Database::open({.url = database_.url(), .pool_size = 1});
+  ASSERT_TRUE(database);
+  ASSERT_TRUE((*database)->run_transaction([](platform::db::Session& session) {
+    session.sql() << "CREATE INDEX subjects_name_by_hand ON subjects (name)";
+    return platform::core::ok();
+  }));
+  verified = platform::testing::run_process(SUBJECT_SERVICE_BINARY, env, {"migrate", "--verify"});
+  EXPECT_EQ(verified.exit_code, 1) << verified.output;
+  EXPECT_NE(verified.output.find("has what no migration makes: index subjects_name_by_hand"),
+            std::string::npos)
+      << verified.output;
 }
 
 TEST(SubjectServiceCommand, StartsWithNothingConfiguredInItsWorkingDirectory) {

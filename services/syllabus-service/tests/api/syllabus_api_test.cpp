@@ -213,6 +213,14 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<platform::testing::GatewayInFront> gateway_;
 };
 
+TEST_P(SyllabusApiTest, MigrateVerifyFindsTheSchemaExactlyWhatTheMigrationsMake) {
+  // Search (FTS5 or tsvector with its trigger), the read model, outbox, inbox, ledger.
+  const auto verified = platform::testing::run_process(
+      SYLLABUS_SERVICE_BINARY, {{"SYL_DATABASE_URL", database_.url()}}, {"migrate", "--verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("schema verified"), std::string::npos) << verified.output;
+}
+
 // --- bulk import from the legacy system -------------------------------------------------
 
 std::string legacy_syllabus(const std::string& legacy_id, const std::string& status,
