@@ -13,7 +13,6 @@
 namespace platform::db {
 namespace {
 
-using core::Error;
 using core::Result;
 
 // SQL text with its runs of white space made one space, for comparing definitions.
