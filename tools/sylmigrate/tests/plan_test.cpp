@@ -150,4 +150,50 @@ TEST_F(PlanTest, SyllabiOfMissingSubjectsAreRejectedAndDirtyFieldsNormalised) {
   EXPECT_NE(report.find("1 × code: … is not 2 to 20 characters"), std::string::npos) << report;
 }
 
+TEST_F(PlanTest, KeptRowsCarryTheirNormalisedValuesForTheImport) {
+  auto dirty = subject(1, " cs 101 ");
+  dirty.credits = std::nullopt;
+  dirty.created_at = "2024-11-19 07:06:40";
+  dirty.updated_at = "2020-01-01T00:00:00Z";  // before created_at
+  data_.subjects = {dirty, subject(2, "C#")};
+  data_.files = {{.id = 5,
+                  .original_name = "Outline.pdf",
+                  .stored_path = "a/outline.pdf",
+                  .mime_type = "application/pdf",
+                  .size_bytes = 9,
+                  .uploaded_by = std::nullopt,
+                  .uploaded_at = "1732000000"}};
+  disk_["a/outline.pdf"] = 9;
+  auto written = syllabus(3, 1, 5);
+  written.semester = "S2";
+  written.status = "submitted";
+  written.content = "# Body";
+  written.objectives = "  Explain X \n\nApply Y\r\n";
+  written.created_by = "ann";
+  data_.syllabi = {written, syllabus(4, 2)};
+
+  const auto result = plan();
+
+  ASSERT_EQ(result.subjects.size(), 1u) << "the rejected subject is not imported";
+  const auto& kept = result.subjects[0];
+  EXPECT_EQ(kept.legacy_id, 1);
+  EXPECT_EQ(kept.code, "CS-101");
+  EXPECT_EQ(kept.credits, 0);
+  EXPECT_EQ(kept.department, "");
+  EXPECT_EQ(platform::core::format_rfc3339(kept.created_at), "2024-11-19T07:06:40.000000Z");
+  EXPECT_EQ(kept.updated_at, kept.created_at) << "an update before the creation is read as it";
+  ASSERT_EQ(result.files.size(), 1u);
+  EXPECT_EQ(result.files[0].uploaded_by, "legacy-import");
+  EXPECT_EQ(result.files[0].filename, "Outline.pdf");
+  ASSERT_EQ(result.syllabi.size(), 1u);
+  const auto& imported = result.syllabi[0];
+  EXPECT_EQ(imported.subject_legacy_id, 1);
+  EXPECT_EQ(imported.file_legacy_id, std::optional<std::int64_t>(5));
+  EXPECT_EQ(imported.term, "spring");
+  EXPECT_EQ(imported.status, "in_review");
+  EXPECT_EQ(imported.body, "# Body");
+  EXPECT_EQ(imported.outcomes, (std::vector<std::string>{"Explain X", "Apply Y"}));
+  EXPECT_EQ(imported.created_by, "ann");
+}
+
 }  // namespace
