@@ -21,6 +21,7 @@
 #include "platform/testing/postgres.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
+#include "sylctl_platform.h"
 
 namespace {
 
@@ -46,28 +47,13 @@ class Journey : public ::testing::TestWithParam<Databases> {
  protected:
   void SetUp() override {
     platform::testing::Environment env;
-    if (GetParam() == Databases::kPostgresql) {
-      // One server, a database per service (sylctl fills in "{service}").
-      const std::string prefix = "syljourney_" + std::to_string(::getpid());
-      for (const char* service :
-           {"config_service", "subject_service", "file_service", "syllabus_service", "api_gateway"})
-        databases_.push_back(
-            std::make_unique<platform::testing::TemporaryPostgresDatabase>(prefix + "_" + service));
-      env.emplace_back("SYL_DATABASE_URL",
-                       platform::testing::with_database_name(
-                           platform::testing::postgres_server_url(), prefix + "_{service}"));
-    }
+    if (GetParam() == Databases::kPostgresql)
+      databases_ = e2e::postgres_per_service("syljourney", env);
     // sylctl works on var/ under the current directory: this test's own.
     previous_ = fs::current_path();
     fs::current_path(dir_.path());
     port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
-    const std::string build_dir =
-        fs::path(SYLCTL_BINARY).parent_path().parent_path().parent_path().string();
-    const auto up = platform::testing::run_process(
-        SYLCTL_BINARY, env,
-        {"up", "--build-dir", build_dir, "--port-base", std::to_string(port_base_), "--redis-port",
-         std::to_string(port_base_ + 10)},
-        120s);
+    const auto up = e2e::sylctl_up(env, port_base_);
     ASSERT_EQ(up.exit_code, 0) << up.output;
     started_ = true;
     if (GetParam() == Databases::kPostgresql) {
@@ -101,11 +87,9 @@ class Journey : public ::testing::TestWithParam<Databases> {
   }
 
   static std::string token(const std::string& subject, const std::string& roles) {
-    auto minted = sylctl({"token", "--sub", subject, "--roles", roles, "--ttl", "1h"});
-    EXPECT_EQ(minted.exit_code, 0) << minted.output;
-    while (!minted.output.empty() && std::isspace(static_cast<unsigned char>(minted.output.back())))
-      minted.output.pop_back();
-    return minted.output;
+    auto minted = e2e::sylctl_token(subject, roles);
+    EXPECT_FALSE(minted.empty()) << "sylctl token failed";
+    return minted;
   }
 
   std::uint16_t gateway() const { return static_cast<std::uint16_t>(port_base_ - 20); }

@@ -18,6 +18,7 @@
 #include "platform/testing/postgres.h"
 #include "platform/testing/service_process.h"
 #include "platform/testing/temp_dir.h"
+#include "sylctl_platform.h"
 
 namespace {
 
@@ -43,16 +44,9 @@ class Migration : public ::testing::TestWithParam<Databases> {
   void SetUp() override {
     platform::testing::Environment env;
     if (GetParam() == Databases::kPostgresql) {
-      const std::string prefix = "sylmigration_" + std::to_string(::getpid());
-      for (const char* service :
-           {"config_service", "subject_service", "file_service", "syllabus_service", "api_gateway"})
-        databases_.push_back(
-            std::make_unique<platform::testing::TemporaryPostgresDatabase>(prefix + "_" + service));
-      env.emplace_back("SYL_DATABASE_URL",
-                       platform::testing::with_database_name(
-                           platform::testing::postgres_server_url(), prefix + "_{service}"));
-      databases_.push_back(
-          std::make_unique<platform::testing::TemporaryPostgresDatabase>(prefix + "_legacy"));
+      databases_ = e2e::postgres_per_service("sylmigration", env);
+      databases_.push_back(std::make_unique<platform::testing::TemporaryPostgresDatabase>(
+          "sylmigration_" + std::to_string(::getpid()) + "_legacy"));
       legacy_url_ = databases_.back()->url();
     } else {
       legacy_url_ = "sqlite://" + (dir_.path() / "legacy.db").string();
@@ -60,19 +54,11 @@ class Migration : public ::testing::TestWithParam<Databases> {
     previous_ = fs::current_path();
     fs::current_path(dir_.path());
     port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
-    const std::string build_dir =
-        fs::path(SYLCTL_BINARY).parent_path().parent_path().parent_path().string();
-    const auto up = platform::testing::run_process(
-        SYLCTL_BINARY, env,
-        {"up", "--build-dir", build_dir, "--port-base", std::to_string(port_base_), "--redis-port",
-         std::to_string(port_base_ + 10)},
-        120s);
+    const auto up = e2e::sylctl_up(env, port_base_);
     ASSERT_EQ(up.exit_code, 0) << up.output;
     started_ = true;
-    auto minted = platform::testing::run_process(
-        SYLCTL_BINARY, {}, {"token", "--sub", "migrator", "--roles", "admin", "--ttl", "1h"});
-    ASSERT_EQ(minted.exit_code, 0) << minted.output;
-    token_ = minted.output.substr(0, minted.output.find_last_not_of(" \r\n") + 1);
+    token_ = e2e::sylctl_token("migrator", "admin");
+    ASSERT_FALSE(token_.empty());
 
     const auto generated =
         sylmigrate({"generate", "--to-database", legacy_url_, "--uploads", uploads().string(),

@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "legacy.h"
 #include "platform/db/database.h"
 
 namespace sylmigrate {
@@ -15,15 +16,6 @@ namespace {
 
 using platform::core::Error;
 using platform::core::Result;
-
-constexpr const char* kSchema[] = {
-    "CREATE TABLE subjects (id INTEGER PRIMARY KEY, code TEXT, name TEXT, description TEXT, "
-    "credits INTEGER NULL, department TEXT NULL, created_at TEXT, updated_at TEXT)",
-    "CREATE TABLE files (id INTEGER PRIMARY KEY, original_name TEXT, stored_path TEXT, "
-    "mime_type TEXT, size_bytes INTEGER, uploaded_by TEXT NULL, uploaded_at TEXT)",
-    "CREATE TABLE syllabi (id INTEGER PRIMARY KEY, subject_id INTEGER, file_id INTEGER NULL, "
-    "title TEXT, academic_year TEXT, semester TEXT, status TEXT, content TEXT NULL, "
-    "objectives TEXT NULL, created_by TEXT NULL, created_at TEXT, updated_at TEXT)"};
 
 constexpr std::array<const char*, 6> kDepartments = {"Informatics", "Mathematics", "Physics",
                                                      "Chemistry",   "History",     "Law"};
@@ -154,7 +146,7 @@ Result<void> generate_legacy(const GenerateOptions& options) {
   }
 
   return database.run_transaction([&](platform::db::Session& session) -> Result<void> {
-    for (const char* statement : kSchema) session.sql() << statement;
+    for (const auto& statement : legacy_schema()) session.sql() << statement;
     {
       SubjectRow row;
       soci::indicator credits_set = soci::i_ok, department_set = soci::i_ok;

@@ -61,6 +61,18 @@ std::optional<std::int64_t> integer(const soci::row& row, std::size_t column) {
 
 }  // namespace
 
+const std::vector<std::string>& legacy_schema() {
+  static const std::vector<std::string> statements = {
+      "CREATE TABLE subjects (id INTEGER PRIMARY KEY, code TEXT, name TEXT, description TEXT, "
+      "credits INTEGER NULL, department TEXT NULL, created_at TEXT, updated_at TEXT)",
+      "CREATE TABLE files (id INTEGER PRIMARY KEY, original_name TEXT, stored_path TEXT, "
+      "mime_type TEXT, size_bytes INTEGER, uploaded_by TEXT NULL, uploaded_at TEXT)",
+      "CREATE TABLE syllabi (id INTEGER PRIMARY KEY, subject_id INTEGER, file_id INTEGER NULL, "
+      "title TEXT, academic_year TEXT, semester TEXT, status TEXT, content TEXT NULL, "
+      "objectives TEXT NULL, created_by TEXT NULL, created_at TEXT, updated_at TEXT)"};
+  return statements;
+}
+
 Result<LegacyData> read_legacy(const std::string& url) {
   // Opening a SQLite file that is not there would create it: the legacy one must exist.
   if (url.rfind("sqlite://", 0) == 0) {

@@ -4,11 +4,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "plan.h"
 #include "platform/core/result.h"
 
 namespace sylmigrate {
+
+// The monolith's schema (issue 14), as CREATE TABLE statements: what read_legacy reads and
+// generate_legacy (and the tests) make.
+const std::vector<std::string>& legacy_schema();
 
 // Every row of subjects, files and syllabi, each table by legacy id. Columns are read
 // as text or integers whatever the legacy column held (a Unix time stored as a number in

@@ -16,15 +16,7 @@ namespace {
 
 using platform::testing::TestBackend;
 
-// The monolith's schema (issue 14), and rows the way years of use left them.
-constexpr const char* kSchema[] = {
-    "CREATE TABLE subjects (id INTEGER PRIMARY KEY, code TEXT, name TEXT, description TEXT, "
-    "credits INTEGER NULL, department TEXT NULL, created_at TEXT, updated_at TEXT)",
-    "CREATE TABLE files (id INTEGER PRIMARY KEY, original_name TEXT, stored_path TEXT, "
-    "mime_type TEXT, size_bytes INTEGER, uploaded_by TEXT NULL, uploaded_at TEXT)",
-    "CREATE TABLE syllabi (id INTEGER PRIMARY KEY, subject_id INTEGER, file_id INTEGER NULL, "
-    "title TEXT, academic_year TEXT, semester TEXT, status TEXT, content TEXT NULL, "
-    "objectives TEXT NULL, created_by TEXT NULL, created_at TEXT, updated_at TEXT)"};
+// Rows the way years of use left them.
 constexpr const char* kRows[] = {
     "INSERT INTO subjects VALUES (1, 'CS-101', 'Compilers', '', 6, 'Informatics', "
     "'2024-11-19T07:06:40Z', '2024-11-19T07:06:40Z')",
@@ -49,7 +41,7 @@ class LegacyTest : public ::testing::TestWithParam<TestBackend> {
     auto database = platform::db::Database::open({.url = database_.url(), .pool_size = 1});
     ASSERT_TRUE(database) << database.error().detail();
     const auto filled = (*database)->run_transaction([](platform::db::Session& session) {
-      for (const char* statement : kSchema) session.sql() << statement;
+      for (const auto& statement : sylmigrate::legacy_schema()) session.sql() << statement;
       for (const char* statement : kRows) session.sql() << statement;
       return platform::core::ok();
     });
