@@ -517,7 +517,9 @@ TEST_P(SyllabusApiTest, ServesAPrintableDocumentWithoutScript) {
   EXPECT_EQ(response.body.find("<script>"), std::string::npos);
 }
 
-TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithinASecond) {
+// How soon is the events benchmark's to say (scripts/bench/events.sh: milliseconds at
+// p99); here only that it happens, within a bound a loaded CI machine keeps.
+TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithoutAskingTheSubjectService) {
   const auto subject = new_subject("CS-109", "Old name");
   const auto id = text(created(complete_syllabus(subject, "2026/2027")).at("id"));
   ASSERT_EQ(
@@ -537,7 +539,7 @@ TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithinASecond) {
       [](const auto& body) {
         return body.at("subject").is_object() && body.at("subject").at("name") == "New name";
       },
-      1s));
+      10s));
 }
 
 TEST_P(SyllabusApiTest, DeletedSubjectsAndFilesTakeEffectOnSyllabi) {
