@@ -9,6 +9,7 @@
 #include "platform/core/uuid.h"
 #include "platform/db/migrations.h"
 #include "platform/db/schema_check.h"
+#include "platform/http/client.h"
 #include "platform/service/tracing.h"
 
 namespace platform::service {
@@ -16,12 +17,14 @@ namespace {
 
 std::string usage(const std::string& name) {
   return "usage: " + name +
-         " [serve|migrate [--verify]]\n"
+         " [serve|migrate [--verify]|probe]\n"
          "  serve             migrate the database, then serve HTTP until SIGTERM (default)\n"
          "  migrate           apply pending database migrations and exit\n"
          "  migrate --verify  check, changing nothing, that the live schema is exactly what\n"
          "                    the migrations make and that no applied one was edited;\n"
          "                    exit 1 naming each difference otherwise\n"
+         "  probe             exit 0 when this service, as configured, answers its\n"
+         "                    /health/live on loopback within 2 s (a container's HEALTHCHECK)\n"
          "Settings come from SYL_* environment variables and the YAML file named by\n"
          "SYL_CONFIG_FILE; see README.md.\n";
 }
@@ -46,6 +49,24 @@ std::optional<core::Error> missing_platform_token(const config::Config& config,
       {{config::environment_name("platform.token"),
         why + " (at least " + std::to_string(config::kMinPlatformTokenLength) +
             " characters; `sylctl up` makes one per platform)"}});
+}
+
+// `probe`: GET /health/live of this service's port on loopback.
+int probe(const config::Config& config) {
+  http::Client client(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1000),
+                                          .request_timeout = std::chrono::milliseconds(2000),
+                                          .user_agent = "probe"});
+  const std::string url = "http://127.0.0.1:" + config.get("http.port") + "/health/live";
+  auto response = client.send({.method = "GET", .url = url});
+  if (!response) {
+    std::fprintf(stderr, "probe: %s: %s\n", url.c_str(), response.error().detail().c_str());
+    return 1;
+  }
+  if (response->status / 100 != 2) {
+    std::fprintf(stderr, "probe: %s answered %d\n", url.c_str(), response->status);
+    return 1;
+  }
+  return 0;
 }
 
 // `migrate --verify`: the verdict on stdout, each difference on its own line.
@@ -75,7 +96,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     std::fputs(usage(description.name).c_str(), stdout);
     return 0;
   }
-  if (command != "serve" && command != "migrate") {
+  if (command != "serve" && command != "migrate" && command != "probe") {
     std::fprintf(stderr, "unknown command: %s\n%s", command.c_str(),
                  usage(description.name).c_str());
     return 2;
@@ -93,6 +114,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     std::fputs(config::format_errors(config.error()).c_str(), stderr);
     return 2;
   }
+  if (command == "probe") return probe(*config);
   if (command == "serve") {
     if (auto missing = missing_platform_token(*config, description)) {
       std::fputs(config::format_errors(*missing).c_str(), stderr);

@@ -754,6 +754,18 @@ TEST(SubjectServiceCommand, MigrateAppliesTheSchemaOnceAndExits) {
   EXPECT_NE(second.output.find("\"migrations_applied\":0"), std::string::npos) << second.output;
 }
 
+TEST_P(SubjectApiTest, ProbeSaysWhetherTheServiceAnswersItsLiveness) {
+  // A container's HEALTHCHECK: the image has no curl, the binary asks itself.
+  const auto up = platform::testing::run_process(
+      SUBJECT_SERVICE_BINARY, {{"SYL_HTTP_PORT", std::to_string(service_->port())}}, {"probe"});
+  EXPECT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_EQ(service_->terminate(), 0);
+  const auto down = platform::testing::run_process(
+      SUBJECT_SERVICE_BINARY, {{"SYL_HTTP_PORT", std::to_string(service_->port())}}, {"probe"});
+  EXPECT_EQ(down.exit_code, 1) << down.output;
+  start();
+}
+
 TEST_P(SubjectApiTest, MigrateVerifyFindsTheSchemaExactAndNamesAHandMadeChange) {
   const platform::testing::Environment env{{"SYL_DATABASE_URL", database_.url()}};
   auto verified =
