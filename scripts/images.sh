@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the platform's container images (Dockerfile, one target per service), tags each
+# with the version and the git revision, and prints their sizes.
+#   scripts/images.sh                 every image
+#   scripts/images.sh api-gateway     some of them
+# The images are built from the commit at HEAD (git archive), never from uncommitted
+# changes: an image's revision label names exactly what is in it, and editing the tree
+# while images build changes nothing.
+# Engine: docker (DOCKER=podman for podman). When no dockerd answers, one is started for
+# this machine's sandbox (host network only; lib/containers.sh). The base image,
+# debian:bookworm-slim, is made locally from Debian packages when the engine lacks it:
+# no image registry is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/containers.sh
+
+services=("$@")
+[ ${#services[@]} -gt 0 ] || services=(config-service subject-service file-service syllabus-service api-gateway)
+version="$(sed -n 's/^project(syllabus_platform VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)"
+[ -n "$version" ] || version="0.0.0"
+revision="$(git rev-parse --short=12 HEAD)"
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  echo "images: uncommitted changes are not in the images (built from $revision)" >&2
+fi
+context="$(mktemp -d /tmp/syllabus-images.XXXXXX)"
+trap 'rm -rf "$context"' EXIT
+git archive HEAD | tar -x -C "$context"
+
+ensure_engine
+ensure_base_image
+
+for service in "${services[@]}"; do
+  echo "images: building $service ($version, $revision)" >&2
+  engine build --network=host --target "$service" \
+    --build-arg VERSION="$version" --build-arg REVISION="$revision" \
+    -t "syllabus/$service:$version" -t "syllabus/$service:$revision" "$context" >&2
+done
+
+printf '%-18s %-14s %s\n' image tag size
+for service in "${services[@]}"; do
+  bytes="$(engine image inspect "syllabus/$service:$version" --format '{{.Size}}')"
+  printf '%-18s %-14s %s MB\n' "syllabus/$service" "$version" "$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')"
+done
