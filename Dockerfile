@@ -45,7 +45,7 @@ RUN apt-get update \
       libsoci-core4.0 libsoci-sqlite3-4.0 libsoci-postgresql4.0 libpq5 libsqlite3-0 \
       libhiredis0.14 libssl3 libyaml-cpp0.7 libboost-json1.81.0 libboost-url1.81.0 \
       ca-certificates \
- && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/* \
            /usr/share/doc/* /usr/share/man/* /usr/share/locale/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/syllabus --no-create-home syllabus \
  && mkdir -p /var/lib/syllabus \
@@ -99,7 +99,7 @@ FROM runtime AS syllabus-service
 USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcmark0.30.2 \
- && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
 USER 10001:10001
 COPY --from=build /out/syllabus-service /usr/local/bin/syllabus-service
 LABEL org.opencontainers.image.title="syllabus-service"
@@ -113,7 +113,7 @@ FROM runtime AS api-gateway
 USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libjemalloc2 \
- && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
 USER 10001:10001
 COPY --from=build /out/api-gateway /usr/local/bin/api-gateway
 LABEL org.opencontainers.image.title="api-gateway"
