@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "platform/auth/mint.h"
+#include "platform/core/strings.h"
 #include "platform/http/client.h"
 #include "platform_token.h"
 
@@ -148,19 +149,6 @@ std::string describe(const platform::core::Result<ClientResponse>& response) {
   return std::to_string(response->status) + " " + response->body.substr(0, 300);
 }
 
-std::string url_escape(std::string_view text) {
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      constexpr const char* kHex = "0123456789ABCDEF";
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int run_seed(const SeedOptions& options) {
@@ -217,7 +205,8 @@ int run_seed(const SeedOptions& options) {
       ++subjects_created;
       subject_id = std::string(boost::json::parse(created->body).at("id").as_string());
     } else if (created && created->status == 409) {
-      const auto found = gateway.call("GET", "/subjects?limit=20&q=" + url_escape(code));
+      const auto found =
+          gateway.call("GET", "/subjects?limit=20&q=" + platform::core::percent_encode(code));
       if (!found || found->status != 200) return failed("finding subject " + code, found);
       const auto page = boost::json::parse(found->body);
       for (const auto& item : page.at("items").as_array())
@@ -231,9 +220,9 @@ int run_seed(const SeedOptions& options) {
 
     // Its syllabus for the year, unless it has one.
     const std::string term = i % 2 == 0 ? "autumn" : "spring";
-    const auto existing =
-        gateway.call("GET", "/syllabi?limit=1&subject_id=" + subject_id +
-                                "&academic_year=" + url_escape(kYear) + "&term=" + term);
+    const auto existing = gateway.call(
+        "GET", "/syllabi?limit=1&subject_id=" + subject_id +
+                   "&academic_year=" + platform::core::percent_encode(kYear) + "&term=" + term);
     if (!existing || existing->status != 200) return failed("listing syllabi", existing);
     if (!boost::json::parse(existing->body).at("items").as_array().empty()) {
       ++syllabi_kept;
@@ -241,9 +230,9 @@ int run_seed(const SeedOptions& options) {
     }
     std::optional<std::string> file;
     if (i % 4 == 0) {
-      const auto uploaded =
-          gateway.call("POST", "/files?filename=" + url_escape(code) + "-outline.pdf",
-                       outline_pdf(title), "application/pdf");
+      const auto uploaded = gateway.call(
+          "POST", "/files?filename=" + platform::core::percent_encode(code) + "-outline.pdf",
+          outline_pdf(title), "application/pdf");
       if (!uploaded || uploaded->status != 201) return failed("uploading a document", uploaded);
       file = std::string(boost::json::parse(uploaded->body).at("id").as_string());
       ++documents;

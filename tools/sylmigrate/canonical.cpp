@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "domain/filename.h"
+#include "platform/core/strings.h"
 
 namespace sylmigrate {
 namespace {
@@ -11,19 +12,6 @@ constexpr char kSeparator = '\x1f';
 
 std::string rfc3339(platform::core::Timestamp at) {
   return platform::core::format_rfc3339(at);
-}
-
-std::string uri_escape(std::string_view text) {
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      constexpr const char* kHex = "0123456789ABCDEF";
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
 }
 
 class Joined {
@@ -79,8 +67,9 @@ std::string subject_line(const SubjectImport& subject) {
 }
 
 std::string file_query(const FileImport& file) {
-  return "filename=" + uri_escape(file.filename) + "&uploaded_by=" + uri_escape(file.uploaded_by) +
-         "&created_at=" + uri_escape(rfc3339(file.uploaded_at));
+  return "filename=" + platform::core::percent_encode(file.filename) +
+         "&uploaded_by=" + platform::core::percent_encode(file.uploaded_by) +
+         "&created_at=" + platform::core::percent_encode(rfc3339(file.uploaded_at));
 }
 
 std::string syllabus_line(const SyllabusImport& syllabus, const std::string& subject_id,

@@ -147,6 +147,25 @@ std::function<void(const std::string&, std::uint64_t)> fault_injection() {
   };
 }
 
+// What split and verify work on: the legacy data with its plan, the platform, the report
+// folder.
+struct Migration {
+  Legacy legacy;
+  std::unique_ptr<sylmigrate::PlatformApi> api;
+  std::filesystem::path report;
+};
+
+std::variant<Migration, int> prepare(const platform::cli::Arguments& arguments,
+                                     sylmigrate::Progress& progress) {
+  auto api = platform_api(arguments, &progress);
+  if (const int* code = std::get_if<int>(&api)) return *code;
+  auto legacy = read(arguments);
+  if (const int* code = std::get_if<int>(&legacy)) return *code;
+  return Migration{std::move(std::get<Legacy>(legacy)),
+                   std::move(std::get<std::unique_ptr<sylmigrate::PlatformApi>>(api)),
+                   arguments.get("report").value_or(kDefaultReport)};
+}
+
 int plan(const std::vector<std::string>& words) {
   platform::cli::Arguments arguments;
   if (auto error = platform::cli::parse_options(words, {"from", "uploads"}, {}, arguments))
@@ -168,13 +187,11 @@ int split(const std::vector<std::string>& words) {
   if (!batch_rows || *batch_rows > 1000) return usage("--batch-rows must be 1 to 1000");
   if (!workers || *workers > 64) return usage("--workers must be 1 to 64");
   sylmigrate::Progress progress(std::cerr, ::isatty(2) == 1);
-  auto api = platform_api(arguments, &progress);
-  if (const int* code = std::get_if<int>(&api)) return *code;
-  auto legacy = read(arguments);
-  if (const int* code = std::get_if<int>(&legacy)) return *code;
-  const Legacy& source = std::get<Legacy>(legacy);
-  auto report = sylmigrate::split(source.data, source.plan,
-                                  *std::get<std::unique_ptr<sylmigrate::PlatformApi>>(api),
+  auto prepared = prepare(arguments, progress);
+  if (const int* code = std::get_if<int>(&prepared)) return *code;
+  Migration& run = std::get<Migration>(prepared);
+  const Legacy& source = run.legacy;
+  auto report = sylmigrate::split(source.data, source.plan, *run.api,
                                   {.uploads = source.uploads,
                                    .batch_rows = *batch_rows,
                                    .file_workers = static_cast<int>(*workers),
@@ -185,10 +202,9 @@ int split(const std::vector<std::string>& words) {
     std::cerr << "sylmigrate: run split again to go on where it stopped\n";
     return 1;
   }
-  const std::filesystem::path folder = arguments.get("report").value_or(kDefaultReport);
-  if (auto written = sylmigrate::write_report(folder, *report); !written)
+  if (auto written = sylmigrate::write_report(run.report, *report); !written)
     return failed(written.error());
-  std::cout << sylmigrate::describe(*report) << "report: " << folder.string() << "\n";
+  std::cout << sylmigrate::describe(*report) << "report: " << run.report.string() << "\n";
   return report->sha256_mismatches.empty() ? 0 : 1;
 }
 
@@ -197,17 +213,15 @@ int verify(const std::vector<std::string>& words) {
   if (auto error = platform::cli::parse_options(words, kPlatformOptions, {}, arguments))
     return usage(*error);
   sylmigrate::Progress progress(std::cerr, ::isatty(2) == 1);
-  auto api = platform_api(arguments, &progress);
-  if (const int* code = std::get_if<int>(&api)) return *code;
-  auto legacy = read(arguments);
-  if (const int* code = std::get_if<int>(&legacy)) return *code;
-  const Legacy& source = std::get<Legacy>(legacy);
-  const std::filesystem::path folder = arguments.get("report").value_or(kDefaultReport);
+  auto prepared = prepare(arguments, progress);
+  if (const int* code = std::get_if<int>(&prepared)) return *code;
+  Migration& run = std::get<Migration>(prepared);
+  const std::filesystem::path& folder = run.report;
   auto refused = sylmigrate::refused_rows(folder);
   if (!refused) return failed(refused.error());
-  auto verification = sylmigrate::verify(
-      source.data, source.plan, *std::get<std::unique_ptr<sylmigrate::PlatformApi>>(api),
-      {.uploads = source.uploads, .refused = std::move(*refused)}, progress);
+  auto verification =
+      sylmigrate::verify(run.legacy.data, run.legacy.plan, *run.api,
+                         {.uploads = run.legacy.uploads, .refused = std::move(*refused)}, progress);
   if (!verification) return failed(verification.error());
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "platform/core/crypto.h"
+#include "platform/core/strings.h"
 #include "platform/http/client.h"
 
 namespace sylmigrate {
@@ -146,7 +147,7 @@ Result<std::map<std::string, std::string>> PlatformApi::mapping(const std::strin
   std::optional<std::string> after;
   for (;;) {
     std::string target = "/api/v1/admin/imports/" + kind + "?limit=1000";
-    if (after) target += "&after=" + *after;  // legacy ids are printable, no spaces
+    if (after) target += "&after=" + platform::core::percent_encode(*after);
     auto reply = call("GET", target, "", "", nullptr);
     if (!reply) return std::move(reply).error();
     if (reply->response.status != 200)
@@ -225,18 +226,7 @@ Result<std::vector<boost::json::object>> PlatformApi::list_all(const std::string
   std::optional<std::string> cursor;
   for (;;) {
     std::string target = path + "?limit=" + std::to_string(page_size);
-    if (cursor) {
-      std::string escaped;
-      for (const unsigned char c : *cursor) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-          escaped.push_back(static_cast<char>(c));
-        } else {
-          constexpr const char* kHex = "0123456789ABCDEF";
-          escaped += {'%', kHex[c >> 4], kHex[c & 15]};
-        }
-      }
-      target += "&cursor=" + escaped;
-    }
+    if (cursor) target += "&cursor=" + platform::core::percent_encode(*cursor);
     auto reply = call("GET", target, "", "", nullptr);
     if (!reply) return std::move(reply).error();
     if (reply->response.status != 200)

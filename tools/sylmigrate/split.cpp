@@ -175,14 +175,12 @@ class Splitter {
 
   Result<void> files() {
     std::vector<const FileImport*> pending;
-    std::uint64_t total_bytes = 0;
     for (const auto& file : plan_.files) {
       if (imported("files", file.legacy_id)) {
         ++report_.tables["files"].imported_before;
         continue;
       }
       pending.push_back(&file);
-      total_bytes += file.size;
     }
     progress_.start("files", pending.size(), "files");
     std::atomic<std::size_t> next{0};
@@ -232,7 +230,6 @@ class Splitter {
     for (int i = 0; i < std::max(1, options_.file_workers); ++i) workers.emplace_back(work);
     for (auto& worker : workers) worker.join();
     progress_.finish();
-    (void)total_bytes;
     if (failure) return *failure;
     return platform::core::ok();
   }

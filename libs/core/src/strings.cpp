@@ -1,6 +1,7 @@
 #include "platform/core/strings.h"
 
 #include <array>
+#include <cctype>
 
 namespace platform::core {
 
@@ -52,6 +53,23 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 namespace {
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char byte : text) {
+    const auto c = static_cast<unsigned char>(byte);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(byte);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0F]);
+    }
+  }
+  return out;
 }
 
 std::string hex_encode(std::string_view bytes) {

@@ -70,4 +70,12 @@ TEST(Base64DecodeAny, ReadsStandardAndUrlAlphabetsWithOrWithoutPadding) {
 }
 
 }  // namespace
+TEST(PercentEncode, KeepsUnreservedCharactersAndEncodesEveryOtherByte) {
+  EXPECT_EQ(percent_encode("Az09-._~"), "Az09-._~");
+  EXPECT_EQ(percent_encode("a b/c&d=e+f"), "a%20b%2Fc%26d%3De%2Bf");
+  EXPECT_EQ(percent_encode("2026/2027"), "2026%2F2027");
+  EXPECT_EQ(percent_encode("\xC3\xA9"), "%C3%A9");
+  EXPECT_EQ(percent_encode(""), "");
+}
+
 }  // namespace platform::core

@@ -1,5 +1,6 @@
 #include "api/file_api.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <charconv>
@@ -59,11 +60,7 @@ application::EventOrigin origin_of(const Request& request) {
 Result<std::string> caller(const Request& request) {
   if (!request.caller.authenticated()) return std::string("anonymous");
   const std::string_view value = request.caller.user_id;
-  bool printable = value.size() <= kMaxUserBytes;
-  for (const char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) printable = false;
-  }
-  if (!printable || !platform::core::is_valid_utf8(value)) {
+  if (!is_user_name(value)) {
     return Error::malformed("the caller's id must be 1 to 200 printable characters");
   }
   return std::string(value);
@@ -348,6 +345,13 @@ class Routes {
 };
 
 }  // namespace
+
+bool is_user_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxUserBytes || !platform::core::is_valid_utf8(name))
+    return false;
+  return std::none_of(name.begin(), name.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
 
 Result<application::SpooledUpload> spool_body(Request& request, const UploadOptions& options) {
   if (const auto length = request.body_reader->content_length();

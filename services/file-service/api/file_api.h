@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "application/create_download_url.h"
 #include "application/delete_file.h"
@@ -45,6 +46,10 @@ struct UploadOptions {
 // options.max_bytes, before a byte is read when the length is declared.
 platform::core::Result<application::SpooledUpload> spool_body(platform::http::Request& request,
                                                               const UploadOptions& options);
+
+// Who uploaded a file, as the service keeps it: 1 to 200 bytes of UTF-8 without control
+// characters.
+bool is_user_name(std::string_view name);
 
 // A file's metadata as the API shows it.
 boost::json::object file_json(const domain::FileMetadata& file);

@@ -16,8 +16,6 @@ using platform::core::Result;
 using platform::http::Request;
 using platform::http::Response;
 
-constexpr std::size_t kMaxUploaderBytes = 200;
-
 // The legacy file's name, uploader and time from the query: every problem at once.
 Result<application::ImportFileCommand> command_of(const Request& request) {
   application::ImportFileCommand command;
@@ -35,12 +33,8 @@ Result<application::ImportFileCommand> command_of(const Request& request) {
     command.filename = std::move(*name);
   }
   command.uploaded_by = request.query_param("uploaded_by").value_or("");
-  bool printable = !command.uploaded_by.empty() &&
-                   command.uploaded_by.size() <= kMaxUploaderBytes &&
-                   platform::core::is_valid_utf8(command.uploaded_by);
-  for (const char c : command.uploaded_by)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) printable = false;
-  if (!printable) errors.push_back({"uploaded_by", "must be 1 to 200 printable characters"});
+  if (!is_user_name(command.uploaded_by))
+    errors.push_back({"uploaded_by", "must be 1 to 200 printable characters"});
   const auto created =
       platform::core::parse_rfc3339(request.query_param("created_at").value_or(""));
   if (!created) {

@@ -1,30 +1,15 @@
 #include "infrastructure/backfill.h"
 
 #include <boost/json.hpp>
-#include <cctype>
 
 #include "infrastructure/peer_references.h"
+#include "platform/core/strings.h"
 
 namespace syllabus_service::infrastructure {
 namespace {
 
 constexpr std::chrono::milliseconds kRetryPause{2000};
 constexpr std::chrono::hours kNothingLeft{24 * 365};
-
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -71,7 +56,7 @@ std::chrono::milliseconds Backfill::step() {
   const bool files = phase_ == Phase::kFiles;
   platform::resilience::PeerClient& owner = files ? files_ : subjects_;
   std::string target = files ? "/files?limit=200" : "/subjects?limit=200";
-  if (cursor_) target += "&cursor=" + percent_encode(*cursor_);
+  if (cursor_) target += "&cursor=" + platform::core::percent_encode(*cursor_);
   auto response = owner.send({.target = target, .timeout = std::chrono::seconds(10)});
   if (!response || response->status != 200) {
     logger_.warn(

@@ -34,6 +34,10 @@ std::optional<Integer> parse_integer(std::string_view text) {
   return value;
 }
 
+// `text` for a URL's query or path segment: RFC 3986 unreserved characters (A-Z a-z 0-9
+// - . _ ~) as they are, every other byte %XX (upper-case hex): "a b/c" -> "a%20b%2Fc".
+std::string percent_encode(std::string_view text);
+
 // Lower-case hex of raw bytes: "\x01\xab" -> "01ab".
 std::string hex_encode(std::string_view bytes);
 
