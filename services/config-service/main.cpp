@@ -84,6 +84,7 @@ int run(int argc, char** argv) {
   app::RegisterInstanceHandler register_instance(registry_repository, clock, registry_changed);
   app::HeartbeatHandler heartbeat(registry_repository, clock);
   app::DeregisterHandler deregister(registry_repository, registry_changed);
+  app::SetTrafficHandler set_traffic(registry_repository, registry_changed);
   app::ExpireLeasesHandler expire(registry_repository, clock, registry_changed);
   app::ListServicesHandler list_services(registry_repository, clock);
   app::ListInstancesHandler list_instances(registry_repository, clock);
@@ -101,9 +102,10 @@ int run(int argc, char** argv) {
   const config_service::api::PlatformToken token(config.get("platform.token"));
   platform::http::Router router;
   platform::service::use_platform_middleware(router, startup);
-  config_service::api::add_registry_routes(
-      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches},
-      token);
+  config_service::api::add_registry_routes(router,
+                                           {register_instance, heartbeat, deregister, list_services,
+                                            list_instances, set_traffic, watches},
+                                           token);
   config_service::api::add_config_routes(
       router, {put_schema, put_config, rollback, get_config, history, diff, watches}, token);
   platform::service::add_openapi_route(router, config_service::api::openapi_document());

@@ -237,6 +237,10 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"log.level", "info", "debug, info, warn or error.",
             one_of({"debug", "info", "warn", "error"}), true})
       .add({"instance.id", "", "This instance's id; generated when empty."})
+      .add({"instance.colour", "",
+            "blue or green: this instance's side in a blue-green deploy (sylctl deploy), "
+            "registered with it; empty outside one.",
+            one_of({"", "blue", "green"})})
       .add({"tracing.sample_ratio", "1",
             "Share of the traces that begin here which are recorded, 0 to 1. A request that "
             "continues a caller's trace follows the caller's decision; a span that ends in "
@@ -253,6 +257,10 @@ Schema common_schema(std::string_view service, std::uint16_t port) {
       .add({"tracing.log_spans", "true",
             "Write each recorded span as a line of the service's log (msg \"span\").",
             one_of({"true", "false"})})
+      .add({"test.fault_error_percent", "0",
+            "For drills and deploy tests only: answer this percent of API requests (not "
+            "health, metrics or docs) with a 500, evenly spread. Never in production.",
+            integer_in(0, 100)})
       .add({"test.provider_states", "false",
             "For contract tests only: serve /_test/provider-states and /_test/messages, "
             "through which Pact's verifier changes this service's data. Never in production.",

@@ -1,5 +1,6 @@
 #include "platform/discovery/discovery.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "platform/core/background_task.h"
@@ -214,12 +215,26 @@ std::chrono::milliseconds Discovery::step(http::Client& client, const std::strin
                            json_text(item, "colour"), json_text(item, "zone")});
     }
   }
+  std::optional<TrafficSplit> traffic;
+  if (const auto* split = body.as_object().if_contains("traffic"); split && split->is_object()) {
+    const auto percent = [split](std::string_view colour) {
+      return static_cast<int>(std::clamp<std::int64_t>(json_int(*split, colour), 0, 100));
+    };
+    traffic = TrafficSplit{percent("blue"), percent("green")};
+  }
   std::lock_guard lock(mutex_);
   Watched& watched = watched_[service];
   if (watched.instances != instances)
     logger_.info("discovered instances changed",
                  {{"service", service}, {"instances", instances.size()}});
+  if (watched.traffic != traffic) {
+    logger_.info("traffic split changed", {{"service", service},
+                                           {"blue", traffic ? traffic->blue : 100},
+                                           {"green", traffic ? traffic->green : 0},
+                                           {"split", traffic.has_value()}});
+  }
   watched.instances = std::move(instances);
+  watched.traffic = traffic;
   watched.version = json_int(body, "registry_version");
   return 0ms;  // the next long poll at once
 }
@@ -230,6 +245,28 @@ std::optional<Instance> Discovery::pick(const std::string& service) {
   if (found == watched_.end() || found->second.instances.empty()) return std::nullopt;
   Watched& watched = found->second;
   return watched.instances[watched.next++ % watched.instances.size()];
+}
+
+std::vector<std::string> Discovery::traffic_urls(const std::string& service) {
+  std::lock_guard lock(mutex_);
+  auto found = watched_.find(service);
+  if (found == watched_.end() || !found->second.traffic) return {};
+  Watched& watched = found->second;
+  // Call n goes green when floor((n + 1) g / 100) > floor(n g / 100): g of every 100
+  // calls, as evenly spaced as whole calls allow.
+  const std::uint64_t n = watched.traffic_picks++;
+  const auto green = static_cast<std::uint64_t>(watched.traffic->green);
+  const bool to_green = ((n % 100) + 1) * green / 100 > (n % 100) * green / 100;
+  std::vector<std::string> urls;
+  for (const auto& instance : watched.instances)
+    if ((instance.colour == "green") == to_green) urls.push_back(instance.url);
+  return urls;
+}
+
+std::optional<TrafficSplit> Discovery::traffic(const std::string& service) const {
+  std::lock_guard lock(mutex_);
+  auto found = watched_.find(service);
+  return found == watched_.end() ? std::nullopt : found->second.traffic;
 }
 
 std::vector<Instance> Discovery::instances(const std::string& service) const {

@@ -96,9 +96,16 @@ class FakeConfigService {
     settings_[key] = value;
     changed_locked();
   }
-  void register_other(const std::string& service, const std::string& id, const std::string& url) {
+  void register_other(const std::string& service, const std::string& id, const std::string& url,
+                      const std::string& colour = "") {
     std::lock_guard lock(mutex_);
-    instances_[id] = {{"service", service}, {"instance_id", id}, {"url", url}};
+    instances_[id] = {{"service", service}, {"instance_id", id}, {"url", url}, {"colour", colour}};
+    changed_locked();
+  }
+  // A traffic split for every service (nullopt: none).
+  void set_traffic(std::optional<std::pair<int, int>> split) {
+    std::lock_guard lock(mutex_);
+    traffic_ = split;
     changed_locked();
   }
   void forget_all() {
@@ -173,8 +180,10 @@ class FakeConfigService {
     boost::json::array list;
     for (const auto& [id, instance] : instances_)
       if (instance.at("service").as_string() == service) list.push_back(instance);
-    return boost::json::serialize(boost::json::object{
-        {"service", service}, {"registry_version", version_}, {"instances", std::move(list)}});
+    boost::json::object json{
+        {"service", service}, {"registry_version", version_}, {"instances", std::move(list)}};
+    if (traffic_) json["traffic"] = {{"blue", traffic_->first}, {"green", traffic_->second}};
+    return boost::json::serialize(json);
   }
   std::string document_json() const {
     boost::json::object settings;
@@ -192,6 +201,7 @@ class FakeConfigService {
   std::map<std::string, std::string> settings_;
   std::string schema_;
   std::vector<Waiter> waiters_;
+  std::optional<std::pair<int, int>> traffic_;
   std::int64_t version_ = 0;
   int registrations_ = 0;
   int heartbeats_ = 0;
@@ -257,6 +267,46 @@ TEST_F(DiscoveryTest, PicksHealthyInstancesRoundRobinAndSeesChangesThroughTheWat
   for (int i = 0; i < 4; ++i) seen.insert(discovery.pick("subject-service")->url);
   EXPECT_EQ(seen.size(), 2u);
   EXPECT_FALSE(discovery.pick("file-service"));
+  discovery.stop();
+}
+
+TEST_F(DiscoveryTest, DividesPicksByTheTrafficSplitEvenlySpaced) {
+  config_.register_other("subject-service", "b1", "http://blue-1", "blue");
+  config_.register_other("subject-service", "b2", "http://blue-2", "");  // no colour: blue
+  config_.register_other("subject-service", "g1", "http://green-1", "green");
+  Discovery discovery(config_.url(), {"subject-service"}, logger_);
+  discovery.start();
+  ASSERT_TRUE(eventually([&] { return discovery.instances("subject-service").size() == 3; }));
+  EXPECT_TRUE(discovery.traffic_urls("subject-service").empty());  // no split: any instance
+
+  config_.set_traffic(std::pair{90, 10});
+  ASSERT_TRUE(eventually([&] { return discovery.traffic("subject-service").has_value(); }, 2s));
+  EXPECT_EQ(*discovery.traffic("subject-service"), (TrafficSplit{90, 10}));
+  const std::vector<std::string> blue{"http://blue-1", "http://blue-2"};
+  const std::vector<std::string> green{"http://green-1"};
+  int greens = 0;
+  for (int call = 0; call < 200; ++call) {
+    const auto urls = discovery.traffic_urls("subject-service");
+    ASSERT_TRUE(urls == blue || urls == green) << call;
+    if (urls == green) {
+      ++greens;
+      EXPECT_EQ(call % 10, 9) << "every tenth call, not ten in a row";
+    }
+  }
+  EXPECT_EQ(greens, 20);
+
+  config_.set_traffic(std::pair{0, 100});
+  ASSERT_TRUE(eventually([&] {
+    return discovery.traffic("subject-service") == TrafficSplit{0, 100};
+  }));
+  for (int call = 0; call < 10; ++call) EXPECT_EQ(discovery.traffic_urls("subject-service"), green);
+  // The chosen colour has no instance left: any will do.
+  config_.forget_all();
+  config_.register_other("subject-service", "b1", "http://blue-1", "blue");
+  ASSERT_TRUE(eventually([&] { return discovery.instances("subject-service").size() == 1; }));
+  EXPECT_TRUE(discovery.traffic_urls("subject-service").empty());
+  config_.set_traffic(std::nullopt);
+  ASSERT_TRUE(eventually([&] { return !discovery.traffic("subject-service").has_value(); }));
   discovery.stop();
 }
 

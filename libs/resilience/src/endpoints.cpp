@@ -11,6 +11,10 @@ EndpointSource static_urls(std::vector<std::string> urls) {
   return [urls = std::move(urls)] { return urls; };
 }
 
+EndpointSource discovery_traffic(discovery::Discovery& discovery, std::string service) {
+  return [&discovery, service = std::move(service)] { return discovery.traffic_urls(service); };
+}
+
 EndpointSource discovery_urls(discovery::Discovery& discovery, std::string service) {
   return [&discovery, service = std::move(service)] {
     std::vector<std::string> urls;
@@ -28,11 +32,8 @@ Endpoints::Endpoints(EndpointSource source, OutlierOptions options, OnEjection o
   options_.consecutive_failures = std::max<std::size_t>(1, options_.consecutive_failures);
 }
 
-std::optional<std::string> Endpoints::pick(const std::string& avoid) {
-  const std::vector<std::string> urls = source_();
-  if (urls.empty()) return std::nullopt;
-  const auto now = clock_();
-  std::lock_guard lock(mutex_);
+std::optional<std::string> Endpoints::choose(const std::vector<std::string>& urls,
+                                             const std::string& avoid, Clock::time_point now) {
   const auto failing = [this](const std::string& url) {
     const auto found = health_.find(url);
     return found != health_.end() && found->second.failing_checks;
@@ -40,20 +41,36 @@ std::optional<std::string> Endpoints::pick(const std::string& avoid) {
   // Instances that failed their health check are skipped while one passes (nothing to
   // look at on a call while every check passes).
   const bool skip_failing = failing_checks_ > 0 && !std::all_of(urls.begin(), urls.end(), failing);
-  std::optional<std::string> fallback;
   for (std::size_t i = 0; i < urls.size(); ++i) {
     const std::string& url = urls[(next_ + i) % urls.size()];
     const auto found = health_.find(url);
     if (found != health_.end() && found->second.ejected_until > now) continue;
     if (skip_failing && failing(url)) continue;
-    if (url == avoid && urls.size() > 1) {
-      if (!fallback) fallback = url;
-      continue;
-    }
+    if (url == avoid) continue;
     next_ = (next_ + i + 1) % urls.size();
     return url;
   }
-  if (fallback) return fallback;
+  return std::nullopt;
+}
+
+std::optional<std::string> Endpoints::pick(const std::string& avoid) {
+  const std::vector<std::string> urls = source_();
+  if (urls.empty()) return std::nullopt;
+  std::vector<std::string> preferred = preferred_ ? preferred_() : std::vector<std::string>{};
+  std::erase_if(preferred, [&urls](const std::string& url) {
+    return std::find(urls.begin(), urls.end(), url) == urls.end();
+  });
+  const auto now = clock_();
+  std::lock_guard lock(mutex_);
+  if (!preferred.empty()) {
+    if (auto url = choose(preferred, avoid, now)) return url;
+  }
+  if (auto url = choose(urls, avoid, now)) return url;
+  // Only `avoid` is usable: call it again rather than an ejected one.
+  if (!avoid.empty() && std::find(urls.begin(), urls.end(), avoid) != urls.end()) {
+    const auto found = health_.find(avoid);
+    if (found == health_.end() || found->second.ejected_until <= now) return avoid;
+  }
   // Every instance is ejected (the list shrank under the ejections): still call one.
   next_ = (next_ + 1) % urls.size();
   return urls[next_];

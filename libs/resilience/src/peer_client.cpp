@@ -202,6 +202,7 @@ struct PeerClient::Impl {
         backoff(options.backoff) {
     options.client.peer_name = options.peer;
     options.max_attempts = std::max(1, options.max_attempts);
+    if (options.preferred_endpoints) endpoints.set_preferred(options.preferred_endpoints);
     client = std::make_unique<http::Client>(options.client, registry, logger);
     if (!options.health_path.empty()) schedule_health_checks(Clock::now());
   }

@@ -44,6 +44,25 @@ TEST_F(EndpointsTest, PicksRoundRobin) {
                 {"http://a", 2}, {"http://b", 2}, {"http://c", 2}, {"http://d", 2}}));
 }
 
+TEST_F(EndpointsTest, PicksAmongThePreferredOnesWhileOneOfThemCanTakeTheCall) {
+  Endpoints endpoints = make(kFour, {.consecutive_failures = 1, .max_ejected_fraction = 0.5});
+  std::vector<std::string> preferred{"http://c", "http://d"};
+  endpoints.set_preferred([&preferred] { return preferred; });
+  EXPECT_EQ(picks(endpoints, 4), (std::map<std::string, int>{{"http://c", 2}, {"http://d", 2}}));
+  // The instance that just failed is avoided within the preferred ones, then among all.
+  EXPECT_EQ(*endpoints.pick("http://c"), "http://d");
+  preferred = {"http://c"};
+  EXPECT_NE(*endpoints.pick("http://c"), "http://c");
+  // An ejected preferred instance: the call goes to the others.
+  endpoints.record("http://c", true);
+  EXPECT_EQ(picks(endpoints, 3).count("http://c"), 0u);
+  // Unknown or no preference: any known instance.
+  preferred = {"http://elsewhere"};
+  EXPECT_EQ(picks(endpoints, 3).size(), 3u);
+  preferred = {};
+  EXPECT_EQ(picks(endpoints, 3).size(), 3u);
+}
+
 TEST_F(EndpointsTest, KnowsNoneWhenTheSourceIsEmpty) {
   auto endpoints = make({});
   EXPECT_FALSE(endpoints.pick());

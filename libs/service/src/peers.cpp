@@ -111,6 +111,7 @@ Peers::Peers(const Startup& startup, const std::vector<std::string>& services,
     options.tracer = startup.tracer.get();
     if (discovery_) {
       options.endpoints = resilience::discovery_urls(*discovery_, service);
+      options.preferred_endpoints = resilience::discovery_traffic(*discovery_, service);
     } else {
       auto urls = parse_peer_urls(config.get(url_key(service)));
       if (!urls) throw std::runtime_error(urls.error().detail());

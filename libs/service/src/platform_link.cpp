@@ -30,7 +30,8 @@ void PlatformLink::start(std::uint16_t port) {
       discovery::InstanceInfo{.service = startup_.name,
                               .instance_id = startup_.instance,
                               .url = advertised.url,
-                              .version = std::string(build_info().version)},
+                              .version = std::string(build_info().version),
+                              .colour = startup_.config.get("instance.colour")},
       discovery::RegistrationOptions{.config_service_url = url,
                                      .platform_token = startup_.config.get("platform.token")},
       logger);

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 
 #include "platform/core/uuid.h"
@@ -210,6 +212,25 @@ void use_platform_middleware(http::Router& router, const Startup& startup) {
         "no gateway.identity_keys: X-User-* headers are ignored, every caller is anonymous");
   }
   router.use(http::identity_middleware(startup.identity_keys));
+  const auto fault_percent =
+      static_cast<std::uint64_t>(startup.config.get_int("test.fault_error_percent"));
+  if (fault_percent == 0) return;
+  // A version that fails a share of its calls, made on purpose: what a deploy's canary
+  // analysis must catch (sylctl deploy rolls it back). Operations answer as ever, so the
+  // instance still looks healthy to probes, as a real bad version would.
+  startup.logger->warn("test.fault_error_percent is set: failing API requests on purpose",
+                       {{"percent", static_cast<std::int64_t>(fault_percent)}});
+  auto calls = std::make_shared<std::atomic<std::uint64_t>>(0);
+  router.use({.on_request =
+                  [calls, fault_percent](http::Request& request) -> std::optional<http::Response> {
+    const std::string_view path = request.path;
+    if (path.starts_with("/health") || path == "/metrics" || path == "/openapi.json")
+      return std::nullopt;
+    const std::uint64_t n = calls->fetch_add(1) % 100;
+    if ((n + 1) * fault_percent / 100 == n * fault_percent / 100) return std::nullopt;
+    return http::Response::problem(
+        core::Error::internal("a fault injected by test.fault_error_percent"), request);
+  }});
 }
 
 void log_ready(const Startup& startup, std::uint16_t port) {

@@ -54,6 +54,29 @@ class Routes {
     return Response::no_content();
   }
 
+  // A blue-green deploy's split of the service's calls; the service's watchers see it at
+  // once with its instances.
+  Response put_traffic(Request& request) {
+    auto body = platform::http::parse_json_object(request);
+    if (!body) return Response::problem(body.error(), request);
+    ParsedTraffic parsed = parse_traffic(*body);
+    if (!parsed.errors.empty())
+      return Response::problem(Error::invalid_fields(std::move(parsed.errors)), request);
+    const std::string service(request.path_param("name"));
+    auto version = handlers_.set_traffic.handle({service, parsed.split});
+    if (!version) return Response::problem(version.error(), request);
+    boost::json::object json = to_json(parsed.split);
+    json["service"] = service;
+    json["registry_version"] = *version;
+    return Response::json(200, boost::json::serialize(json));
+  }
+
+  Response delete_traffic(Request& request) {
+    auto version = handlers_.set_traffic.handle({std::string(request.path_param("name")), {}});
+    if (!version) return Response::problem(version.error(), request);
+    return Response::no_content();
+  }
+
   void list_services(Request& request, Responder respond) {
     auto& handler = handlers_.list_services;
     watch(request, std::move(respond), [&handler] { return handler.handle(); });
@@ -118,6 +141,8 @@ void add_registry_routes(platform::http::Router& router, RegistryHandlers handle
       .del("/registry/instances/{instance_id}", token.guard(bind(&Routes::deregister)))
       .add_async("GET", "/registry/services", bind(&Routes::list_services))
       .add_async("GET", "/registry/services/{name}/instances", bind(&Routes::list_instances))
+      .put("/registry/services/{name}/traffic", token.guard(bind(&Routes::put_traffic)))
+      .del("/registry/services/{name}/traffic", token.guard(bind(&Routes::delete_traffic)))
       .get("/registry/prometheus-targets", bind(&Routes::prometheus_targets));
 }
 

@@ -1,7 +1,7 @@
 // The registry's HTTP routes: a thin handler per route over one command or query.
 // The two list routes are long polls (Router::add_async) parked in the WatchHub. Writes
-// (register, heartbeat, deregister) need the platform token; reads are open (Prometheus
-// discovers its targets there).
+// (register, heartbeat, deregister, traffic splits) need the platform token; reads are open
+// (Prometheus discovers its targets there).
 #pragma once
 
 #include "api/platform_token.h"
@@ -10,6 +10,7 @@
 #include "application/list_instances.h"
 #include "application/list_services.h"
 #include "application/register_instance.h"
+#include "application/set_traffic.h"
 #include "application/watch_hub.h"
 #include "platform/http/router.h"
 
@@ -24,6 +25,7 @@ struct RegistryHandlers {
   application::DeregisterHandler& deregister;
   application::ListServicesHandler& list_services;
   application::ListInstancesHandler& list_instances;
+  application::SetTrafficHandler& set_traffic;
   application::WatchHub& watches;
 };
 

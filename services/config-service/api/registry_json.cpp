@@ -59,6 +59,24 @@ ParsedRegistration parse_registration(const boost::json::object& body) {
   return parsed;
 }
 
+ParsedTraffic parse_traffic(const boost::json::object& body) {
+  ParsedTraffic parsed;
+  for (const auto& [key, value] : body)
+    if (key != "blue" && key != "green")
+      parsed.errors.push_back({std::string(key), "is not a field of a traffic split"});
+  for (const auto& [field, out] :
+       {std::pair{"blue", &parsed.split.blue}, std::pair{"green", &parsed.split.green}}) {
+    const auto* value = body.if_contains(field);
+    if (value && value->is_int64())
+      *out = value->as_int64();
+    else if (value && value->is_uint64() && value->as_uint64() <= 100)
+      *out = static_cast<std::int64_t>(value->as_uint64());
+    else
+      parsed.errors.push_back({field, "must be an integer from 0 to 100"});
+  }
+  return parsed;
+}
+
 boost::json::object to_json(const domain::Instance& instance) {
   boost::json::object metadata;
   for (const auto& [key, value] : instance.metadata) metadata[key] = value;
@@ -74,6 +92,10 @@ boost::json::object to_json(const domain::Instance& instance) {
           {"lease_expires_at", platform::core::format_rfc3339(instance.lease_expires_at)}};
 }
 
+boost::json::object to_json(const domain::TrafficSplit& split) {
+  return {{"blue", split.blue}, {"green", split.green}};
+}
+
 boost::json::object to_json(const application::ServicesView& view) {
   boost::json::array services;
   for (const auto& service : view.services)
@@ -85,9 +107,11 @@ boost::json::object to_json(const application::ServicesView& view) {
 boost::json::object to_json(const application::InstancesView& view) {
   boost::json::array instances;
   for (const auto& instance : view.instances) instances.push_back(to_json(instance));
-  return {{"service", view.service},
-          {"registry_version", view.registry_version},
-          {"instances", std::move(instances)}};
+  boost::json::object json{{"service", view.service},
+                           {"registry_version", view.registry_version},
+                           {"instances", std::move(instances)}};
+  if (view.traffic) json["traffic"] = to_json(*view.traffic);
+  return json;
 }
 
 }  // namespace config_service::api

@@ -16,8 +16,17 @@ struct ParsedRegistration {
 
 ParsedRegistration parse_registration(const boost::json::object& body);
 
+struct ParsedTraffic {
+  domain::TrafficSplit split;
+  std::vector<platform::core::FieldError> errors;  // missing or non-integer fields, unknown ones
+};
+
+// {"blue": 90, "green": 10}: both integers, nothing else.
+ParsedTraffic parse_traffic(const boost::json::object& body);
+
 boost::json::object to_json(const domain::Instance& instance);
 boost::json::object to_json(const application::ServicesView& view);
 boost::json::object to_json(const application::InstancesView& view);
+boost::json::object to_json(const domain::TrafficSplit& split);
 
 }  // namespace config_service::api

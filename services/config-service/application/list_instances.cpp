@@ -12,6 +12,9 @@ Result<InstancesView> ListInstancesHandler::handle(const ListInstancesQuery& que
   if (!version) return std::move(version).error();
   InstancesView view{query.service, *version, {}};
   if (query.service.empty()) return view;
+  auto traffic = repository_.traffic(query.service);
+  if (!traffic) return std::move(traffic).error();
+  view.traffic = *traffic;
   auto instances = repository_.list(query.service);
   if (!instances) return std::move(instances).error();
   const auto now = clock_();

@@ -2,6 +2,8 @@
 // instances are never listed as healthy, even before the sweeper removed them.
 #pragma once
 
+#include <optional>
+
 #include "application/clock.h"
 #include "application/registry_repository.h"
 
@@ -15,7 +17,8 @@ struct ListInstancesQuery {
 struct InstancesView {
   std::string service;
   std::int64_t registry_version = 0;
-  std::vector<domain::Instance> instances;  // by instance id
+  std::vector<domain::Instance> instances;      // by instance id
+  std::optional<domain::TrafficSplit> traffic;  // set while a deploy shifts the calls
 };
 
 class ListInstancesHandler {

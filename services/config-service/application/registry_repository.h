@@ -15,7 +15,7 @@
 
 namespace config_service::application {
 
-// Called after a change of membership committed, with the new registry version (the
+// Called after a change of membership or traffic committed, with the new registry version (the
 // WatchHub wakes the registry's watchers).
 using RegistryChanged = std::function<void(std::int64_t registry_version)>;
 
@@ -53,6 +53,13 @@ class RegistryRepository {
   virtual platform::core::Result<std::vector<domain::Instance>> list(
       const std::string& service) = 0;
   virtual platform::core::Result<std::int64_t> registry_version() = 0;
+  // Sets the traffic split of `service`, or clears it (nullopt); a change for the
+  // registry's watchers like one of membership: returns the new registry version.
+  virtual platform::core::Result<std::int64_t> set_traffic(
+      const std::string& service, const std::optional<domain::TrafficSplit>& split) = 0;
+  // The split of `service`; nullopt when none is set.
+  virtual platform::core::Result<std::optional<domain::TrafficSplit>> traffic(
+      const std::string& service) = 0;
 };
 
 }  // namespace config_service::application

@@ -69,6 +69,16 @@ platform::core::Timestamp lease_end(platform::core::Timestamp now, std::int64_t 
   return now + std::chrono::seconds(ttl_seconds);
 }
 
+std::vector<FieldError> validate(const std::string& service, const TrafficSplit& split) {
+  std::vector<FieldError> errors;
+  check_name(service, "service", errors);
+  if (split.blue < 0 || split.blue > 100) errors.push_back({"blue", "must be from 0 to 100"});
+  if (split.green < 0 || split.green > 100) errors.push_back({"green", "must be from 0 to 100"});
+  if (errors.empty() && split.blue + split.green != 100)
+    errors.push_back({"green", "blue and green must add up to 100"});
+  return errors;
+}
+
 Instance new_instance(const Registration& registration, platform::core::Timestamp now) {
   return Instance{registration.service,
                   registration.instance_id,

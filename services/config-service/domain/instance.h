@@ -57,8 +57,22 @@ struct Instance {
   friend bool operator==(const Instance&, const Instance&) = default;
 };
 
+// How the calls to one service divide between its colours during a blue-green deploy:
+// the percent of picks that go to each (instances without a colour count as blue). The
+// two add up to 100. A service without a split spreads its calls over every healthy
+// instance alike.
+struct TrafficSplit {
+  std::int64_t blue = 100;
+  std::int64_t green = 0;
+
+  friend bool operator==(const TrafficSplit&, const TrafficSplit&) = default;
+};
+
 // Every rule the registration breaks, one FieldError per field.
 std::vector<platform::core::FieldError> validate(const Registration& registration);
+// The rules of a split (each 0 to 100, together 100) and of the service's name.
+std::vector<platform::core::FieldError> validate(const std::string& service,
+                                                 const TrafficSplit& split);
 
 // A new instance whose lease runs for ttl_seconds from `now`.
 Instance new_instance(const Registration& registration, platform::core::Timestamp now);

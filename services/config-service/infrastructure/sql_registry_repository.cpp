@@ -215,4 +215,32 @@ Result<std::int64_t> SqlRegistryRepository::registry_version() {
   });
 }
 
+Result<std::int64_t> SqlRegistryRepository::set_traffic(
+    const std::string& service, const std::optional<domain::TrafficSplit>& split) {
+  return database_.transaction<std::int64_t>([&](Session& session) -> Result<std::int64_t> {
+    session.sql() << "DELETE FROM registry_traffic WHERE service = :service", soci::use(service);
+    if (split) {
+      const long long blue = split->blue;
+      const long long green = split->green;
+      session.sql() << "INSERT INTO registry_traffic (service, blue, green) "
+                       "VALUES (:service, :blue, :green)",
+          soci::use(service), soci::use(blue), soci::use(green);
+    }
+    return bump_version(session);
+  });
+}
+
+Result<std::optional<domain::TrafficSplit>> SqlRegistryRepository::traffic(
+    const std::string& service) {
+  return database_.read<std::optional<domain::TrafficSplit>>(
+      [&](Session& session) -> Result<std::optional<domain::TrafficSplit>> {
+        long long blue = 0;
+        long long green = 0;
+        session.sql() << "SELECT blue, green FROM registry_traffic WHERE service = :service",
+            soci::use(service), soci::into(blue), soci::into(green);
+        if (!session.sql().got_data()) return std::optional<domain::TrafficSplit>{};
+        return std::optional<domain::TrafficSplit>{domain::TrafficSplit{blue, green}};
+      });
+}
+
 }  // namespace config_service::infrastructure

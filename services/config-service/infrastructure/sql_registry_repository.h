@@ -20,6 +20,10 @@ class SqlRegistryRepository final : public application::RegistryRepository {
   platform::core::Result<application::Expired> expire(platform::core::Timestamp now) override;
   platform::core::Result<std::vector<domain::Instance>> list(const std::string& service) override;
   platform::core::Result<std::int64_t> registry_version() override;
+  platform::core::Result<std::int64_t> set_traffic(
+      const std::string& service, const std::optional<domain::TrafficSplit>& split) override;
+  platform::core::Result<std::optional<domain::TrafficSplit>> traffic(
+      const std::string& service) override;
 
  private:
   platform::db::Database& database_;

@@ -22,6 +22,7 @@ TEST(ConfigServiceOpenApi, DocumentsEveryRouteTheServiceServesAndNoOther) {
   RegisterInstanceHandler register_instance(registry_repository, clock, [](std::int64_t) {});
   HeartbeatHandler heartbeat(registry_repository, clock);
   DeregisterHandler deregister(registry_repository, [](std::int64_t) {});
+  SetTrafficHandler set_traffic(registry_repository, [](std::int64_t) {});
   ListServicesHandler list_services(registry_repository, clock);
   ListInstancesHandler list_instances(registry_repository, clock);
   PutSchemaHandler put_schema(config_repository, clock);
@@ -34,9 +35,10 @@ TEST(ConfigServiceOpenApi, DocumentsEveryRouteTheServiceServesAndNoOther) {
 
   platform::http::Router router;
   const api::PlatformToken token("a-platform-token-of-32-characters!");
-  api::add_registry_routes(
-      router, {register_instance, heartbeat, deregister, list_services, list_instances, watches},
-      token);
+  api::add_registry_routes(router,
+                           {register_instance, heartbeat, deregister, list_services, list_instances,
+                            set_traffic, watches},
+                           token);
   api::add_config_routes(
       router, {put_schema, put_config, rollback, get_config, history, diff, watches}, token);
   platform::service::add_openapi_route(router, api::openapi_document());

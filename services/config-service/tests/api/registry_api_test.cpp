@@ -34,7 +34,10 @@ std::string route_of(const std::string& target) {
     return path.ends_with("/heartbeat") ? "/registry/instances/{instance_id}/heartbeat"
                                         : "/registry/instances/{instance_id}";
   }
-  if (path.starts_with("/registry/services/")) return "/registry/services/{name}/instances";
+  if (path.starts_with("/registry/services/")) {
+    return path.ends_with("/traffic") ? "/registry/services/{name}/traffic"
+                                      : "/registry/services/{name}/instances";
+  }
   return path;
 }
 
@@ -305,7 +308,9 @@ TEST_P(RegistryApiTest, EveryWriteWithoutThePlatformTokenIsRefusedWith401) {
   for (const Write& write :
        {Write{"POST", "/registry/instances", registration("subject-service", "s-2")},
         Write{"PUT", "/registry/instances/s-1/heartbeat", ""},
-        Write{"DELETE", "/registry/instances/s-1", ""}}) {
+        Write{"DELETE", "/registry/instances/s-1", ""},
+        Write{"PUT", "/registry/services/subject-service/traffic", R"({"blue":50,"green":50})"},
+        Write{"DELETE", "/registry/services/subject-service/traffic", ""}}) {
     for (const auto* headers : {&none, &wrong, &not_bearer}) {
       HttpResponse refused = call(write.method, write.target, write.body, *headers);
       EXPECT_EQ(refused.status, 401) << write.method << " " << write.target;
@@ -328,6 +333,76 @@ TEST_P(RegistryApiTest, EveryWriteWithoutThePlatformTokenIsRefusedWith401) {
   EXPECT_EQ(call("GET", "/registry/services", "", none).status, 200);
   EXPECT_EQ(instances("subject-service").size(), 1u);
   EXPECT_EQ(call("GET", "/registry/services/subject-service/instances", "", none).status, 200);
+}
+
+TEST_P(RegistryApiTest, ATrafficSplitIsListedWithTheInstancesWakesWatchersAndIsCleared) {
+  register_instance("svc", "a");
+  EXPECT_FALSE(json_of(call("GET", "/registry/services/svc/instances")).contains("traffic"));
+  const std::int64_t version = registry_version();
+  auto watch = std::async(std::launch::async, [&] {
+    return call("GET",
+                "/registry/services/svc/instances?wait=10s&after=" + std::to_string(version));
+  });
+  ASSERT_TRUE(
+      platform::testing::wait_for_metric(service_->port(), "config_watches_waiting", 1, 5s));
+  HttpResponse set = call("PUT", "/registry/services/svc/traffic", R"({"blue":90,"green":10})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(
+      json_of(set),
+      (boost::json::object{
+          {"blue", 90}, {"green", 10}, {"service", "svc"}, {"registry_version", version + 1}}));
+  HttpResponse woken = watch.get();
+  ASSERT_EQ(woken.status, 200) << woken.body;
+  EXPECT_EQ(json_of(woken).at("traffic"), (boost::json::object{{"blue", 90}, {"green", 10}}));
+  EXPECT_EQ(json_of(woken).at("registry_version").as_int64(), version + 1);
+
+  // Kept across a restart; a service with no instance yet can have one.
+  ASSERT_EQ(call("PUT", "/registry/services/other/traffic", R"({"blue":0,"green":100})").status,
+            200);
+  ASSERT_EQ(service_->terminate(), 0);
+  start();
+  EXPECT_EQ(json_of(call("GET", "/registry/services/svc/instances")).at("traffic"),
+            (boost::json::object{{"blue", 90}, {"green", 10}}));
+  EXPECT_EQ(json_of(call("GET", "/registry/services/other/instances")).at("traffic"),
+            (boost::json::object{{"blue", 0}, {"green", 100}}));
+
+  EXPECT_EQ(call("DELETE", "/registry/services/svc/traffic").status, 204);
+  EXPECT_EQ(call("DELETE", "/registry/services/svc/traffic").status, 204);  // idempotent
+  EXPECT_FALSE(json_of(call("GET", "/registry/services/svc/instances")).contains("traffic"));
+  EXPECT_EQ(registry_version(), version + 4);
+}
+
+TEST_P(RegistryApiTest, ABadTrafficSplitIsRefusedAndChangesNothing) {
+  ASSERT_EQ(call("PUT", "/registry/services/svc/traffic", R"({"blue":70,"green":30})").status, 200);
+  const std::int64_t version = registry_version();
+  const auto fields_of = [this](const std::string& target, const std::string& body) {
+    HttpResponse response = call("PUT", target, body);
+    EXPECT_EQ(response.status, 422) << body << " " << response.body;
+    EXPECT_EQ(response.header("Content-Type"), "application/problem+json");
+    std::set<std::string> fields;
+    const auto problem = json_of(response);
+    for (const auto& error : problem.at("errors").as_array())
+      fields.insert(std::string(error.at("field").as_string()));
+    return fields;
+  };
+  const std::string target = "/registry/services/svc/traffic";
+  EXPECT_EQ(fields_of(target, R"({"blue":60,"green":30})"), std::set<std::string>{"green"});
+  EXPECT_EQ(fields_of(target, R"({"blue":-10,"green":110})"),
+            (std::set<std::string>{"blue", "green"}));
+  EXPECT_EQ(fields_of(target, R"({"blue":"90","green":10.5,"red":0})"),
+            (std::set<std::string>{"blue", "green", "red"}));
+  EXPECT_EQ(fields_of(target, R"({"green":100})"), std::set<std::string>{"blue"});
+  EXPECT_EQ(fields_of("/registry/services/bad%20name/traffic", R"({"blue":0,"green":100})"),
+            std::set<std::string>{"service"});
+  EXPECT_EQ(call("PUT", target, "[1]").status, 400);
+  EXPECT_EQ(call("PUT", target, "{not json").status, 400);
+  EXPECT_EQ(call("PUT", target, R"({"blue":0,"green":100})",
+                 {platform::testing::authorization(), {"Content-Type", "text/plain"}})
+                .status,
+            415);
+  EXPECT_EQ(registry_version(), version);
+  EXPECT_EQ(json_of(call("GET", "/registry/services/svc/instances")).at("traffic"),
+            (boost::json::object{{"blue", 70}, {"green", 30}}));
 }
 
 TEST_P(RegistryApiTest, OpenApiDocumentIsServed) {

@@ -58,8 +58,23 @@ class FakeRegistryRepository final : public RegistryRepository {
     return result;
   }
   platform::core::Result<std::int64_t> registry_version() override { return version_; }
+  platform::core::Result<std::int64_t> set_traffic(
+      const std::string& service, const std::optional<domain::TrafficSplit>& split) override {
+    if (split)
+      traffic_[service] = *split;
+    else
+      traffic_.erase(service);
+    return ++version_;
+  }
+  platform::core::Result<std::optional<domain::TrafficSplit>> traffic(
+      const std::string& service) override {
+    auto found = traffic_.find(service);
+    if (found == traffic_.end()) return std::optional<domain::TrafficSplit>{};
+    return std::optional<domain::TrafficSplit>{found->second};
+  }
 
  private:
+  std::map<std::string, domain::TrafficSplit> traffic_;
   std::map<std::string, domain::Instance> instances_;
   std::int64_t version_ = 0;
 };

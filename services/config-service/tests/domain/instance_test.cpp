@@ -13,6 +13,19 @@ Registration registration() {
   return {.service = "subject-service", .instance_id = "s-1", .url = "http://127.0.0.1:8101"};
 }
 
+TEST(TrafficSplit, EachFromZeroToAHundredAndTogetherAHundred) {
+  EXPECT_TRUE(validate("subject-service", TrafficSplit{90, 10}).empty());
+  EXPECT_TRUE(validate("subject-service", TrafficSplit{0, 100}).empty());
+  const auto fields = [](const std::string& service, TrafficSplit split) {
+    std::vector<std::string> names;
+    for (const auto& error : validate(service, split)) names.push_back(error.field);
+    return names;
+  };
+  EXPECT_EQ(fields("s", TrafficSplit{50, 40}), std::vector<std::string>{"green"});
+  EXPECT_EQ(fields("s", TrafficSplit{101, -1}), (std::vector<std::string>{"blue", "green"}));
+  EXPECT_EQ(fields("no spaces", TrafficSplit{}), std::vector<std::string>{"service"});
+}
+
 TEST(Registration, AValidOneHasNoErrors) {
   EXPECT_TRUE(validate(registration()).empty());
 }

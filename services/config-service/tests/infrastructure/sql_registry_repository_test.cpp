@@ -77,6 +77,17 @@ TEST_P(SqlRegistryRepositoryTest, RenewIsConditionalOnTheLeaseRead) {
   EXPECT_EQ(*repository_->registry_version(), 1);  // renewing is no change of membership
 }
 
+TEST_P(SqlRegistryRepositoryTest, ATrafficSplitIsSetReplacedAndClearedEachAChange) {
+  EXPECT_EQ(*repository_->traffic("svc"), std::nullopt);
+  EXPECT_EQ(*repository_->set_traffic("svc", domain::TrafficSplit{90, 10}), 1);
+  EXPECT_EQ(*repository_->set_traffic("svc", domain::TrafficSplit{0, 100}), 2);
+  EXPECT_EQ(*repository_->traffic("svc"), (domain::TrafficSplit{0, 100}));
+  EXPECT_EQ(*repository_->traffic("other"), std::nullopt);
+  EXPECT_EQ(*repository_->set_traffic("svc", std::nullopt), 3);
+  EXPECT_EQ(*repository_->traffic("svc"), std::nullopt);
+  EXPECT_EQ(*repository_->registry_version(), 3);
+}
+
 TEST_P(SqlRegistryRepositoryTest, RemoveAndUnknown) {
   ASSERT_TRUE(repository_->upsert(instance("a"), now_));
   auto removed = repository_->remove("a");

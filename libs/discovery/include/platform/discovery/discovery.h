@@ -15,6 +15,7 @@
 //   Discovery discovery(url, {"subject-service"}, log);
 //   discovery.start();               // long-polls the registry, caches what it saw
 //   auto peer = discovery.pick("subject-service");   // round robin over healthy ones
+//   auto urls = discovery.traffic_urls("subject-service");  // blue or green, by the split
 //
 //   DynamicSettings settings({url, token}, "subject-service", "default", schema, log);
 //   settings.on_change("log.level", [&](const std::string& v) { log.set_level(...); });
@@ -98,6 +99,15 @@ struct Instance {
   friend bool operator==(const Instance&, const Instance&) = default;
 };
 
+// A blue-green deploy's division of a service's calls (the registry's traffic split):
+// percent to its blue (or uncoloured) instances and to its green ones.
+struct TrafficSplit {
+  int blue = 100;
+  int green = 0;
+
+  friend bool operator==(const TrafficSplit&, const TrafficSplit&) = default;
+};
+
 class Discovery {
  public:
   Discovery(std::string config_service_url, std::vector<std::string> services,
@@ -109,12 +119,20 @@ class Discovery {
   // The next healthy instance of `service`, round robin; nullopt when none is known.
   std::optional<Instance> pick(const std::string& service);
   std::vector<Instance> instances(const std::string& service) const;
+  // The URLs the next call to `service` should choose from under its traffic split: its
+  // green instances for `green` percent of the calls, spread evenly (every tenth at 10 %),
+  // its other instances for the rest. Empty when no split is set or the chosen colour has
+  // no instance: any instance will do then.
+  std::vector<std::string> traffic_urls(const std::string& service);
+  std::optional<TrafficSplit> traffic(const std::string& service) const;
 
  private:
   struct Watched {
     std::vector<Instance> instances;
+    std::optional<TrafficSplit> traffic;
     std::int64_t version = -1;
     std::size_t next = 0;
+    std::uint64_t traffic_picks = 0;
   };
   std::chrono::milliseconds step(http::Client& client, const std::string& service);
 

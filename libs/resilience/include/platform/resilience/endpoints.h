@@ -38,6 +38,9 @@ using EndpointSource = std::function<std::vector<std::string>()>;
 EndpointSource static_urls(std::vector<std::string> urls);
 // The healthy instances of `service` that `discovery` (started, watching it) last saw.
 EndpointSource discovery_urls(discovery::Discovery& discovery, std::string service);
+// Which of those the next call should prefer under the service's blue-green traffic split
+// (Discovery::traffic_urls): called once per pick; empty means any.
+EndpointSource discovery_traffic(discovery::Discovery& discovery, std::string service);
 
 struct OutlierOptions {
   std::size_t consecutive_failures = 5;
@@ -53,6 +56,11 @@ class Endpoints {
 
   Endpoints(EndpointSource source, OutlierOptions options, OnEjection on_ejection = {},
             ClockFunction clock = Clock::now);
+
+  // `preferred`, called once per pick, narrows that pick to some of the known instances
+  // (a blue-green traffic split); empty, or when none of them can take the call, it is
+  // made among all.
+  void set_preferred(EndpointSource preferred) { preferred_ = std::move(preferred); }
 
   // The next instance to call, round robin over those not ejected; nullopt when the
   // source knows none. `avoid` (the instance that just failed) is skipped when another is
@@ -76,7 +84,13 @@ class Endpoints {
     bool failing_checks = false;  // its last active health check failed
   };
 
+  // A usable instance among `urls` (lock held), or nullopt when each is ejected, failing
+  // its checks while another passes, or `avoid`.
+  std::optional<std::string> choose(const std::vector<std::string>& urls, const std::string& avoid,
+                                    Clock::time_point now);
+
   EndpointSource source_;
+  EndpointSource preferred_;
   OutlierOptions options_;
   OnEjection on_ejection_;
   ClockFunction clock_;

@@ -55,6 +55,9 @@ namespace platform::resilience {
 struct PeerOptions {
   std::string peer;  // "subject-service": metric label and how errors name it
   EndpointSource endpoints;
+  // Narrows each pick to some of `endpoints` (a blue-green traffic split,
+  // discovery_traffic); empty: none.
+  EndpointSource preferred_endpoints;
   std::chrono::milliseconds timeout{2000};  // a call's deadline when its caller has none
   std::chrono::milliseconds attempt_timeout{1000};
   int max_attempts = 3;
