@@ -13,6 +13,8 @@
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor] [--ttl 1h]
 //   sylctl seed --demo [--subjects 24] [--port-base N]
+//   sylctl deploy SERVICE --build-dir DIR [--steps 10,50,100] [--pause 10s] ...
+//   sylctl rollback SERVICE [--window 1h]
 #pragma once
 
 #include <chrono>
@@ -67,6 +69,23 @@ struct SeedOptions {
   std::optional<std::uint16_t> port_base;  // else what `up` recorded, else 8100
 };
 
+struct DeployOptions {
+  std::string service;
+  std::filesystem::path build_dir = "build/release";
+  std::vector<int> steps{10, 50, 100};        // percent of the calls to the new version
+  std::chrono::milliseconds pause{10'000};    // watched at each step
+  std::chrono::milliseconds interval{1'000};  // between two reads of its /metrics
+  double max_error_ratio = 0.01;              // 5xx / requests above this: roll back
+  std::chrono::milliseconds max_p99{500};
+  std::size_t min_requests = 20;  // fewer in a step so far: no verdict on the ratio yet
+  std::chrono::seconds rollback_window{3600};
+};
+
+struct RollbackOptions {
+  std::string service;
+  std::chrono::seconds window{3600};  // how long after a deploy the old version is kept
+};
+
 struct LogsOptions {
   LogFilter filter;
   bool follow = false;
@@ -100,6 +119,10 @@ int run_config_set(const ConfigOptions& options);
 int run_token(const TokenOptions& options);
 // Demo data through the gateway (seed.cpp); idempotent.
 int run_seed(const SeedOptions& options);
+// Blue-green on the local platform (deploy.cpp): 0 deployed (or rolled back on request),
+// 1 refused or rolled back automatically (the report says why).
+int run_deploy(const DeployOptions& options);
+int run_rollback(const RollbackOptions& options);
 // "90", "90s", "15m", "1h", "7d" -> seconds; nullopt for anything else.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 

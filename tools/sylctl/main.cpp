@@ -11,6 +11,9 @@
 //   sylctl config set SERVICE KEY=VALUE... [--env ENV] [--author NAME] [--comment TEXT]
 //   sylctl token --sub NAME [--roles viewer,editor,admin] [--ttl 1h]
 //   sylctl seed --demo [--subjects 24] [--port-base N]
+//   sylctl deploy SERVICE --build-dir DIR [--steps 10,50,100] [--pause 10s]
+//                 [--max-error-rate 1] [--max-p99 500ms]
+//   sylctl rollback SERVICE [--window 1h]
 //
 // Exit codes: 0 done, 1 failed (the message says why), 2 bad usage, 3 (status) not all
 // services ready.
@@ -52,6 +55,9 @@ constexpr const char* kUsageText =
                     [--port-base N]
   sylctl token --sub NAME [--roles ROLE,...] [--ttl DURATION]
   sylctl seed --demo [--subjects N] [--port-base N]   demo data through the gateway
+  sylctl deploy SERVICE --build-dir DIR [--steps 10,50,100] [--pause 10s]
+                [--max-error-rate 1] [--max-p99 500ms] [--min-requests 20]
+  sylctl rollback SERVICE [--window 1h]
 
 Works on var/ under the current directory. --build-dir defaults to build/release;
 --port-base (default 8100) moves every service port by the same amount and --redis-port
@@ -63,6 +69,10 @@ gives it to every service; `config` sends it. SYL_PLATFORM_TOKEN overrides the f
 `seed --demo` makes subjects of six departments (24 unless --subjects), a syllabus for
 each with outcomes, assessments and a schedule (every other one published) and a few
 documents, through the gateway; run again, it adds only what is missing.
+`deploy` starts SERVICE's binary from DIR beside the running one (blue-green), smoke-tests
+it, then shifts the traffic by the steps, watching its 5xx share (percent) and p99 at each
+pause; a breach returns the traffic and stops it (exit 1), success stops the old version,
+which `rollback` brings back within --window. Reports go to var/deploy/reports/.
 )";
 
 int usage(const std::string& message) {
@@ -87,6 +97,19 @@ std::optional<std::uint16_t> parse_port(const std::string& text) {
     return std::nullopt;
   }
   return static_cast<std::uint16_t>(value);
+}
+
+// "500ms", "10s", "2m" -> milliseconds.
+std::optional<std::chrono::milliseconds> parse_milliseconds(const std::string& text) {
+  if (text.ends_with("ms")) {
+    long long value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size() - 2, value);
+    if (error != std::errc{} || end != text.data() + text.size() - 2) return std::nullopt;
+    return std::chrono::milliseconds(value);
+  }
+  const auto seconds = parse_duration(text);
+  if (!seconds) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*seconds);
 }
 
 // sylctl config show|set SERVICE [KEY=VALUE...] [options]
@@ -274,6 +297,78 @@ int run(const std::string& command, const std::vector<std::string>& words) {
       if (!options.port_base) return usage("--port-base must be a port");
     }
     return run_seed(options);
+  }
+  if (command == "deploy" || command == "rollback") {
+    std::vector<std::string> options_words = words;
+    if (options_words.empty() || options_words[0].starts_with("--"))
+      return usage(command + " needs a service name");
+    const std::string service = options_words[0];
+    options_words.erase(options_words.begin());
+    if (command == "rollback") {
+      if (auto error = parse_options(options_words, {"window"}, {}, arguments))
+        return usage(*error);
+      RollbackOptions options{.service = service};
+      if (auto text = arguments.get("window")) {
+        const auto window = parse_duration(*text);
+        if (!window) return usage("--window must be a duration such as 30m or 1h");
+        options.window = *window;
+      }
+      return run_rollback(options);
+    }
+    if (auto error = parse_options(options_words,
+                                   {"build-dir", "steps", "pause", "interval", "max-error-rate",
+                                    "max-p99", "min-requests", "window"},
+                                   {}, arguments))
+      return usage(*error);
+    DeployOptions options{.service = service};
+    if (auto dir = arguments.get("build-dir")) options.build_dir = *dir;
+    if (auto text = arguments.get("steps")) {
+      options.steps.clear();
+      for (std::string_view rest = *text; !rest.empty();) {
+        const auto comma = rest.find(',');
+        const std::string_view item = rest.substr(0, comma);
+        int percent = 0;
+        const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), percent);
+        if (error != std::errc{} || end != item.data() + item.size() || percent < 1 ||
+            percent > 100 || (!options.steps.empty() && percent <= options.steps.back()))
+          return usage("--steps must be rising percentages such as 10,50,100");
+        options.steps.push_back(percent);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+      if (options.steps.empty() || options.steps.back() != 100)
+        return usage("--steps must end at 100");
+    }
+    for (const auto& [name, target] :
+         {std::pair{"pause", &options.pause}, std::pair{"interval", &options.interval},
+          std::pair{"max-p99", &options.max_p99}}) {
+      if (auto text = arguments.get(name)) {
+        const auto value = parse_milliseconds(*text);
+        if (!value || value->count() <= 0)
+          return usage(std::string("--") + name + " must be a duration such as 500ms or 10s");
+        *target = *value;
+      }
+    }
+    if (auto text = arguments.get("max-error-rate")) {
+      double percent = -1;
+      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), percent);
+      if (error != std::errc{} || end != text->data() + text->size() || percent < 0 ||
+          percent > 100)
+        return usage("--max-error-rate must be a percentage from 0 to 100");
+      options.max_error_ratio = percent / 100;
+    }
+    if (auto text = arguments.get("min-requests")) {
+      std::size_t count = 0;
+      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), count);
+      if (error != std::errc{} || end != text->data() + text->size())
+        return usage("--min-requests must be a number");
+      options.min_requests = count;
+    }
+    if (auto text = arguments.get("window")) {
+      const auto window = parse_duration(*text);
+      if (!window) return usage("--window must be a duration such as 30m or 1h");
+      options.rollback_window = *window;
+    }
+    return run_deploy(options);
   }
   if (command == "token") {
     if (auto error = parse_options(words, {"sub", "roles", "ttl"}, {}, arguments))

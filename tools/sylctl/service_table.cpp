@@ -68,4 +68,58 @@ std::optional<State> read_state(const Layout& layout) {
   return state;
 }
 
+std::string instance_name(std::string_view service, std::string_view colour) {
+  return colour == "green" ? std::string(service) + "-green" : std::string(service);
+}
+
+std::uint16_t instance_port(const Ports& ports, const ServiceSpec& spec, std::string_view colour) {
+  const std::uint16_t port = ports.service_port(spec);
+  return colour == "green" ? static_cast<std::uint16_t>(port + kGreenPortOffset) : port;
+}
+
+void write_instances(const Layout& layout, const std::vector<InstanceSpec>& instances) {
+  boost::json::array list;
+  for (const InstanceSpec& instance : instances) {
+    list.push_back(boost::json::object{{"name", instance.name},
+                                       {"service", instance.service},
+                                       {"binary", instance.binary},
+                                       {"port", instance.port},
+                                       {"colour", instance.colour}});
+  }
+  const auto temporary = layout.instances_file().string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << boost::json::serialize(list) << '\n';
+  }
+  std::filesystem::rename(temporary, layout.instances_file());
+}
+
+std::vector<InstanceSpec> read_instances(const Layout& layout) {
+  std::ifstream in(layout.instances_file());
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code error;
+  const boost::json::value value = boost::json::parse(text.str(), error);
+  if (error || !value.is_array()) return {};
+  std::vector<InstanceSpec> instances;
+  for (const auto& item : value.get_array()) {
+    if (!item.is_object()) continue;
+    const auto& object = item.get_object();
+    const auto text_of = [&object](std::string_view key) {
+      const auto* found = object.if_contains(key);
+      return found != nullptr && found->is_string() ? std::string(found->get_string())
+                                                    : std::string();
+    };
+    const auto* port = object.if_contains("port");
+    InstanceSpec instance{
+        text_of("name"), text_of("service"), text_of("binary"),
+        static_cast<std::uint16_t>(port != nullptr && port->is_int64() ? port->get_int64() : 0),
+        text_of("colour")};
+    if (!instance.name.empty() && !instance.binary.empty() && instance.port != 0)
+      instances.push_back(std::move(instance));
+  }
+  return instances;
+}
+
 }  // namespace sylctl

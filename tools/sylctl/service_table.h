@@ -64,6 +64,11 @@ class Layout {
   std::filesystem::path log_file(std::string_view name) const;
   std::filesystem::path pid_file(std::string_view name) const;
   std::filesystem::path state_file() const { return run_dir() / "sylctl.json"; }
+  // The service instances the supervisor keeps running (InstanceSpec).
+  std::filesystem::path instances_file() const { return run_dir() / "instances.json"; }
+  // Blue-green deploys: what each service runs and ran before (deploy.cpp), the copies of
+  // its binaries, and the reports.
+  std::filesystem::path deploy_dir() const { return var_dir() / "deploy"; }
   // The platform token (platform_token.h), mode 0600; kept from one `up` to the next.
   std::filesystem::path platform_token_file() const { return var_dir() / "platform-token"; }
 
@@ -79,5 +84,28 @@ struct State {
 
 void write_state(const Layout& layout, const State& state);
 std::optional<State> read_state(const Layout& layout);
+
+// One service instance the supervisor keeps running. `up` writes the list (every service
+// blue); `deploy` and `rollback` change it and send the supervisor SIGUSR1, upon which it
+// starts the instances it lacks and stops (SIGTERM, drained) those no longer listed.
+struct InstanceSpec {
+  std::string name;  // its pid and log files: "subject-service", "subject-service-green"
+  std::string service;
+  std::string binary;
+  std::uint16_t port = 0;
+  std::string colour;  // "blue" or "green"
+
+  friend bool operator==(const InstanceSpec&, const InstanceSpec&) = default;
+};
+
+// Blue instances keep the service's name and port; green ones are "<service>-green" on
+// the port kGreenPortOffset above (8121 for the subject-service).
+constexpr std::uint16_t kGreenPortOffset = 20;
+std::string instance_name(std::string_view service, std::string_view colour);
+std::uint16_t instance_port(const Ports& ports, const ServiceSpec& spec, std::string_view colour);
+
+void write_instances(const Layout& layout, const std::vector<InstanceSpec>& instances);
+// Empty when there is no list (or it cannot be read).
+std::vector<InstanceSpec> read_instances(const Layout& layout);
 
 }  // namespace sylctl

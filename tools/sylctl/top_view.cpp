@@ -35,14 +35,33 @@ std::optional<double> le_of(std::string_view labels) {
   return value;
 }
 
+// Whether a series' labels name an operational route (health, metrics).
+bool is_operational(std::string_view labels) {
+  return labels.find("route=\"/health") != std::string_view::npos ||
+         labels.find("route=\"/metrics\"") != std::string_view::npos;
+}
+
 // The cumulative buckets of every series of `name`_bucket added up by bound.
-std::map<double, double> buckets(const Sample& sample, const std::string& name) {
+std::map<double, double> buckets(const Sample& sample, const std::string& name, bool api_only) {
   std::map<double, double> out;
   const auto [first, last] = sample.by_name.equal_range(name + "_bucket");
   for (auto it = first; it != last; ++it) {
+    if (api_only && is_operational(it->second.first)) continue;
     if (const auto le = le_of(it->second.first)) out[*le] += it->second.second;
   }
   return out;
+}
+
+double requests_where(const Sample& sample, bool api_only, bool errors_only) {
+  double total = 0;
+  const auto [first, last] = sample.by_name.equal_range("http_requests_total");
+  for (auto it = first; it != last; ++it) {
+    const std::string_view labels = it->second.first;
+    if (api_only && is_operational(labels)) continue;
+    if (errors_only && labels.find("status=\"5") == std::string_view::npos) continue;
+    total += it->second.second;
+  }
+  return total;
 }
 
 }  // namespace
@@ -100,21 +119,16 @@ Sample parse_metrics(std::string_view text) {
   return sample;
 }
 
-InstanceRow summarize(std::string service, std::string address, const Sample& before,
-                      const Sample& after, double seconds) {
-  InstanceRow row;
-  row.service = std::move(service);
-  row.address = std::move(address);
-  const double requests =
-      std::max(0.0, after.sum("http_requests_total") - before.sum("http_requests_total"));
-  const double errors = std::max(0.0, after.sum_where("http_requests_total", "status=\"5") -
-                                          before.sum_where("http_requests_total", "status=\"5"));
-  row.requests_per_second = seconds > 0 ? requests / seconds : 0;
-  row.error_ratio = requests > 0 ? errors / requests : 0;
+RequestWindow request_window(const Sample& before, const Sample& after, bool api_only) {
+  RequestWindow window;
+  window.requests = std::max(
+      0.0, requests_where(after, api_only, false) - requests_where(before, api_only, false));
+  window.errors =
+      std::max(0.0, requests_where(after, api_only, true) - requests_where(before, api_only, true));
 
   // p99 from the bucket differences, interpolated within the bucket as Prometheus does.
-  const auto now = buckets(after, "http_request_duration_seconds");
-  const auto then = buckets(before, "http_request_duration_seconds");
+  const auto now = buckets(after, "http_request_duration_seconds", api_only);
+  const auto then = buckets(before, "http_request_duration_seconds", api_only);
   std::vector<std::pair<double, double>> delta;  // (bound, cumulative count)
   for (const auto& [bound, count] : now) {
     const auto old = then.find(bound);
@@ -127,10 +141,10 @@ InstanceRow summarize(std::string service, std::string address, const Sample& be
     for (const auto& [bound, count] : delta) {
       if (count >= rank) {
         if (std::isinf(bound)) {
-          row.p99_seconds = lower_bound;
+          window.p99_seconds = lower_bound;
         } else {
           const double in_bucket = count - lower_count;
-          row.p99_seconds =
+          window.p99_seconds =
               lower_bound +
               (bound - lower_bound) * (in_bucket > 0 ? (rank - lower_count) / in_bucket : 1.0);
         }
@@ -140,6 +154,18 @@ InstanceRow summarize(std::string service, std::string address, const Sample& be
       lower_count = count;
     }
   }
+  return window;
+}
+
+InstanceRow summarize(std::string service, std::string address, const Sample& before,
+                      const Sample& after, double seconds) {
+  InstanceRow row;
+  row.service = std::move(service);
+  row.address = std::move(address);
+  const RequestWindow window = request_window(before, after);
+  row.requests_per_second = seconds > 0 ? window.requests / seconds : 0;
+  row.error_ratio = window.requests > 0 ? window.errors / window.requests : 0;
+  row.p99_seconds = window.p99_seconds;
 
   // peer_circuit_state: 0 closed, 1 half-open, 2 open.
   const auto [first, last] = after.by_name.equal_range("peer_circuit_state");

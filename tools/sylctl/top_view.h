@@ -25,6 +25,16 @@ struct Sample {
 // The Prometheus text format: comments skipped, "name{labels} value" or "name value".
 Sample parse_metrics(std::string_view text);
 
+// What the requests between two scrapes did: how many, how many answered 5xx, and the p99
+// (none without requests). `api_only` leaves the operational routes out (/health/*,
+// /metrics), which a watcher's own scrapes would otherwise swell.
+struct RequestWindow {
+  double requests = 0;
+  double errors = 0;
+  std::optional<double> p99_seconds;
+};
+RequestWindow request_window(const Sample& before, const Sample& after, bool api_only = false);
+
 struct InstanceRow {
   std::string service;
   std::string address;  // host:port

@@ -1,5 +1,7 @@
 // `sylctl up`: starts Redis and every built service, waits until each is ready, prints
 // where they are, then supervises them until SIGTERM/SIGINT (`sylctl down` sends it).
+// SIGUSR1 makes it run the service instances var/run/instances.json lists, no more and no
+// fewer (`sylctl deploy` adds and removes blue and green ones).
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,7 +45,7 @@ constexpr const char* kHost = "127.0.0.1";
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (const int signal : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, signal);
+  for (const int signal : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1}) sigaddset(&set, signal);
   return set;
 }
 
@@ -85,6 +87,7 @@ class Reporter {
 
 struct Child {
   std::string name;
+  std::optional<InstanceSpec> instance;  // a service instance (not Redis nor monitoring)
   SpawnSpec spec;
   std::uint16_t port = 0;
   bool is_redis = false;
@@ -164,45 +167,99 @@ class Supervisor {
       if (!start_and_wait(std::move(redis))) return false;
     }
     for (const auto& [service, binary] : services_) {
-      Child child;
-      child.name = std::string(service.name);
-      child.port = options_.ports.service_port(service);
-      child.spec.argv = {binary.string()};
-      // One environment for every service: each reads its own settings and passes over
-      // the others' (the gateway's token key, the file-service's public download base).
-      child.spec.env = {{"SYL_HTTP_PORT", std::to_string(child.port)},
-                        {"SYL_REDIS_URL", options_.ports.redis_url()},
-                        {"SYL_PLATFORM_TOKEN", platform_token_},
-                        {"SYL_GATEWAY_IDENTITY_KEYS", secrets_.identity_keys},
-                        {"SYL_AUTH_JWT_SECRET", secrets_.jwt_secret}};
-      // A database per service on one server: "{service}" in the caller's
-      // SYL_DATABASE_URL names it (subject_service, ...).
-      if (const char* url = std::getenv("SYL_DATABASE_URL");
-          url != nullptr && std::string_view(url).find("{service}") != std::string_view::npos) {
-        std::string name(service.name);
-        std::replace(name.begin(), name.end(), '-', '_');
-        std::string own(url);
-        for (auto at = own.find("{service}"); at != std::string::npos; at = own.find("{service}"))
-          own.replace(at, 9, name);
-        child.spec.env.emplace_back("SYL_DATABASE_URL", own);
-      }
-      // Download links name the gateway, the platform's one public address.
-      if (runs("api-gateway"))
-        child.spec.env.emplace_back("SYL_DOWNLOAD_BASE_URL", gateway_url() + "/api/v1");
-      if (!secrets_.docs_dir.empty())
-        child.spec.env.emplace_back("SYL_GATEWAY_DOCS_DIR", secrets_.docs_dir);
-      // Every other service registers with the config-service (started first) and takes
-      // its dynamic settings from it.
-      if (service.name != "config-service") {
-        const auto registry = find_service("config-service");
-        child.spec.env.emplace_back(
-            "SYL_CONFIG_SERVICE_URL",
-            "http://127.0.0.1:" + std::to_string(options_.ports.service_port(*registry)));
-      }
-      child.spec.log_file = layout_.log_file(child.name);
-      if (!start_and_wait(std::move(child))) return false;
+      const InstanceSpec instance{std::string(service.name), std::string(service.name),
+                                  binary.string(), options_.ports.service_port(service), "blue"};
+      if (!start_and_wait(service_child(instance))) return false;
     }
+    write_instances(layout_, desired_instances());
     return !options_.monitoring || start_monitoring();
+  }
+
+  Child service_child(const InstanceSpec& instance) const {
+    Child child;
+    child.name = instance.name;
+    child.instance = instance;
+    child.port = instance.port;
+    child.spec.argv = {instance.binary};
+    // One environment for every service: each reads its own settings and passes over
+    // the others' (the gateway's token key, the file-service's public download base).
+    child.spec.env = {{"SYL_HTTP_PORT", std::to_string(child.port)},
+                      {"SYL_INSTANCE_COLOUR", instance.colour},
+                      {"SYL_REDIS_URL", options_.ports.redis_url()},
+                      {"SYL_PLATFORM_TOKEN", platform_token_},
+                      {"SYL_GATEWAY_IDENTITY_KEYS", secrets_.identity_keys},
+                      {"SYL_AUTH_JWT_SECRET", secrets_.jwt_secret}};
+    // A database per service on one server: "{service}" in the caller's
+    // SYL_DATABASE_URL names it (subject_service, ...).
+    if (const char* url = std::getenv("SYL_DATABASE_URL");
+        url != nullptr && std::string_view(url).find("{service}") != std::string_view::npos) {
+      std::string name = instance.service;
+      std::replace(name.begin(), name.end(), '-', '_');
+      std::string own(url);
+      for (auto at = own.find("{service}"); at != std::string::npos; at = own.find("{service}"))
+        own.replace(at, 9, name);
+      child.spec.env.emplace_back("SYL_DATABASE_URL", own);
+    }
+    // Download links name the gateway, the platform's one public address.
+    if (runs("api-gateway"))
+      child.spec.env.emplace_back("SYL_DOWNLOAD_BASE_URL", gateway_url() + "/api/v1");
+    if (!secrets_.docs_dir.empty())
+      child.spec.env.emplace_back("SYL_GATEWAY_DOCS_DIR", secrets_.docs_dir);
+    // Every other service registers with the config-service (started first) and takes
+    // its dynamic settings from it.
+    if (instance.service != "config-service") {
+      const auto registry = find_service("config-service");
+      child.spec.env.emplace_back(
+          "SYL_CONFIG_SERVICE_URL",
+          "http://127.0.0.1:" + std::to_string(options_.ports.service_port(*registry)));
+    }
+    child.spec.log_file = layout_.log_file(child.name);
+    return child;
+  }
+
+  std::vector<InstanceSpec> desired_instances() const {
+    std::vector<InstanceSpec> instances;
+    for (const Child& child : children_)
+      if (child.instance) instances.push_back(*child.instance);
+    return instances;
+  }
+
+  // SIGUSR1: the instances the list names run, the others stop. Starting does not wait
+  // for readiness (the deploy watches that); stopping drains each (SIGTERM) in turn.
+  void reconcile() {
+    const std::vector<InstanceSpec> wanted = read_instances(layout_);
+    if (wanted.empty()) {
+      log("warn", "no instance list to apply; nothing changed",
+          {{"file", layout_.instances_file().string()}});
+      return;
+    }
+    for (auto child = children_.begin(); child != children_.end();) {
+      const bool keep = !child->instance ||
+                        std::find(wanted.begin(), wanted.end(), *child->instance) != wanted.end();
+      if (keep) {
+        ++child;
+        continue;
+      }
+      stop(*child);
+      std::filesystem::remove(layout_.pid_file(child->name));
+      child = children_.erase(child);
+    }
+    for (const InstanceSpec& instance : wanted) {
+      const bool running = std::any_of(children_.begin(), children_.end(), [&](const Child& c) {
+        return c.instance && *c.instance == instance;
+      });
+      if (running) continue;
+      Child child = service_child(instance);
+      try {
+        launch(child);
+      } catch (const std::exception& error) {
+        log("error", "cannot start", {{"child", child.name}, {"error", error.what()}});
+        continue;
+      }
+      children_.push_back(std::move(child));
+    }
+    log("info", "applied the instance list",
+        {{"instances", static_cast<std::int64_t>(wanted.size())}});
   }
 
   // Alertmanager, then Prometheus (which sends it alerts), after the services: Prometheus
@@ -341,6 +398,7 @@ class Supervisor {
         log("info", "stopping", {{"signal", signal}});
         return;
       }
+      if (signal == SIGUSR1) reconcile();
       reap();
       restart_due();
     }
@@ -402,6 +460,7 @@ class Supervisor {
       std::filesystem::remove(layout_.pid_file(child->name));
     }
     std::filesystem::remove(layout_.state_file());
+    std::filesystem::remove(layout_.instances_file());
     std::filesystem::remove(layout_.pid_file(kSupervisorName));
   }
 

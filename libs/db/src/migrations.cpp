@@ -13,6 +13,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -249,6 +250,93 @@ core::Result<MigrationReport> migrate(Database& database,
   });
   if (!status) return std::move(status).error();
   return std::move(*outcome);
+}
+
+namespace {
+
+// The statements of a SQL script, comments removed, whitespace collapsed, upper case
+// (only to be matched, never run).
+std::vector<std::string> normalized_statements(std::string_view sql) {
+  std::vector<std::string> statements;
+  std::string current;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+      current += ' ';
+      continue;
+    }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 1;
+      current += ' ';
+      continue;
+    }
+    if (c == ';') {
+      statements.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space) {
+      if (!current.empty() && current.back() != ' ') current += ' ';
+    } else {
+      current += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  statements.push_back(std::move(current));
+  for (auto& statement : statements) {
+    while (!statement.empty() && statement.back() == ' ') statement.pop_back();
+    while (!statement.empty() && statement.front() == ' ') statement.erase(0, 1);
+  }
+  std::erase_if(statements, [](const std::string& statement) { return statement.empty(); });
+  return statements;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<std::string> breaking_statements(std::string_view sql) {
+  std::vector<std::string> breaking;
+  for (const std::string& statement : normalized_statements(sql)) {
+    const bool drops = statement.starts_with("DROP ") || contains(statement, " DROP COLUMN ") ||
+                       contains(statement, " DROP CONSTRAINT ") ||
+                       (statement.starts_with("ALTER TABLE ") && contains(statement, " DROP "));
+    const bool renames = contains(statement, " RENAME ");
+    const bool retypes = statement.starts_with("ALTER TABLE ") &&
+                         (contains(statement, " TYPE ") || contains(statement, " SET NOT NULL") ||
+                          contains(statement, " SET DATA TYPE "));
+    const bool strict_column = statement.starts_with("ALTER TABLE ") &&
+                               contains(statement, " ADD ") && contains(statement, " NOT NULL") &&
+                               !contains(statement, " DEFAULT ");
+    // Dropping an index (a query plan, not a contract) is allowed.
+    const bool index_only = statement.starts_with("DROP INDEX ");
+    if ((drops && !index_only) || renames || retypes || strict_column)
+      breaking.push_back(statement);
+  }
+  return breaking;
+}
+
+core::Result<std::vector<PendingMigration>> pending_migrations(
+    Database& database, const std::vector<core::EmbeddedFile>& files) {
+  core::Result<std::vector<Migration>> migrations = select_migrations(files, database.backend());
+  if (!migrations) return std::move(migrations).error();
+  std::vector<PendingMigration> pending;
+  core::Result<void> status = database.run_session([&](Session& session) -> core::Result<void> {
+    soci::session& sql = session.sql();
+    sql << std::string(kCreateTable);
+    const std::map<int, Applied> applied = read_applied(sql);
+    for (const Migration& migration : *migrations) {
+      if (applied.contains(migration.version)) continue;
+      pending.push_back({migration.version, migration.name, breaking_statements(migration.sql)});
+    }
+    return core::ok();
+  });
+  if (!status) return std::move(status).error();
+  return pending;
 }
 
 }  // namespace platform::db

@@ -137,6 +137,47 @@ TEST_P(MigrateTest, AppliesOnlyTheNewMigrations) {
   EXPECT_EQ(report->current_version, 2);
 }
 
+TEST(BreakingStatements, OnlyAddingKeepsTheRunningReleaseWorking) {
+  EXPECT_TRUE(
+      breaking_statements("-- adds\nCREATE TABLE t (a TEXT);\n"
+                          "ALTER TABLE items ADD COLUMN note TEXT;\n"
+                          "ALTER TABLE items ADD COLUMN n INTEGER NOT NULL DEFAULT 0;\n"
+                          "CREATE INDEX i ON items (code); DROP INDEX old_idx;\n"
+                          "/* DROP TABLE items; in a comment */ INSERT INTO t VALUES ('x');")
+          .empty());
+}
+
+TEST(BreakingStatements, NamesEveryContractStep) {
+  const auto breaking = breaking_statements(
+      "DROP TABLE items;\n"
+      "alter table items drop column amount;\n"
+      "ALTER TABLE items RENAME COLUMN code TO id;\n"
+      "ALTER TABLE items ALTER COLUMN amount TYPE BIGINT;\n"
+      "ALTER TABLE items ALTER COLUMN amount SET NOT NULL;\n"
+      "ALTER TABLE items ADD COLUMN owner TEXT NOT NULL;\n"
+      "ALTER TABLE items ADD COLUMN kept TEXT;");
+  ASSERT_EQ(breaking.size(), 6u);
+  EXPECT_EQ(breaking[0], "DROP TABLE ITEMS");
+  EXPECT_EQ(breaking[1], "ALTER TABLE ITEMS DROP COLUMN AMOUNT");
+  EXPECT_EQ(breaking[5], "ALTER TABLE ITEMS ADD COLUMN OWNER TEXT NOT NULL");
+}
+
+TEST_P(MigrateTest, PendingMigrationsAreTheUnappliedOnesWithWhatTheyWouldBreak) {
+  const EmbeddedFile drop_amount{"0003_drop_amount.sql", "ALTER TABLE items DROP COLUMN amount;"};
+  auto all = pending_migrations(*database_, {kCreateItems, kSeedItems});
+  ASSERT_TRUE(all) << all.error().detail();
+  ASSERT_EQ(all->size(), 2u);  // a database never migrated
+  ASSERT_TRUE(migrate(*database_, {kCreateItems, kSeedItems}));
+  auto pending = pending_migrations(*database_, {kCreateItems, kSeedItems, drop_amount});
+  ASSERT_TRUE(pending) << pending.error().detail();
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].version, 3);
+  EXPECT_EQ((*pending)[0].name, "drop_amount");
+  EXPECT_EQ((*pending)[0].breaking,
+            std::vector<std::string>{"ALTER TABLE ITEMS DROP COLUMN AMOUNT"});
+  EXPECT_TRUE(pending_migrations(*database_, {kCreateItems, kSeedItems})->empty());
+}
+
 TEST_P(MigrateTest, RecordsNameChecksumAndTimeOfEachMigration) {
   ASSERT_TRUE(migrate(*database_, {kCreateItems}));
 

@@ -19,12 +19,16 @@ namespace {
 
 std::string usage(const std::string& name) {
   return "usage: " + name +
-         " [serve|migrate [--verify]|probe]\n"
+         " [serve|migrate [--verify|--check-compatible]|probe]\n"
          "  serve             migrate the database, then serve HTTP until SIGTERM (default)\n"
          "  migrate           apply pending database migrations and exit\n"
          "  migrate --verify  check, changing nothing, that the live schema is exactly what\n"
          "                    the migrations make and that no applied one was edited;\n"
          "                    exit 1 naming each difference otherwise\n"
+         "  migrate --check-compatible\n"
+         "                    list the migrations this release would apply; exit 1 when\n"
+         "                    one would break the release running now (a DROP, RENAME,\n"
+         "                    type change or new NOT NULL column: expand/contract)\n"
          "  probe             exit 0 when this service, as configured, answers its\n"
          "                    /health/live on loopback within 2 s (a container's HEALTHCHECK)\n"
          "Settings come from SYL_* environment variables and the YAML file named by\n"
@@ -90,6 +94,33 @@ int verify_schema(const std::string& url, const std::vector<core::EmbeddedFile>&
   return 1;
 }
 
+// `migrate --check-compatible`: what this release would apply, and whether the release
+// running now keeps working on the result (sylctl deploy asks before starting it).
+int check_compatible(db::Database& database, const std::vector<core::EmbeddedFile>& migrations) {
+  auto pending = db::pending_migrations(database, migrations);
+  if (!pending) {
+    std::fprintf(stderr, "cannot read the applied migrations: %s\n",
+                 pending.error().detail().c_str());
+    return 1;
+  }
+  bool compatible = true;
+  for (const auto& migration : *pending) compatible = compatible && migration.breaking.empty();
+  if (pending->empty()) {
+    std::printf("no migration to apply: the schema stays as it is\n");
+    return 0;
+  }
+  std::printf("%zu migration%s to apply, %s:\n", pending->size(), pending->size() == 1 ? "" : "s",
+              compatible ? "each only adding (the running release keeps working)"
+                         : "some would break the running release (split them: expand now, "
+                           "contract in a later release)");
+  for (const auto& migration : *pending) {
+    std::printf("  %04d_%s%s\n", migration.version, migration.name.c_str(),
+                migration.breaking.empty() ? "" : ": breaks the running release");
+    for (const auto& statement : migration.breaking) std::printf("    %s\n", statement.c_str());
+  }
+  return compatible ? 0 : 1;
+}
+
 }  // namespace
 
 std::variant<Startup, int> start(int argc, char** argv, Description description) {
@@ -104,8 +135,10 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     return 2;
   }
   const bool verify = command == "migrate" && argc > 2 && std::string(argv[2]) == "--verify";
-  if (argc > (verify ? 3 : 2)) {
-    std::fprintf(stderr, "unexpected argument: %s\n%s", argv[verify ? 3 : 2],
+  const bool check =
+      command == "migrate" && argc > 2 && std::string(argv[2]) == "--check-compatible";
+  if (argc > (verify || check ? 3 : 2)) {
+    std::fprintf(stderr, "unexpected argument: %s\n%s", argv[verify || check ? 3 : 2],
                  usage(description.name).c_str());
     return 2;
   }
@@ -143,6 +176,7 @@ std::variant<Startup, int> start(int argc, char** argv, Description description)
     logger->error("cannot open the database", {{"error", database.error().detail()}});
     return 1;
   }
+  if (check) return check_compatible(**database, description.migrations);
   auto migrated = db::migrate(**database, description.migrations);
   if (!migrated) {
     logger->error("cannot migrate the database",

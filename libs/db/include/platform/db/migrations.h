@@ -44,4 +44,22 @@ struct MigrationReport {
 core::Result<MigrationReport> migrate(Database& database,
                                       const std::vector<core::EmbeddedFile>& files);
 
+// Expand/contract: while a new release rolls out, the previous one runs on the schema the
+// new one migrated, so a migration may only add. The statements of `sql` that would break
+// a running release: DROP (TABLE, COLUMN, ...), RENAME, ALTER COLUMN ... TYPE / SET NOT
+// NULL, and an added NOT NULL column without a DEFAULT. Comments are ignored. A contract
+// step belongs in a later release, once no running version reads what it removes.
+std::vector<std::string> breaking_statements(std::string_view sql);
+
+struct PendingMigration {
+  int version = 0;
+  std::string name;
+  std::vector<std::string> breaking;  // breaking_statements of its SQL
+};
+
+// The migrations of `files` not yet applied to `database`, in order (all of them on a
+// database never migrated), each with the statements that would break a running release.
+core::Result<std::vector<PendingMigration>> pending_migrations(
+    Database& database, const std::vector<core::EmbeddedFile>& files);
+
 }  // namespace platform::db
