@@ -15,13 +15,13 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <boost/json.hpp>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
