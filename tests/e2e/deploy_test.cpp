@@ -240,8 +240,11 @@ TEST_P(Deploy, AVersionFailingOneRequestInFiveIsRolledBackWithinThirtySeconds) {
   load.stop();
   std::map<int, int> after = load.statuses();
   for (const auto& [status, count] : before) after[status] -= count;
-  for (const auto& [status, count] : after)
-    if (status < 200 || status >= 300) EXPECT_EQ(count, 0) << describe(after);
+  for (const auto& [status, count] : after) {
+    if (status < 200 || status >= 300) {
+      EXPECT_EQ(count, 0) << describe(after);
+    }
+  }
   // The failures the clients saw during the canary: counted, and no more than the
   // failing version answered.
   std::cout << "[deploy] failed requests seen by clients during the canary: " << load.failed()
