@@ -26,6 +26,9 @@ PACKAGES=(
 # npm: Debian packages it apart from nodejs, while NodeSource's nodejs bundles it and
 # conflicts with Debian's npm; so it is asked for only when the command is missing.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+# kubectl builds the Kubernetes overlays (scripts/check-k8s.sh); any recent one will do,
+# else Debian's (kubernetes-client).
+if ! command -v kubectl >/dev/null 2>&1; then PACKAGES+=(kubernetes-client); fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -57,9 +60,23 @@ install_pact() {
   fi
 }
 
+# The Kubernetes API schemas the manifests are validated against (npm, pinned in
+# tools/k8s-validate).
+install_k8s_validate() {
+  local tool
+  tool="$(cd "$(dirname "$0")/../tools/k8s-validate" && pwd)"
+  if [ ! -d "$tool/node_modules/kubernetes-models" ] || [ ! -d "$tool/node_modules/yaml" ]; then
+    (cd "$tool" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || {
+      echo "install-deps: npm install of kubernetes-models failed; check-k8s cannot run" >&2
+      return 1
+    }
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   install_swagger_ui
   install_pact
+  install_k8s_validate
   echo "install-deps: everything is installed"
   exit 0
 fi
@@ -74,3 +91,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
 echo "install-deps: done"
 install_swagger_ui
 install_pact
+install_k8s_validate
