@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "platform/core/strings.h"
@@ -343,18 +345,45 @@ core::Result<Config> load(const Schema& schema,
     }
   }
 
+  const auto find_setting = [&schema](std::string_view name) -> const Setting* {
+    for (const Setting& setting : schema.settings())
+      if (environment_name(setting.key) == name) return &setting;
+    return nullptr;
+  };
   for (const auto& [name, value] : environment) {
     if (!name.starts_with(kPrefix) || name == kConfigFileVariable) continue;
-    const Setting* match = nullptr;
-    for (const Setting& setting : schema.settings())
-      if (environment_name(setting.key) == name) match = &setting;
+    const Setting* match = find_setting(name);
+    // SYL_X_FILE=/run/secrets/x: the setting SYL_X read from a file (container secrets),
+    // without its trailing line break.
+    const bool from_file = !match && name.ends_with("_FILE") &&
+                           find_setting(std::string_view(name).substr(0, name.size() - 5));
+    if (from_file) match = find_setting(std::string_view(name).substr(0, name.size() - 5));
     if (!match) {
-      if (belongs_to_another_service(schema.service(), name)) continue;
+      const std::string_view base = name.ends_with("_FILE")
+                                        ? std::string_view(name).substr(0, name.size() - 5)
+                                        : std::string_view(name);
+      if (belongs_to_another_service(schema.service(), base)) continue;
       errors.push_back({name, "is not a known setting"});
       continue;
     }
     auto& slot = config.values_[match->key];
-    slot.text = value;
+    if (!from_file) {
+      if (environment.contains(name + "_FILE")) {
+        errors.push_back({name, "is set twice: give it or " + name + "_FILE, not both"});
+        continue;
+      }
+      slot.text = value;
+      slot.source = Source::kEnvironment;
+      continue;
+    }
+    std::ifstream in(value, std::ios::binary);
+    if (!in) {
+      errors.push_back({name, "cannot read " + value});
+      continue;
+    }
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    slot.text = std::move(text);
     slot.source = Source::kEnvironment;
   }
 

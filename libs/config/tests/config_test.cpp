@@ -48,6 +48,26 @@ TEST(Config, FileOverridesDefaultsAndEnvironmentOverridesFile) {
   EXPECT_EQ(config->get("log.level"), "debug");
 }
 
+TEST(Config, ReadsASettingFromTheFileItsFileVariableNames) {
+  ConfigFile secret("s3cr3t-platform-token-of-enough-length\n");
+  auto config = load(test_schema(), {{"SYL_PLATFORM_TOKEN_FILE", secret.path()},
+                                     // another service's secret, as compose passes all
+                                     {"SYL_AUTH_JWT_SECRET_FILE", secret.path()}});
+  ASSERT_TRUE(config) << format_errors(config.error());
+  EXPECT_EQ(config->get("platform.token"), "s3cr3t-platform-token-of-enough-length");
+  EXPECT_EQ(config->source("platform.token"), Source::kEnvironment);
+
+  auto missing = load(test_schema(), {{"SYL_PLATFORM_TOKEN_FILE", "/nonexistent/token"}});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field_errors().at(0).field, "SYL_PLATFORM_TOKEN_FILE");
+  auto both = load(test_schema(),
+                   {{"SYL_PLATFORM_TOKEN", "x"}, {"SYL_PLATFORM_TOKEN_FILE", secret.path()}});
+  ASSERT_FALSE(both);
+  EXPECT_NE(format_errors(both.error()).find("not both"), std::string::npos);
+  auto typo = load(test_schema(), {{"SYL_PLATFORM_TOKN_FILE", secret.path()}});
+  EXPECT_FALSE(typo);
+}
+
 TEST(Config, IgnoresVariablesWithoutTheSylPrefix) {
   auto config = load(test_schema(), {{"HOME", "/root"}, {"HTTP_PORT", "1"}});
   EXPECT_TRUE(config);

@@ -7,8 +7,10 @@
 //   print(config.error()); return 2; } int port = config->get_int("http.port");
 //
 // A key "http.port" is `http: {port: 8101}` in the file and SYL_HTTP_PORT in the
-// environment. SYL_CONFIG_FILE names the file. Unknown keys in the file and unknown
-// SYL_* variables are errors: a typo must not silently fall back to a default.
+// environment. SYL_CONFIG_FILE names the file. SYL_<KEY>_FILE=/run/secrets/x reads a
+// setting from a file instead (its trailing line break dropped): how container secrets
+// arrive. Unknown keys in the file and unknown SYL_* variables are errors: a typo must not
+// silently fall back to a default.
 #pragma once
 
 #include <cstdint>
