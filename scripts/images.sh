@@ -3,6 +3,9 @@
 # with the version and the git revision, and prints their sizes.
 #   scripts/images.sh                 every image
 #   scripts/images.sh api-gateway     some of them
+#   scripts/images.sh --infra         the backing servers of deploy/compose (PostgreSQL,
+#                                     Redis, S3, Prometheus, Alertmanager), from Debian
+#                                     packages (deploy/compose/infra.Dockerfile)
 # The images are built from the commit at HEAD (git archive), never from uncommitted
 # changes: an image's revision label names exactly what is in it, and editing the tree
 # while images build changes nothing.
@@ -14,8 +17,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/containers.sh
 
+# The backing servers and the tags deploy/compose/compose.yaml names.
+declare -A infra_tags=([postgres]=15 [redis]=7 [s3]=3.7.1 [prometheus]=2.42 [alertmanager]=0.25)
+infra=false
+if [ "${1:-}" = --infra ]; then
+  infra=true
+  shift
+fi
 services=("$@")
-[ ${#services[@]} -gt 0 ] || services=(config-service subject-service file-service syllabus-service api-gateway)
+if [ ${#services[@]} -eq 0 ]; then
+  if $infra; then
+    services=(postgres redis s3 prometheus alertmanager)
+  else
+    services=(config-service subject-service file-service syllabus-service api-gateway)
+  fi
+fi
 version="$(sed -n 's/^project(syllabus_platform VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)"
 [ -n "$version" ] || version="0.0.0"
 revision="$(git rev-parse --short=12 HEAD)"
@@ -29,7 +45,15 @@ git archive HEAD | tar -x -C "$context"
 ensure_engine
 ensure_base_image
 
+tag_of() { if $infra; then echo "${infra_tags[$1]}"; else echo "$version"; fi; }
 for service in "${services[@]}"; do
+  if $infra; then
+    [ -n "${infra_tags[$service]:-}" ] || { echo "images: no backing server $service" >&2; exit 2; }
+    echo "images: building $service ($(tag_of "$service"))" >&2
+    engine build --network=host -f "$context/deploy/compose/infra.Dockerfile" --target "$service" \
+      -t "syllabus/$service:$(tag_of "$service")" "$context" >&2
+    continue
+  fi
   echo "images: building $service ($version, $revision)" >&2
   engine build --network=host --target "$service" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" \
@@ -38,6 +62,6 @@ done
 
 printf '%-18s %-14s %s\n' image tag size
 for service in "${services[@]}"; do
-  bytes="$(engine image inspect "syllabus/$service:$version" --format '{{.Size}}')"
-  printf '%-18s %-14s %s MB\n' "syllabus/$service" "$version" "$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')"
+  bytes="$(engine image inspect "syllabus/$service:$(tag_of "$service")" --format '{{.Size}}')"
+  printf '%-18s %-14s %s MB\n' "syllabus/$service" "$(tag_of "$service")" "$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')"
 done
