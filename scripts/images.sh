@@ -41,6 +41,11 @@ fi
 context="$(mktemp -d /tmp/syllabus-images.XXXXXX)"
 trap 'rm -rf "$context"' EXIT
 git archive HEAD | tar -x -C "$context"
+# This machine's own certificate authorities (a TLS-inspecting proxy's, say), for the
+# build stages that fetch from a package registry; never copied into an image.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$context/deploy/compose/ca-certificates/"
+fi
 
 ensure_engine
 ensure_base_image

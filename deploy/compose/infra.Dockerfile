@@ -37,15 +37,29 @@ HEALTHCHECK --interval=2s --timeout=3s --start-period=10s --retries=5 \
 ENTRYPOINT ["redis-server", "--dir", "/data", "--appendonly", "yes", "--appendfsync", "everysec", \
             "--bind", "0.0.0.0", "--protected-mode", "no", "--port", "6379"]
 
-# An S3-compatible store (s3rver, the version the tests use: tools/s3rver/package.json).
+# An S3-compatible store (s3rver, the version the tests use: tools/s3rver/package.json),
+# installed with npm in a stage of its own: the build machine's extra certificate
+# authorities (a TLS-inspecting proxy's; ca-certificates/, filled by scripts/images.sh,
+# empty elsewhere) are trusted there only and never reach the image.
+FROM ${DEBIAN} AS s3-build
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY deploy/compose/ca-certificates/ /usr/local/share/ca-certificates/
+COPY tools/s3rver/package.json /opt/s3rver/package.json
+RUN update-ca-certificates >/dev/null \
+ && cd /opt/s3rver \
+ && NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+      npm install --no-audit --no-fund --loglevel=error --omit=dev
+
 FROM ${DEBIAN} AS s3
 RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/* \
- && useradd --system --uid 10002 --home-dir /data s3 && mkdir -p /data /opt/s3rver \
+ && useradd --system --uid 10002 --home-dir /data s3 && mkdir -p /data \
  && chown s3:s3 /data
-COPY tools/s3rver/package.json /opt/s3rver/package.json
-RUN cd /opt/s3rver && npm install --no-audit --no-fund --loglevel=error && npm cache clean --force
+COPY --from=s3-build /opt/s3rver /opt/s3rver
 USER s3
 VOLUME ["/data"]
 EXPOSE 9000
