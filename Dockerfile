@@ -4,8 +4,9 @@
 #   docker build --target subject-service -t syllabus/subject-service:1.0.0 .
 #   scripts/images.sh            (every image, tagged with the version and revision)
 #
-# The runtime stages hold one binary, the shared libraries it links and nothing else: no
-# shell tools, no compiler, no curl (HEALTHCHECK runs the binary's own `probe`). They run
+# The runtime stages start from scratch: one binary, the shared libraries the binaries
+# load, CA certificates, passwd entries and /bin/sleep (a preStop pause), nothing else: no
+# shell, no package manager, no curl (HEALTHCHECK runs the binary's own `probe`). They run
 # as a non-root user; the only writable path is /var/lib/syllabus (a volume), so the root
 # filesystem may be mounted read-only. Settings come from SYL_* variables; secrets from
 # files (SYL_*_FILE) mounted at run time, never from the image.
@@ -38,18 +39,25 @@ RUN scripts/build.sh release \
        build/release/services/api-gateway/api-gateway /out/ \
  && strip /out/*
 
-# ---- runtime base -----------------------------------------------------------------------
-FROM ${DEBIAN} AS runtime
+# ---- runtime files ----------------------------------------------------------------------
+# The libraries the binaries load, collected (scripts/container-rootfs.sh) into a tree
+# that the images start from: no shell, no package manager, nothing else.
+FROM ${DEBIAN} AS runtime-files
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libsoci-core4.0 libsoci-sqlite3-4.0 libsoci-postgresql4.0 libpq5 libsqlite3-0 \
       libhiredis0.14 libssl3 libyaml-cpp0.7 libboost-json1.81.0 libboost-url1.81.0 \
-      ca-certificates \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/* \
-           /usr/share/doc/* /usr/share/man/* /usr/share/locale/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/syllabus --no-create-home syllabus \
- && mkdir -p /var/lib/syllabus \
- && chown syllabus:syllabus /var/lib/syllabus
+      libcmark0.30.2 libjemalloc2 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /out/
+COPY scripts/container-rootfs.sh /usr/local/bin/container-rootfs
+RUN container-rootfs /rootfs /out/* && mkdir -p /volume
+
+# ---- runtime base -----------------------------------------------------------------------
+FROM scratch AS runtime
+COPY --from=runtime-files /rootfs/ /
+# The volume's mount point, owned by the service's user (a new volume takes it on).
+COPY --from=runtime-files --chown=10001:10001 /volume/ /var/lib/syllabus/
 WORKDIR /var/lib/syllabus
 VOLUME ["/var/lib/syllabus"]
 USER 10001:10001
@@ -96,11 +104,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 ENTRYPOINT ["/usr/local/bin/file-service"]
 
 FROM runtime AS syllabus-service
-USER root
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcmark0.30.2 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
-USER 10001:10001
 COPY --from=build /out/syllabus-service /usr/local/bin/syllabus-service
 LABEL org.opencontainers.image.title="syllabus-service"
 EXPOSE 8103
@@ -110,11 +113,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 ENTRYPOINT ["/usr/local/bin/syllabus-service"]
 
 FROM runtime AS api-gateway
-USER root
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libjemalloc2 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
-USER 10001:10001
 COPY --from=build /out/api-gateway /usr/local/bin/api-gateway
 LABEL org.opencontainers.image.title="api-gateway"
 EXPOSE 8080

@@ -2,7 +2,7 @@
 # Installs every system dependency of the platform from Debian 12 packages: compilers and
 # build tools, the libraries, and the servers that the tests and the launcher start
 # (PostgreSQL 15, Redis 7, Prometheus, Alertmanager). Idempotent: installs only what is
-# missing.
+# missing. --containers adds the container engine (dockerd) and mmdebstrap.
 set -euo pipefail
 
 PACKAGES=(
@@ -22,7 +22,12 @@ PACKAGES=(
   # event contracts are checked with a real JSON Schema validator; the rules' and
   # dashboards' expressions are read by scripts/check-expressions.py
   python3 python3-jsonschema python3-yaml
+  # deploy/compose is validated with docker-compose (scripts/check-compose.sh)
+  docker-compose
 )
+# The compose end-to-end run (scripts/compose-test.sh, a second step of .ci/run) needs a
+# container engine and a way to make its base image without a registry.
+if [ "${1:-}" = --containers ]; then PACKAGES+=(docker.io mmdebstrap); fi
 # npm: Debian packages it apart from nodejs, while NodeSource's nodejs bundles it and
 # conflicts with Debian's npm; so it is asked for only when the command is missing.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi

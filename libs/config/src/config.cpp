@@ -368,10 +368,8 @@ core::Result<Config> load(const Schema& schema,
     }
     auto& slot = config.values_[match->key];
     if (!from_file) {
-      if (environment.contains(name + "_FILE")) {
-        errors.push_back({name, "is set twice: give it or " + name + "_FILE, not both"});
-        continue;
-      }
+      // The file wins: an image's default (ENV) gives way to a secret given at run time.
+      if (environment.contains(name + "_FILE")) continue;
       slot.text = value;
       slot.source = Source::kEnvironment;
       continue;

@@ -60,10 +60,11 @@ TEST(Config, ReadsASettingFromTheFileItsFileVariableNames) {
   auto missing = load(test_schema(), {{"SYL_PLATFORM_TOKEN_FILE", "/nonexistent/token"}});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().field_errors().at(0).field, "SYL_PLATFORM_TOKEN_FILE");
-  auto both = load(test_schema(),
-                   {{"SYL_PLATFORM_TOKEN", "x"}, {"SYL_PLATFORM_TOKEN_FILE", secret.path()}});
-  ASSERT_FALSE(both);
-  EXPECT_NE(format_errors(both.error()).find("not both"), std::string::npos);
+  // The file wins over the plain variable (an image's default).
+  auto both = load(test_schema(), {{"SYL_PLATFORM_TOKEN", "an-image-default"},
+                                   {"SYL_PLATFORM_TOKEN_FILE", secret.path()}});
+  ASSERT_TRUE(both) << format_errors(both.error());
+  EXPECT_EQ(both->get("platform.token"), "s3cr3t-platform-token-of-enough-length");
   auto typo = load(test_schema(), {{"SYL_PLATFORM_TOKN_FILE", secret.path()}});
   EXPECT_FALSE(typo);
 }

@@ -8,8 +8,9 @@
 //
 // A key "http.port" is `http: {port: 8101}` in the file and SYL_HTTP_PORT in the
 // environment. SYL_CONFIG_FILE names the file. SYL_<KEY>_FILE=/run/secrets/x reads a
-// setting from a file instead (its trailing line break dropped): how container secrets
-// arrive. Unknown keys in the file and unknown SYL_* variables are errors: a typo must not
+// setting from a file instead (its trailing line break dropped; it wins over SYL_<KEY>,
+// so that a secret given at run time overrides an image's default): how container
+// secrets arrive. Unknown keys in the file and unknown SYL_* variables are errors: a typo must not
 // silently fall back to a default.
 #pragma once
 
