@@ -12,7 +12,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   chmod 700 "$PGDATA"
   initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses=127.0.0.1 -p $port -k /tmp" -w start >/dev/null
+  # The set-up server listens on its socket only: nothing may take it for the real one.
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p $port -k /tmp" -w start >/dev/null
   psql -h /tmp -p "$port" -U postgres -v ON_ERROR_STOP=1 -q \
     -v user="$user" -v password="$password" <<'SQL'
 CREATE ROLE :"user" LOGIN PASSWORD :'password';
