@@ -51,13 +51,14 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /out/
 COPY scripts/container-rootfs.sh /usr/local/bin/container-rootfs
-RUN container-rootfs /rootfs /out/* && mkdir -p /volume
+RUN container-rootfs /rootfs /out/*
 
 # ---- runtime base -----------------------------------------------------------------------
 FROM scratch AS runtime
 COPY --from=runtime-files /rootfs/ /
-# The volume's mount point, owned by the service's user (a new volume takes it on).
-COPY --from=runtime-files --chown=10001:10001 /volume/ /var/lib/syllabus/
+# The volume's mount point, owned by the service's user (a new volume takes it on):
+# copied again with its owner, as COPY sets no owner on a directory it does not copy.
+COPY --from=runtime-files --chown=10001:10001 /rootfs/var/lib/ /var/lib/
 WORKDIR /var/lib/syllabus
 VOLUME ["/var/lib/syllabus"]
 USER 10001:10001

@@ -29,15 +29,14 @@ ensure_base_image
 version="$(sed -n 's/^project(syllabus_platform VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)"
 revision="$(git rev-parse --short=12 HEAD)"
 if $build; then
-  # The services' images of this revision, else built; the backing servers' likewise.
+  # The services' images of this revision, else built.
   missing=()
   for service in config-service subject-service file-service syllabus-service api-gateway; do
     engine image inspect "syllabus/$service:$revision" >/dev/null 2>&1 || missing+=("$service")
   done
   if [ ${#missing[@]} -gt 0 ]; then scripts/images.sh "${missing[@]}"; fi
-  for server in postgres:15 redis:7 s3:3.7.1 prometheus:2.42 alertmanager:0.25; do
-    engine image inspect "syllabus/$server" >/dev/null 2>&1 || scripts/images.sh --infra "${server%%:*}"
-  done
+  # Rebuilt every time: the engine's cache makes that quick unless what they copy changed.
+  scripts/images.sh --infra
 fi
 
 # A copy of deploy/ with its own secrets, and a project name of this run's own.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes the compose setup's secrets in deploy/compose/secrets/ (a folder of mode 0700,
-# never committed): the platform token, the gateway's identity and token keys, the database
-# password and each service's database URL, the object store's keys. Keeps the files
-# that exist (delete one to make it anew).
+# never committed): the platform token, the gateway's identity and token keys, the
+# file-service's download-link key, the database password and each service's database
+# URL, the object store's keys. Keeps the files that exist (delete one to make it anew).
 #   deploy/compose/make-secrets.sh [DIR]
 set -euo pipefail
 dir="${1:-$(cd "$(dirname "$0")" && pwd)/secrets}"
@@ -15,6 +15,7 @@ make() {  # make NAME VALUE: unless it exists
 make platform_token "$(openssl rand -hex 32)"
 make identity_keys "k1:$(openssl rand -base64 32)"
 make jwt_secret "$(openssl rand -hex 32)"
+make signing_keys "d1:$(openssl rand -base64 32)"
 make postgres_password "$(openssl rand -hex 24)"
 # s3rver's fixed credentials; a real store's keys go here instead.
 make s3_access_key_id S3RVER

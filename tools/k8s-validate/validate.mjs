@@ -27,7 +27,8 @@ const SERVICES = {
   "api-gateway": { port: 8080, blueGreen: false, autoscaled: true },
 };
 const SECRET_KEYS = new Set([
-  "platform-token", "identity-keys", "jwt-secret", "s3-access-key-id", "s3-secret-access-key",
+  "platform-token", "identity-keys", "jwt-secret", "signing-keys", "s3-access-key-id",
+  "s3-secret-access-key",
   ...Object.keys(SERVICES).map((name) => `${name}-database-url`),
 ]);
 const NAMESPACED_EXCEPTIONS = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"]);
