@@ -20,8 +20,7 @@ dir="$work/deploy/compose"
 failures=0
 fail() { echo "check-compose: FAILED: $*" >&2; failures=$((failures + 1)); }
 
-for overrides in "" compose.dev.yaml compose.prod.yaml compose.host.yaml \
-                 "compose.dev.yaml compose.host.yaml" "compose.prod.yaml compose.host.yaml"; do
+for overrides in "" compose.dev.yaml compose.prod.yaml compose.host.yaml; do
   args=(-f "$dir/compose.yaml")
   for file in $overrides; do args+=(-f "$dir/$file"); done
   if ! output="$(docker-compose "${args[@]}" config -q 2>&1)"; then
