@@ -349,15 +349,8 @@ CompatibilityResult check_migrations(const Layout& layout, const std::filesystem
                                      const std::string& service) {
   SpawnSpec spec;
   spec.argv = {binary.string(), "migrate", "--check-compatible"};
-  if (const char* url = std::getenv("SYL_DATABASE_URL");
-      url != nullptr && std::string_view(url).find("{service}") != std::string_view::npos) {
-    std::string name = service;
-    std::replace(name.begin(), name.end(), '-', '_');
-    std::string own(url);
-    for (auto at = own.find("{service}"); at != std::string::npos; at = own.find("{service}"))
-      own.replace(at, 9, name);
-    spec.env.emplace_back("SYL_DATABASE_URL", own);
-  }
+  if (auto url = service_database_url(service))
+    spec.env.emplace_back("SYL_DATABASE_URL", std::move(*url));
   spec.log_file = layout.deploy_dir() / (service + "-migration-check.log");
   std::filesystem::remove(spec.log_file);
   const pid_t pid = spawn(spec);

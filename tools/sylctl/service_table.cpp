@@ -1,6 +1,8 @@
 #include "service_table.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -19,6 +21,18 @@ std::optional<ServiceSpec> find_service(std::string_view name) {
     if (spec.name == name) return spec;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> service_database_url(std::string_view service) {
+  const char* url = std::getenv("SYL_DATABASE_URL");
+  if (url == nullptr || std::string_view(url).find("{service}") == std::string_view::npos)
+    return std::nullopt;
+  std::string name(service);
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::string own(url);
+  for (auto at = own.find("{service}"); at != std::string::npos; at = own.find("{service}"))
+    own.replace(at, 9, name);
+  return own;
 }
 
 std::filesystem::path Layout::log_file(std::string_view name) const {

@@ -51,6 +51,11 @@ struct Ports {
 
 std::optional<ServiceSpec> find_service(std::string_view name);
 
+// A database per service on one server: "{service}" in the caller's SYL_DATABASE_URL
+// names it ("postgresql://.../syl_{service}" -> ".../syl_subject_service"). nullopt when
+// SYL_DATABASE_URL is unset or has no "{service}" (each service keeps its default).
+std::optional<std::string> service_database_url(std::string_view service);
+
 // var/ under the directory sylctl runs in: log/<name>.log, run/<name>.pid, redis/,
 // platform-token.
 class Layout {

@@ -189,17 +189,8 @@ class Supervisor {
                       {"SYL_PLATFORM_TOKEN", platform_token_},
                       {"SYL_GATEWAY_IDENTITY_KEYS", secrets_.identity_keys},
                       {"SYL_AUTH_JWT_SECRET", secrets_.jwt_secret}};
-    // A database per service on one server: "{service}" in the caller's
-    // SYL_DATABASE_URL names it (subject_service, ...).
-    if (const char* url = std::getenv("SYL_DATABASE_URL");
-        url != nullptr && std::string_view(url).find("{service}") != std::string_view::npos) {
-      std::string name = instance.service;
-      std::replace(name.begin(), name.end(), '-', '_');
-      std::string own(url);
-      for (auto at = own.find("{service}"); at != std::string::npos; at = own.find("{service}"))
-        own.replace(at, 9, name);
-      child.spec.env.emplace_back("SYL_DATABASE_URL", own);
-    }
+    if (auto url = service_database_url(instance.service))
+      child.spec.env.emplace_back("SYL_DATABASE_URL", std::move(*url));
     // Download links name the gateway, the platform's one public address.
     if (runs("api-gateway"))
       child.spec.env.emplace_back("SYL_DOWNLOAD_BASE_URL", gateway_url() + "/api/v1");
