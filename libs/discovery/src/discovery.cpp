@@ -234,6 +234,7 @@ std::chrono::milliseconds Discovery::step(http::Client& client, const std::strin
                                            {"split", traffic.has_value()}});
   }
   watched.instances = std::move(instances);
+  splits_ += (traffic ? 1 : 0) - (watched.traffic ? 1 : 0);
   watched.traffic = traffic;
   watched.version = json_int(body, "registry_version");
   return 0ms;  // the next long poll at once
@@ -248,6 +249,7 @@ std::optional<Instance> Discovery::pick(const std::string& service) {
 }
 
 std::vector<std::string> Discovery::traffic_urls(const std::string& service) {
+  if (splits_.load(std::memory_order_relaxed) == 0) return {};
   std::lock_guard lock(mutex_);
   auto found = watched_.find(service);
   if (found == watched_.end() || !found->second.traffic) return {};

@@ -141,6 +141,9 @@ class Discovery {
   std::chrono::seconds wait_;
   mutable std::mutex mutex_;
   std::map<std::string, Watched> watched_;
+  // How many watched services have a split: none outside a deploy, when traffic_urls
+  // answers on every call's path without taking the lock.
+  std::atomic<int> splits_{0};
   std::vector<std::unique_ptr<ClientTask>> tasks_;
 };
 
