@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -251,6 +252,55 @@ TEST_P(Deploy, AVersionFailingOneRequestInFiveIsRolledBackWithinThirtySeconds) {
             << " of " << load.total() << " (" << describe(load.statuses()) << ")\n";
   // (A request or two may reach it between the last read of its metrics and the switch.)
   EXPECT_LE(load.failed(), static_cast<int>(steps[0].at("errors").to_number<double>()) + 2);
+}
+
+TEST_P(Deploy, AnInterruptedDeployHandsTrafficBackAndAKilledOneIsUndoneByRollback) {
+  SteadyLoad load(gateway(), admin_);
+  const auto smoke_tested = [](const std::string& line) {
+    return line.find("smoke test: ready") != std::string::npos;
+  };
+  {
+    // Ctrl-C while green takes its first share: treated like a breach.
+    platform::testing::ServiceProcess deploy(
+        platform::testing::ServiceProcess::Background{}, SYLCTL_BINARY, {},
+        {"deploy", "subject-service", "--build-dir", this_build(), "--pause", "30s"});
+    ASSERT_TRUE(deploy.wait_for_line(smoke_tested, 60s));
+    std::this_thread::sleep_for(1500ms);
+    deploy.send_signal(SIGINT);
+    EXPECT_EQ(deploy.wait(30s), 128 + SIGINT);
+  }
+  const auto report = last_report();
+  EXPECT_EQ(report.at("outcome").as_string(), "interrupted");
+  EXPECT_EQ(report.at("reason").as_string(), "at 10%: SIGINT received");
+  EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{{blue_port(), "blue"}}));
+  EXPECT_FALSE(fs::exists("var/deploy/subject-service.deploying.json"));
+  {
+    // Killed outright: both colours and the split stay until `sylctl rollback`.
+    platform::testing::ServiceProcess deploy(
+        platform::testing::ServiceProcess::Background{}, SYLCTL_BINARY, {},
+        {"deploy", "subject-service", "--build-dir", this_build(), "--pause", "30s"});
+    ASSERT_TRUE(deploy.wait_for_line(smoke_tested, 60s));
+    std::this_thread::sleep_for(1500ms);
+    deploy.send_signal(SIGKILL);
+    EXPECT_EQ(deploy.wait(10s), 128 + SIGKILL);
+  }
+  EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{
+                              {0, "split"}, {blue_port(), "blue"}, {green_port(), "green"}}));
+  const auto refused = sylctl({"deploy", "subject-service", "--build-dir", this_build()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("`sylctl rollback subject-service` finishes it"), std::string::npos)
+      << refused.output;
+  const auto undone = sylctl({"rollback", "subject-service"});
+  ASSERT_EQ(undone.exit_code, 0) << undone.output;
+  EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{{blue_port(), "blue"}}));
+  // And the next deploy goes through.
+  const auto deployed = sylctl({"deploy", "subject-service", "--build-dir", this_build(), "--steps",
+                                "100", "--pause", "1s"});
+  EXPECT_EQ(deployed.exit_code, 0) << deployed.output;
+  EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{{green_port(), "green"}}));
+  std::this_thread::sleep_for(500ms);
+  load.stop();
+  EXPECT_EQ(load.failed(), 0) << describe(load.statuses());
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, Deploy,

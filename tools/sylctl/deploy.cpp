@@ -236,6 +236,88 @@ std::int64_t unix_now() {
       .count();
 }
 
+// Ctrl-C, SIGTERM or SIGHUP during a deploy or rollback: the flag makes the running
+// step give up the way a breach does (traffic back to the running version, the new one
+// stopped); a second signal kills at once, and `sylctl rollback` finishes the work.
+volatile std::sig_atomic_t interrupted_by = 0;
+
+void on_interrupt(int signal) {
+  interrupted_by = signal;
+  std::signal(signal, SIG_DFL);
+}
+
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    interrupted_by = 0;
+    for (const int signal : kSignals) previous_.push_back(std::signal(signal, on_interrupt));
+  }
+  ~InterruptGuard() {
+    for (std::size_t i = 0; i < kSignals.size(); ++i) std::signal(kSignals[i], previous_[i]);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  static constexpr std::array kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::vector<void (*)(int)> previous_;
+};
+
+std::string interruption() {
+  return interrupted_by == 0 ? std::string()
+                             : std::string("SIG") + ::sigabbrev_np(interrupted_by) + " received";
+}
+
+// Sleeps `duration` in short slices; false as soon as the deploy is interrupted.
+bool pause_for(Clock::duration duration) {
+  const auto until = Clock::now() + duration;
+  while (interrupted_by == 0) {
+    const auto left = until - Clock::now();
+    if (left <= Clock::duration::zero()) return true;
+    std::this_thread::sleep_for(std::min<Clock::duration>(left, 100ms));
+  }
+  return false;
+}
+
+// A deploy under way: var/deploy/<service>.deploying.json from the moment the new version
+// may start until traffic and instances are settled. Left behind when the deploy was
+// killed; `sylctl rollback` then finishes it.
+struct Pending {
+  std::string from_colour;
+  std::string to_colour;
+  std::string kept_binary;  // the running version's, for a rollback after success
+};
+
+std::filesystem::path pending_file(const Layout& layout, const std::string& service) {
+  return layout.deploy_dir() / (service + ".deploying.json");
+}
+
+void write_pending(const Layout& layout, const std::string& service, const Pending& pending) {
+  std::ofstream(pending_file(layout, service), std::ios::trunc)
+      << boost::json::serialize(boost::json::object{{"from", pending.from_colour},
+                                                    {"to", pending.to_colour},
+                                                    {"kept_binary", pending.kept_binary}})
+      << '\n';
+}
+
+std::optional<Pending> read_pending(const Layout& layout, const std::string& service) {
+  std::ifstream in(pending_file(layout, service));
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code error;
+  const auto value = boost::json::parse(text.str(), error);
+  if (error || !value.is_object()) return Pending{};
+  Pending pending;
+  const auto& object = value.as_object();
+  for (auto [key, field] :
+       {std::pair{"from", &pending.from_colour}, std::pair{"to", &pending.to_colour},
+        std::pair{"kept_binary", &pending.kept_binary}})
+    if (const auto* item = object.if_contains(key); item && item->is_string())
+      *field = std::string(item->as_string());
+  return pending;
+}
+
 // A copy of `binary` under var/deploy/releases/<service>/, so that a rebuild cannot change
 // what an instance runs or what a rollback returns to.
 std::filesystem::path keep_release(const Layout& layout, const std::string& service,
@@ -257,7 +339,7 @@ bool wait_ready(std::uint16_t port, std::chrono::seconds timeout) {
   while (Clock::now() < deadline) {
     const auto answer = http_get(kHost, port, "/health/ready", 1s);
     if (answer.ok() && answer.status == 200) return true;
-    std::this_thread::sleep_for(100ms);
+    if (!pause_for(100ms)) return false;
   }
   return false;
 }
@@ -373,7 +455,7 @@ struct DeployReport {
   std::string service;
   std::string from_colour;
   std::string to_colour;
-  std::string outcome;  // "deployed", "rolled back", "refused"
+  std::string outcome;  // "deployed", "rolled back", "refused", "interrupted"
   std::string reason;
   std::string smoke;
   std::vector<StepReport> steps;
@@ -442,6 +524,13 @@ class Deploy {
     std::vector<InstanceSpec> live;
     for (const auto& instance : instances_)
       if (instance.service == options_.service) live.push_back(instance);
+    if (std::filesystem::exists(pending_file(layout, options_.service))) {
+      report_.outcome = "refused";
+      report_.reason = "an earlier deploy of " + options_.service +
+                       " was interrupted: `sylctl rollback " + options_.service + "` finishes it";
+      std::cerr << "sylctl: " << report_.reason << "\n";
+      return kExitFailed;
+    }
     if (live.size() != 1) {
       report_.outcome = "refused";
       report_.reason = live.empty() ? options_.service + " is not running"
@@ -485,18 +574,21 @@ class Deploy {
                          instance_port(platform_.ports(), *spec, colour), colour};
 
     // No traffic for the new version until it proved itself.
+    write_pending(layout, options_.service, {live_.colour, colour, kept_live_binary_});
     if (!platform_.set_traffic(options_.service, colour, 0)) return give_up("registry", false);
     std::vector<InstanceSpec> both = instances_;
     both.push_back(next_);
     if (!platform_.apply(both)) return give_up("cannot start it", false);
     if (!wait_ready(next_.port, kReadyTimeout))
-      return give_up("it was not ready within " + std::to_string(kReadyTimeout.count()) +
-                         " s (see " + platform_.layout().log_file(next_.name).string() + ")",
+      return give_up(interrupted_by != 0
+                         ? interruption()
+                         : "it was not ready within " + std::to_string(kReadyTimeout.count()) +
+                               " s (see " + platform_.layout().log_file(next_.name).string() + ")",
                      true);
     const auto registered_by = Clock::now() + 10s;
     while (!platform_.registered(options_.service, colour, next_.port)) {
       if (Clock::now() > registered_by) return give_up("it did not register", true);
-      std::this_thread::sleep_for(100ms);
+      if (!pause_for(100ms)) return give_up(interruption(), true);
     }
     const auto read = std::find_if(kDeployable.begin(), kDeployable.end(), [&](const auto& d) {
                         return d.service == options_.service;
@@ -504,6 +596,7 @@ class Deploy {
     const SmokeResult smoke = smoke_test(read, live_.port, next_.port);
     report_.smoke = smoke.detail;
     if (!smoke.passed) return give_up("smoke test failed: " + smoke.detail, true);
+    if (interrupted_by != 0) return give_up(interruption(), true);
     std::cout << "  smoke test: " << smoke.detail << "\n";
 
     const auto first_traffic = Clock::now();
@@ -534,6 +627,7 @@ class Deploy {
       std::cerr << "sylctl: " << live_.name << " is slow to stop\n";
     platform_.set_traffic(options_.service, colour, std::nullopt);
     write_previous(layout, options_.service, {kept_live_binary_, live_.colour, unix_now()});
+    std::filesystem::remove(pending_file(layout, options_.service));
     report_.outcome = "deployed";
     std::cout << "sylctl: " << options_.service << " now runs " << colour << "; " << live_.colour
               << " stopped (`sylctl rollback " << options_.service << "` returns to it within "
@@ -549,8 +643,12 @@ class Deploy {
     const auto first = http_get(kHost, next_.port, "/metrics", 2s);
     const Sample before = parse_metrics(first.ok() ? first.body : "");
     while (Clock::now() - begun < options_.pause) {
-      std::this_thread::sleep_for(
-          std::min<Clock::duration>(options_.interval, options_.pause - (Clock::now() - begun)));
+      if (!pause_for(std::min<Clock::duration>(options_.interval,
+                                               options_.pause - (Clock::now() - begun)))) {
+        step.seconds = std::chrono::duration<double>(Clock::now() - begun).count();
+        step.breach = interruption();
+        return step;
+      }
       const auto scrape = http_get(kHost, next_.port, "/metrics", 2s);
       step.seconds = std::chrono::duration<double>(Clock::now() - begun).count();
       if (!scrape.ok() || scrape.status != 200) {
@@ -578,9 +676,12 @@ class Deploy {
     return step;
   }
 
-  // Traffic back to the running version, the new one stopped; exit 1 with the reason.
+  // Traffic back to the running version, the new one stopped; exit 1 (128 + the signal
+  // when interrupted) with the reason.
   int give_up(const std::string& reason, bool started) {
-    report_.outcome = report_.steps.empty() ? "refused" : "rolled back";
+    report_.outcome = interrupted_by != 0     ? "interrupted"
+                      : report_.steps.empty() ? "refused"
+                                              : "rolled back";
     report_.reason = reason;
     const auto begun = Clock::now();
     if (started) {
@@ -591,12 +692,13 @@ class Deploy {
       wait_stopped(platform_.layout(), next_.name, std::nullopt);
     }
     platform_.set_traffic(options_.service, next_.colour, std::nullopt);
+    std::filesystem::remove(pending_file(platform_.layout(), options_.service));
     std::cerr << "sylctl: " << report_.outcome << ": " << options_.service << " " << reason << "; "
               << live_.colour << " keeps every request"
               << (started ? ", " + next_.colour + " stopped" : std::string()) << " ("
               << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - begun).count()
               << " ms)\n";
-    return kExitFailed;
+    return interrupted_by != 0 ? 128 + interrupted_by : kExitFailed;
   }
 
   LocalPlatform& platform_;
@@ -629,8 +731,58 @@ int run_deploy(const DeployOptions& options) {
     std::cerr << "sylctl: another deploy or rollback is under way\n";
     return kExitFailed;
   }
+  InterruptGuard interrupts;
+  // Progress as it happens, also into a pipe or a CI log.
+  std::cout << std::unitbuf;
   return Deploy(*platform, options).run();
 }
+
+namespace {
+
+// A deploy or rollback killed half-way (var/deploy/<service>.deploying.json left behind):
+// traffic back to the version it started from, the other one stopped. When it had
+// already retired that version, only its bookkeeping is completed.
+bool finish_interrupted(LocalPlatform& platform, const std::string& service,
+                        const Pending& pending) {
+  const Layout& layout = platform.layout();
+  std::vector<InstanceSpec> instances = read_instances(layout);
+  const auto runs = [&](const std::string& colour) {
+    return std::any_of(instances.begin(), instances.end(), [&](const InstanceSpec& instance) {
+      return instance.service == service && instance.colour == colour;
+    });
+  };
+  if (pending.from_colour.empty() || pending.to_colour.empty()) {
+    std::cerr << "sylctl: " << pending_file(layout, service).string()
+              << " is unreadable; remove it once " << service << " runs one version\n";
+    return false;
+  }
+  if (!runs(pending.from_colour)) {
+    if (!pending.kept_binary.empty())
+      write_previous(layout, service, {pending.kept_binary, pending.from_colour, unix_now()});
+    platform.set_traffic(service, pending.to_colour, std::nullopt);
+    std::filesystem::remove(pending_file(layout, service));
+    std::cout << "sylctl: the interrupted change of " << service << " had finished: it runs "
+              << pending.to_colour << "; `sylctl rollback " << service << "` returns to "
+              << pending.from_colour << "\n";
+    return true;
+  }
+  std::cout << "sylctl: undoing the interrupted change of " << service << ": back to "
+            << pending.from_colour << "\n";
+  if (!platform.set_traffic(service, pending.from_colour, 100)) return false;
+  const std::string stopped = instance_name(service, pending.to_colour);
+  const auto stopped_pid = read_pid_file(layout.pid_file(stopped));
+  std::erase_if(instances, [&](const InstanceSpec& instance) {
+    return instance.service == service && instance.colour == pending.to_colour;
+  });
+  if (!platform.apply(instances)) return false;
+  wait_stopped(layout, stopped, stopped_pid);
+  platform.set_traffic(service, pending.from_colour, std::nullopt);
+  std::filesystem::remove(pending_file(layout, service));
+  std::cout << "sylctl: " << service << " runs " << pending.from_colour << " only\n";
+  return true;
+}
+
+}  // namespace
 
 int run_rollback(const RollbackOptions& options) {
   if (!deployable(options.service)) {
@@ -645,6 +797,8 @@ int run_rollback(const RollbackOptions& options) {
     return kExitFailed;
   }
   const Layout& layout = platform->layout();
+  if (const auto pending = read_pending(layout, options.service))
+    return finish_interrupted(*platform, options.service, *pending) ? kExitOk : kExitFailed;
   const auto previous = read_previous(layout, options.service);
   if (!previous || !std::filesystem::is_regular_file(previous->binary)) {
     std::cerr << "sylctl: no earlier version of " << options.service << " to return to\n";
@@ -675,7 +829,12 @@ int run_rollback(const RollbackOptions& options) {
             << " s ago)\n";
   const auto started = Clock::now();
   const auto running_pid = read_pid_file(layout.pid_file(now_running.name));
-  if (!platform->set_traffic(options.service, colour, 0)) return kExitFailed;
+  // Killed half-way, this rollback is undone by the next one like an interrupted deploy.
+  write_pending(layout, options.service, {now_running.colour, colour, now_running.binary});
+  if (!platform->set_traffic(options.service, colour, 0)) {
+    std::filesystem::remove(pending_file(layout, options.service));
+    return kExitFailed;
+  }
   instances.push_back(earlier);
   platform->apply(instances);
   bool ready = wait_ready(earlier.port, kReadyTimeout);
@@ -688,6 +847,7 @@ int run_rollback(const RollbackOptions& options) {
     std::erase(instances, earlier);
     platform->apply(instances);
     platform->set_traffic(options.service, colour, std::nullopt);
+    std::filesystem::remove(pending_file(layout, options.service));
     std::cerr << "sylctl: the earlier version was not ready; nothing changed\n";
     return kExitFailed;
   }
@@ -698,6 +858,7 @@ int run_rollback(const RollbackOptions& options) {
   wait_stopped(layout, now_running.name, running_pid);
   platform->set_traffic(options.service, colour, std::nullopt);
   write_previous(layout, options.service, {now_running.binary, now_running.colour, unix_now()});
+  std::filesystem::remove(pending_file(layout, options.service));
   std::cout << "sylctl: " << options.service << " runs " << colour << " again; "
             << now_running.colour << " stopped ("
             << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()

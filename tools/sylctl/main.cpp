@@ -73,6 +73,7 @@ documents, through the gateway; run again, it adds only what is missing.
 it, then shifts the traffic by the steps, watching its 5xx share (percent) and p99 at each
 pause; a breach returns the traffic and stops it (exit 1), success stops the old version,
 which `rollback` brings back within --window. Reports go to var/deploy/reports/.
+Ctrl-C during a deploy returns the traffic too; after a killed deploy, `rollback` settles it.
 )";
 
 int usage(const std::string& message) {

@@ -104,6 +104,13 @@ ServiceProcess::ServiceProcess(const std::string& binary, const Environment& env
   port_ = port_from_ready_line(ready_line);
 }
 
+ServiceProcess::ServiceProcess(Background, const std::string& binary, const Environment& env,
+                               const std::vector<std::string>& args) {
+  int fd = -1;
+  pid_ = spawn(binary, env, args, fd);
+  reader_ = std::thread([this, fd] { read_output(fd); });
+}
+
 ServiceProcess::~ServiceProcess() {
   if (exit_code_ < 0 && pid_ > 0) {
     ::kill(pid_, SIGKILL);

@@ -30,6 +30,10 @@ class ServiceProcess {
   ServiceProcess(const std::string& binary, const Environment& env,
                  const std::vector<std::string>& args = {},
                  std::chrono::milliseconds ready_timeout = std::chrono::seconds(20));
+  // Starts any binary (`sylctl deploy`, say) without waiting for a "ready" line.
+  struct Background {};
+  ServiceProcess(Background, const std::string& binary, const Environment& env,
+                 const std::vector<std::string>& args);
   ~ServiceProcess();  // SIGKILL if still running
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
