@@ -1,8 +1,13 @@
 # Compiler launcher, linker and warnings. Everything here is optional: a machine
 # without ccache or mold still builds, only slower.
+# Paths are hashed relative to the source tree and the build directory is left out, so
+# that another checkout (scripts/compat-test.sh builds the previous version in a
+# worktree; CI clones afresh) reuses what this one compiled. The price: an object taken
+# from the cache keeps the other checkout's paths in its debug information.
 find_program(SYL_CCACHE ccache)
-if(SYL_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${SYL_CCACHE}")
+find_program(SYL_ENV env)
+if(SYL_CCACHE AND SYL_ENV AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${SYL_ENV};CCACHE_BASEDIR=${CMAKE_SOURCE_DIR};CCACHE_NOHASHDIR=true;${SYL_CCACHE}")
 endif()
 
 find_program(SYL_MOLD mold)

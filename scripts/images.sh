@@ -55,12 +55,12 @@ for service in "${services[@]}"; do
   if $infra; then
     [ -n "${infra_tags[$service]:-}" ] || { echo "images: no backing server $service" >&2; exit 2; }
     echo "images: building $service ($(tag_of "$service"))" >&2
-    engine build --network=host -f "$context/deploy/compose/infra.Dockerfile" --target "$service" \
+    engine_build --network=host -f "$context/deploy/compose/infra.Dockerfile" --target "$service" \
       -t "syllabus/$service:$(tag_of "$service")" "$context" >&2
     continue
   fi
   echo "images: building $service ($version, $revision)" >&2
-  engine build --network=host --target "$service" \
+  engine_build --network=host --target "$service" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" \
     -t "syllabus/$service:$version" -t "syllabus/$service:$revision" "$context" >&2
 done

@@ -4,10 +4,33 @@
 #   ensure_base_image    debian:bookworm-slim exists (made with mmdebstrap from this
 #                        machine's apt sources when missing)
 #   engine ARGS...       docker (or $DOCKER) with ARGS
+#   engine_build ARGS... `build` with what the engine needs for our Dockerfile
 DOCKER="${DOCKER:-docker}"
 # The legacy builder: there is no buildx here.
 export DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}"
 engine() { "$DOCKER" "$@"; }
+is_podman() { [ "$(basename "$DOCKER")" = podman ]; }
+# podman writes OCI images unless told otherwise, and OCI has no HEALTHCHECK.
+engine_build() {
+  if is_podman; then engine build --format docker "$@"; else engine build "$@"; fi
+}
+
+# podman as Debian installs it fails every run in this sandbox (no CAP_SYS_RESOURCE,
+# hybrid cgroups; DEPENDENCIES.md): the host's network, explicit ulimits and runc make it
+# work. Only when the caller has no containers.conf of its own.
+if is_podman && [ -z "${CONTAINERS_CONF:-}" ]; then
+  mkdir -p var/podman
+  cat >var/podman/containers.conf <<'CONF'
+[containers]
+netns = "host"
+default_ulimits = ["nofile=16384:16384", "nproc=8192:8192"]
+
+[engine]
+runtime = "runc"
+CONF
+  CONTAINERS_CONF="$(pwd)/var/podman/containers.conf"
+  export CONTAINERS_CONF
+fi
 
 ensure_engine() {
   if engine info >/dev/null 2>&1; then return 0; fi

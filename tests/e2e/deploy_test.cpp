@@ -29,7 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-enum class Databases { kSqlite, kPostgresql };
+using e2e::Databases;
 
 // Requests through the gateway every 20 ms until stopped, alternating a list read and a
 // subject created; every answer's status counted.
@@ -97,37 +97,18 @@ std::string describe(const std::map<int, int>& statuses) {
   return text;
 }
 
-class Deploy : public ::testing::TestWithParam<Databases> {
+class Deploy : public e2e::PlatformTest {
  protected:
+  // Also free: the green ports, 20 above the blue ones.
+  Deploy() : PlatformTest("syldeploy", {21, 22, 23}) {}
+
   void SetUp() override {
-    platform::testing::Environment env;
-    if (GetParam() == Databases::kPostgresql)
-      databases_ = e2e::postgres_per_service("syldeploy", env);
-    previous_ = fs::current_path();
-    fs::current_path(dir_.path());
-    // The blue services, Redis, the gateway, and the green ports 20 above the blue ones.
-    port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10, 21, 22, 23});
-    const auto up = e2e::sylctl_up(env, port_base_);
-    ASSERT_EQ(up.exit_code, 0) << up.output;
-    started_ = true;
+    PlatformTest::SetUp();
+    if (HasFatalFailure()) return;
     admin_ = e2e::sylctl_token("ada", "admin");
     ASSERT_FALSE(admin_.empty());
   }
 
-  void TearDown() override {
-    if (started_) {
-      const auto down = sylctl({"down"}, 90s);
-      EXPECT_EQ(down.exit_code, 0) << down.output;
-    }
-    fs::current_path(previous_);
-  }
-
-  static platform::testing::ProcessResult sylctl(const std::vector<std::string>& args,
-                                                 std::chrono::milliseconds timeout = 120s) {
-    return platform::testing::run_process(SYLCTL_BINARY, {}, args, timeout);
-  }
-
-  std::uint16_t gateway() const { return static_cast<std::uint16_t>(port_base_ - 20); }
   std::uint16_t blue_port() const { return static_cast<std::uint16_t>(port_base_ + 1); }
   std::uint16_t green_port() const { return static_cast<std::uint16_t>(port_base_ + 21); }
 
@@ -169,11 +150,6 @@ class Deploy : public ::testing::TestWithParam<Databases> {
     return boost::json::parse(text).as_object();
   }
 
-  std::vector<std::unique_ptr<platform::testing::TemporaryPostgresDatabase>> databases_;
-  platform::testing::TemporaryDirectory dir_;
-  fs::path previous_;
-  std::uint16_t port_base_ = 0;
-  bool started_ = false;
   std::string admin_;
 };
 
@@ -303,10 +279,6 @@ TEST_P(Deploy, AnInterruptedDeployHandsTrafficBackAndAKilledOneIsUndoneByRollbac
   EXPECT_EQ(load.failed(), 0) << describe(load.statuses());
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases, Deploy,
-                         ::testing::Values(Databases::kSqlite, Databases::kPostgresql),
-                         [](const auto& info) {
-                           return info.param == Databases::kSqlite ? "Sqlite" : "Postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Databases, Deploy, e2e::kBothDatabases, e2e::database_name);
 
 }  // namespace

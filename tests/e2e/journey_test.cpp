@@ -41,21 +41,15 @@ std::string text(const boost::json::value& value) {
   return std::string(value.as_string());
 }
 
-enum class Databases { kSqlite, kPostgresql };
+using e2e::Databases;
 
-class Journey : public ::testing::TestWithParam<Databases> {
+class Journey : public e2e::PlatformTest {
  protected:
+  Journey() : PlatformTest("syljourney") {}
+
   void SetUp() override {
-    platform::testing::Environment env;
-    if (GetParam() == Databases::kPostgresql)
-      databases_ = e2e::postgres_per_service("syljourney", env);
-    // sylctl works on var/ under the current directory: this test's own.
-    previous_ = fs::current_path();
-    fs::current_path(dir_.path());
-    port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
-    const auto up = e2e::sylctl_up(env, port_base_);
-    ASSERT_EQ(up.exit_code, 0) << up.output;
-    started_ = true;
+    PlatformTest::SetUp();
+    if (HasFatalFailure()) return;
     if (GetParam() == Databases::kPostgresql) {
       // Each service opened its own database on the server.
       for (const char* service : {"subject-service", "file-service", "syllabus-service"}) {
@@ -73,26 +67,11 @@ class Journey : public ::testing::TestWithParam<Databases> {
     admin_ = token("ada", "admin");
   }
 
-  void TearDown() override {
-    if (started_) {
-      const auto down = sylctl({"down"}, 90s);
-      EXPECT_EQ(down.exit_code, 0) << down.output;
-    }
-    fs::current_path(previous_);
-  }
-
-  static platform::testing::ProcessResult sylctl(const std::vector<std::string>& args,
-                                                 std::chrono::milliseconds timeout = 30s) {
-    return platform::testing::run_process(SYLCTL_BINARY, {}, args, timeout);
-  }
-
   static std::string token(const std::string& subject, const std::string& roles) {
     auto minted = e2e::sylctl_token(subject, roles);
     EXPECT_FALSE(minted.empty()) << "sylctl token failed";
     return minted;
   }
-
-  std::uint16_t gateway() const { return static_cast<std::uint16_t>(port_base_ - 20); }
 
   HttpResponse call(const std::string& who, const std::string& method, const std::string& target,
                     const std::string& body = "", platform::testing::HeaderList headers = {}) {
@@ -115,11 +94,6 @@ class Journey : public ::testing::TestWithParam<Databases> {
     return false;
   }
 
-  std::vector<std::unique_ptr<platform::testing::TemporaryPostgresDatabase>> databases_;
-  platform::testing::TemporaryDirectory dir_;
-  fs::path previous_;
-  std::uint16_t port_base_ = 0;
-  bool started_ = false;
   std::string staff_, reviewer_, viewer_, admin_;
 };
 
@@ -274,10 +248,6 @@ TEST_P(Journey, SeedMakesDemoDataThroughTheGatewayOnce) {
             14u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases, Journey,
-                         ::testing::Values(Databases::kSqlite, Databases::kPostgresql),
-                         [](const auto& info) {
-                           return info.param == Databases::kSqlite ? "Sqlite" : "Postgresql";
-                         });
+INSTANTIATE_TEST_SUITE_P(Databases, Journey, e2e::kBothDatabases, e2e::database_name);
 
 }  // namespace

@@ -27,7 +27,7 @@ using platform::testing::HttpResponse;
 using platform::testing::ProcessResult;
 namespace fs = std::filesystem;
 
-enum class Databases { kSqlite, kPostgresql };
+using e2e::Databases;
 
 boost::json::value json_file(const fs::path& path) {
   std::ifstream in(path);
@@ -39,24 +39,20 @@ std::string text(const boost::json::value& value) {
   return std::string(value.as_string());
 }
 
-class Migration : public ::testing::TestWithParam<Databases> {
+class Migration : public e2e::PlatformTest {
  protected:
+  Migration() : PlatformTest("sylmigration") {}
+
   void SetUp() override {
-    platform::testing::Environment env;
+    PlatformTest::SetUp();
+    if (HasFatalFailure()) return;
     if (GetParam() == Databases::kPostgresql) {
-      databases_ = e2e::postgres_per_service("sylmigration", env);
       databases_.push_back(std::make_unique<platform::testing::TemporaryPostgresDatabase>(
           "sylmigration_" + std::to_string(::getpid()) + "_legacy"));
       legacy_url_ = databases_.back()->url();
     } else {
       legacy_url_ = "sqlite://" + (dir_.path() / "legacy.db").string();
     }
-    previous_ = fs::current_path();
-    fs::current_path(dir_.path());
-    port_base_ = platform::testing::free_port_below_ephemeral({-20, 1, 2, 3, 10});
-    const auto up = e2e::sylctl_up(env, port_base_);
-    ASSERT_EQ(up.exit_code, 0) << up.output;
-    started_ = true;
     token_ = e2e::sylctl_token("migrator", "admin");
     ASSERT_FALSE(token_.empty());
 
@@ -64,14 +60,6 @@ class Migration : public ::testing::TestWithParam<Databases> {
         sylmigrate({"generate", "--to-database", legacy_url_, "--uploads", uploads().string(),
                     "--subjects", "80", "--syllabi", "260", "--files", "30", "--file-kib", "16"});
     ASSERT_EQ(generated.exit_code, 0) << generated.output;
-  }
-
-  void TearDown() override {
-    if (started_) {
-      const auto down = platform::testing::run_process(SYLCTL_BINARY, {}, {"down"}, 90s);
-      EXPECT_EQ(down.exit_code, 0) << down.output;
-    }
-    fs::current_path(previous_);
   }
 
   fs::path uploads() const { return dir_.path() / "uploads"; }
@@ -125,11 +113,6 @@ class Migration : public ::testing::TestWithParam<Databases> {
     return "";
   }
 
-  std::vector<std::unique_ptr<platform::testing::TemporaryPostgresDatabase>> databases_;
-  platform::testing::TemporaryDirectory dir_;
-  fs::path previous_;
-  std::uint16_t port_base_ = 0;
-  bool started_ = false;
   std::string token_;
   std::string legacy_url_;
 };
@@ -244,11 +227,6 @@ TEST_P(Migration, VerifyNamesARowOrAFileChangedBehindItsBack) {
       << verified.output;
 }
 
-std::string name_of(const ::testing::TestParamInfo<Databases>& info) {
-  return info.param == Databases::kSqlite ? "Sqlite" : "Postgresql";
-}
-
-INSTANTIATE_TEST_SUITE_P(Databases, Migration,
-                         ::testing::Values(Databases::kSqlite, Databases::kPostgresql), name_of);
+INSTANTIATE_TEST_SUITE_P(Databases, Migration, e2e::kBothDatabases, e2e::database_name);
 
 }  // namespace

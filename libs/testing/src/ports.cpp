@@ -35,7 +35,7 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-std::uint16_t free_port_below_ephemeral(std::initializer_list<int> also_free) {
+std::uint16_t free_port_below_ephemeral(const std::vector<int>& also_free) {
   std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<int> pick(21'000, 32'000);
   for (int attempt = 0; attempt < 500; ++attempt) {

@@ -8,7 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
+#include <vector>
 
 namespace platform::testing {
 
@@ -19,7 +19,7 @@ std::uint16_t free_port();
 // test starts a while after choosing its port: in the ephemeral range, the outgoing
 // connections of tests running alongside may take it meanwhile. `also_free` offsets
 // from it must be free too (a launcher's port base and the ports it derives).
-std::uint16_t free_port_below_ephemeral(std::initializer_list<int> also_free = {});
+std::uint16_t free_port_below_ephemeral(const std::vector<int>& also_free = {});
 // Whether 127.0.0.1:`port` could be bound now.
 bool port_is_free(std::uint16_t port);
 // Whether something accepts TCP connections on 127.0.0.1:`port`.
