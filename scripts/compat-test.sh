@@ -34,6 +34,11 @@ default_rev() {  # the commit before the last change to the service's migrations
   git rev-parse --short=12 "$last^"
 }
 
+# The previous versions are in the history: a shallow clone fetches it first.
+if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  git fetch -q --unshallow || { echo "compat-test: a shallow clone without its history" >&2; exit 1; }
+fi
+
 declare -A rev_of=()
 if [ "${1:-}" = --all ]; then
   services=("${all_services[@]}")
