@@ -232,34 +232,28 @@ TEST_P(Deploy, AVersionFailingOneRequestInFiveIsRolledBackWithinThirtySeconds) {
 
 TEST_P(Deploy, AnInterruptedDeployHandsTrafficBackAndAKilledOneIsUndoneByRollback) {
   SteadyLoad load(gateway(), admin_);
-  const auto smoke_tested = [](const std::string& line) {
-    return line.find("smoke test: ready") != std::string::npos;
-  };
-  {
-    // Ctrl-C while green takes its first share: treated like a breach.
+  // A deploy in the background, sent `signal` while green takes its first share; its exit code.
+  const auto deploy_signalled = [](int signal) {
     platform::testing::ServiceProcess deploy(
         platform::testing::ServiceProcess::Background{}, SYLCTL_BINARY, {},
         {"deploy", "subject-service", "--build-dir", this_build(), "--pause", "30s"});
-    ASSERT_TRUE(deploy.wait_for_line(smoke_tested, 60s));
+    const bool smoke_tested = deploy.wait_for_line(
+        [](const std::string& line) { return line.find("smoke test: ready") != std::string::npos; },
+        60s);
+    EXPECT_TRUE(smoke_tested);
     std::this_thread::sleep_for(1500ms);
-    deploy.send_signal(SIGINT);
-    EXPECT_EQ(deploy.wait(30s), 128 + SIGINT);
-  }
+    deploy.send_signal(signal);
+    return deploy.wait(30s);
+  };
+  // Ctrl-C: treated like a breach.
+  EXPECT_EQ(deploy_signalled(SIGINT), 128 + SIGINT);
   const auto report = last_report();
   EXPECT_EQ(report.at("outcome").as_string(), "interrupted");
   EXPECT_EQ(report.at("reason").as_string(), "at 10%: SIGINT received");
   EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{{blue_port(), "blue"}}));
   EXPECT_FALSE(fs::exists("var/deploy/subject-service.deploying.json"));
-  {
-    // Killed outright: both colours and the split stay until `sylctl rollback`.
-    platform::testing::ServiceProcess deploy(
-        platform::testing::ServiceProcess::Background{}, SYLCTL_BINARY, {},
-        {"deploy", "subject-service", "--build-dir", this_build(), "--pause", "30s"});
-    ASSERT_TRUE(deploy.wait_for_line(smoke_tested, 60s));
-    std::this_thread::sleep_for(1500ms);
-    deploy.send_signal(SIGKILL);
-    EXPECT_EQ(deploy.wait(10s), 128 + SIGKILL);
-  }
+  // Killed outright: both colours and the split stay until `sylctl rollback`.
+  EXPECT_EQ(deploy_signalled(SIGKILL), 128 + SIGKILL);
   EXPECT_EQ(registered(), (std::map<std::uint16_t, std::string>{
                               {0, "split"}, {blue_port(), "blue"}, {green_port(), "green"}}));
   const auto refused = sylctl({"deploy", "subject-service", "--build-dir", this_build()});

@@ -19,15 +19,14 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "commands.h"
 #include "http_get.h"
+#include "json_file.h"
 #include "platform/core/time.h"
 #include "platform/http/client.h"
 #include "platform_token.h"
@@ -201,23 +200,17 @@ std::filesystem::path record_file(const Layout& layout, const std::string& servi
 }
 
 void write_previous(const Layout& layout, const std::string& service, const Previous& previous) {
-  std::ofstream(record_file(layout, service), std::ios::trunc)
-      << boost::json::serialize(boost::json::object{{"previous",
-                                                     {{"binary", previous.binary},
-                                                      {"colour", previous.colour},
-                                                      {"retired_at", previous.retired_at}}}})
-      << '\n';
+  write_json_file(record_file(layout, service),
+                  boost::json::object{{"previous",
+                                       {{"binary", previous.binary},
+                                        {"colour", previous.colour},
+                                        {"retired_at", previous.retired_at}}}});
 }
 
 std::optional<Previous> read_previous(const Layout& layout, const std::string& service) {
-  std::ifstream in(record_file(layout, service));
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code error;
-  const auto value = boost::json::parse(text.str(), error);
-  if (error || !value.is_object()) return std::nullopt;
-  const auto* previous = value.as_object().if_contains("previous");
+  const auto value = read_json_file(record_file(layout, service));
+  if (!value || !value->is_object()) return std::nullopt;
+  const auto* previous = value->as_object().if_contains("previous");
   if (previous == nullptr || !previous->is_object()) return std::nullopt;
   const auto& object = previous->as_object();
   const auto* binary = object.if_contains("binary");
@@ -293,23 +286,18 @@ std::filesystem::path pending_file(const Layout& layout, const std::string& serv
 }
 
 void write_pending(const Layout& layout, const std::string& service, const Pending& pending) {
-  std::ofstream(pending_file(layout, service), std::ios::trunc)
-      << boost::json::serialize(boost::json::object{{"from", pending.from_colour},
-                                                    {"to", pending.to_colour},
-                                                    {"kept_binary", pending.kept_binary}})
-      << '\n';
+  write_json_file(pending_file(layout, service),
+                  boost::json::object{{"from", pending.from_colour},
+                                      {"to", pending.to_colour},
+                                      {"kept_binary", pending.kept_binary}});
 }
 
 std::optional<Pending> read_pending(const Layout& layout, const std::string& service) {
-  std::ifstream in(pending_file(layout, service));
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code error;
-  const auto value = boost::json::parse(text.str(), error);
-  if (error || !value.is_object()) return Pending{};
-  Pending pending;
-  const auto& object = value.as_object();
+  const auto value = read_json_file(pending_file(layout, service));
+  if (!value) return std::nullopt;
+  Pending pending;  // unreadable: empty, and finish_interrupted says so
+  if (!value->is_object()) return pending;
+  const auto& object = value->as_object();
   for (auto [key, field] :
        {std::pair{"from", &pending.from_colour}, std::pair{"to", &pending.to_colour},
         std::pair{"kept_binary", &pending.kept_binary}})
@@ -489,9 +477,9 @@ void save_report(const Layout& layout, const DeployReport& report) {
   const auto dir = layout.deploy_dir() / "reports";
   std::filesystem::create_directories(dir);
   const auto name = report.service + "-" + std::to_string(unix_now()) + ".json";
-  std::ofstream(dir / name) << boost::json::serialize(to_json(report)) << '\n';
-  std::ofstream(dir / (report.service + "-last.json"), std::ios::trunc)
-      << boost::json::serialize(to_json(report)) << '\n';
+  const boost::json::value document = to_json(report);
+  write_json_file(dir / name, document);
+  write_json_file(dir / (report.service + "-last.json"), document);
   std::cout << "report: " << std::filesystem::relative(dir / name).string() << "\n";
 }
 

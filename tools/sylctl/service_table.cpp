@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "json_file.h"
 
 namespace sylctl {
 
@@ -49,23 +49,13 @@ void write_state(const Layout& layout, const State& state) {
   const boost::json::object document{{"port_base", state.ports.base},
                                      {"redis_port", state.ports.redis},
                                      {"services", std::move(services)}};
-  const auto temporary = layout.state_file().string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << boost::json::serialize(document) << '\n';
-  }
-  std::filesystem::rename(temporary, layout.state_file());
+  write_json_file(layout.state_file(), document);
 }
 
 std::optional<State> read_state(const Layout& layout) {
-  std::ifstream in(layout.state_file());
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code error;
-  const boost::json::value value = boost::json::parse(text.str(), error);
-  if (error || !value.is_object()) return std::nullopt;
-  const auto& object = value.get_object();
+  const auto value = read_json_file(layout.state_file());
+  if (!value || !value->is_object()) return std::nullopt;
+  const auto& object = value->get_object();
   State state;
   const auto* base = object.if_contains("port_base");
   const auto* redis = object.if_contains("redis_port");
@@ -100,24 +90,14 @@ void write_instances(const Layout& layout, const std::vector<InstanceSpec>& inst
                                        {"port", instance.port},
                                        {"colour", instance.colour}});
   }
-  const auto temporary = layout.instances_file().string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << boost::json::serialize(list) << '\n';
-  }
-  std::filesystem::rename(temporary, layout.instances_file());
+  write_json_file(layout.instances_file(), list);
 }
 
 std::vector<InstanceSpec> read_instances(const Layout& layout) {
-  std::ifstream in(layout.instances_file());
-  if (!in) return {};
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code error;
-  const boost::json::value value = boost::json::parse(text.str(), error);
-  if (error || !value.is_array()) return {};
+  const auto value = read_json_file(layout.instances_file());
+  if (!value || !value->is_array()) return {};
   std::vector<InstanceSpec> instances;
-  for (const auto& item : value.get_array()) {
+  for (const auto& item : value->get_array()) {
     if (!item.is_object()) continue;
     const auto& object = item.get_object();
     const auto text_of = [&object](std::string_view key) {
