@@ -118,7 +118,12 @@ int run(int argc, char** argv) {
   const infrastructure::RouteDefaults defaults{
       .default_rps = static_cast<double>(config.get_int("ratelimit.default_rps")),
       .default_burst = static_cast<std::uint32_t>(config.get_int("ratelimit.default_burst"))};
-  infrastructure::Upstreams upstreams(startup, kUpstreams, registry);
+  // The server's network threads also run the upstream calls: a proxied request stays on
+  // its thread from arrival to answer (see platform/http/event_loop.h).
+  platform::http::ServerOptions server_options = platform::service::server_options(startup);
+  auto event_loop = std::make_shared<platform::http::EventLoop>(server_options.io_threads);
+  server_options.event_loop = event_loop;
+  infrastructure::Upstreams upstreams(startup, kUpstreams, registry, event_loop);
   const auto check_upstreams =
       [&upstreams](platform::core::Result<api_gateway::domain::RouteTable> table)
       -> platform::core::Result<api_gateway::domain::RouteTable> {
@@ -240,7 +245,6 @@ int run(int argc, char** argv) {
     routes.replace(std::make_shared<const api_gateway::domain::RouteTable>(std::move(*reloaded)));
   });
 
-  platform::http::ServerOptions server_options = platform::service::server_options(startup);
   server_options.health = &health;
   server_options.on_shutdown = [&platform_link] { platform_link.deregister(); };
   platform::http::Server server(std::move(server_options), std::move(router), logger, registry);

@@ -96,7 +96,7 @@ resilience::PeerOptions peer_options(const config::Config& config, std::string p
 }
 
 Peers::Peers(const Startup& startup, const std::vector<std::string>& services,
-             metrics::Registry& registry) {
+             metrics::Registry& registry, const std::shared_ptr<http::EventLoop>& event_loop) {
   const config::Config& config = startup.config;
   const std::string& config_service = config.get("config_service.url");
   if (!config_service.empty()) {
@@ -109,6 +109,7 @@ Peers::Peers(const Startup& startup, const std::vector<std::string>& services,
   for (const auto& service : services) {
     resilience::PeerOptions options = peer_options(config, service);
     options.tracer = startup.tracer.get();
+    options.client.event_loop = event_loop;
     if (discovery_) {
       options.endpoints = resilience::discovery_urls(*discovery_, service);
       options.preferred_endpoints = resilience::discovery_traffic(*discovery_, service);

@@ -5,12 +5,15 @@
 
 namespace api_gateway::infrastructure {
 
-Upstreams::Upstreams(const platform::service::Startup& startup, std::vector<std::string> services,
-                     platform::metrics::Registry& registry)
+Upstreams::Upstreams(const platform::service::Startup& startup,
+                     const std::vector<std::string>& services,
+                     platform::metrics::Registry& registry,
+                     std::shared_ptr<platform::http::EventLoop> event_loop)
     : startup_(startup),
       registry_(registry),
+      event_loop_(event_loop),
       services_(services),
-      peers_(startup, std::move(services), registry) {}
+      peers_(startup, services, registry, std::move(event_loop)) {}
 
 Upstreams::~Upstreams() = default;
 
@@ -33,6 +36,7 @@ platform::resilience::PeerClient& Upstreams::client(const domain::RouteSpec& rou
   if (!slot) {
     auto options = platform::service::peer_options(startup_.config, route.name);
     options.tracer = startup_.tracer.get();
+    options.client.event_loop = event_loop_;
     options.endpoints = platform::resilience::static_urls(route.urls);
     slot = std::make_unique<platform::resilience::PeerClient>(std::move(options), &registry_,
                                                               startup_.logger.get());

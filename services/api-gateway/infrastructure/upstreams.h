@@ -2,7 +2,7 @@
 // outlier ejection, bulkhead) per upstream service, its instances from the registry or
 // from SYL_PEERS_<NAME>_URL, plus one per route that names static URLs.
 //
-//   Upstreams upstreams(startup, {"subject-service", ...}, registry);
+//   Upstreams upstreams(startup, {"subject-service", ...}, registry, event_loop);
 //   PeerClient& client = upstreams.client(route);        // throws for an unknown upstream
 //   upstreams.add_health_checks(health);                 // "degraded" when one is down
 #pragma once
@@ -22,8 +22,11 @@ namespace api_gateway::infrastructure {
 
 class Upstreams {
  public:
-  Upstreams(const platform::service::Startup& startup, std::vector<std::string> services,
-            platform::metrics::Registry& registry);
+  // `event_loop`: the server's network threads, on which every upstream call runs (no
+  // hand-over to a client thread and back per proxied request); null: the clients' own.
+  Upstreams(const platform::service::Startup& startup, const std::vector<std::string>& services,
+            platform::metrics::Registry& registry,
+            std::shared_ptr<platform::http::EventLoop> event_loop = nullptr);
   ~Upstreams();
 
   // Throws std::out_of_range when the route names a service the gateway does not know.
@@ -34,6 +37,7 @@ class Upstreams {
  private:
   const platform::service::Startup& startup_;
   platform::metrics::Registry& registry_;
+  std::shared_ptr<platform::http::EventLoop> event_loop_;
   std::vector<std::string> services_;
   platform::service::Peers peers_;
   std::mutex mutex_;

@@ -33,6 +33,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -62,6 +63,7 @@
 #include <vector>
 
 #include "../chunked.h"
+#include "../event_loop_state.h"
 #include "../server/access_log.h"
 #include "platform/core/strings.h"
 
@@ -91,6 +93,8 @@ constexpr std::chrono::milliseconds kMinSweepInterval{10};
 constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
 constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
 constexpr std::chrono::milliseconds kStopPollInterval{100};
+// How long a server's stop waits for the calls of a client on its loop to end.
+constexpr std::chrono::milliseconds kLoopStopWait{2000};
 
 // RFC 9110 token characters: what a method or a header field name may hold.
 bool is_token(std::string_view text) {
@@ -139,6 +143,26 @@ enum class Abort { kNone, kDeadline, kConnectDeadline, kCancelled, kShutdown };
 
 struct Client::Impl {
   struct Shard;
+
+  // Counts what the client left on a borrowed loop (a call, the idle sweep, a posted
+  // step, a body read), so that a client going away while the loop runs waits until
+  // nothing of it is left there.
+  class TaskToken {
+   public:
+    explicit TaskToken(Impl& impl) : count_(&impl.tasks_) {
+      count_->fetch_add(1, std::memory_order_relaxed);
+    }
+    TaskToken(TaskToken&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
+    TaskToken(const TaskToken&) = delete;
+    TaskToken& operator=(const TaskToken&) = delete;
+    TaskToken& operator=(TaskToken&&) = delete;
+    ~TaskToken() {
+      if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_release);
+    }
+
+   private:
+    std::atomic<std::size_t>* count_;
+  };
 
   // ---- a connection ---------------------------------------------------------------------
   struct Connection {
@@ -193,8 +217,10 @@ struct Client::Impl {
   // timers and handles hold it weakly, so that it goes when the call ends.
   struct Call : std::enable_shared_from_this<Call> {
     Call(Shard& owner, Callback callback)
-        : shard(owner), abort_timer(owner.ioc), done(std::move(callback)) {}
+        : task(owner.impl), shard(owner), abort_timer(owner.executor), done(std::move(callback)) {}
 
+    // First, so that it goes last: nothing of the call is left when the count drops.
+    TaskToken task;
     Shard& shard;
     Url url;
     std::string pool_key;  // "https://host:port"
@@ -232,11 +258,25 @@ struct Client::Impl {
   };
 
   // ---- a shard --------------------------------------------------------------------------
+  // With threads of the client's own: an io_context and its thread. On a server's loop:
+  // the loop's io_context (a strand of it when several threads run it), no thread.
   struct Shard {
-    explicit Shard(Impl& owner) : impl(owner), work(ioc.get_executor()), sweep_timer(ioc) {}
+    Shard(Impl& owner, EventLoop::State* loop)
+        : impl(owner),
+          own(loop == nullptr ? std::make_unique<asio::io_context>(1) : nullptr),
+          executor(executor_for(own.get(), loop)),
+          sweep_timer(executor) {
+      if (own) work.emplace(own->get_executor());
+    }
+    static asio::any_io_executor executor_for(asio::io_context* own, EventLoop::State* loop) {
+      if (own != nullptr) return own->get_executor();
+      if (loop->threads > 1) return asio::make_strand(loop->ioc);
+      return loop->ioc.get_executor();
+    }
     Impl& impl;
-    asio::io_context ioc{1};
-    asio::executor_work_guard<asio::io_context::executor_type> work;
+    std::unique_ptr<asio::io_context> own;
+    asio::any_io_executor executor;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     asio::steady_timer sweep_timer;
     std::thread thread;
     // thread only
@@ -256,29 +296,86 @@ struct Client::Impl {
        logging::Logger* client_logger)
       : options_(std::move(client_options)), registry_(metrics_registry), logger_(client_logger) {
     make_tls_context();
-    const int count = std::max(1, options_.io_threads);
-    for (int i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*this));
+    loop_ = options_.event_loop ? &options_.event_loop->state() : nullptr;
+    const int count = loop_ != nullptr ? 1 : std::max(1, options_.io_threads);
+    for (int i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*this, loop_));
     for (auto& shard : shards_) {
       Shard* raw = shard.get();
-      asio::co_spawn(raw->ioc, sweep_idle(*raw), [this](const std::exception_ptr& failure) {
-        report_failure("idle sweep", failure);
-      });
-      raw->thread = std::thread([this, raw] { run_io(*raw); });
+      asio::co_spawn(raw->executor, sweep_idle(*raw),
+                     [this, task = TaskToken(*this)](const std::exception_ptr& failure) {
+                       report_failure("idle sweep", failure);
+                     });
+      if (raw->own) raw->thread = std::thread([this, raw] { run_io(*raw); });
+    }
+    if (loop_ != nullptr) {
+      loop_user_ = loop_->attach([this] { stop_on_loop(); });
+      if (!loop_user_) detached_ = true;  // the server stopped already
     }
   }
 
   ~Impl() {
+    if (loop_ != nullptr) {
+      leave_loop();
+    } else {
+      {
+        std::lock_guard lock(gate_->mutex);
+        gate_->open = false;
+      }
+      for (auto& shard : shards_) {
+        Shard* raw = shard.get();
+        asio::post(raw->executor, [this, raw] { shut_down(*raw); });
+        raw->work.reset();
+      }
+      for (auto& shard : shards_) shard->thread.join();
+    }
+    body_readers_.join();
+  }
+
+  // ---- on a server's loop ------------------------------------------------------------------
+
+  // The server stops (EventLoop::State::stop_users): the calls end while the loop still
+  // runs, later ones are refused at once.
+  void stop_on_loop() {
     {
       std::lock_guard lock(gate_->mutex);
-      gate_->open = false;
+      if (detached_) return;
+      detached_ = true;
     }
     for (auto& shard : shards_) {
       Shard* raw = shard.get();
-      asio::post(raw->ioc, [this, raw] { shut_down(*raw); });
-      raw->work.reset();
+      asio::post(raw->executor, [this, raw] { shut_down(*raw); });
     }
-    for (auto& shard : shards_) shard->thread.join();
-    body_readers_.join();
+    wait_for_tasks(Clock::now() + kLoopStopWait);
+  }
+
+  // The client goes away: shut down (unless the server's stop did), then wait, while the
+  // loop runs, until nothing of the client is left on it. A loop that never ran or was
+  // stopped runs nothing of ours any more.
+  void leave_loop() {
+    if (loop_user_) loop_->detach(*loop_user_);
+    bool shut = false;
+    {
+      std::lock_guard lock(gate_->mutex);
+      gate_->open = false;
+      shut = detached_;
+      detached_ = true;
+    }
+    if (!shut) {
+      for (auto& shard : shards_) {
+        Shard* raw = shard.get();
+        asio::post(raw->executor, [this, raw] { shut_down(*raw); });
+      }
+    }
+    while (tasks_.load(std::memory_order_acquire) > 0 &&
+           loop_->current_phase() == EventLoop::State::Phase::kRunning) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  void wait_for_tasks(Clock::time_point until) {
+    while (tasks_.load(std::memory_order_acquire) > 0 && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
   // One TLS context for every https connection, made once: the peer's chain is verified
@@ -309,6 +406,7 @@ struct Client::Impl {
   // ---- on the caller's thread -----------------------------------------------------------
 
   bool on_client_thread() const {
+    if (loop_ != nullptr) return loop_->runs_this_thread();
     const auto self = std::this_thread::get_id();
     for (const auto& shard : shards_) {
       if (shard->thread.get_id() == self) return true;
@@ -391,24 +489,37 @@ struct Client::Impl {
   CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
     auto url = parse_url(request.url);
     Shard& shard = url ? shard_for(pool_key_of(*url)) : *shards_.front();
-    auto call = std::make_shared<Call>(shard, std::move(done));
+    std::shared_ptr<Call> call;
+    if (loop_ != nullptr) {
+      // Counted (the Call's token) before the server's stop could miss it, or refused.
+      std::unique_lock lock(gate_->mutex);
+      if (detached_) {
+        lock.unlock();
+        done(core::Error::unavailable("the client is shutting down"));
+        return {};
+      }
+      call = std::make_shared<Call>(shard, std::move(done));
+    } else {
+      call = std::make_shared<Call>(shard, std::move(done));
+    }
     auto prepared = url ? prepare(*call, std::move(*url), request, call_options)
                         : core::Result<void>(std::move(url).error());
     if (!prepared) {
       // Refused before anything was sent: answered on the shard all the same, so that the
       // callback always runs on a client thread.
-      asio::post(shard.ioc, [call, error = std::move(prepared).error()]() mutable {
+      asio::post(shard.executor, [call, error = std::move(prepared).error()]() mutable {
         call->done(std::move(error));
       });
       return {};
     }
-    asio::post(shard.ioc, [this, call] {
-      asio::co_spawn(call->shard.ioc, run_call(call), [this, call](const std::exception_ptr& f) {
-        if (f) {
-          report_failure("client call", f);
-          finish(*call, core::Error::internal("the client's exchange threw an exception"));
-        }
-      });
+    asio::post(shard.executor, [this, call] {
+      asio::co_spawn(
+          call->shard.executor, run_call(call), [this, call](const std::exception_ptr& f) {
+            if (f) {
+              report_failure("client call", f);
+              finish(*call, core::Error::internal("the client's exchange threw an exception"));
+            }
+          });
     });
     CallHandle handle;
     std::weak_ptr<Call> weak = call;
@@ -416,7 +527,7 @@ struct Client::Impl {
     handle.cancel_ = [this, weak, open, shard = &shard] {
       std::lock_guard lock(open->mutex);
       if (!open->open) return;
-      asio::post(shard->ioc, [this, weak] {
+      asio::post(shard->executor, [this, weak] {
         if (auto alive = weak.lock()) abort(*alive, Abort::kCancelled);
       });
     };
@@ -562,7 +673,7 @@ struct Client::Impl {
       co_return connected;
     }
     waits_counter(call).inc();
-    Waiter waiter(shard.ioc.get_executor());
+    Waiter waiter(shard.executor);
     waiter.wake.expires_at(asio::steady_timer::time_point::max());
     pool.waiters.push_back(&waiter);
     call.waiter = &waiter;
@@ -697,7 +808,7 @@ struct Client::Impl {
     if (!address_ec) {
       endpoints.emplace_back(address, call.url.port);
     } else {
-      tcp::resolver resolver(shard.ioc);
+      tcp::resolver resolver(shard.executor);
       call.resolver = &resolver;
       const std::string port = std::to_string(call.url.port);
       auto [ec, results] = co_await resolver.async_resolve(
@@ -711,7 +822,7 @@ struct Client::Impl {
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
     ssl::context* tls = call.url.tls() ? tls_context_.get() : nullptr;
-    auto connection = std::make_unique<Connection>(shard.ioc.get_executor(), tls);
+    auto connection = std::make_unique<Connection>(shard.executor, tls);
     call.connection = connection.get();
     auto [ec, endpoint] =
         co_await asio::async_connect(connection->lowest().socket(), endpoints, kUseTuple);
@@ -1008,7 +1119,7 @@ struct Client::Impl {
   void run_io(Shard& shard) {
     for (;;) {
       try {
-        shard.ioc.run();
+        shard.own->run();
         return;
       } catch (const std::exception& error) {
         // Every task has a completion handler, so this is a bug; keep the client going.
@@ -1060,9 +1171,14 @@ struct Client::Impl {
     bool open = true;
   };
 
+  // Holds the loop (through options_.event_loop) until everything else is gone.
   ClientOptions options_;
   metrics::Registry* registry_;
   logging::Logger* logger_;
+  EventLoop::State* loop_ = nullptr;  // null: threads of the client's own
+  std::optional<std::uint64_t> loop_user_;
+  bool detached_ = false;  // on a loop: shut down by the server's stop (under gate_->mutex)
+  std::atomic<std::size_t> tasks_{0};
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<ssl::context> tls_context_;
   asio::thread_pool body_readers_{2};
@@ -1101,9 +1217,10 @@ class Client::Impl::ResponseStream final : public BodyReader {
   ~ResponseStream() override {
     std::lock_guard lock(gate_->mutex);
     if (!gate_->open) return;  // the client is gone, and its connections with it
-    asio::post(shard_.ioc,
-               [impl = &impl_, shard = &shard_, key = pool_key_, connection = connection_,
-                done = parser_->is_done(), keep_alive = keep_alive_, failed = failed_] {
+    asio::post(shard_.executor,
+               [task = TaskToken(impl_), impl = &impl_, shard = &shard_, key = pool_key_,
+                connection = connection_, done = parser_->is_done(), keep_alive = keep_alive_,
+                failed = failed_] {
                  const auto found = shard->streaming.find(connection);
                  if (found == shard->streaming.end()) return;
                  ConnectionPtr owned = std::move(found->second);
@@ -1123,7 +1240,8 @@ class Client::Impl::ResponseStream final : public BodyReader {
     if (impl_.on_client_thread()) {
       return core::Error::internal("a response body was read on the client's own thread");
     }
-    auto future = asio::co_spawn(shard_.ioc, read_some(out), asio::use_future);
+    const TaskToken task(impl_);
+    auto future = asio::co_spawn(shard_.executor, read_some(out), asio::use_future);
     lock.unlock();
     Piece piece;
     try {
@@ -1154,7 +1272,7 @@ class Client::Impl::ResponseStream final : public BodyReader {
   // On the shard: at least one body byte, or the end; within the call's deadline, or
   // request_timeout once it passed.
   asio::awaitable<Piece> read_some(std::span<char> out) {
-    asio::steady_timer timer(shard_.ioc);
+    asio::steady_timer timer(shard_.executor);
     const auto now = Clock::now();
     timer.expires_at(deadline_ > now ? deadline_ : now + impl_.options_.request_timeout);
     auto state = std::make_shared<ReadDeadline>();
@@ -1258,13 +1376,18 @@ core::Result<ClientResponse> Client::send(ClientRequest request, CallOptions opt
 }
 
 void Client::shutdown() {
+  if (impl_->loop_ != nullptr) {
+    // On a server's loop: as its stop does (a call started after this is refused).
+    impl_->stop_on_loop();
+    return;
+  }
   // shut_down() runs on each shard's thread (it owns the pool); wait until it did, so
   // that a call started after this returns is refused for certain.
   for (auto& shard : impl_->shards_) {
     std::promise<void> done;
     auto finished = done.get_future();
     Impl::Shard* raw = shard.get();
-    asio::post(raw->ioc, [this, raw, &done] {
+    asio::post(raw->executor, [this, raw, &done] {
       impl_->shut_down(*raw);
       done.set_value();
     });

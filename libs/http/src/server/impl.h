@@ -54,6 +54,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../event_loop_state.h"
 #include "access_log.h"
 #include "dispatch.h"
 #include "framing.h"
@@ -141,6 +142,10 @@ struct Server::Impl {
   // ones (that served a request already) to make room at the connection cap.
   void close_idle_connections(bool kept_alive_only);
   void run_io();
+  // A strand for a connection (or the acceptor): serialises its handlers across the
+  // network threads; with one thread, the io_context itself does, without a strand's
+  // lock and queue on every operation.
+  asio::any_io_executor connection_executor();
   LogFailure log_failure(std::string_view task) { return LogFailure{&logger_, task}; }
   // Waits until no job runs on the pools, until `deadline`; false when some still run.
   bool wait_for_jobs(Clock::time_point deadline);
@@ -309,8 +314,10 @@ struct Server::Impl {
   std::unique_ptr<detail::LifoPool> stream_workers_;  // only when a route is streamed
   std::vector<std::thread> io_threads_;
   // Declared after everything the connections use: destroying the io_context destroys
-  // the coroutine frames a forced stop left behind, and with them their connections.
-  asio::io_context ioc_;
+  // the coroutine frames a forced stop left behind, and with them their connections (a
+  // loop shared with clients drops them when the stop gives up, see stop()).
+  std::shared_ptr<EventLoop> loop_;
+  EventLoop::State::Context& ioc_;
   std::optional<tcp::acceptor> acceptor_;
   // Waited on by the accept loop while open connections are at the cap; cancelled when
   // one closes.

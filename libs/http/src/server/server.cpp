@@ -58,7 +58,10 @@ Server::Impl::Impl(ServerOptions server_options, Router server_router,
           "Streamed request bodies cut off by their deadline or the minimum rate.")),
       workers_(std::make_unique<asio::thread_pool>(
           static_cast<std::size_t>(std::max(1, options_.worker_threads)))),
-      ioc_(std::max(1, options_.io_threads)) {
+      loop_(options_.event_loop ? options_.event_loop
+                                : std::make_shared<EventLoop>(options_.io_threads)),
+      ioc_(loop_->state().ioc) {
+  options_.io_threads = loop_->threads();
   options_.max_streamed_requests = std::max<std::size_t>(options_.max_streamed_requests, 1);
   options_.max_connections = std::max<std::size_t>(options_.max_connections, 1);
   if (has_streamed_route(router_)) {
@@ -140,8 +143,9 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       if (!acceptor_->is_open()) co_return;
       logger_.info("accepting again", {{"open_connections", open_connections_->load()}});
     }
-    // The socket's executor is a new strand: the connection's own.
-    const asio::any_io_executor strand = asio::make_strand(ioc_);
+    // The socket's executor is the connection's own strand (with one network thread, the
+    // io_context is one already).
+    const asio::any_io_executor strand = connection_executor();
     auto [ec, socket] = co_await acceptor_->async_accept(strand, kUseTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
@@ -177,7 +181,7 @@ std::uint16_t Server::Impl::start() {
   const auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
                                           tcp::resolver::passive | tcp::resolver::numeric_service);
   const tcp::endpoint endpoint = *endpoints.begin();
-  acceptor_.emplace(asio::make_strand(ioc_));
+  acceptor_.emplace(connection_executor());
   acceptor_->open(endpoint.protocol());
   acceptor_->set_option(tcp::acceptor::reuse_address(true));
   acceptor_->bind(endpoint);
@@ -194,7 +198,8 @@ std::uint16_t Server::Impl::start() {
 
   work_guard_.emplace(ioc_.get_executor());
   asio::co_spawn(acceptor_->get_executor(), accept_loop(), log_failure("accept"));
-  for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+  loop_->state().mark_running();
+  for (int i = 0; i < options_.io_threads; ++i) {
     io_threads_.emplace_back([this] { run_io(); });
   }
   started_ = true;
@@ -202,7 +207,13 @@ std::uint16_t Server::Impl::start() {
   return port_;
 }
 
+asio::any_io_executor Server::Impl::connection_executor() {
+  if (options_.io_threads == 1) return ioc_.get_executor();
+  return asio::make_strand(ioc_);
+}
+
 void Server::Impl::run_io() {
+  const EventLoop::State::ThreadMark mark(loop_->state());
   for (;;) {
     try {
       ioc_.run();
@@ -300,12 +311,17 @@ void Server::Impl::stop() {
     pending->done.wait_for(pending_lock, std::chrono::milliseconds(500),
                            [&] { return pending->left == 0; });
   }
+  // Clients sharing the loop end their calls and let it go idle.
+  loop_->state().stop_users();
   work_guard_.reset();
   // A connection still waiting for a handler keeps the io_context busy; after the
   // deadline we stop waiting for it.
   if (!drained) ioc_.stop();
   for (auto& thread : io_threads_) thread.join();
   io_threads_.clear();
+  // What the forced stop left behind goes now, while the connections' server exists: a
+  // shared loop may outlive it.
+  if (!drained) ioc_.discard_pending();
 
   // 5. The worker threads, with a deadline of their own: a handler stuck in a call that
   // never returns must not keep the process from ending.

@@ -54,6 +54,7 @@
 
 #include "platform/core/error.h"
 #include "platform/core/result.h"
+#include "platform/http/event_loop.h"
 #include "platform/http/message.h"
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
@@ -84,6 +85,11 @@ struct ClientOptions {
   // Network threads, each with its own connections. Calls are spread over them by host:
   // every call to one host runs on the same thread, so the cap per host holds exactly.
   int io_threads = 1;
+  // Run the calls on a server's network threads instead of threads of the client's own
+  // (io_threads is then ignored): how a proxy answers without handing each call to
+  // another thread and back. See event_loop.h for what it means for starting, sending
+  // and stopping.
+  std::shared_ptr<EventLoop> event_loop;
 };
 
 struct ClientRequest {

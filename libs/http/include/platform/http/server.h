@@ -46,6 +46,7 @@
 #include <memory>
 #include <string>
 
+#include "platform/http/event_loop.h"
 #include "platform/http/router.h"
 #include "platform/logging/logger.h"
 #include "platform/metrics/registry.h"
@@ -61,8 +62,11 @@ class Health;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  int io_threads = 1;      // network threads: parsing, writing, inline routes
-  int worker_threads = 2;  // run kWorkerPool handlers
+  int io_threads = 1;  // network threads: parsing, writing, inline routes
+  // Network threads to share with clients (see event_loop.h): the loop's thread count
+  // then replaces io_threads. Null: the server's own.
+  std::shared_ptr<EventLoop> event_loop;
+  int worker_threads = 2;                                 // run kWorkerPool handlers
   std::size_t max_body_bytes = std::size_t{1024} * 1024;  // a buffered body
   std::size_t max_header_bytes = std::size_t{16} * 1024;  // all header fields together
   std::size_t max_url_bytes = std::size_t{8} * 1024;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "platform/config/config.h"
+#include "platform/http/event_loop.h"
 #include "platform/http/health.h"
 #include "platform/metrics/registry.h"
 #include "platform/resilience/peer_client.h"
@@ -49,8 +50,10 @@ resilience::PeerOptions peer_options(const config::Config& config, std::string p
 class Peers {
  public:
   // Throws std::runtime_error for a bad peers.<name>.url (start-up is the place to fail).
+  // `event_loop`: the server's network threads for the clients' calls (a proxy; see
+  // http/event_loop.h); null: threads of each client's own.
   Peers(const Startup& startup, const std::vector<std::string>& services,
-        metrics::Registry& registry);
+        metrics::Registry& registry, const std::shared_ptr<http::EventLoop>& event_loop = nullptr);
   ~Peers();
   Peers(const Peers&) = delete;
   Peers& operator=(const Peers&) = delete;
