@@ -101,7 +101,8 @@ http {
 }
 CONF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" >"$work/nginx/out.log" 2>&1 &
-pids+=("$!")
+nginx_pid=$!
+pids+=("$nginx_pid")
 sleep 0.3
 
 # 1,000 subjects, created directly.
@@ -116,28 +117,38 @@ first_id="$(grep -m1 -o '"[0-9a-f-]*"' "$ids" | tr -d '"')"
 curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/api-gateway.log" >&2; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
 
-# One wrk run; prints "rps p50_ms p99_ms non2xx".
+# CPU time (user + system, in clock ticks) of a process and its threads so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# One wrk run; prints "rps p50_ms p99_ms non2xx cpu_us_per_request", the last being the
+# CPU the proxy process `pid` spent per answered request during the run.
 run_wrk() {
-  local port="$1" with_token="$2" out
+  local port="$1" with_token="$2" pid="$3" out before after
+  before="$(cpu_ticks "$pid")"
   out="$(BENCH_TOKEN="$with_token" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
     -s scripts/bench/wrk/gateway_read_by_id.lua "http://127.0.0.1:$port")"
+  after="$(cpu_ticks "$pid")"
   echo "$out" >>"$work/wrk.log"
-  wrk_figures <<<"$out"
+  local requests
+  requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+  echo "$(wrk_figures <<<"$out") $(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN {printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0}')"
 }
 
 : >"$work/gateway.txt"
 : >"$work/nginx.txt"
+nginx_worker="$(pgrep -P "$nginx_pid" | head -1)"
 for round in $(seq 1 "$ROUNDS"); do
-  read -r rps p50 p99 errors <<<"$(run_wrk "$gateway_port" "$token")"
-  echo "$rps $p50 $p99 $errors" >>"$work/gateway.txt"
-  echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors" >&2
-  read -r rps p50 p99 errors <<<"$(run_wrk "$nginx_port" "")"
-  echo "$rps $p50 $p99 $errors" >>"$work/nginx.txt"
-  echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors" >&2
+  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$gateway_port" "$token" "$gateway_pid")"
+  echo "$rps $p50 $p99 $errors $cpu" >>"$work/gateway.txt"
+  echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
+  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$nginx_port" "" "$nginx_worker")"
+  echo "$rps $p50 $p99 $errors $cpu" >>"$work/nginx.txt"
+  echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
 done
 g_rps="$(column_median "$work/gateway.txt" 1)"; n_rps="$(column_median "$work/nginx.txt" 1)"
 g_p50="$(column_median "$work/gateway.txt" 2)"; n_p50="$(column_median "$work/nginx.txt" 2)"
 g_p99="$(column_median "$work/gateway.txt" 3)"; n_p99="$(column_median "$work/nginx.txt" 3)"
+g_cpu="$(column_median "$work/gateway.txt" 5)"; n_cpu="$(column_median "$work/nginx.txt" 5)"
 g_err="$(awk '{s+=$4} END {print s+0}' "$work/gateway.txt")"; n_err="$(awk '{s+=$4} END {print s+0}' "$work/nginx.txt")"
 rps_ratio="$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')"
 p99_ratio="$(awk -v a="$g_p99" -v b="$n_p99" 'BEGIN {printf "%.2f", a / b}')"
@@ -174,14 +185,14 @@ verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
   echo "### api-gateway against nginx — $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, both proxies and the services on the same machine."
-  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway and nginx alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s) and its client's thread, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway and nginx alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s), which also run its upstream calls, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
   echo
-  echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx |"
-  echo "|---|---:|---:|---:|---:|"
-  echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err |"
-  echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err |"
+  echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx | proxy CPU µs/request |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err | $g_cpu |"
+  echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err | $n_cpu |"
   echo
-  echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB."
+  echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")); CPU per request $(awk -v a="$g_cpu" -v b="$n_cpu" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')× nginx's (the proxy's own process: on this machine the proxies share two cores with wrk and the subject-service, so CPU per request decides requests/s). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB."
   echo
   echo "| 50 MiB file | upload s | download s |"
   echo "|---|---:|---:|"
