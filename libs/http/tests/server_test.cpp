@@ -194,6 +194,53 @@ TEST_F(ServerTest, AnswersHeadWithGetHeadersAndNoBody) {
   EXPECT_EQ(connection.read_response().status, 200);
 }
 
+// The answer's head is written as text (no Beast message): the bytes a client gets.
+TEST_F(ServerTest, WritesTheAnswersHeadWithItsOwnFramingAndTheHandlersFields) {
+  Router router;
+  router.get("/fields", [](Request&) {
+    return Response::text(200, "hello")
+        .with_header("X-Padded", "  kept, trimmed \t")
+        .with_header("Content-Length", "999")                     // the server frames
+        .with_header("Date", "Thu, 01 Jan 1970 00:00:00 GMT")     // the server's own
+        .with_header("X-Request-ID", "forged")                    // the server's own
+        .with_header("Connection", "close")                       // hop-by-hop
+        .with_header("X-Injected", "a\r\nSet-Cookie: stolen=1");  // would add a line
+  });
+  router.get("/nothing", [](Request&) { return Response::no_content(); });
+  const auto port = start({}, std::move(router));
+  auto connection = RawConnection::connect(port);
+
+  connection.send("GET /fields HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc-123\r\n\r\n");
+  std::string head = connection.read_until("\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_NE(head.find("\r\nX-Padded: kept, trimmed\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nContent-Length: 5\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nX-Request-ID: abc-123\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("forged"), std::string::npos) << head;
+  EXPECT_EQ(head.find("1970"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nDate: "), std::string::npos) << head;
+  EXPECT_EQ(head.find("Connection"), std::string::npos) << head;  // 1.1 keeps alive
+  EXPECT_EQ(head.find("Set-Cookie"), std::string::npos) << head;
+  EXPECT_EQ(connection.read_until("hello"), "hello");
+
+  // No body, no length; a 1.1 client asking to close is told so.
+  connection.send("GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  head = connection.read_until("\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 204 No Content\r\n")) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nConnection: close\r\n"), std::string::npos) << head;
+  EXPECT_TRUE(connection.closed_by_peer(2s));
+
+  // HTTP/1.0 with keep-alive is answered in 1.0 and told it stays open.
+  auto old = RawConnection::connect(port);
+  old.send("GET /fields HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  head = old.read_until("\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.0 200 OK\r\n")) << head;
+  EXPECT_NE(head.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << head;
+  EXPECT_EQ(old.read_until("hello"), "hello");
+  EXPECT_FALSE(old.closed_by_peer(200ms));
+}
+
 TEST_F(ServerTest, ServesSeveralRequestsOnOneKeepAliveConnection) {
   const auto port = start();
   auto connection = RawConnection::connect(port);

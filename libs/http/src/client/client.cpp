@@ -41,13 +41,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -77,7 +75,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using RequestHeader = bhttp::request<bhttp::empty_body>;
 using HeaderParser = bhttp::response_parser<bhttp::string_body>;
 using StreamParser = bhttp::response_parser<bhttp::buffer_body>;
 
@@ -226,7 +223,7 @@ struct Client::Impl {
     std::string pool_key;  // "https://host:port"
     std::string peer;      // metric label and error wording
     std::string method;
-    RequestHeader header;
+    std::string head;  // the request line and header fields, as sent
     std::string body;
     std::shared_ptr<BodySource> source;
     std::optional<std::uint64_t> source_size;
@@ -443,10 +440,14 @@ struct Client::Impl {
     if (!is_token(request.method)) {
       return core::Error::invalid_argument("method", "\"" + request.method + "\" is not a method");
     }
-    RequestHeader& header = call.header;
-    header.version(11);
-    header.method_string(request.method);
-    header.target(call.url.target);
+    // Written as text, as Beast's serializer would write the same fields (values trimmed
+    // of surrounding blanks), without copying each into a Beast message first.
+    std::string& head = call.head;
+    head.reserve(256);
+    head.append(request.method).append(1, ' ').append(call.url.target).append(" HTTP/1.1\r\n");
+    const auto add = [&head](std::string_view name, std::string_view value) {
+      head.append(name).append(": ").append(core::trim(value)).append("\r\n");
+    };
     remove_hop_by_hop(request.headers);
     for (const auto& field : request.headers) {
       if (!is_token(field.name) || has_line_break(field.value)) {
@@ -454,35 +455,35 @@ struct Client::Impl {
                                              "invalid header field \"" + field.name + "\"");
       }
       if (core::iequals(field.name, "Content-Length")) continue;
-      header.insert(field.name, field.value);
+      add(field.name, field.value);
     }
-    if (!request.headers.contains("Host")) header.set(bhttp::field::host, call.url.host_header());
+    if (!request.headers.contains("Host")) add("Host", call.url.host_header());
     if (!request.headers.contains("User-Agent") && !options_.user_agent.empty()) {
-      header.set(bhttp::field::user_agent, options_.user_agent);
+      add("User-Agent", options_.user_agent);
     }
     if (const TraceContext* trace = call_options.trace; trace != nullptr) {
       if (!trace->request_id.empty() && !request.headers.contains("X-Request-ID")) {
-        header.set("X-Request-ID", trace->request_id);
+        add("X-Request-ID", trace->request_id);
       }
       if (!trace->trace_id.empty() && !request.headers.contains("traceparent")) {
-        header.set("traceparent", trace->child_traceparent());
+        add("traceparent", trace->child_traceparent());
       }
     }
     if (request.body_source) {
       call.source = std::move(request.body_source);
       call.source_size = call.source->size();
       if (call.source_size) {
-        header.set(bhttp::field::content_length, std::to_string(*call.source_size));
+        add("Content-Length", std::to_string(*call.source_size));
       } else {
-        header.set(bhttp::field::transfer_encoding, "chunked");
+        add("Transfer-Encoding", "chunked");
       }
     } else {
       call.body = std::move(request.body);
       const bool sends_body = !call.body.empty() || request.method == "POST" ||
                               request.method == "PUT" || request.method == "PATCH";
-      if (sends_body) header.set(bhttp::field::content_length, std::to_string(call.body.size()));
+      if (sends_body) add("Content-Length", std::to_string(call.body.size()));
     }
-    header.keep_alive(true);
+    head.append("\r\n");
     return core::ok();
   }
 
@@ -874,9 +875,8 @@ struct Client::Impl {
   template <typename Stream>
   asio::awaitable<Attempt> attempt_on(Stream& stream, Connection& connection, Call& call) {
     Attempt attempt;
-    bhttp::request_serializer<bhttp::empty_body> serializer(call.header);
-    auto [header_ec, header_bytes] =
-        co_await bhttp::async_write_header(stream, serializer, kUseTuple);
+    const auto head = asio::buffer(call.head);
+    auto [header_ec, header_bytes] = co_await asio::async_write(stream, head, kUseTuple);
     if (header_ec) {
       attempt.ec = header_ec;
       co_return attempt;
@@ -897,7 +897,7 @@ struct Client::Impl {
       } else {
         parser.body_limit(options_.max_response_bytes);
       }
-      if (call.header.method() == bhttp::verb::head) parser.skip(true);
+      if (call.method == "HEAD") parser.skip(true);
       auto [read_ec, read] =
           co_await bhttp::async_read_header(stream, connection.buffer, parser, kUseTuple);
       attempt.response_started =

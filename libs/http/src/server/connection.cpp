@@ -1,9 +1,11 @@
 // One connection: read a request header, check it, route it, read a buffered body, let
 // the handler answer, write the answer; again while the connection is kept alive. Every
 // step has a deadline (the connection's timer). See impl.h for the map of the files.
+#include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 #include <ctime>
 #include <limits>
@@ -31,13 +33,19 @@ std::size_t parser_header_limit(const ServerOptions& options) {
   return std::max(kMinParserHeaderLimit, options.max_url_bytes + options.max_header_bytes + 1024);
 }
 
-std::string http_date() {
+// The Date field's value, formatted once a second per thread rather than per answer.
+std::string_view http_date() {
+  thread_local std::time_t formatted_at = -1;
+  thread_local std::array<char, 40> buffer{};
+  thread_local std::size_t size = 0;
   const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[40];
-  const std::size_t size = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &utc);
-  return std::string(buffer, size);
+  if (now != formatted_at) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    size = std::strftime(buffer.data(), buffer.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    formatted_at = now;
+  }
+  return {buffer.data(), size};
 }
 
 bool has_line_break(std::string_view text) {
@@ -407,23 +415,25 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
     co_return co_await answer_streamed(connection, version, head, keep_alive, response, trace,
                                        outcome, started);
   }
-  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
-  set_header_fields(message.base(), response, trace);
+  std::optional<std::uint64_t> length;
   if (status_has_body(response.status)) {
-    std::uint64_t length = response.body.size();
+    length = response.body.size();
     // A HEAD answered on another server's behalf (a proxy) declares that server's length.
     if (head && response.body.empty()) {
       if (const auto declared = response.headers.find("Content-Length")) {
         if (const auto parsed = core::parse_integer<std::uint64_t>(*declared)) length = *parsed;
       }
     }
-    message.content_length(length);
-    if (!head) message.body() = std::move(response.body);
   }
-  message.keep_alive(keep_alive);
+  // The head written as text and sent with the body in one write: what Beast's message
+  // and serializer would send, without copying every field into them first.
+  const std::string head_text = response_head(version, response, trace, length, keep_alive);
+  const bool sends_body = length && !head && !response.body.empty();
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head_text), sends_body ? asio::buffer(response.body) : asio::const_buffer()};
 
   connection.arm(options_.read_timeout);
-  auto [ec, written] = co_await bhttp::async_write(connection.socket, message, kUseTuple);
+  auto [ec, written] = co_await asio::async_write(connection.socket, buffers, kUseTuple);
   connection.disarm();
   outcome.bytes_out = written;
   access_log_.record(outcome, trace, started);
@@ -437,14 +447,53 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
 void Server::Impl::set_header_fields(bhttp::response_header<>& message, const Response& response,
                                      const TraceContext& trace) {
   for (const auto& field : response.headers) {
-    if (field.name.empty() || core::iequals(field.name, "Content-Length") ||
-        is_hop_by_hop(field.name) || has_line_break(field.name) || has_line_break(field.value)) {
-      continue;
-    }
+    if (!is_own_field(field.name) || has_line_break(field.value)) continue;
     message.insert(field.name, field.value);
   }
   message.set(bhttp::field::date, http_date());
   message.set("X-Request-ID", trace.request_id);
+}
+
+// The status line, the fields set_header_fields would give Beast (in the same order, the
+// value trimmed of surrounding blanks as Beast does), Content-Length and the connection's
+// fate, as Beast's serializer writes them.
+std::string Server::Impl::response_head(unsigned version, const Response& response,
+                                        const TraceContext& trace,
+                                        std::optional<std::uint64_t> content_length,
+                                        bool keep_alive) {
+  const std::string_view reason =
+      bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  std::string head;
+  head.reserve(256);
+  head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+      .append(std::to_string(response.status))
+      .append(1, ' ')
+      .append(reason)
+      .append("\r\n");
+  const auto add = [&head](std::string_view name, std::string_view value) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  };
+  for (const auto& field : response.headers) {
+    if (!is_own_field(field.name) || has_line_break(field.value) ||
+        core::iequals(field.name, "Date") || core::iequals(field.name, "X-Request-ID")) {
+      continue;
+    }
+    add(field.name, core::trim(field.value));
+  }
+  add("Date", http_date());
+  add("X-Request-ID", trace.request_id);
+  if (content_length) add("Content-Length", std::to_string(*content_length));
+  if (version == 10 && keep_alive) add("Connection", "keep-alive");
+  if (version != 10 && !keep_alive) add("Connection", "close");
+  head.append("\r\n");
+  return head;
+}
+
+// Whether a handler's field may be sent as it is: not one of the server's own (framing,
+// hop-by-hop) and not one that would inject a header line.
+bool Server::Impl::is_own_field(std::string_view name) {
+  return !name.empty() && !core::iequals(name, "Content-Length") && !is_hop_by_hop(name) &&
+         !has_line_break(name);
 }
 
 bool Server::Impl::finish_answer(Connection& connection, bool keep_alive) {

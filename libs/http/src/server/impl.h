@@ -211,6 +211,10 @@ struct Server::Impl {
                               const bhttp::request_header<>& partial) const;
   static void set_header_fields(bhttp::response_header<>& message, const Response& response,
                                 const TraceContext& trace);
+  static std::string response_head(unsigned version, const Response& response,
+                                   const TraceContext& trace,
+                                   std::optional<std::uint64_t> content_length, bool keep_alive);
+  static bool is_own_field(std::string_view name);
   static bool client_went_away(const error_code& ec);
 
   // ---- streaming.cpp: streamed bodies ---------------------------------------------------
