@@ -593,6 +593,10 @@ void PeerClient::start(PeerRequest request, Callback done) {
 }
 
 PeerResult PeerClient::send(PeerRequest request) {
+  // The answer would come on this very thread, which would be waiting for it.
+  if (impl_->client->on_own_thread()) {
+    return core::Error::internal("PeerClient::send called on a thread that runs its calls");
+  }
   std::promise<PeerResult> promise;
   auto answer = promise.get_future();
   impl_->start(std::move(request),

@@ -148,6 +148,38 @@ class PeerClientTest : public ::testing::Test {
   }
 };
 
+// On a server's loop (a proxy), a handler on the network thread may start calls but must
+// not wait for one: the answer would come on the thread that waits.
+TEST_F(PeerClientTest, OnAServersLoopTheNetworkThreadMayStartButNotWait) {
+  FakePeer peer;
+  auto loop = std::make_shared<http::EventLoop>(1);
+  PeerOptions proxied = options({peer.url()});
+  proxied.client.event_loop = loop;
+  PeerClient client(std::move(proxied), &registry_, &logger_);
+  http::Router router;
+  router.add_async(
+      "GET", "/front",
+      [&client](Request&, const http::Responder& respond) {
+        auto waited = client.send({.target = "/switch"});
+        const bool refused = !waited && waited.error().code() == core::ErrorCode::kInternal;
+        client.start({.target = "/switch"}, [respond, refused](PeerResult result) {
+          const bool answered = result && result->status == 200;
+          respond(Response::text(200, std::string(refused ? "refused" : "waited") + " " +
+                                          (answered ? "answered" : "failed")));
+        });
+      },
+      http::Execution::kInline);
+  http::Server front(http::ServerOptions{.event_loop = loop}, std::move(router), logger_,
+                     registry_);
+  const auto port = front.start();
+  http::Client outside;
+  auto answer = outside.send({.url = "http://127.0.0.1:" + std::to_string(port) + "/front"});
+  front.stop();
+  ASSERT_TRUE(answer) << answer.error().detail();
+  EXPECT_EQ(answer->body, "refused answered");
+  EXPECT_EQ(peer.calls(), 1);
+}
+
 TEST_F(PeerClientTest, SendsTheRequestIdANewSpanAndTheRemainingTime) {
   FakePeer peer;
   PeerClient client(options({peer.url()}), &registry_, &logger_);

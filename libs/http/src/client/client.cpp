@@ -1375,6 +1375,10 @@ core::Result<ClientResponse> Client::send(ClientRequest request, CallOptions opt
   return impl_->send(std::move(request), options_);
 }
 
+bool Client::on_own_thread() const {
+  return impl_->on_client_thread();
+}
+
 void Client::shutdown() {
   if (impl_->loop_ != nullptr) {
     // On a server's loop: as its stop does (a call started after this is refused).

@@ -236,6 +236,10 @@ class Client {
   // poll is stopped. Safe from any thread but the client's own; idempotent.
   void shutdown();
 
+  // Whether the calling thread runs the client's calls (a thread of its own, or of the
+  // server whose loop it shares): waiting there for one of its answers would wait forever.
+  bool on_own_thread() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

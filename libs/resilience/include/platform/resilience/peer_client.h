@@ -126,7 +126,8 @@ class PeerClient {
   // short, never block in it). Refusals (breaker, bulkhead, no instance) call it at once,
   // on the calling thread.
   void start(PeerRequest request, Callback done);
-  // The blocking form, for worker threads.
+  // The blocking form, for worker threads; kInternal on a thread that runs the client's
+  // calls (its own, or the network thread of the server whose loop it shares).
   PeerResult send(PeerRequest request);
 
   const std::string& peer() const;
