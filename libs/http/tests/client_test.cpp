@@ -165,6 +165,37 @@ TEST(ParseUrl, RejectsWhatTheClientCannotCall) {
   }
 }
 
+// A thread keeps the origins it parsed: later URLs on them take the short way, which must
+// answer exactly as the whole parse does, refusals included.
+TEST(ParseUrl, AnOriginParsedBeforeGivesTheSameAnswers) {
+  ASSERT_TRUE(parse_url("http://Known-Host:81/"));
+  struct Case {
+    std::string url;
+    std::string target;
+  };
+  for (const Case& known :
+       {Case{"http://Known-Host:81/a/b?c=d%20e&f=%7E", "/a/b?c=d%20e&f=%7E"},
+        Case{"http://Known-Host:81?x=1", "/?x=1"}, Case{"http://Known-Host:81/x?", "/x"},
+        Case{"http://Known-Host:81", "/"}, Case{"http://Known-Host:81/x#top", "/x"},
+        Case{"http://Known-Host:81/a:b@c;d=e/(f)*+,$!'", "/a:b@c;d=e/(f)*+,$!'"}}) {
+    for (int time = 0; time < 2; ++time) {
+      auto parsed = parse_url(known.url);
+      ASSERT_TRUE(parsed) << known.url;
+      EXPECT_EQ(parsed->scheme, "http");
+      EXPECT_EQ(parsed->host, "known-host") << known.url;
+      EXPECT_EQ(parsed->port, 81);
+      EXPECT_EQ(parsed->target, known.target) << known.url;
+    }
+  }
+  for (const std::string bad :
+       {"http://Known-Host:81/a b", "http://Known-Host:81/a%zz", "http://Known-Host:81/a%2",
+        "http://Known-Host:81/a\r\nX: y", "http://Known-Host:81/a\"b"}) {
+    auto parsed = parse_url(bad);
+    ASSERT_FALSE(parsed) << bad << " parsed as " << (parsed ? parsed->target : "");
+    EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(RetryDecision, RepeatsOnlyWhatFailedOnAStaleConnectionAndIsSafeToRepeat) {
   const FailedAttempt unanswered{.reused_connection = true, .request_written = true};
   for (const std::string method : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {

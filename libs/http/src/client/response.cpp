@@ -1,7 +1,9 @@
 // The client's plain functions: URLs, retry rules, what a peer's answer says (problem
 // bodies, Retry-After). No socket here; see client.cpp for the exchange.
 #include <boost/json.hpp>
+#include <cctype>
 #include <ctime>
+#include <vector>
 
 #include "platform/core/problem.h"
 #include "platform/core/strings.h"
@@ -45,7 +47,108 @@ std::string Url::host_header() const {
   return default_port ? name : name + ":" + std::to_string(port);
 }
 
+namespace {
+
+// A path and query that the strict parser would take as they are: pchar, '/' and '?'
+// only, every '%' followed by two hex digits (RFC 3986). Anything else (a fragment, a
+// space, a control character, a bad escape) is left to the parser and its error.
+bool is_plain_target(std::string_view target) {
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    const auto c = static_cast<unsigned char>(target[i]);
+    if (std::isalnum(c) != 0) continue;
+    switch (c) {
+      case '-':
+      case '.':
+      case '_':
+      case '~':
+      case '!':
+      case '$':
+      case '&':
+      case '\'':
+      case '(':
+      case ')':
+      case '*':
+      case '+':
+      case ',':
+      case ';':
+      case '=':
+      case ':':
+      case '@':
+      case '/':
+      case '?':
+        continue;
+      case '%':
+        if (i + 2 < target.size() &&
+            std::isxdigit(static_cast<unsigned char>(target[i + 1])) != 0 &&
+            std::isxdigit(static_cast<unsigned char>(target[i + 2])) != 0) {
+          i += 2;
+          continue;
+        }
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+// The scheme and authority of the URLs a thread parsed last, parsed once: a client calls
+// the same few peers again and again, and the strict parse of the whole URL was a few
+// percent of a proxied request.
+struct KnownOrigin {
+  std::string prefix;  // "http://host:port", as written
+  Url url;             // its scheme, host and port; target empty
+};
+constexpr std::size_t kKnownOrigins = 16;
+
+core::Result<Url> parse_url_strictly(std::string_view text);
+
+// "scheme://authority" of a lower-case http or https URL, or empty.
+std::string_view origin_prefix(std::string_view text) {
+  std::size_t start = 0;
+  if (text.starts_with("http://")) {
+    start = 7;
+  } else if (text.starts_with("https://")) {
+    start = 8;
+  } else {
+    return {};
+  }
+  const std::size_t end = text.find_first_of("/?#", start);
+  return text.substr(0, end == std::string_view::npos ? text.size() : end);
+}
+
+}  // namespace
+
 core::Result<Url> parse_url(std::string_view text) {
+  thread_local std::vector<KnownOrigin> known;
+  const std::string_view prefix = origin_prefix(text);
+  const std::string_view rest = text.substr(prefix.size());
+  if (!prefix.empty() && is_plain_target(rest)) {
+    for (const KnownOrigin& origin : known) {
+      if (origin.prefix != prefix) continue;
+      Url url = origin.url;
+      std::string_view target = rest;
+      if (!target.empty() && target.find('?') == target.size() - 1) {
+        target.remove_suffix(1);  // an empty query, as the parser drops it
+      }
+      if (target.empty() || target.front() == '?') url.target = "/";
+      url.target.append(target);
+      return url;
+    }
+  }
+  auto url = parse_url_strictly(text);
+  if (url && !prefix.empty() && is_plain_target(rest)) {
+    if (known.size() == kKnownOrigins) known.erase(known.begin());
+    Url origin = *url;
+    origin.target.clear();
+    known.push_back({std::string(prefix), std::move(origin)});
+  }
+  return url;
+}
+
+namespace {
+
+core::Result<Url> parse_url_strictly(std::string_view text) {
   auto parsed = core::parse_url(text);
   if (!parsed) return invalid_url(text, parsed.error().detail());
   Url url;
@@ -63,6 +166,8 @@ core::Result<Url> parse_url(std::string_view text) {
   url.target = parsed->target();
   return url;
 }
+
+}  // namespace
 
 // ---- retries -------------------------------------------------------------------------------
 
