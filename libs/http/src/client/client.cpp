@@ -86,6 +86,9 @@ constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 // chunk-size line or a trailer section (Beast bounds neither), with room for one read.
 // A peer sending a line without end then gets an error, not our memory.
 constexpr std::size_t kMaxUnparsedBytes = kMaxResponseHeaderBytes + std::size_t{16} * 1024;
+// An idle connection younger than this is reused without a look at its socket when the
+// call can be repeated (see take_idle).
+constexpr std::chrono::seconds kTrustedIdle{1};
 constexpr std::chrono::milliseconds kMinSweepInterval{10};
 constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
 constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
@@ -661,7 +664,7 @@ struct Client::Impl {
   asio::awaitable<core::Result<ConnectionPtr>> acquire(Call& call, bool& reused) {
     Shard& shard = call.shard;
     HostPool& pool = shard.pools[call.pool_key];
-    if (ConnectionPtr idle = take_idle(pool)) {
+    if (ConnectionPtr idle = take_idle(pool, call)) {
       ++pool.in_use;
       reused = true;
       co_return std::move(idle);
@@ -707,13 +710,19 @@ struct Client::Impl {
     co_return aborted_error(call);
   }
 
-  ConnectionPtr take_idle(HostPool& pool) {
+  // The newest idle connection that is still good for `call`. One back in the pool for
+  // less than kTrustedIdle is taken without a look at the socket (a syscall per call) when
+  // the call could be sent again on a fresh connection: a peer does not close a
+  // keep-alive connection that soon unless it goes down, and then the call is repeated.
+  ConnectionPtr take_idle(HostPool& pool, const Call& call) {
     const auto now = Clock::now();
+    const bool repeatable = !call.source && is_idempotent_method(call.method);
     while (!pool.idle.empty()) {
       ConnectionPtr connection = std::move(pool.idle.back());
       pool.idle.pop_back();
-      if (now - connection->idle_since <= options_.idle_connection_ttl &&
-          connection->peer_still_connected()) {
+      const auto idle_for = now - connection->idle_since;
+      if (idle_for <= options_.idle_connection_ttl &&
+          ((repeatable && idle_for < kTrustedIdle) || connection->peer_still_connected())) {
         return connection;
       }
       connection->close();

@@ -10,6 +10,13 @@
 #include "impl.h"
 
 namespace platform::http {
+namespace {
+
+// How long a deferred request waits for its answer before the server watches for the
+// client hanging up (which cancels the request).
+constexpr std::chrono::milliseconds kHangUpWatchAfter{50};
+
+}  // namespace
 
 // One deferred request's answer; only touched on its connection's strand.
 struct Server::Impl::DeferredAnswer {
@@ -130,12 +137,22 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
   } else {
     co_await run_on<int>(*workers_, std::move(job));
   }
-  if (!answer->arrived && connection.socket.is_open()) watch_for_hang_up(connection, request);
+  // The hang-up watch starts only once the answer is late: most answers come sooner, and
+  // arming the watch costs a request a system call (the socket's readiness is asked for
+  // again) and its cancellation.
+  bool watching = false;
+  if (!answer->arrived) wake.expires_after(kHangUpWatchAfter);
   while (!answer->arrived && connection.socket.is_open()) {
-    // Cancelled by the answer or by close(); the error code tells nothing more.
-    [[maybe_unused]] auto [wait_ec] = co_await wake.async_wait(kUseTuple);
+    // Cancelled by the answer or by close() (the error code tells nothing more), or the
+    // time to start the watch.
+    auto [wait_ec] = co_await wake.async_wait(kUseTuple);
+    if (!wait_ec && !watching && !answer->arrived && connection.socket.is_open()) {
+      watching = true;
+      watch_for_hang_up(connection, request);
+      wake.expires_at(asio::steady_timer::time_point::max());
+    }
   }
-  if (connection.socket.is_open()) {
+  if (watching && connection.socket.is_open()) {
     // The hang-up watch, if still pending: the next request is read by the loop.
     error_code ignored;
     connection.socket.cancel(ignored);

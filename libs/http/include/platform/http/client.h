@@ -36,7 +36,8 @@
 //   when a caller has no better mapping.
 //
 // Connections: an idle keep-alive connection is reused, newest first, when it is younger
-// than idle_connection_ttl and the peer has not closed it. A request that failed on a
+// than idle_connection_ttl and the peer has not closed it (not looked at when it went idle
+// less than a second ago and the request can be repeated). A request that failed on a
 // reused connection before any byte of the answer came is sent once more on a fresh
 // connection when that is safe (see may_retry_on_fresh_connection): a POST or PATCH that
 // may have reached the peer is never sent twice. Other retries are the caller's policy.

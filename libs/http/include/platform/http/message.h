@@ -181,7 +181,8 @@ struct Request {
   std::optional<std::chrono::steady_clock::time_point> deadline;
 
   // Set by the server for a deferred route: cancelled when the client closes its
-  // connection before the answer. Null for other routes.
+  // connection before the answer (noticed once the answer is 50 ms late: the server
+  // watches only for requests that take that long). Null for other routes.
   std::shared_ptr<Cancellation> cancellation;
 
   Caller caller;  // set by identity_middleware; anonymous without it
