@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "platform/core/strings.h"
 #include "platform/core/time.h"
@@ -159,45 +161,77 @@ void Logger::record(const Context& context, std::string_view msg, std::string_vi
   emit(line);
 }
 
-void append_json_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // Runs of characters that need no escape (nearly everything) are appended at once.
-  std::size_t safe = 0;
-  while (safe < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[safe]);
-    if (byte < 0x20 || byte == '"' || byte == '\\') break;
-    ++safe;
+namespace {
+
+constexpr std::uint64_t kEveryByte = 0x0101010101010101;
+constexpr std::uint64_t kHighBits = 0x8080808080808080;
+
+// Whether any of the eight bytes of `word` is below 0x20, '"' or '\\' (bit tricks on
+// the whole word: exact for "any", which is all we ask).
+bool needs_escape(std::uint64_t word) {
+  const auto below = [](std::uint64_t x, std::uint64_t n) {
+    return (x - kEveryByte * n) & ~x & kHighBits;
+  };
+  const auto zero = [](std::uint64_t x) { return (x - kEveryByte) & ~x & kHighBits; };
+  return (below(word, 0x20) | zero(word ^ (kEveryByte * '"')) | zero(word ^ (kEveryByte * '\\'))) !=
+         0;
+}
+
+bool needs_escape(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || c == '"' || c == '\\';
+}
+
+// How many leading bytes of `text` go out as they are: eight at a time, then one by one.
+std::size_t plain_prefix(std::string_view text) {
+  std::size_t length = 0;
+  for (; length + 8 <= text.size(); length += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, text.data() + length, sizeof word);
+    if (needs_escape(word)) break;
   }
-  out.append(text.data(), safe);
-  text.remove_prefix(safe);
-  if (text.empty()) return;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (byte < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[byte >> 4]);
-          out.push_back(kHex[byte & 0x0F]);
-        } else {
-          out.push_back(c);
-        }
+  while (length < text.size() && !needs_escape(text[length])) ++length;
+  return length;
+}
+
+void append_escape(std::string& out, char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out.append("\\\"");
+      break;
+    case '\\':
+      out.append("\\\\");
+      break;
+    case '\n':
+      out.append("\\n");
+      break;
+    case '\r':
+      out.append("\\r");
+      break;
+    case '\t':
+      out.append("\\t");
+      break;
+    default: {
+      const auto byte = static_cast<unsigned char>(c);
+      out.append("\\u00");
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0x0F]);
     }
+  }
+}
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  // Runs that need no escape (nearly everything) are found a word at a time and appended
+  // at once.
+  while (!text.empty()) {
+    const std::size_t plain = plain_prefix(text);
+    out.append(text.data(), plain);
+    if (plain == text.size()) return;
+    append_escape(out, text[plain]);
+    text.remove_prefix(plain + 1);
   }
 }
 

@@ -44,6 +44,26 @@ TEST(Logger, EscapesQuotesControlCharactersAndKeepsUnicode) {
   EXPECT_EQ(object.at("name").as_string(), "Ünïcødé ✓");
 }
 
+// Every byte value, at every place in texts long and short (the escaper looks at eight
+// bytes at a time), reads back as itself, and only what JSON requires is escaped.
+TEST(Logger, EscapesEveryByteWhereverItStands) {
+  for (std::size_t length = 1; length <= 19; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (int value = 0; value < 256; ++value) {
+        std::string text(length, 'a');
+        text[at] = static_cast<char>(value);
+        std::string escaped;
+        append_json_escaped(escaped, text);
+        const bool must_escape = value < 0x20 || value == '"' || value == '\\';
+        EXPECT_EQ(escaped.size() > text.size(), must_escape) << "byte " << value << " at " << at;
+        if (value >= 0x80) continue;  // alone, not UTF-8: JSON parsers refuse it
+        const auto parsed = boost::json::parse("\"" + escaped + "\"");
+        ASSERT_EQ(parsed.as_string(), text) << "byte " << value << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(Logger, DropsLinesBelowItsLevelAndChangesLevelAtRunTime) {
   CapturedLogger captured;
   captured.logger.debug("hidden");

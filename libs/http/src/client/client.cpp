@@ -62,6 +62,7 @@
 
 #include "../chunked.h"
 #include "../event_loop_state.h"
+#include "../field_text.h"
 #include "../server/access_log.h"
 #include "platform/core/strings.h"
 
@@ -95,21 +96,6 @@ constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
 constexpr std::chrono::milliseconds kStopPollInterval{100};
 // How long a server's stop waits for the calls of a client on its loop to end.
 constexpr std::chrono::milliseconds kLoopStopWait{2000};
-
-// RFC 9110 token characters: what a method or a header field name may hold.
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (const char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool has_line_break(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
-}
 
 // A body piece read on another thread (a coroutine's result crossing co_spawn must be
 // default-constructible, which Result is not).
@@ -440,7 +426,7 @@ struct Client::Impl {
     }
     call.stream_response = call_options.stream_response;
     call.buffer_response_up_to = call_options.buffer_response_up_to;
-    if (!is_token(request.method)) {
+    if (!detail::is_token(request.method)) {
       return core::Error::invalid_argument("method", "\"" + request.method + "\" is not a method");
     }
     // Written as text, as Beast's serializer would write the same fields (values trimmed
@@ -453,7 +439,7 @@ struct Client::Impl {
     };
     remove_hop_by_hop(request.headers);
     for (const auto& field : request.headers) {
-      if (!is_token(field.name) || has_line_break(field.value)) {
+      if (!detail::is_token(field.name) || detail::has_line_break(field.value)) {
         return core::Error::invalid_argument("headers",
                                              "invalid header field \"" + field.name + "\"");
       }

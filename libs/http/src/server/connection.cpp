@@ -10,6 +10,7 @@
 #include <ctime>
 #include <limits>
 
+#include "../field_text.h"
 #include "../trace.h"
 #include "impl.h"
 #include "platform/core/strings.h"
@@ -46,10 +47,6 @@ std::string_view http_date() {
     formatted_at = now;
   }
   return {buffer.data(), size};
-}
-
-bool has_line_break(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
 }
 
 bool status_has_body(int status) {
@@ -447,7 +444,7 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
 void Server::Impl::set_header_fields(bhttp::response_header<>& message, const Response& response,
                                      const TraceContext& trace) {
   for (const auto& field : response.headers) {
-    if (!is_own_field(field.name) || has_line_break(field.value)) continue;
+    if (!is_own_field(field.name) || detail::has_line_break(field.value)) continue;
     message.insert(field.name, field.value);
   }
   message.set(bhttp::field::date, http_date());
@@ -474,7 +471,7 @@ std::string Server::Impl::response_head(unsigned version, const Response& respon
     head.append(name).append(": ").append(value).append("\r\n");
   };
   for (const auto& field : response.headers) {
-    if (!is_own_field(field.name) || has_line_break(field.value) ||
+    if (!is_own_field(field.name) || detail::has_line_break(field.value) ||
         core::iequals(field.name, "Date") || core::iequals(field.name, "X-Request-ID")) {
       continue;
     }
@@ -493,7 +490,7 @@ std::string Server::Impl::response_head(unsigned version, const Response& respon
 // hop-by-hop) and not one that would inject a header line.
 bool Server::Impl::is_own_field(std::string_view name) {
   return !name.empty() && !core::iequals(name, "Content-Length") && !is_hop_by_hop(name) &&
-         !has_line_break(name);
+         !detail::has_line_break(name);
 }
 
 bool Server::Impl::finish_answer(Connection& connection, bool keep_alive) {

@@ -13,7 +13,18 @@ namespace platform::core {
 
 std::string ascii_lower(std::string_view text);
 std::string ascii_upper(std::string_view text);
-bool iequals(std::string_view a, std::string_view b);
+// Inline: header lookups call it for every field they pass.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
 std::string_view trim(std::string_view text);
 std::vector<std::string_view> split(std::string_view text, char separator);
 
