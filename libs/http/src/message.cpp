@@ -35,8 +35,16 @@ std::size_t Headers::count(std::string_view name) const {
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
-  remove(name);
-  add(name, value);
+  // In place when the field is there (its strings keep their room), later copies dropped.
+  const auto named = [name](const Header& field) { return core::iequals(field.name, name); };
+  const auto first = std::find_if(fields_.begin(), fields_.end(), named);
+  if (first == fields_.end()) {
+    add(name, value);
+    return;
+  }
+  first->name.assign(name);
+  first->value.assign(value);
+  fields_.erase(std::remove_if(std::next(first), fields_.end(), named), fields_.end());
 }
 
 void Headers::add(std::string_view name, std::string_view value) {

@@ -160,6 +160,7 @@ const std::vector<std::string>& Router::pattern_segments(std::size_t index) cons
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   if (path.empty() || path.front() != '/') return {};
   SplitPath split{.raw_path = path, .raw = split_path(path), .decoded = {}};
+  split.decoded.reserve(split.raw.size());
   for (const auto segment : split.raw)
     split.decoded.push_back(detail::percent_decode(segment, /*plus_as_space=*/false));
 
@@ -168,13 +169,10 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   bool best_exact_method = false;
   Specificity best_specificity;
   Specificity specificity;
-  std::vector<std::string> allowed;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const Route& route = routes_[i];
-    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
-    allowed.push_back(route.method);
-    if (route.method == "GET") allowed.emplace_back("HEAD");
     if (!method_matches(route.method, method)) continue;
+    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
     const bool exact_method = route.method == method;
     if (best == nullptr || specificity > best_specificity ||
         (specificity == best_specificity && exact_method && !best_exact_method)) {
@@ -190,7 +188,16 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     result.route = best;
     matches(pattern_segments(static_cast<std::size_t>(best - routes_.data())), split, specificity,
             &result.params);
-  } else if (!allowed.empty()) {
+    return result;
+  }
+  // No route for the method: the methods the path has routes for, if any (a 405's Allow).
+  std::vector<std::string> allowed;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
+    allowed.push_back(routes_[i].method);
+    if (routes_[i].method == "GET") allowed.emplace_back("HEAD");
+  }
+  if (!allowed.empty()) {
     result.kind = Match::Kind::kMethodNotAllowed;
     std::sort(allowed.begin(), allowed.end());
     allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());

@@ -69,9 +69,8 @@ void append_attributes(std::string& out, const std::vector<Attribute>& attribute
   for (const auto& attribute : attributes) {
     if (!first) out.push_back(',');
     first = false;
-    out.append("{\"key\":");
-    append_string(out, attribute.key);
-    out.append(",\"value\":");
+    // Keys are literals of plain characters (see Attribute): nothing to escape.
+    out.append("{\"key\":\"").append(attribute.key).append("\",\"value\":");
     append_value(out, attribute.value);
     out.push_back('}');
   }

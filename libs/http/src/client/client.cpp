@@ -405,13 +405,14 @@ struct Client::Impl {
   // Every call to one host runs on one shard, whose pool holds the cap per host: spread
   // over shards, each would allow the cap again.
   Shard& shard_for(const std::string& pool_key) {
+    if (shards_.size() == 1) return *shards_.front();
     return *shards_[std::hash<std::string>{}(pool_key) % shards_.size()];
   }
 
-  core::Result<void> prepare(Call& call, Url url, ClientRequest& request,
+  core::Result<void> prepare(Call& call, Url url, std::string pool_key, ClientRequest& request,
                              const CallOptions& call_options) {
     call.url = std::move(url);
-    call.pool_key = pool_key_of(call.url);
+    call.pool_key = std::move(pool_key);
     call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
     call.method = request.method;
     call.started = Clock::now();
@@ -478,7 +479,8 @@ struct Client::Impl {
 
   CallHandle start(ClientRequest request, const CallOptions& call_options, Callback done) {
     auto url = parse_url(request.url);
-    Shard& shard = url ? shard_for(pool_key_of(*url)) : *shards_.front();
+    std::string pool_key = url ? pool_key_of(*url) : std::string();
+    Shard& shard = url ? shard_for(pool_key) : *shards_.front();
     std::shared_ptr<Call> call;
     if (loop_ != nullptr) {
       // Counted (the Call's token) before the server's stop could miss it, or refused.
@@ -492,8 +494,9 @@ struct Client::Impl {
     } else {
       call = std::make_shared<Call>(shard, std::move(done));
     }
-    auto prepared = url ? prepare(*call, std::move(*url), request, call_options)
-                        : core::Result<void>(std::move(url).error());
+    auto prepared =
+        url ? prepare(*call, std::move(*url), std::move(pool_key), request, call_options)
+            : core::Result<void>(std::move(url).error());
     if (!prepared) {
       // Refused before anything was sent: answered on the shard all the same, so that the
       // callback always runs on a client thread.

@@ -42,7 +42,7 @@ class Headers {
   bool contains(std::string_view name) const { return find(name).has_value(); }
   // How many fields are named `name`.
   std::size_t count(std::string_view name) const;
-  // Replaces every field named `name` by one with `value`.
+  // Replaces every field named `name` by one with `value` (where the first one was).
   void set(std::string_view name, std::string_view value);
   void add(std::string_view name, std::string_view value);
   void remove(std::string_view name);

@@ -27,7 +27,8 @@ using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
 
 struct Attribute {
   // A name with static storage (a literal): OpenTelemetry's attribute names are constants,
-  // and a span is made for every request.
+  // and a span is made for every request. Written as it is, unescaped: letters, digits,
+  // '.' and '_' only.
   std::string_view key;
   AttributeValue value;
 };
