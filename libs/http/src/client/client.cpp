@@ -307,11 +307,8 @@ struct Client::Impl {
         std::lock_guard lock(gate_->mutex);
         gate_->open = false;
       }
-      for (auto& shard : shards_) {
-        Shard* raw = shard.get();
-        asio::post(raw->executor, [this, raw] { shut_down(*raw); });
-        raw->work.reset();
-      }
+      post_shut_down();
+      for (auto& shard : shards_) shard->work.reset();
       for (auto& shard : shards_) shard->thread.join();
     }
     body_readers_.join();
@@ -327,11 +324,9 @@ struct Client::Impl {
       if (detached_) return;
       detached_ = true;
     }
-    for (auto& shard : shards_) {
-      Shard* raw = shard.get();
-      asio::post(raw->executor, [this, raw] { shut_down(*raw); });
-    }
-    wait_for_tasks(Clock::now() + kLoopStopWait);
+    post_shut_down();
+    const auto until = Clock::now() + kLoopStopWait;
+    wait_while_tasks([until] { return Clock::now() < until; });
   }
 
   // The client goes away: shut down (unless the server's stop did), then wait, while the
@@ -346,20 +341,23 @@ struct Client::Impl {
       shut = detached_;
       detached_ = true;
     }
-    if (!shut) {
-      for (auto& shard : shards_) {
-        Shard* raw = shard.get();
-        asio::post(raw->executor, [this, raw] { shut_down(*raw); });
-      }
-    }
-    while (tasks_.load(std::memory_order_acquire) > 0 &&
-           loop_->current_phase() == EventLoop::State::Phase::kRunning) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!shut) post_shut_down();
+    wait_while_tasks(
+        [this] { return loop_->current_phase() == EventLoop::State::Phase::kRunning; });
+  }
+
+  // Each shard's pool is shut down on the shard's own thread, which owns it.
+  void post_shut_down() {
+    for (auto& shard : shards_) {
+      Shard* raw = shard.get();
+      asio::post(raw->executor, [this, raw] { shut_down(*raw); });
     }
   }
 
-  void wait_for_tasks(Clock::time_point until) {
-    while (tasks_.load(std::memory_order_acquire) > 0 && Clock::now() < until) {
+  // Waits while some of the client's tasks are still on the loop and `worth_waiting()`.
+  template <typename Condition>
+  void wait_while_tasks(Condition worth_waiting) {
+    while (tasks_.load(std::memory_order_acquire) > 0 && worth_waiting()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
