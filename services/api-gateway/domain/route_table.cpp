@@ -12,9 +12,10 @@ namespace {
 using platform::core::Error;
 using platform::core::FieldError;
 
-// "/a/b" -> {"a", "b"}; "/" -> {}.
-std::vector<std::string> segments_of(std::string_view path) {
-  std::vector<std::string> out;
+// "/a/b" -> {"a", "b"}; "/" -> {}. Views into `path`.
+std::vector<std::string_view> segment_views(std::string_view path) {
+  std::vector<std::string_view> out;
+  out.reserve(8);
   std::size_t start = 0;
   while (start < path.size()) {
     if (path[start] == '/') {
@@ -27,6 +28,11 @@ std::vector<std::string> segments_of(std::string_view path) {
     start = end;
   }
   return out;
+}
+
+std::vector<std::string> segments_of(std::string_view path) {
+  const auto views = segment_views(path);
+  return {views.begin(), views.end()};
 }
 
 bool is_token(std::string_view text) {
@@ -169,7 +175,7 @@ platform::core::Result<RouteTable> RouteTable::build(GatewayConfig config) {
 }
 
 RouteMatch RouteTable::match(std::string_view path) const {
-  const auto segments = segments_of(path);
+  const auto segments = segment_views(path);
   RouteMatch best;
   const Compiled* best_compiled = nullptr;
   for (std::size_t i = 0; i < compiled_.size(); ++i) {
@@ -189,7 +195,7 @@ RouteMatch RouteTable::match(std::string_view path) const {
   if (best.route == nullptr) return best;
   // The rewrite, its '*' filled with the matched segments in order, then the rest of the
   // path as it came (with its trailing slash, if any).
-  std::vector<std::string> wildcards;
+  std::vector<std::string_view> wildcards;
   for (std::size_t s = 0; s < best_compiled->segments.size(); ++s)
     if (best_compiled->segments[s] == "*") wildcards.push_back(segments[s]);
   std::string out;
