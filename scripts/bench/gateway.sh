@@ -117,10 +117,15 @@ first_id="$(grep -m1 -o '"[0-9a-f-]*"' "$ids" | tr -d '"')"
 curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/api-gateway.log" >&2; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
 
-# CPU time (user + system, in clock ticks) of a process and its threads so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU time (user + system, in clock ticks) of processes and their threads so far; the pids
+# as one space-separated argument (nginx's workers).
+cpu_ticks() {
+  local pid total=0
+  for pid in $1; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+  echo "$total"
+}
 # One wrk run; prints "rps p50_ms p99_ms non2xx cpu_us_per_request", the last being the
-# CPU the proxy process `pid` spent per answered request during the run.
+# CPU the proxy's processes `pid` (one or more) spent per answered request during the run.
 run_wrk() {
   local port="$1" with_token="$2" pid="$3" out before after
   before="$(cpu_ticks "$pid")"
@@ -136,12 +141,12 @@ run_wrk() {
 
 : >"$work/gateway.txt"
 : >"$work/nginx.txt"
-nginx_worker="$(pgrep -P "$nginx_pid" | head -1)"
+nginx_workers="$(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 errors cpu <<<"$(run_wrk "$gateway_port" "$token" "$gateway_pid")"
   echo "$rps $p50 $p99 $errors $cpu" >>"$work/gateway.txt"
   echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
-  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$nginx_port" "" "$nginx_worker")"
+  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$nginx_port" "" "$nginx_workers")"
   echo "$rps $p50 $p99 $errors $cpu" >>"$work/nginx.txt"
   echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
 done
