@@ -12,8 +12,6 @@
 namespace platform::http {
 namespace {
 
-constexpr std::size_t kTypicalFields = 16;
-
 std::string decode_query_component(std::string_view text) {
   return detail::percent_decode(text, /*plus_as_space=*/true);
 }
@@ -49,8 +47,6 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  // Room for a typical message's fields at once, rather than growing 1, 2, 4, 8, 16.
-  if (fields_.capacity() == 0) fields_.reserve(kTypicalFields);
   fields_.push_back({std::string(name), std::string(value)});
 }
 

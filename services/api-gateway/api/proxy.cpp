@@ -13,6 +13,9 @@ namespace api_gateway::api {
 
 namespace {
 
+// About how many header fields the gateway adds to a request or an answer it passes on.
+constexpr std::size_t kAddedFields = 10;
+
 using platform::core::Error;
 using platform::core::ErrorCode;
 using platform::http::Request;
@@ -269,6 +272,8 @@ struct Proxy::Impl {
     outgoing.method = request.method;
     outgoing.target = match.upstream_path;
     if (!request.query.empty()) outgoing.target += "?" + request.query;
+    // The client's fields, then the forwarded ones, the identity and the route's own.
+    outgoing.headers.reserve(request.headers.size() + kAddedFields);
     for (const auto& field : request.headers) {
       if (is_gateway_owned(field.name)) continue;
       if (!options.trust_forwarded_headers &&
@@ -374,6 +379,8 @@ struct Proxy::Impl {
     // (the gateway's own framing), the request id (the server sets it) and Location
     // (mapped back under the public prefix).
     response.headers = std::move(upstream.headers);
+    // The security, rate-limit and CORS fields to come.
+    response.headers.reserve(response.headers.size() + kAddedFields);
     // The length is the gateway's own framing, but for HEAD, where it tells the size of
     // the GET's body.
     if (request.method != "HEAD") response.headers.remove("Content-Length");

@@ -50,6 +50,8 @@ class Headers {
   auto begin() const { return fields_.begin(); }
   auto end() const { return fields_.end(); }
   std::size_t size() const { return fields_.size(); }
+  // Room for `count` fields: one allocation for a message that will get many.
+  void reserve(std::size_t count) { fields_.reserve(count); }
 
  private:
   std::vector<Header> fields_;
