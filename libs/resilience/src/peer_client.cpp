@@ -446,11 +446,15 @@ struct PeerClient::Impl {
       return finish_cancelled(call);
     }
     const bool shutting_down = stopping.load();
+    // A request the client refused to send (a target that is not a URI, a bad field) says
+    // nothing about the peer: counted, it would let a caller's bad input open the breaker
+    // and eject healthy instances for everyone.
+    const bool never_valid = !result && result.error().code() == core::ErrorCode::kInvalidArgument;
     const bool failed = !result || is_server_failure(result->status);
-    breaker.record(permit, shutting_down ? CallResult::kIgnored
-                           : failed      ? CallResult::kFailure
-                                         : CallResult::kSuccess);
-    if (!shutting_down) endpoints.record(url, failed);
+    breaker.record(permit, shutting_down || never_valid ? CallResult::kIgnored
+                           : failed                     ? CallResult::kFailure
+                                                        : CallResult::kSuccess);
+    if (!shutting_down && !never_valid) endpoints.record(url, failed);
 
     // A request that never left may go elsewhere whatever its method (as nginx's
     // proxy_next_upstream does for a connection that could not be made).

@@ -353,6 +353,27 @@ TEST_F(PeerClientTest, ClientErrorsAreNeitherRetriedNorCountedAgainstThePeer) {
   EXPECT_EQ(calls("success", "404"), 10);
 }
 
+// A target the client cannot send (a caller's malformed path passed on by a proxy) is the
+// caller's error: neither the breaker nor the instance's health hears of it.
+TEST_F(PeerClientTest, ARequestTheClientRefusesIsNotCountedAgainstThePeer) {
+  FakePeer peer;
+  auto opts = options({peer.url()});
+  opts.breaker = {.minimum_calls = 2};
+  opts.outlier = {.consecutive_failures = 2};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 10; ++i) {
+    auto refused = client.send({.target = "/switch/%zz"});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  }
+  EXPECT_EQ(peer.calls(), 0);
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+  EXPECT_EQ(client.instances_ejected(), 0u);
+  auto answered = client.send({.target = "/switch"});
+  ASSERT_TRUE(answered) << answered.error().detail();
+  EXPECT_EQ(answered->status, 200);
+}
+
 TEST_F(PeerClientTest, RidesOutAFlappingPeer) {
   FakePeer peer;
   auto opts = options({peer.url()});

@@ -354,6 +354,13 @@ struct Proxy::Impl {
     const Request& request = exchange.summary;
     if (!result) {
       const Error& error = result.error();
+      if (error.code() == ErrorCode::kInvalidArgument) {
+        // The client would not send what the caller asked for: the caller's error (a '%'
+        // without two hex digits, a character a URI may not hold), not the upstream's.
+        return gateway_problem(
+            400, "the path or query is not a valid URI (RFC 3986) and cannot be passed on",
+            request);
+      }
       if (auto fallback = stale_answer(exchange)) return std::move(*fallback);
       if (error.code() == ErrorCode::kDeadlineExceeded) {
         return gateway_problem(504, route.upstream + " did not answer in time", request);
