@@ -341,6 +341,43 @@ TEST_F(PeerClientTest, AStreamedBodyGoesToAnotherInstanceOnlyWhenNoneOfItWasTake
   EXPECT_EQ(failing.calls(), 1);
 }
 
+// A body whose sender breaks it after a first piece (a proxied client's malformed chunk).
+class BrokenBody final : public http::BodySource {
+ public:
+  std::optional<std::uint64_t> size() const override { return std::nullopt; }
+  platform::core::Result<std::size_t> read(std::span<char> buffer) override {
+    if (reads_++ > 0) return platform::core::Error::malformed("malformed request body: bad chunk");
+    buffer[0] = '{';
+    return std::size_t{1};
+  }
+
+ private:
+  int reads_ = 0;
+};
+
+// The caller's body failing is the caller's error: the call ends with it, and neither
+// the breaker nor the instance's record hears of it.
+TEST_F(PeerClientTest, ARequestBodyThatCannotBeReadIsTheCallersError) {
+  FakePeer peer;
+  auto opts = options({peer.url()});
+  opts.breaker = {.minimum_calls = 2};
+  opts.outlier = {.consecutive_failures = 2};
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 6; ++i) {
+    auto broken = client.send(
+        {.method = "POST", .target = "/body", .body_source = std::make_shared<BrokenBody>()});
+    ASSERT_FALSE(broken);
+    EXPECT_EQ(broken.error().code(), ErrorCode::kMalformed);
+    EXPECT_EQ(broken.error().detail(), "malformed request body: bad chunk");
+  }
+  EXPECT_EQ(client.breaker_state(), BreakerState::kClosed);
+  EXPECT_EQ(client.instances_ejected(), 0u);
+  EXPECT_EQ(calls("refused", "caller"), 6);
+  auto answered = client.send({.target = "/switch"});
+  ASSERT_TRUE(answered) << answered.error().detail();
+  EXPECT_EQ(answered->status, 200);
+}
+
 TEST_F(PeerClientTest, ClientErrorsAreNeitherRetriedNorCountedAgainstThePeer) {
   FakePeer peer;
   peer.answer_with(404);

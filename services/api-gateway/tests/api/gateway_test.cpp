@@ -262,6 +262,23 @@ TEST_F(GatewayTest, APathOrQueryThatIsNotAUriIsRefusedWithoutHarmingTheRoute) {
   EXPECT_EQ(call("GET", "/api/v1/echo/x", bearer(jwt)).status, 200);
 }
 
+// A client that breaks its own chunked body mid-way gets 400 for it, and however many do,
+// the route's upstream keeps serving (the failed upstream calls were the clients' fault).
+TEST_F(GatewayTest, AMalformedRequestBodyIsTheClientsErrorNotTheUpstreams) {
+  const auto jwt = token("alice", {"editor"});
+  for (int i = 0; i < 12; ++i) {
+    auto connection = platform::testing::RawConnection::connect(gateway_->port());
+    connection.send("POST /api/v1/echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + jwt +
+                    "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "zz\r\n");
+    const auto refused = connection.read_response(5s);
+    ASSERT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+    EXPECT_NE(refused.body.find("malformed request body"), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(jwt), "{}").status, 200);
+}
+
 TEST_F(GatewayTest, AmbiguousCredentialsAndClimbingPathsAreRefused) {
   const auto jwt = token("alice", {"viewer"});
   HeaderList twice = bearer(jwt);

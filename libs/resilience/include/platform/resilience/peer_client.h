@@ -23,7 +23,11 @@
 //   when there is one, after a full-jitter backoff or the peer's Retry-After, while the
 //   deadline allows it and the retry budget holds.
 // The answer of the last attempt is returned as it is (a peer's 5xx stays a value the
-// caller maps); transport failures are errors as http::Client makes them.
+// caller maps); transport failures are errors as http::Client makes them. A request the
+// client refused to send (kInvalidArgument: a target that is not a URI) or whose streamed
+// body could not be read (the body source's own error) is the caller's fault: it ends at
+// once with that error, counted as outcome "refused", never held against the peer by the
+// breaker or the outlier ejection.
 //
 // Metrics (label peer): peer_calls_total{outcome,status}, peer_call_duration_seconds,
 // peer_retries_total, peer_retries_refused_total (the budget said no),
