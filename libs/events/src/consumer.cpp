@@ -447,7 +447,8 @@ struct Consumer::Impl {
                      core::BackgroundTask& task) {
     const StreamEntry& entry = current.entry;
     const bool redelivery = current.source != Source::kNew || entry.deliveries > 1;
-    const logging::Context log_context = context(event);
+    logging::Context log_context = context(event);
+    std::string attempt_span_id;  // the latest attempt's consumer span: its lines name it
     for (;;) {
       std::optional<Error> failure;
       bool transient = false;
@@ -475,6 +476,10 @@ struct Consumer::Impl {
         Error handler_failure = Error::internal("");
         const bool forget = current.attempts > 0 || current.start_recorded;
         ConsumerSpan span = begin_span(event, current.attempts + (current.current_counted ? 0 : 1));
+        if (span.span) {
+          attempt_span_id = span.span->span_id;
+          log_context.span_id = attempt_span_id;
+        }
         const Outcome outcome = attempt_once(event, registration.handler, forget, handler_failure);
         end_span(span, outcome, handler_failure);
         switch (outcome) {
@@ -509,7 +514,7 @@ struct Consumer::Impl {
       if (transient) {
         // Costs no attempt; a dependency that stays down pauses the subscription.
         if (++current.transient_failures > options_.max_transient_retries) {
-          pause(event, error);
+          pause(log_context, event, error);
           return Disposition::kPaused;
         }
         delay = backoff(current.transient_failures);
@@ -517,7 +522,7 @@ struct Consumer::Impl {
         current.attempts = record_failure(event.id, error, current);
         current.current_counted = false;
         if (current.attempts >= options_.max_attempts) {
-          dead_letter(entry, event, label, json, error, current.attempts);
+          dead_letter(entry, event, label, json, error, current.attempts, log_context);
           return Disposition::kDone;
         }
         delay = backoff(current.attempts);
@@ -584,13 +589,13 @@ struct Consumer::Impl {
     return std::min(delay, options_.max_backoff);
   }
 
-  void pause(const Event& event, const std::string& reason) {
+  void pause(const logging::Context& log_context, const Event& event, const std::string& reason) {
     paused_ = true;
     paused_at_ = SteadyClock::now();
     resume_at_ = paused_at_ + options_.pause_duration;
     set_state(ConsumerStatus::State::kPaused, reason);
     paused_gauge_.set(1);
-    logger_.warn(context(event), "subscription paused",
+    logger_.warn(log_context, "subscription paused",
                  {{"stream", options_.stream},
                   {"group", options_.group},
                   {"event_id", event.id},
@@ -726,11 +731,14 @@ struct Consumer::Impl {
 
   // Copies the entry to "<stream>.dlq" with why it failed, then acknowledges the original.
   // If the copy fails the original stays pending: it is taken back and tried again later.
-  // `label`: the event's type as a metric label (kUnparsable when there is no event).
+  // `label`: the event's type as a metric label (kUnparsable when there is no event);
+  // `attempt`: the last attempt's span, when the handler ran.
   void dead_letter(const StreamEntry& entry, const std::optional<Event>& event,
                    const std::string& label, const std::string& json, const std::string& error,
-                   int attempts) {
+                   int attempts, std::optional<logging::Context> attempt = std::nullopt) {
     const std::string type = event ? event->type : "";
+    const logging::Context log_context =
+        attempt ? *attempt : (event ? context(*event) : logging::Context{});
     namespace f = dead_letter_fields;
     StreamFields fields{{f::kEvent, json},
                         {f::kError, error},
@@ -744,8 +752,7 @@ struct Consumer::Impl {
     }
     const std::string dlq = dead_letter_stream(options_.stream);
     if (auto added = redis_->xadd(dlq, fields); !added) {
-      logger_.error(event ? context(*event) : logging::Context{},
-                    "cannot dead-letter an event; it stays pending",
+      logger_.error(log_context, "cannot dead-letter an event; it stays pending",
                     {{"entry_id", entry.id}, {"error", describe(added.error())}});
       broker_failed(added.error());
       return;
@@ -756,7 +763,7 @@ struct Consumer::Impl {
         .counter("events_dead_lettered_total", "Events moved to the dead-letter stream.",
                  {{"type", label}})
         .inc();
-    logger_.error(event ? context(*event) : logging::Context{}, "event dead-lettered",
+    logger_.error(log_context, "event dead-lettered",
                   {{"event_id", event ? event->id : std::string()},
                    {"event_type", type},
                    {"entry_id", entry.id},

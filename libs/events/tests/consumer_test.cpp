@@ -17,6 +17,7 @@
 #include "platform/events/outbox.h"
 #include "platform/testing/redis.h"
 #include "platform/testing/test_database.h"
+#include "platform/tracing/tracer.h"
 #include "stream_helpers.h"
 
 namespace platform::events {
@@ -183,6 +184,52 @@ TEST_P(ConsumerTest, HandlesAPublishedEventAndCommitsItsEffectWithTheInboxRow) {
         line.find("\"request_id\":\"request-1\"") != std::string::npos)
       correlated = true;
   EXPECT_TRUE(correlated);
+}
+
+// Each attempt is a consumer span; the lines about an attempt name its span, so that
+// an operator goes from a log line to the attempt's span and back.
+TEST_P(ConsumerTest, LinesAboutAnAttemptCarryTheAttemptsSpan) {
+  tracing::Tracer tracer({}, logger_);
+  ConsumerOptions with_tracer = options();
+  with_tracer.tracer = &tracer;
+  auto c = consumer(with_tracer);
+  std::atomic<int> calls = 0;
+  c->on("thing.happened", 1, [&](const Event& event, db::Session& s) -> Result<void> {
+    if (++calls == 1) return Error::failed_precondition("not yet");
+    return applying()(event, s);
+  });
+  c->start();
+  const Event event = test_event("thing.happened.v1");
+  publish(*redis_, stream_, event);
+  ASSERT_TRUE(eventually([&] {
+    return counter("events_consumed_total", {{"type", "thing.happened.v1"}}) == 1;
+  }));
+  c->stop();
+  tracer.flush();
+
+  // The span id a line names ("span_id") and the consumer spans logged ("spanId").
+  const auto field = [](const std::string& line, const std::string& key) {
+    const std::string opening = "\"" + key + "\":\"";
+    const auto at = line.find(opening);
+    if (at == std::string::npos) return std::string();
+    const auto from = at + opening.size();
+    return line.substr(from, line.find('"', from) - from);
+  };
+  std::string failed_span, handled_span;
+  std::set<std::string> consumer_spans;
+  for (const auto& line : log_lines()) {
+    if (line.find("\"msg\":\"event handler failed, retrying\"") != std::string::npos)
+      failed_span = field(line, "span_id");
+    if (line.find("\"msg\":\"event handled\"") != std::string::npos)
+      handled_span = field(line, "span_id");
+    if (line.find("\"msg\":\"span\"") != std::string::npos &&
+        line.find("\"kind\":5") != std::string::npos)
+      consumer_spans.insert(field(line, "spanId"));
+  }
+  ASSERT_EQ(consumer_spans.size(), 2u) << ::testing::PrintToString(log_lines());
+  EXPECT_TRUE(consumer_spans.contains(failed_span)) << failed_span;
+  EXPECT_TRUE(consumer_spans.contains(handled_span)) << handled_span;
+  EXPECT_NE(failed_span, handled_span);
 }
 
 TEST_P(ConsumerTest, HandlerFailureRollsBackItsEffectAndTheInboxRow) {
