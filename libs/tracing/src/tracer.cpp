@@ -33,6 +33,7 @@ Tracer::~Tracer() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    stop_deadline_ = std::chrono::steady_clock::now() + options_.stop_budget;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -111,6 +112,12 @@ void Tracer::export_loop() {
       return stopping_ || flushing_ || queue_.size() >= options_.max_batch_spans;
     });
     while (!queue_.empty()) {
+      if (stopping_ && (export_failing_ || std::chrono::steady_clock::now() >= stop_deadline_)) {
+        dropped_.fetch_add(queue_.size(), std::memory_order_relaxed);
+        handled_total_ += queue_.size();
+        queue_.clear();
+        break;
+      }
       std::deque<Span> batch;
       const std::size_t take = std::min(queue_.size(), options_.max_batch_spans);
       for (std::size_t i = 0; i < take; ++i) {

@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace platform::tracing {
@@ -34,6 +35,7 @@ class FakeExporter final : public SpanExporter {
   struct State {
     std::mutex mutex;
     std::vector<std::string> requests;
+    std::size_t sends = 0;  // attempts, failed ones included
     bool fail = false;
     std::shared_future<void> gate;  // when valid, send() waits on it
   };
@@ -46,6 +48,7 @@ class FakeExporter final : public SpanExporter {
     }
     if (gate.valid()) gate.wait();
     std::lock_guard lock(state_->mutex);
+    ++state_->sends;
     if (state_->fail) return core::Error::unavailable("collector down");
     state_->requests.push_back(request);
     return core::ok();
@@ -145,6 +148,27 @@ TEST(Tracer, NeverWaitsForASlowCollectorAndCountsWhatItDrops) {
   EXPECT_EQ(counts.recorded, 1'000u);
   EXPECT_GE(counts.dropped, 890u);  // at most the queue and one batch in flight got through
   EXPECT_EQ(counts.exported + counts.dropped, 1'000u);
+}
+
+// A collector that hangs while the service stops holds the stop for one export, not one
+// per queued batch: after a failure at stop, the rest is dropped and counted.
+TEST(Tracer, AStopWithAHungCollectorTriesOneExportAndDropsTheRest) {
+  CapturedLog log;
+  auto state = std::make_shared<FakeExporter::State>();
+  state->fail = true;
+  std::promise<void> release;
+  state->gate = release.get_future().share();
+  auto tracer = std::make_unique<Tracer>(
+      TracerOptions{.log_spans = false, .max_batch_spans = 2, .export_interval = 1h}, log.logger,
+      std::make_unique<FakeExporter>(state));
+  for (int i = 0; i < 8; ++i) tracer->finish(span_named("s"), true);  // a batch hangs, 3 wait
+
+  std::thread stopping([&] { tracer.reset(); });
+  std::this_thread::sleep_for(200ms);  // the destructor is waiting on the hung export
+  release.set_value();
+  stopping.join();
+  std::lock_guard lock(state->mutex);
+  EXPECT_EQ(state->sends, 1u);
 }
 
 TEST(Tracer, DropsAFailedBatchCountsTheFailureAndWarnsOnce) {

@@ -49,6 +49,10 @@ struct TracerOptions {
   std::size_t max_queued_spans = 4096;  // waiting for export; beyond, dropped
   std::size_t max_batch_spans = 512;
   std::chrono::milliseconds export_interval{1000};
+  // At stop, what is queued is exported until this much time has passed or an export
+  // fails; the rest is dropped (counted), so that a hung collector cannot hold a
+  // service's shutdown for a timeout per batch.
+  std::chrono::milliseconds stop_budget{2000};
 };
 
 struct TracerCounts {
@@ -64,7 +68,7 @@ class Tracer {
   // `logger` must outlive the tracer; its service and instance name the resource.
   Tracer(TracerOptions options, logging::Logger& logger,
          std::unique_ptr<SpanExporter> exporter = nullptr);
-  // Exports what is queued (one attempt), then stops the export thread.
+  // Exports what is queued (one attempt, within stop_budget), then stops the export thread.
   ~Tracer();
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
@@ -109,8 +113,9 @@ class Tracer {
   std::uint64_t handled_total_ = 0;  // spans ever taken off the queue and sent (or failed)
   bool flushing_ = false;
   bool stopping_ = false;
-  bool export_failing_ = false;  // export thread only
-  std::thread thread_;           // last: started once the rest exists
+  std::chrono::steady_clock::time_point stop_deadline_;  // set with stopping_
+  bool export_failing_ = false;                          // export thread only
+  std::thread thread_;                                   // last: started once the rest exists
 };
 
 }  // namespace platform::tracing
