@@ -1073,7 +1073,7 @@ struct Client::Impl {
     if (registry_ == nullptr) return;
     Shard& shard = call.shard;
     const std::chrono::duration<double> elapsed = Clock::now() - call.started;
-    const std::string_view method = detail::method_label(call.method);
+    const std::string_view method = http::method_label(call.method);
     std::string key;
     key.append(call.peer).append(1, '\0').append(method);
     auto histogram = shard.histograms.find(key);

@@ -3,7 +3,7 @@
 #include <array>
 #include <mutex>
 
-namespace platform::http::detail {
+namespace platform::http {
 
 std::string_view method_label(std::string_view method) {
   static constexpr std::array<std::string_view, 7> kKnown = {"GET",   "HEAD",   "POST",   "PUT",
@@ -13,6 +13,8 @@ std::string_view method_label(std::string_view method) {
   }
   return "OTHER";
 }
+
+namespace detail {
 
 AccessLog::AccessLog(logging::Logger& logger, metrics::Registry& registry, tracing::Tracer* tracer)
     : logger_(logger), registry_(registry), tracer_(tracer) {
@@ -102,4 +104,5 @@ metrics::Histogram& AccessLog::duration_histogram(std::string_view method,
   return histogram;
 }
 
-}  // namespace platform::http::detail
+}  // namespace detail
+}  // namespace platform::http

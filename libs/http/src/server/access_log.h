@@ -31,10 +31,6 @@ struct Outcome {
 
 inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
-// Metric label for the method: clients choose the method token, so anything unusual is
-// folded into one value to keep the label set bounded.
-std::string_view method_label(std::string_view method);
-
 class AccessLog {
  public:
   AccessLog(logging::Logger& logger, metrics::Registry& registry, tracing::Tracer* tracer);

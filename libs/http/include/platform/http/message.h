@@ -165,6 +165,10 @@ class Cancellation {
 // never works for a caller that has given up.
 inline constexpr std::string_view kRequestTimeoutHeader = "X-Request-Timeout-Ms";
 
+// A request method as a metric label: clients choose the method token, so anything but
+// the seven common methods is folded into "OTHER" to keep the label set bounded.
+std::string_view method_label(std::string_view method);
+
 struct Request {
   std::string method;     // upper-case token: "GET"
   std::string target;     // as received: "/subjects?limit=2"
