@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -176,6 +178,53 @@ TEST_F(Tracing, AnEventCarriesTheTraceFromItsProducerToItsConsumer) {
   EXPECT_EQ(consumed.parent_span_id, published.span_id);
   ASSERT_EQ(consumed.links.size(), 1u);
   EXPECT_EQ(consumed.links[0], published.span_id);
+}
+
+// What an operator runs: `sylctl trace` over the services' logs draws the request and
+// the event it caused as one waterfall, and `--slowest` finds the trace.
+TEST_F(Tracing, SylctlTraceDrawsTheRequestAndTheEventItCausedFromTheLogs) {
+  const std::string trace = "8bf92f3577b34da6a3ce929d0e0e4736";
+  const auto subject =
+      call("POST", "/api/v1/subjects", R"({"code":"TR-303","name":"Waterfall","credits":3})",
+           "00-" + trace + "-00f067aa0ba902b7-01");
+  ASSERT_EQ(subject.status, 201) << subject.body;
+  span_named(trace, "syllabus-service", "subject.created.v1 process");  // the last to come
+
+  // The logs where `sylctl up` keeps them: var/log/<service>.log.
+  const auto logs = dir_.path() / "var/log";
+  std::filesystem::create_directories(logs);
+  const std::pair<const char*, const ServiceProcess*> services[] = {
+      {"api-gateway", gateway_.get()},
+      {"syllabus-service", syllabi_.get()},
+      {"subject-service", subjects_.get()},
+      {"file-service", files_.get()}};
+  for (const auto& [name, process] : services) {
+    std::ofstream log(logs / (std::string(name) + ".log"));
+    for (const std::string& line : process->output()) log << line << '\n';
+  }
+  const auto run = [&](const std::string& arguments) {
+    const std::string command = "cd '" + dir_.path().string() + "' && " + SYLCTL_BINARY + " " +
+                                arguments + " > sylctl.out 2>&1";
+    const int status = std::system(command.c_str());
+    std::ifstream in(dir_.path() / "sylctl.out");
+    return std::pair{status, std::string(std::istreambuf_iterator<char>(in), {})};
+  };
+
+  const auto [status, waterfall] = run("trace " + trace);
+  ASSERT_EQ(status, 0) << waterfall;
+  // Parents before their children, from the gateway's entry to the event's consumer.
+  std::size_t at = 0;
+  for (const char* step : {"api-gateway", "POST /api/v1/subjects", "POST subject-service",
+                           "subject-service", "POST /subjects", "subject.created.v1 publish",
+                           "syllabus-service", "subject.created.v1 process"}) {
+    const auto found = waterfall.find(step, at);
+    ASSERT_NE(found, std::string::npos) << step << " after offset " << at << " in\n" << waterfall;
+    at = found;
+  }
+
+  const auto [slowest_status, slowest] = run("trace --slowest 10 --since 5m");
+  EXPECT_EQ(slowest_status, 0) << slowest;
+  EXPECT_NE(slowest.find(trace), std::string::npos) << slowest;
 }
 
 TEST_F(Tracing, ATraceThatIsNotSampledLeavesNoSpansButAFailureIsAlwaysKept) {

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pty.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -556,6 +559,114 @@ TEST(SylctlLogs, MergesTheLogFilesAndFiltersByRequestId) {
   EXPECT_EQ(one.exit_code, 0);
   EXPECT_NE(one.output.find("config-service"), std::string::npos) << one.output;
   EXPECT_EQ(one.output.find("\"msg\":\"c\""), std::string::npos) << one.output;
+}
+
+// An RFC 3339 time `ago` before now, as the services write it.
+std::string timestamp(std::chrono::seconds ago) {
+  const std::time_t when =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - ago);
+  std::tm utc{};
+  ::gmtime_r(&when, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000000Z", &utc);
+  return text;
+}
+
+// Reads `fd` until `text` has come or `timeout` passed; what came.
+std::string read_until(int fd, const std::string& text, std::chrono::milliseconds timeout) {
+  std::string seen;
+  const auto deadline = Clock::now() + timeout;
+  char buffer[4096];
+  while (seen.find(text) == std::string::npos) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd descriptor{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t received = ::read(fd, buffer, sizeof buffer);
+    if (received <= 0) break;
+    seen.append(buffer, static_cast<std::size_t>(received));
+  }
+  return seen;
+}
+
+TEST(SylctlLogs, FiltersByLevelAgeAndTextAndFollowsAServiceThatStartsLater) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "var/log");
+  const auto line = [](std::chrono::seconds ago, const char* level, const char* msg) {
+    return R"({"ts":")" + timestamp(ago) + R"(","level":")" + level +
+           R"(","service":"subject-service","msg":")" + msg + "\"}\n";
+  };
+  std::ofstream(dir.path() / "var/log/subject-service.log")
+      << line(2h, "warn", "disk nearly full") << line(60s, "info", "started")
+      << line(50s, "warn", "slow query on subjects") << line(40s, "error", "cannot reach redis");
+
+  const Outcome recent_warnings =
+      run_sylctl(dir.path(), {"logs", "--level", "warn", "--since", "1h"});
+  EXPECT_EQ(recent_warnings.exit_code, 0) << recent_warnings.output;
+  EXPECT_NE(recent_warnings.output.find("slow query on subjects"), std::string::npos)
+      << recent_warnings.output;
+  EXPECT_NE(recent_warnings.output.find("cannot reach redis"), std::string::npos);
+  EXPECT_EQ(recent_warnings.output.find("disk nearly full"), std::string::npos);  // too old
+  EXPECT_EQ(recent_warnings.output.find("started"), std::string::npos);           // info
+
+  const Outcome grepped =
+      run_sylctl(dir.path(), {"logs", "--level", "warn", "--since", "1h", "--grep", "redis"});
+  EXPECT_EQ(grepped.exit_code, 0) << grepped.output;
+  EXPECT_NE(grepped.output.find("cannot reach redis"), std::string::npos) << grepped.output;
+  EXPECT_EQ(grepped.output.find("slow query"), std::string::npos) << grepped.output;
+
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"logs", "--level", "loud"},
+                                                               {"logs", "--since", "yesterday"}}) {
+    EXPECT_NE(run_sylctl(dir.path(), bad).exit_code, 0) << bad[1];
+  }
+
+  // Following: a service whose log appears after the command started is followed too.
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const pid_t follower = start_sylctl(dir.path(), {"logs", "--follow", "--grep", "hello"}, fds[1]);
+  ::close(fds[1]);
+  std::this_thread::sleep_for(500ms);  // it has listed var/log once
+  std::ofstream(dir.path() / "var/log/file-service.log")
+      << R"({"ts":")" + timestamp(0s) +
+             R"(","level":"info","service":"file-service","msg":"hello"})"
+      << "\n";
+  const std::string followed = read_until(fds[0], "hello", 10s);
+  ::kill(follower, SIGTERM);
+  wait_exit(follower, 5s);
+  ::close(fds[0]);
+  EXPECT_NE(followed.find("file-service"), std::string::npos) << followed;
+  EXPECT_EQ(followed.find("slow query"), std::string::npos) << followed;
+}
+
+// On a terminal `top` redraws until q or Ctrl-C, then gives the terminal back.
+TEST(SylctlTop, QuitsOnQAndOnCtrlCAndRestoresTheTerminal) {
+  TempDir dir;
+  const std::uint16_t base = platform::testing::free_port_below_ephemeral({-20, 0, 1, 2, 3});
+  for (const std::string key : {"q", "\x03"}) {
+    int terminal = -1;
+    const pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (::chdir(dir.path().c_str()) != 0) ::_exit(126);
+      const std::string port_base = std::to_string(base);
+      ::execl(SYLCTL_BINARY, SYLCTL_BINARY, "top", "--port-base", port_base.c_str(), nullptr);
+      ::_exit(127);
+    }
+    const std::string drawn = read_until(terminal, "q or Ctrl-C quits", 15s);
+    ASSERT_NE(drawn.find("q or Ctrl-C quits"), std::string::npos) << drawn;
+    termios raw{};
+    ASSERT_EQ(::tcgetattr(terminal, &raw), 0);
+    EXPECT_EQ(raw.c_lflag & ECHO, 0u);  // keys are read one by one, unechoed
+
+    ASSERT_EQ(::write(terminal, key.data(), key.size()), 1);
+    EXPECT_EQ(wait_exit(pid, 5s), std::optional<int>(0)) << (key == "q" ? "q" : "Ctrl-C");
+    termios after{};
+    if (::tcgetattr(terminal, &after) == 0) {
+      EXPECT_NE(after.c_lflag & ECHO, 0u);
+      EXPECT_NE(after.c_lflag & ICANON, 0u);
+    }
+    ::close(terminal);
+  }
 }
 
 }  // namespace
