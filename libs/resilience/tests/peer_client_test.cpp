@@ -18,6 +18,7 @@
 #include "platform/http/server.h"
 #include "platform/testing/arrivals.h"
 #include "platform/testing/ports.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::resilience {
 namespace {
@@ -140,6 +141,24 @@ class PeerClientTest : public ::testing::Test {
   std::mutex log_mutex_;
   std::vector<std::string> log_;
 
+  // The event names of each client span logged for `trace_id`, and its status code.
+  std::vector<std::pair<std::vector<std::string>, std::int64_t>> spans_of(
+      const std::string& trace_id) {
+    std::lock_guard lock(log_mutex_);
+    std::vector<std::pair<std::vector<std::string>, std::int64_t>> out;
+    for (const auto& line : log_) {
+      if (line.find("\"msg\":\"span\"") == std::string::npos) continue;
+      const auto span = boost::json::parse(line).at("span").as_object();
+      if (span.at("traceId").as_string() != trace_id) continue;
+      std::vector<std::string> events;
+      if (const auto* list = span.if_contains("events"))
+        for (const auto& event : list->as_array())
+          events.emplace_back(event.at("name").as_string());
+      out.emplace_back(std::move(events), span.at("status").at("code").as_int64());
+    }
+    return out;
+  }
+
   std::size_t log_lines_containing(std::string_view text) {
     std::lock_guard lock(log_mutex_);
     return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& line) {
@@ -261,6 +280,51 @@ TEST_F(PeerClientTest, RetriesAnIdempotentCallOnAnotherInstance) {
   }
   EXPECT_EQ(healthy.calls(), 6);
   EXPECT_EQ(counter("peer_retries_total"), failing.calls());
+}
+
+// The call's client span tells what happened inside it: each attempt, the retry between
+// them, and a breaker's refusal (an error span with no attempt at all).
+TEST_F(PeerClientTest, TheCallsSpanRecordsItsAttemptsItsRetriesAndTheBreakersRefusal) {
+  tracing::Tracer tracer({}, logger_);
+  FakePeer failing;
+  FakePeer healthy;
+  failing.answer_with(503);
+  auto opts = options({failing.url(), healthy.url()});
+  opts.breaker = kPatientBreaker;
+  opts.tracer = &tracer;
+  PeerClient client(opts, &registry_, &logger_);
+  // Each call that meets the failing instance first is retried on the healthy one.
+  int retried = 0;
+  for (int i = 0; i < 6; ++i) {
+    http::TraceContext trace{.trace_id = "4bf92f3577b34da6a3ce929d0e0e473" + std::to_string(i),
+                             .span_id = "00f067aa0ba902b7"};
+    ASSERT_TRUE(client.send({.target = "/switch", .trace = &trace}));
+    const auto spans = spans_of(trace.trace_id);
+    ASSERT_EQ(spans.size(), 1u);
+    const auto& [events, status] = spans[0];
+    const std::vector<std::string> straight{"attempt"};
+    const std::vector<std::string> again{"attempt", "retry", "attempt"};
+    EXPECT_TRUE(events == straight || events == again) << ::testing::PrintToString(events);
+    if (events == again) ++retried;
+    EXPECT_EQ(status, 0);  // answered 200 in the end: unset, not an error
+  }
+  EXPECT_GT(retried, 0);
+  EXPECT_EQ(retried, failing.calls());
+
+  auto dead = options({dead_url()});
+  dead.breaker = {.minimum_calls = 2, .open_duration = 10s};
+  dead.max_attempts = 1;
+  dead.tracer = &tracer;
+  PeerClient broken(dead, &registry_, &logger_);
+  for (int i = 0; i < 2; ++i) ASSERT_FALSE(broken.send({.target = "/switch"}));
+  ASSERT_EQ(broken.breaker_state(), BreakerState::kOpen);
+  http::TraceContext refused{.trace_id = "5bf92f3577b34da6a3ce929d0e0e4736",
+                             .span_id = "00f067aa0ba902b7"};
+  ASSERT_FALSE(broken.send({.target = "/switch", .trace = &refused}));
+  const auto open = spans_of(refused.trace_id);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].first, std::vector<std::string>{"circuit_open"});
+  EXPECT_EQ(open[0].second, 2);  // an error
 }
 
 TEST_F(PeerClientTest, NeverRetriesACallThatIsNotIdempotent) {
