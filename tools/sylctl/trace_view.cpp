@@ -153,7 +153,7 @@ std::string format_waterfall(const std::vector<SpanRecord>& spans, std::size_t b
   const std::size_t errors = static_cast<std::size_t>(
       std::count_if(spans.begin(), spans.end(), [](const SpanRecord& s) { return s.error; }));
   std::string out = "trace " + spans.front().trace_id + ": " + std::to_string(spans.size()) +
-                    " spans, " + milliseconds(finish - origin) +
+                    (spans.size() == 1 ? " span, " : " spans, ") + milliseconds(finish - origin) +
                     (errors > 0 ? ", " + std::to_string(errors) + " with errors" : "") + "\n";
   out += padded("SERVICE", 18) + padded("SPAN", 40) + padded("START", 13) + padded("DURATION", 13) +
          padded("STATUS", 7) + "\n";
