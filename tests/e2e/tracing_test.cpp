@@ -219,7 +219,7 @@ TEST_F(Tracing, SylctlTraceDrawsTheRequestAndTheEventItCausedFromTheLogs) {
                            "syllabus-service", "subject.created.v1 process"}) {
     const auto found = waterfall.find(step, at);
     ASSERT_NE(found, std::string::npos) << step << " after offset " << at << " in\n" << waterfall;
-    at = found;
+    at = found + std::string_view(step).size();
   }
 
   const auto [slowest_status, slowest] = run("trace --slowest 10 --since 5m");

@@ -450,6 +450,7 @@ struct Consumer::Impl {
     logging::Context log_context = context(event);
     std::string attempt_span_id;  // the latest attempt's consumer span: its lines name it
     for (;;) {
+      log_context.span_id = {};  // an attempt that never ran (below) has no span
       std::optional<Error> failure;
       bool transient = false;
       if (redelivery && !current.start_recorded) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <future>
@@ -163,7 +164,12 @@ TEST(Tracer, AStopWithAHungCollectorTriesOneExportAndDropsTheRest) {
       std::make_unique<FakeExporter>(state));
   for (int i = 0; i < 8; ++i) tracer->finish(span_named("s"), true);  // a batch hangs, 3 wait
 
-  std::thread stopping([&] { tracer.reset(); });
+  std::atomic<bool> stop_called = false;
+  std::thread stopping([&] {
+    stop_called = true;
+    tracer.reset();
+  });
+  while (!stop_called) std::this_thread::yield();
   std::this_thread::sleep_for(200ms);  // the destructor is waiting on the hung export
   release.set_value();
   stopping.join();

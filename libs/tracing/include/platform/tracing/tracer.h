@@ -49,9 +49,10 @@ struct TracerOptions {
   std::size_t max_queued_spans = 4096;  // waiting for export; beyond, dropped
   std::size_t max_batch_spans = 512;
   std::chrono::milliseconds export_interval{1000};
-  // At stop, what is queued is exported until this much time has passed or an export
-  // fails; the rest is dropped (counted), so that a hung collector cannot hold a
-  // service's shutdown for a timeout per batch.
+  // At stop, what is queued is exported batch by batch until this much time has passed
+  // or an export fails (or the exports were failing already); the rest is dropped and
+  // counted, so that a hung collector cannot hold a service's stop for a timeout per
+  // batch. A stop waits at most the export in flight, then this budget.
   std::chrono::milliseconds stop_budget{2000};
 };
 
@@ -68,7 +69,8 @@ class Tracer {
   // `logger` must outlive the tracer; its service and instance name the resource.
   Tracer(TracerOptions options, logging::Logger& logger,
          std::unique_ptr<SpanExporter> exporter = nullptr);
-  // Exports what is queued (one attempt, within stop_budget), then stops the export thread.
+  // Exports what is queued (within stop_budget, see TracerOptions), then stops the export
+  // thread.
   ~Tracer();
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
