@@ -19,14 +19,7 @@ WORKERS="${WORKERS:-1}"  # nginx worker processes; the gateway's network threads
 
 scripts/install-deps.sh >/dev/null
 build="$(build_dir)"
-work="$(mktemp -d /tmp/sylbench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }

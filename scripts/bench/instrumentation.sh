@@ -20,14 +20,7 @@ scripts/install-deps.sh >/dev/null
 command -v valgrind >/dev/null || { echo "instrumentation: valgrind is needed" >&2; exit 1; }
 build="$(build_dir)"
 binary="$build/services/subject-service/subject-service"
-work="$(mktemp -d /tmp/sylbench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 start_redis "$work"
 
 run_service() {

@@ -15,14 +15,7 @@ CONNECTIONS="${CONNECTIONS:-32}"
 
 scripts/install-deps.sh >/dev/null
 build="$(build_dir)"
-work="$(mktemp -d /tmp/sylbench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 start_redis "$work"
 redis_url="redis://127.0.0.1:$redis_port"
 

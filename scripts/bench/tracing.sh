@@ -17,14 +17,7 @@ LOG_LEVEL="${LOG_LEVEL:-info}"
 scripts/install-deps.sh >/dev/null
 build="$(build_dir)"
 binary="$build/services/subject-service/subject-service"
-work="$(mktemp -d /tmp/sylbench.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 start_redis "$work"
 
 # Starts an instance on the shared database; sets `port`.

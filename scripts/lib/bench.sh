@@ -1,6 +1,8 @@
 # Shared by the benchmark commands. Source it, then:
 #   write_doc_section NAME HEADING FILE
 #   free_port, now_ns
+#   bench_workdir       a scratch directory in `work`, removed at exit together with the
+#                       processes the script adds to `pids` and the Redis of start_redis
 #   build_dir           the release build to measure: BUILD_DIR (another checkout's
 #                       build, for a before/after comparison) or this tree's, built now
 #   start_redis DIR     a throwaway Redis (memory only) on a free loopback port;
@@ -32,6 +34,18 @@ start, stop = text.find(begin), text.find(end)
 text = text[:start] + begin + "\n" + section + text[stop:]
 open(path, "w").write(text)
 PY
+}
+
+bench_workdir() {
+  work="$(mktemp -d /tmp/sylbench.XXXXXX)"
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
 }
 
 # A loopback port nothing listens on now (the caller binds it soon after).

@@ -389,13 +389,13 @@ struct Consumer::Impl {
     const std::optional<std::string> json = entry.field("event");
     if (!json) {
       dead_letter(entry, std::nullopt, std::string(kUnparsable), "",
-                  "the stream entry has no \"event\" field", 1);
+                  "the stream entry has no \"event\" field", 1, {});
       return Disposition::kDone;
     }
     Result<Event> parsed = parse_event(*json);
     if (!parsed) {
       dead_letter(entry, std::nullopt, std::string(kUnparsable), *json,
-                  "malformed event envelope: " + describe(parsed.error()), 1);
+                  "malformed event envelope: " + describe(parsed.error()), 1, {});
       return Disposition::kDone;
     }
     const Event& event = *parsed;
@@ -465,7 +465,7 @@ struct Consumer::Impl {
                               " attempts; the last ones did not finish (the consumer stopped "
                               "or crashed while handling it)";
           if (!before->last_error.empty()) error += "; last recorded error: " + before->last_error;
-          dead_letter(entry, event, label, json, error, before->attempts);
+          dead_letter(entry, event, label, json, error, before->attempts, log_context);
           return Disposition::kDone;
         } else {
           current.start_recorded = true;
@@ -733,13 +733,11 @@ struct Consumer::Impl {
   // Copies the entry to "<stream>.dlq" with why it failed, then acknowledges the original.
   // If the copy fails the original stays pending: it is taken back and tried again later.
   // `label`: the event's type as a metric label (kUnparsable when there is no event);
-  // `attempt`: the last attempt's span, when the handler ran.
+  // `log_context`: whom its lines are about (the event's trace, the last attempt's span).
   void dead_letter(const StreamEntry& entry, const std::optional<Event>& event,
                    const std::string& label, const std::string& json, const std::string& error,
-                   int attempts, std::optional<logging::Context> attempt = std::nullopt) {
+                   int attempts, const logging::Context& log_context) {
     const std::string type = event ? event->type : "";
-    const logging::Context log_context =
-        attempt ? *attempt : (event ? context(*event) : logging::Context{});
     namespace f = dead_letter_fields;
     StreamFields fields{{f::kEvent, json},
                         {f::kError, error},

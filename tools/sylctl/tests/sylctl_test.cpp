@@ -21,6 +21,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -107,6 +108,24 @@ std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
+// Reads `fd` until it ends, `until` has come (when not empty) or `timeout` passed; what
+// came.
+std::string read_output(int fd, std::chrono::milliseconds timeout, std::string_view until = {}) {
+  std::string seen;
+  const auto deadline = Clock::now() + timeout;
+  char buffer[4096];
+  while (until.empty() || seen.find(until) == std::string::npos) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd descriptor{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t received = ::read(fd, buffer, sizeof buffer);
+    if (received <= 0) break;
+    seen.append(buffer, static_cast<std::size_t>(received));
+  }
+  return seen;
+}
+
 struct Outcome {
   int exit_code = -1;
   std::string output;
@@ -121,16 +140,7 @@ Outcome run_sylctl(const fs::path& cwd, const std::vector<std::string>& args,
   ::close(fds[1]);
   Outcome outcome;
   const auto deadline = Clock::now() + timeout;
-  char buffer[4096];
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd descriptor{fds[0], POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
-    const ssize_t received = ::read(fds[0], buffer, sizeof buffer);
-    if (received <= 0) break;
-    outcome.output.append(buffer, static_cast<std::size_t>(received));
-  }
+  outcome.output = read_output(fds[0], timeout);
   ::close(fds[0]);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (auto code = wait_exit(pid, std::max(left, std::chrono::milliseconds(100)))) {
@@ -572,23 +582,6 @@ std::string timestamp(std::chrono::seconds ago) {
   return text;
 }
 
-// Reads `fd` until `text` has come or `timeout` passed; what came.
-std::string read_until(int fd, const std::string& text, std::chrono::milliseconds timeout) {
-  std::string seen;
-  const auto deadline = Clock::now() + timeout;
-  char buffer[4096];
-  while (seen.find(text) == std::string::npos) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd descriptor{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
-    const ssize_t received = ::read(fd, buffer, sizeof buffer);
-    if (received <= 0) break;
-    seen.append(buffer, static_cast<std::size_t>(received));
-  }
-  return seen;
-}
-
 TEST(SylctlLogs, FiltersByLevelAgeAndTextAndFollowsAServiceThatStartsLater) {
   TempDir dir;
   fs::create_directories(dir.path() / "var/log");
@@ -630,7 +623,7 @@ TEST(SylctlLogs, FiltersByLevelAgeAndTextAndFollowsAServiceThatStartsLater) {
       << R"({"ts":")" + timestamp(0s) +
              R"(","level":"info","service":"file-service","msg":"hello"})"
       << "\n";
-  const std::string followed = read_until(fds[0], "hello", 10s);
+  const std::string followed = read_output(fds[0], 10s, "hello");
   ::kill(follower, SIGTERM);
   wait_exit(follower, 5s);
   ::close(fds[0]);
@@ -652,7 +645,7 @@ TEST(SylctlTop, QuitsOnQAndOnCtrlCAndRestoresTheTerminal) {
       ::execl(SYLCTL_BINARY, SYLCTL_BINARY, "top", "--port-base", port_base.c_str(), nullptr);
       ::_exit(127);
     }
-    const std::string drawn = read_until(terminal, "q or Ctrl-C quits", 15s);
+    const std::string drawn = read_output(terminal, 15s, "q or Ctrl-C quits");
     ASSERT_NE(drawn.find("q or Ctrl-C quits"), std::string::npos) << drawn;
     termios raw{};
     ASSERT_EQ(::tcgetattr(terminal, &raw), 0);
