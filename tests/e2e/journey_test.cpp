@@ -250,4 +250,28 @@ TEST_P(Journey, SeedMakesDemoDataThroughTheGatewayOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Databases, Journey, e2e::kBothDatabases, e2e::database_name);
 
+// The gateway's rate limit set low: a seed of four subjects makes about twenty calls, twice
+// the burst, and must wait out the 429s (they carry Retry-After) rather than fail.
+class SeedUnderARateLimit : public e2e::PlatformTest {
+ protected:
+  SeedUnderARateLimit()
+      : PlatformTest("sylseedlimit", {},
+                     {{"SYL_RATELIMIT_DEFAULT_RPS", "4"}, {"SYL_RATELIMIT_DEFAULT_BURST", "8"}}) {}
+};
+
+TEST_P(SeedUnderARateLimit, WaitsOutTheGatewaysRateLimit) {
+  const auto seeded = sylctl({"seed", "--demo", "--subjects", "4"}, 120s);
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.output;
+  EXPECT_NE(seeded.output.find("slowed down by the gateway's rate limit"), std::string::npos)
+      << seeded.output;
+  EXPECT_NE(seeded.output.find("subjects: 4 created, 0 there already"), std::string::npos)
+      << seeded.output;
+  EXPECT_NE(seeded.output.find("syllabi: 4 created (2 published), 0 there already"),
+            std::string::npos)
+      << seeded.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, SeedUnderARateLimit, ::testing::Values(Databases::kSqlite),
+                         e2e::database_name);
+
 }  // namespace

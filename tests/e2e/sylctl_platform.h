@@ -74,11 +74,13 @@ class PlatformTest : public ::testing::TestWithParam<Databases> {
  protected:
   // `name` prefixes the PostgreSQL databases; `extra_ports`, offsets from the port base
   // the test needs free besides the platform's (the green ports of a deploy, say).
-  explicit PlatformTest(std::string name, std::vector<int> extra_ports = {})
-      : name_(std::move(name)), extra_ports_(std::move(extra_ports)) {}
+  // `env`, settings `sylctl up` passes on to every service.
+  explicit PlatformTest(std::string name, std::vector<int> extra_ports = {},
+                        platform::testing::Environment env = {})
+      : name_(std::move(name)), extra_ports_(std::move(extra_ports)), env_(std::move(env)) {}
 
   void SetUp() override {
-    platform::testing::Environment env;
+    platform::testing::Environment env = env_;
     if (GetParam() == Databases::kPostgresql) databases_ = postgres_per_service(name_, env);
     previous_ = std::filesystem::current_path();
     std::filesystem::current_path(dir_.path());
@@ -113,6 +115,7 @@ class PlatformTest : public ::testing::TestWithParam<Databases> {
  private:
   std::string name_;
   std::vector<int> extra_ports_;
+  platform::testing::Environment env_;
   std::filesystem::path previous_;
   bool started_ = false;
 };

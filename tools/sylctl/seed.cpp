@@ -4,8 +4,10 @@
 // every fourth. Idempotent: a subject whose code exists and a syllabus whose subject,
 // year and term exist are left as they are, so running it again adds only what is
 // missing (a larger --subjects adds the difference).
+#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
+#include <thread>
 
 #include "commands.h"
 #include "platform/auth/mint.h"
@@ -135,12 +137,28 @@ class Gateway {
     request.headers.set("Authorization", "Bearer " + (token ? *token : token_));
     if (!body.empty()) request.headers.set("Content-Type", content_type);
     request.body = std::move(body);
-    return client_.send(std::move(request), {.timeout = std::chrono::seconds(10)});
+    // The gateway limits each caller's rate, and a seed makes a few hundred calls in a row:
+    // a 429 means the call was not carried out, so it is sent again after the Retry-After
+    // the gateway named, as any polite client would, within a bound of total waiting.
+    std::chrono::seconds waited{0};
+    for (;;) {
+      auto response = client_.send(request, {.timeout = std::chrono::seconds(10)});
+      if (!response || response->status != 429 || waited >= kMostWaiting) return response;
+      const auto pause = std::clamp(response->retry_after().value_or(std::chrono::seconds(1)),
+                                    std::chrono::seconds(1), std::chrono::seconds(10));
+      if (!told_) std::cerr << "sylctl: slowed down by the gateway's rate limit\n";
+      told_ = true;
+      std::this_thread::sleep_for(pause);
+      waited += pause;
+    }
   }
 
  private:
+  static constexpr std::chrono::seconds kMostWaiting{120};
+
   std::string base_;
   std::string token_;
+  bool told_ = false;
   Client client_{platform::http::ClientOptions{.user_agent = "sylctl-seed"}};
 };
 
