@@ -20,6 +20,7 @@
 #include "log_capture.h"
 #include "platform/http/client.h"
 #include "platform/http/server.h"
+#include "platform/testing/http_client.h"
 
 namespace platform::http {
 namespace {
@@ -80,6 +81,10 @@ class EventLoopTest : public ::testing::Test {
                        });
         },
         Execution::kInline);
+    router.add_async(
+        "GET", "/now",
+        [](Request&, const Responder& respond) { respond(Response::text(200, "now")); },
+        Execution::kInline);
     front_ = std::make_unique<Server>(
         ServerOptions{.event_loop = std::move(loop), .shutdown_timeout = shutdown_timeout},
         std::move(router), logs_.logger(), front_registry_);
@@ -108,6 +113,30 @@ TEST_F(EventLoopTest, AProxiedCallRunsOnTheServersOwnThreadFromRequestToAnswer) 
     EXPECT_EQ(answer->body, "bbbbb");
     EXPECT_EQ(answer->headers.get("X-Same-Thread"), "yes");
     EXPECT_EQ(answer->headers.get("X-Send-Refused"), "yes");
+  }
+}
+
+// An upstream's answer on the loop's thread goes to the waiting request at once, and the
+// connection goes on to its next request from there: pipelined requests, answered later
+// and at once by turns, each get their own answer, in order.
+TEST_F(EventLoopTest, PipelinedRequestsAnsweredLaterAndAtOnceByTurnsAreAnsweredInOrder) {
+  auto loop = std::make_shared<EventLoop>(1);
+  Client client(ClientOptions{.event_loop = loop});
+  const auto port = start_front(client, loop);
+  auto connection = testing::RawConnection::connect(port);
+  std::string pipelined;
+  for (int i = 1; i <= 4; ++i) {
+    pipelined += testing::format_request("GET", "/proxy/bytes/" + std::to_string(i));
+    pipelined += testing::format_request("GET", "/now");
+  }
+  connection.send(pipelined);
+  for (int i = 1; i <= 4; ++i) {
+    const auto later = connection.read_response(5s);
+    EXPECT_EQ(later.status, 200);
+    EXPECT_EQ(later.body, std::string(static_cast<std::size_t>(i), 'b'));
+    const auto at_once = connection.read_response(5s);
+    EXPECT_EQ(at_once.status, 200);
+    EXPECT_EQ(at_once.body, "now");
   }
 }
 

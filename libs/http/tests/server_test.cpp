@@ -515,6 +515,28 @@ TEST_F(ServerTest, AStalledClientDoesNotDelayOthersAndIsDisconnectedAfterTheRead
   EXPECT_LT(Clock::now() - started, 3s);
 }
 
+// The connection's timer is armed and disarmed lazily (it waits on across requests and
+// looks at the deadline when it fires): a connection that served requests in quick
+// succession and then stalls mid-request is still cut off at its read timeout, not
+// sooner (a wait left from a request before) and not much later.
+TEST_F(ServerTest, AKeptAliveConnectionThatStallsAfterManyRequestsIsCutOffAtTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 400ms;
+  const auto port = start(options);
+  auto connection = RawConnection::connect(port);
+  for (int i = 0; i < 20; ++i) {
+    connection.send(format_request("GET", "/subjects/1"));
+    ASSERT_EQ(connection.read_response().status, 200);
+    std::this_thread::sleep_for(10ms);  // the requests span half the timeout
+  }
+  const auto started = Clock::now();
+  connection.send("GET /subjects/1 HTTP/1.1\r\nHost: x\r\n");  // and never the blank line
+  EXPECT_EQ(connection.read_response(3s).status, 408);
+  EXPECT_GE(Clock::now() - started, 350ms);
+  EXPECT_LT(Clock::now() - started, 1500ms);
+  EXPECT_TRUE(connection.closed_by_peer(3s));
+}
+
 TEST_F(ServerTest, AStalledBodyIsAlsoCutOffByTheReadTimeout) {
   ServerOptions options;
   options.read_timeout = 300ms;

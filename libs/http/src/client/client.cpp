@@ -24,6 +24,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -503,7 +504,10 @@ struct Client::Impl {
       });
       return {};
     }
-    asio::post(shard.executor, [this, call] {
+    // On the shard's own thread (a proxy's handler on a shared loop) the call begins now,
+    // its request written before start() returns, rather than a turn of the loop later;
+    // the callback may then come before start() returns, as it may from any thread.
+    asio::dispatch(shard.executor, [this, call] {
       asio::co_spawn(
           call->shard.executor, run_call(call), [this, call](const std::exception_ptr& f) {
             if (f) {

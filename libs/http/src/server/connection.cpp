@@ -25,6 +25,9 @@ constexpr std::size_t kReadChunk = 4096;
 // How often a timed-out operation is cancelled again: a composed Beast read can start a
 // new socket read right after our cancel, which the next tick then catches.
 constexpr std::chrono::milliseconds kRecancelInterval{50};
+// The connection's timer waits at most read_timeout at a time, but never less than this
+// (a read_timeout of 0 would make it spin).
+constexpr std::chrono::milliseconds kShortestWait{10};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // A caller's time budget above a day is not a deadline anyone means.
 constexpr std::int64_t kMaxRequestTimeoutMs = std::int64_t{24} * 3600 * 1000;
@@ -63,35 +66,75 @@ std::vector<detail::FieldView> field_views(const bhttp::request_header<>& header
 
 // ---- the connection's deadline -------------------------------------------------------------
 
-void Server::Impl::Connection::arm_until(Clock::time_point deadline) {
+void Server::Impl::Connection::arm_until(Clock::time_point until) {
   timed_out = false;
-  const auto generation = ++deadline_generation;
-  timer.expires_at(deadline);
-  wait_for_deadline(generation);
+  deadline = until;
+  schedule();
 }
 
 void Server::Impl::Connection::disarm() {
-  ++deadline_generation;
-  timer.cancel();
+  deadline = Clock::time_point::max();  // the waiting timer finds nothing to do
 }
 
-void Server::Impl::Connection::wait_for_deadline(std::uint64_t generation) {
-  timer.async_wait([self = shared_from_this(), generation](error_code ec) {
-    if (ec || generation != self->deadline_generation) return;
-    self->timed_out = true;
-    error_code ignored;
-    self->socket.cancel(ignored);
-    self->timer.expires_after(kRecancelInterval);
-    self->wait_for_deadline(generation);
+void Server::Impl::Connection::watch_for_hang_up_after(std::chrono::milliseconds delay,
+                                                       std::shared_ptr<Cancellation> cancellation) {
+  watched_request = std::move(cancellation);
+  hang_up_watched = false;
+  watch_at = Clock::now() + delay;
+  schedule();
+}
+
+bool Server::Impl::Connection::end_hang_up_watch() {
+  watch_at = Clock::time_point::max();
+  watched_request.reset();
+  return std::exchange(hang_up_watched, false);
+}
+
+void Server::Impl::Connection::schedule() {
+  const auto needed = std::min(deadline, watch_at);
+  if (needed == Clock::time_point::max()) return;
+  if (timer_waiting && timer_expiry <= needed) return;  // it fires in time and waits on
+  wait_until(std::min(needed, Clock::now() + std::max(impl.options_.read_timeout, kShortestWait)));
+}
+
+// (Re)starts the timer's wait; a wait it replaces completes as cancelled and is ignored.
+void Server::Impl::Connection::wait_until(Clock::time_point expiry) {
+  timer_expiry = expiry;
+  timer_waiting = true;
+  timer.expires_at(expiry);
+  timer.async_wait([self = shared_from_this(), generation = ++wait_generation](error_code ec) {
+    if (generation != self->wait_generation) return;
+    self->timer_waiting = false;
+    if (!ec) self->on_timer();
   });
+}
+
+void Server::Impl::Connection::on_timer() {
+  if (!socket.is_open()) return;
+  const auto now = Clock::now();
+  if (watch_at <= now) {
+    watch_at = Clock::time_point::max();
+    hang_up_watched = true;
+    impl.watch_for_hang_up(*this, watched_request);
+  }
+  if (deadline > now) return schedule();  // early: it waits on for what is left
+  timed_out = true;
+  error_code ignored;
+  socket.cancel(ignored);
+  // Until disarmed: a composed Beast read can start a new socket read right after the
+  // cancel, which the next tick then catches.
+  wait_until(now + kRecancelInterval);
 }
 
 void Server::Impl::Connection::close() {
   disarm();
-  if (deferred_wait != nullptr) deferred_wait->cancel();  // gives up on the answer
+  // The waiting timer holds the connection: let it go now, not at the timer's expiry.
+  timer.cancel();
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
+  // A deferred request gives up on its answer (it sees the socket closed).
+  if (const auto waiting = deferred.lock()) wake(*waiting);
 }
 
 // ---- the loop ------------------------------------------------------------------------------

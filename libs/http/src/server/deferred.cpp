@@ -1,7 +1,7 @@
 // Deferred answers (Router::add_async): the request waits for its answer without holding
-// a thread. The coroutine waits on a timer that never expires; the Responder posts the
-// answer to the connection's strand, stores it there and cancels the timer, which wakes
-// it. See impl.h for the map of the server's files.
+// a thread. The coroutine suspends; the Responder brings the answer to the connection's
+// strand (at once when it is already there, else posted), stores it and resumes the
+// coroutine. See impl.h for the map of the server's files.
 #include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
@@ -18,12 +18,34 @@ constexpr std::chrono::milliseconds kHangUpWatchAfter{50};
 
 }  // namespace
 
-// One deferred request's answer; only touched on its connection's strand.
+// One deferred request's answer; only touched on its connection's strand. Owned by the
+// Responders' shared state, by an answer on its way to the strand and by the coroutine
+// while it runs, never while it waits: a request whose Responders all went away without
+// their answer reaching the strand (the server stopping) takes the waiting coroutine with
+// it instead of keeping it, and itself, forever.
 struct Server::Impl::DeferredAnswer {
+  // What resumes the waiting coroutine: its completion handler, whatever its type.
+  struct Resumer {
+    virtual ~Resumer() = default;
+    virtual void resume() = 0;
+  };
+  template <typename Handler>
+  struct ResumerOf : Resumer {
+    explicit ResumerOf(Handler resume_handler) : handler(std::move(resume_handler)) {}
+    void resume() override { std::move(handler)(); }
+    Handler handler;
+  };
+
   bool arrived = false;
-  std::optional<Response> response;    // nullopt when arrived: the Responder was dropped
-  asio::steady_timer* wake = nullptr;  // while the coroutine waits for the answer
+  std::optional<Response> response;  // nullopt when arrived: the Responder was dropped
+  std::unique_ptr<Resumer> waiting;  // while the coroutine waits
 };
+
+void Server::Impl::wake(DeferredAnswer& answer) {
+  if (!answer.waiting) return;
+  const auto waiting = std::move(answer.waiting);
+  waiting->resume();  // on the strand: the coroutine goes on here, now
+}
 
 // Shared by every copy of one Responder: delivers the first answer, from any thread, or a
 // "dropped" one when the last copy goes away unanswered.
@@ -43,56 +65,66 @@ class Server::Impl::ResponderState {
 
   void deliver(std::optional<Response> response) {
     if (answered_.exchange(true)) return;
-    std::lock_guard lock(gate_->mutex);
+    std::unique_lock lock(gate_->mutex);
     if (!gate_->open) return;  // the server is gone
     auto connection = connection_.lock();
     if (!connection) return;  // closed: the client went away or stop() gave up
+    const EventLoop::State& loop = connection->impl.loop_->state();
+    if (loop.threads == 1 && loop.runs_this_thread()) {
+      // On the loop's one thread (an upstream's answer, say): the connection's strand is
+      // this thread, and the answer goes on now rather than a turn of the loop later.
+      // Outside the gate's lock: the coroutine may take the connection's next request
+      // and answer it through here again.
+      lock.unlock();
+      arrive(answer_, std::move(response));
+      return;
+    }
     // The connection travels with the answer, so it dies on its strand at the latest.
     const auto strand = connection->socket.get_executor();
-    asio::post(strand, [connection = std::move(connection), answer = answer_,
-                        response = std::move(response)]() mutable {
-      answer->arrived = true;
-      answer->response = std::move(response);
-      if (answer->wake != nullptr) answer->wake->cancel();
-    });
+    asio::post(strand,
+               [connection = std::move(connection), answer = answer_,
+                response = std::move(response)]() mutable { arrive(answer, std::move(response)); });
   }
 
  private:
+  static void arrive(const std::shared_ptr<DeferredAnswer>& answer,
+                     std::optional<Response> response) {
+    answer->arrived = true;
+    answer->response = std::move(response);
+    wake(*answer);
+  }
+
   std::weak_ptr<Connection> connection_;
   std::shared_ptr<PostGate> gate_;
   std::shared_ptr<DeferredAnswer> answer_;
   std::atomic<bool> answered_{false};
 };
 
-// Points the connection and the answer at the timer a deferred request waits on, for as
-// long as the timer exists (even when a forced stop destroys the coroutine frame).
+// Points the connection at the answer a deferred request waits for, for as long as the
+// coroutine exists (even when a forced stop destroys its frame).
 class Server::Impl::DeferredWait {
  public:
-  DeferredWait(Connection& connection, DeferredAnswer& answer, asio::steady_timer& wake)
-      : connection_(connection), answer_(answer) {
-    connection_.deferred_wait = &wake;
-    answer_.wake = &wake;
+  DeferredWait(Connection& connection, const std::shared_ptr<DeferredAnswer>& answer)
+      : connection_(connection) {
+    connection_.deferred = answer;
   }
-  ~DeferredWait() {
-    connection_.deferred_wait = nullptr;
-    answer_.wake = nullptr;
-  }
+  ~DeferredWait() { connection_.deferred.reset(); }
   DeferredWait(const DeferredWait&) = delete;
   DeferredWait& operator=(const DeferredWait&) = delete;
 
  private:
   Connection& connection_;
-  DeferredAnswer& answer_;
 };
 
 // While a deferred request waits, the client may hang up: the socket turns readable and a
 // peek reads the end of the stream. The request's cancellation then tells the handler
 // (a proxy cancels its upstream call). Bytes of a pipelined next request end the watch:
 // they are the next request's, read by the loop once this answer is written.
-void Server::Impl::watch_for_hang_up(Connection& connection, const Request& request) {
+void Server::Impl::watch_for_hang_up(Connection& connection,
+                                     std::shared_ptr<Cancellation> cancellation) {
   connection.socket.async_wait(
       tcp::socket::wait_read, [connection = connection.shared_from_this(),
-                               cancellation = request.cancellation](const error_code& ec) {
+                               cancellation = std::move(cancellation)](const error_code& ec) {
         if (ec || !connection->socket.is_open()) return;
         char byte = 0;
         const auto peeked =
@@ -109,8 +141,8 @@ void Server::Impl::watch_for_hang_up(Connection& connection, const Request& requ
 asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, const Route& route,
                                                      Request& request) {
   auto answer = std::make_shared<DeferredAnswer>();
-  asio::steady_timer wake(connection.socket.get_executor(), asio::steady_timer::time_point::max());
-  const DeferredWait registration(connection, *answer, wake);
+  const std::weak_ptr<DeferredAnswer> waiting_for = answer;
+  const DeferredWait registration(connection, answer);
   // Only the job and the Responders it hands out share `state` (a moved-from shared_ptr
   // is empty), so its destructor tells when the last Responder went away.
   auto state = std::make_shared<ResponderState>(connection.weak_from_this(), post_gate_, answer);
@@ -139,26 +171,26 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
   }
   // The hang-up watch starts only once the answer is late: most answers come sooner, and
   // arming the watch costs a request a system call (the socket's readiness is asked for
-  // again) and its cancellation.
-  bool watching = false;
-  if (!answer->arrived) wake.expires_after(kHangUpWatchAfter);
-  while (!answer->arrived && connection.socket.is_open()) {
-    // Cancelled by the answer or by close() (the error code tells nothing more), or the
-    // time to start the watch.
-    auto [wait_ec] = co_await wake.async_wait(kUseTuple);
-    if (!wait_ec && !watching && !answer->arrived && connection.socket.is_open()) {
-      watching = true;
-      watch_for_hang_up(connection, request);
-      wake.expires_at(asio::steady_timer::time_point::max());
-    }
+  // again) and its cancellation. The connection's timer starts it.
+  if (!answer->arrived) connection.watch_for_hang_up_after(kHangUpWatchAfter, request.cancellation);
+  while (answer && !answer->arrived && connection.socket.is_open()) {
+    // Resumed by the answer or by close(), each holding the answer meanwhile.
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [&answer](auto resume) {
+          answer->waiting =
+              std::make_unique<DeferredAnswer::ResumerOf<decltype(resume)>>(std::move(resume));
+          answer.reset();
+        },
+        asio::use_awaitable);
+    answer = waiting_for.lock();
   }
-  if (watching && connection.socket.is_open()) {
+  if (connection.end_hang_up_watch() && connection.socket.is_open()) {
     // The hang-up watch, if still pending: the next request is read by the loop.
     error_code ignored;
     connection.socket.cancel(ignored);
   }
   Response response;
-  if (!answer->arrived) {
+  if (!answer || !answer->arrived) {
     response =
         Response::problem(503, "the server stopped before the handler answered", request.path);
   } else if (!answer->response) {

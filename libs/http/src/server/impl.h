@@ -99,6 +99,8 @@ struct Piece {
 };
 
 struct Server::Impl {
+  struct DeferredAnswer;  // deferred.cpp
+
   // ---- one accepted socket ------------------------------------------------------------
   // Its members are only touched on its strand (the socket's executor).
   struct Connection : std::enable_shared_from_this<Connection> {
@@ -107,10 +109,26 @@ struct Server::Impl {
 
     // Starts the deadline for the next operations: when it passes, `timed_out` is set and
     // pending socket operations are cancelled (not closed: we may still answer 408).
+    //
+    // Lazily: a request arms and disarms the deadline three times or more, and arming a
+    // timer and cancelling it each cost the loop a turn (the cancelled wait completes)
+    // and often a system call (timerfd). So the timer is left waiting: arm and disarm
+    // only move `deadline`, and the timer, when it fires, looks at it and waits again
+    // for what is left. A wait never ends later than now + read_timeout, so the usual
+    // next deadline (read_timeout or longer from then) needs no change to the timer;
+    // only an earlier one sets it again.
     void arm(std::chrono::milliseconds timeout) { arm_until(Clock::now() + timeout); }
-    void arm_until(Clock::time_point deadline);
+    void arm_until(Clock::time_point until);
     void disarm();
     void close();
+    // While a deferred request waits: after `delay`, the connection is watched for the
+    // client hanging up, which cancels the request (the same timer, so an answer that
+    // comes sooner costs nothing).
+    void watch_for_hang_up_after(std::chrono::milliseconds delay,
+                                 std::shared_ptr<Cancellation> cancellation);
+    // The answer came: no watch from now on. Returns whether one had started (the caller
+    // cancels it).
+    bool end_hang_up_watch();
 
     Impl& impl;
     tcp::socket socket;
@@ -119,12 +137,22 @@ struct Server::Impl {
     bool idle = true;  // waiting for the first byte of a request
     std::size_t requests_served = 0;
     bool timed_out = false;
-    std::uint64_t deadline_generation = 0;
-    // While a deferred request waits for its answer: the timer it waits on.
-    asio::steady_timer* deferred_wait = nullptr;
+    // While a deferred request waits for its answer: the answer (close() wakes it).
+    std::weak_ptr<DeferredAnswer> deferred;
 
    private:
-    void wait_for_deadline(std::uint64_t generation);
+    // Makes sure the timer fires by the earlier of the deadline and the watch's start.
+    void schedule();
+    void wait_until(Clock::time_point expiry);
+    void on_timer();
+
+    Clock::time_point deadline = Clock::time_point::max();  // max: disarmed
+    Clock::time_point watch_at = Clock::time_point::max();  // max: no watch to start
+    std::shared_ptr<Cancellation> watched_request;          // until the answer comes
+    bool hang_up_watched = false;                           // the watch started
+    bool timer_waiting = false;
+    Clock::time_point timer_expiry;     // while timer_waiting
+    std::uint64_t wait_generation = 0;  // which wait of the timer is the current one
   };
 
   Impl(ServerOptions server_options, Router server_router, logging::Logger& server_logger,
@@ -243,12 +271,13 @@ struct Server::Impl {
     std::mutex mutex;
     bool open = true;
   };
-  struct DeferredAnswer;
   class ResponderState;
   class DeferredWait;
+  // Resumes a deferred request's coroutine, if it waits (on the connection's strand).
+  static void wake(DeferredAnswer& answer);
   asio::awaitable<Response> answer_later(Connection& connection, const Route& route,
                                          Request& request);
-  static void watch_for_hang_up(Connection& connection, const Request& request);
+  static void watch_for_hang_up(Connection& connection, std::shared_ptr<Cancellation> cancellation);
 
   // ---- state ------------------------------------------------------------------------------
   // Counts a job running on one of the pools, for the shutdown's deadline on them.

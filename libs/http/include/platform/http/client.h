@@ -225,7 +225,9 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Starts the call and returns at once; `done` is called exactly once, on a network
-  // thread of the client: keep it short and never block in it (no send() there).
+  // thread of the client: keep it short and never block in it (no send() there). Called
+  // on that thread, start() begins the exchange itself, and `done` may come before it
+  // returns: hold no lock across start() that `done` takes.
   CallHandle start(ClientRequest request, CallOptions options, Callback done);
 
   // Sends and waits for the answer (its header only, with stream_response). Blocking; safe
