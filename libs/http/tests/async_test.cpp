@@ -454,6 +454,39 @@ TEST_F(AsyncRouteTest, AResponderOutlivingTheServerIsDroppedSafely) {
   responders.clear();  // the second goes away unanswered
 }
 
+// A forced stop whose posted closes the loop cannot run in time (a handler holds its one
+// thread): the requests still waiting are let go all the same, so that a Responder kept
+// past the server's end is dropped without touching what the server took with it.
+TEST_F(AsyncRouteTest, AForcedStopWithTheLoopBusyStillEndsTheRequestsWaiting) {
+  ServerOptions options;
+  options.io_threads = 1;
+  options.shutdown_timeout = 100ms;
+  Router router = routes();
+  Signal blocking;
+  router.get(
+      "/block",
+      [&blocking](Request&) {
+        blocking.raise();
+        std::this_thread::sleep_for(1500ms);  // past the shutdown timeout and the 500 ms after
+        return Response::text(200, "late");
+      },
+      Execution::kInline);
+  const auto port = start(std::move(router), options);
+  auto waiting = RawConnection::connect(port);
+  waiting.send(format_request("GET", "/park"));
+  ASSERT_TRUE(parked_.wait_for(1));
+  auto blocker = RawConnection::connect(port);
+  blocker.send(format_request("GET", "/block"));
+  ASSERT_TRUE(blocking.wait());
+
+  server_->stop();
+  server_.reset();
+  EXPECT_TRUE(waiting.closed_by_peer(1s));
+  auto responders = parked_.take();
+  ASSERT_EQ(responders.size(), 1u);
+  responders.clear();  // dropped unanswered, after the server is gone
+}
+
 // stop() closes the connections that are idle when it looks; one busy writing an answer
 // it promised to keep alive (promised before the stop began) must still close once that
 // answer is out, not wait idle for the shutdown timeout.

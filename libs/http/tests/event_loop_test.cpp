@@ -116,9 +116,9 @@ TEST_F(EventLoopTest, AProxiedCallRunsOnTheServersOwnThreadFromRequestToAnswer) 
   }
 }
 
-// An upstream's answer on the loop's thread goes to the waiting request at once, and the
-// connection goes on to its next request from there: pipelined requests, answered later
-// and at once by turns, each get their own answer, in order.
+// An upstream's answer on the loop's thread goes to the waiting request at once:
+// pipelined requests, answered later (through the upstream) and at once by turns, each
+// get their own answer, in order.
 TEST_F(EventLoopTest, PipelinedRequestsAnsweredLaterAndAtOnceByTurnsAreAnsweredInOrder) {
   auto loop = std::make_shared<EventLoop>(1);
   Client client(ClientOptions{.event_loop = loop});

@@ -19,10 +19,11 @@ constexpr std::chrono::milliseconds kHangUpWatchAfter{50};
 }  // namespace
 
 // One deferred request's answer; only touched on its connection's strand. Owned by the
-// Responders' shared state, by an answer on its way to the strand and by the coroutine
-// while it runs, never while it waits: a request whose Responders all went away without
-// their answer reaching the strand (the server stopping) takes the waiting coroutine with
-// it instead of keeping it, and itself, forever.
+// Responders' shared state, by an answer on its way to the strand, by close() while it
+// wakes the request and by the coroutine while it runs, never while it waits: so the
+// waiting coroutine does not own itself through its answer. A forced stop wakes every
+// request still waiting (see Server::Impl::stop), and a Responder dropped after the
+// server is gone lets go of one that somehow still waits (see deliver).
 struct Server::Impl::DeferredAnswer {
   // What resumes the waiting coroutine: its completion handler, whatever its type.
   struct Resumer {
@@ -66,15 +67,22 @@ class Server::Impl::ResponderState {
   void deliver(std::optional<Response> response) {
     if (answered_.exchange(true)) return;
     std::unique_lock lock(gate_->mutex);
-    if (!gate_->open) return;  // the server is gone
+    if (!gate_->open) {
+      // The server is gone, and its stop woke every request still waiting. Were one left,
+      // destroying its coroutine would unwind it on a loop that may be gone too: it is
+      // let go of instead.
+      if (answer_->waiting) static_cast<void>(answer_->waiting.release());
+      return;
+    }
     auto connection = connection_.lock();
     if (!connection) return;  // closed: the client went away or stop() gave up
     const EventLoop::State& loop = connection->impl.loop_->state();
     if (loop.threads == 1 && loop.runs_this_thread()) {
       // On the loop's one thread (an upstream's answer, say): the connection's strand is
-      // this thread, and the answer goes on now rather than a turn of the loop later.
-      // Outside the gate's lock: the coroutine may take the connection's next request
-      // and answer it through here again.
+      // this thread, and the answer goes on now rather than a turn of the loop later:
+      // the middleware's on_response, the access line, the answer's head and the start
+      // of its write run before this returns. Outside the gate's lock, which none of
+      // that needs.
       lock.unlock();
       arrive(answer_, std::move(response));
       return;

@@ -319,6 +319,13 @@ void Server::Impl::stop() {
   if (!drained) ioc_.stop();
   for (auto& thread : io_threads_) thread.join();
   io_threads_.clear();
+  if (!drained) {
+    // Connections whose posted close() the loop did not get to run: closed here, now that
+    // no thread runs the loop. A deferred request still waiting for its answer is held
+    // by that answer, not by the loop: woken, it sees its connection closed and parks on
+    // an operation of the loop, which discard_pending() then destroys with its frame.
+    for (const auto& connection : live_connections()) connection->close();
+  }
   // What the forced stop left behind goes now, while the connections' server exists: a
   // shared loop may outlive it.
   if (!drained) ioc_.discard_pending();

@@ -66,7 +66,10 @@ struct Middleware {
 // Answers a deferred request. Call it exactly once, from any thread, at any time; later
 // calls are ignored. Safe to call after the client went away or the server stopped: the
 // response is then dropped. Copies share one answer. When the last copy is destroyed
-// without having been called (a bug in the handler), the server answers 500.
+// without having been called (a bug in the handler), the server answers 500. Called on
+// the network thread of a server with one (a proxy's upstream answer), it carries the
+// answer on before it returns: the middleware's on_response runs and the write starts,
+// so hold no lock across it that middleware takes.
 using Responder = std::function<void(Response response)>;
 // Returns at once and answers through `respond`, now or later. Runs on the worker pool
 // unless the route says kInline. request.cancellation tells when the client went away.
