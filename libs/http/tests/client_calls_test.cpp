@@ -2,6 +2,7 @@
 // starts, streamed bodies both ways, and the cap on connections per host.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -276,6 +277,40 @@ TEST_F(ClientCallsTest, StreamsARequestBodyWithItsLengthOrChunked) {
   ASSERT_TRUE(unsized) << unsized.error().detail();
   EXPECT_EQ(unsized->body, "chunked " + std::to_string(body.size()) + " " + digest);
   EXPECT_EQ(server_connections(), 1) << "both calls on one kept-alive connection";
+}
+
+// A request body whose source fails part way (a proxied client's broken upload) ends the
+// call with the source's own error, marked as the request body's: the caller's fault, which
+// a resilient client must not count against the peer. A transport failure is not so marked.
+TEST_F(ClientCallsTest, ARequestBodyWhoseReadFailsEndsTheCallWithThatReadsError) {
+  start();
+  Client client;
+  class BrokenUpload final : public BodySource {
+   public:
+    std::optional<std::uint64_t> size() const override { return 1024 * 1024; }
+    core::Result<std::size_t> read(std::span<char> buffer) override {
+      if (reads_++ > 0) return core::Error::malformed("malformed request body: bad chunk");
+      std::fill(buffer.begin(), buffer.begin() + 100, 'x');
+      return std::size_t{100};
+    }
+
+   private:
+    int reads_ = 0;
+  };
+  auto broken = client.send({.method = "POST",
+                             .url = url(port_, "/digest"),
+                             .body_source = std::make_shared<BrokenUpload>()});
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code(), ErrorCode::kMalformed);
+  EXPECT_EQ(broken.error().detail(), "malformed request body: bad chunk");
+  EXPECT_TRUE(broken.error().request_body_failed());
+
+  auto refused = client.send({.url = "http://127.0.0.1:1/"});
+  ASSERT_FALSE(refused);
+  EXPECT_FALSE(refused.error().request_body_failed());
+  // The client goes on working.
+  auto next = client.send({.url = url(port_, "/bytes/5")});
+  ASSERT_TRUE(next) << next.error().detail();
 }
 
 TEST_F(ClientCallsTest, StreamsAResponseBodyPieceByPieceBeyondTheBufferedLimit) {

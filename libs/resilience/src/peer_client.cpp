@@ -28,7 +28,7 @@ class WatchedBody final : public http::BodySource {
   std::optional<std::uint64_t> size() const override { return body_->size(); }
   core::Result<std::size_t> read(std::span<char> buffer) override {
     touched_ = true;
-    return watched_read(buffer);
+    return body_->read(buffer);
   }
   std::optional<FileRange> file_range() const override {
     auto range = body_->file_range();
@@ -36,27 +36,10 @@ class WatchedBody final : public http::BodySource {
     return range;
   }
   bool touched() const { return touched_; }
-  // The source's own error, when a read failed: the caller's body (malformed, too slow,
-  // its sender gone) rather than the peer.
-  std::optional<core::Error> failure() const {
-    std::lock_guard lock(mutex_);
-    return failure_;
-  }
 
  private:
-  core::Result<std::size_t> watched_read(std::span<char> buffer) {
-    auto read = body_->read(buffer);
-    if (!read) {
-      std::lock_guard lock(mutex_);
-      if (!failure_) failure_ = read.error();
-    }
-    return read;
-  }
-
   std::shared_ptr<http::BodySource> body_;
   mutable std::atomic<bool> touched_{false};
-  mutable std::mutex mutex_;
-  std::optional<core::Error> failure_;
 };
 
 // One thread that runs tasks at given times: the pauses between attempts. A call waiting
@@ -468,9 +451,7 @@ struct PeerClient::Impl {
     // and eject healthy instances for everyone.
     const bool never_valid = !result && result.error().code() == core::ErrorCode::kInvalidArgument;
     // The same for a request body that could not be read: the call ends with its error.
-    const std::optional<core::Error> body_failure =
-        !result && call->body ? call->body->failure() : std::nullopt;
-    const bool callers_fault = never_valid || body_failure.has_value();
+    const bool callers_fault = never_valid || (!result && result.error().request_body_failed());
     const bool failed = !result || is_server_failure(result->status);
     breaker.record(permit, shutting_down || callers_fault ? CallResult::kIgnored
                            : failed                       ? CallResult::kFailure
@@ -478,8 +459,7 @@ struct PeerClient::Impl {
     if (!shutting_down && !callers_fault) endpoints.record(url, failed);
     if (callers_fault) {
       count("refused", "caller");
-      return finish(call, body_failure ? PeerResult(*body_failure) : std::move(result),
-                    /*counted=*/true);
+      return finish(call, std::move(result), /*counted=*/true);
     }
 
     // A request that never left may go elsewhere whatever its method (as nginx's

@@ -37,30 +37,19 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 }
 
 // The request body, read from the client while it is sent upstream (on the client's body
-// thread; the handler's thread waits for the answer meanwhile, so the reader lives).
+// thread; the handler's thread waits for the answer meanwhile, so the reader lives). A
+// failed read ends the upstream call with the read's own error, marked as the request
+// body's (Error::request_body_failed): the client's fault, not the upstream's.
 class ClientBody : public platform::http::BodySource {
  public:
   explicit ClientBody(platform::http::BodyReader& reader) : reader_(reader) {}
   std::optional<std::uint64_t> size() const override { return reader_.content_length(); }
   platform::core::Result<std::size_t> read(std::span<char> buffer) override {
-    auto read = reader_.read(buffer);
-    if (!read) {
-      std::lock_guard lock(mutex_);
-      if (!failure_) failure_ = read.error();
-    }
-    return read;
-  }
-  // Why the client's body could not be read (malformed, too slow, the client gone), if
-  // it could not: the upstream call failed because of it, not because of the upstream.
-  std::optional<platform::core::Error> failure() const {
-    std::lock_guard lock(mutex_);
-    return failure_;
+    return reader_.read(buffer);
   }
 
  private:
   platform::http::BodyReader& reader_;
-  mutable std::mutex mutex_;
-  std::optional<platform::core::Error> failure_;
 };
 
 // The upstream's answer body, read while it is written to the client.
@@ -155,7 +144,6 @@ struct Proxy::Impl {
     bool gzip_accepted = false;
     std::string origin;
     std::vector<std::pair<std::string, std::string>> limit_headers;
-    std::shared_ptr<const ClientBody> client_body;  // a streamed request body
     Clock::time_point started;
     Responder respond;
   };
@@ -328,9 +316,7 @@ struct Proxy::Impl {
     outgoing.buffer_response_up_to = kBufferedAnswerBytes;
     outgoing.cancellation = request.cancellation;
     if (request.body_reader != nullptr) {
-      auto body = std::make_shared<ClientBody>(*request.body_reader);
-      exchange.client_body = body;
-      outgoing.body_source = std::move(body);
+      outgoing.body_source = std::make_shared<ClientBody>(*request.body_reader);
     } else {
       outgoing.body = request.body;
     }
@@ -370,13 +356,12 @@ struct Proxy::Impl {
     const Request& request = exchange.summary;
     if (!result) {
       const Error& error = result.error();
-      if (const auto body_failure =
-              exchange.client_body ? exchange.client_body->failure() : std::nullopt) {
+      if (error.request_body_failed()) {
         // The client's own body broke the call: its error, not the upstream's.
-        if (body_failure->code() == ErrorCode::kDeadlineExceeded) {
-          return gateway_problem(408, body_failure->detail(), request);
+        if (error.code() == ErrorCode::kDeadlineExceeded) {
+          return gateway_problem(408, error.detail(), request);
         }
-        return gateway_problem(*body_failure, request);
+        return gateway_problem(error, request);
       }
       if (error.code() == ErrorCode::kInvalidArgument) {
         // The client would not send what the caller asked for: the caller's error (a '%'

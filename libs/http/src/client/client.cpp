@@ -217,6 +217,7 @@ struct Client::Impl {
     std::string body;
     std::shared_ptr<BodySource> source;
     std::optional<std::uint64_t> source_size;
+    std::optional<core::Error> body_failure;  // the source's own error, when a read failed
     bool stream_response = false;
     std::uint64_t buffer_response_up_to = 0;
     Clock::time_point started;
@@ -631,6 +632,8 @@ struct Client::Impl {
         co_return response;
       }
       release(call.shard, call.pool_key, std::move(connection), /*reusable=*/false);
+      // The caller's own body could not be read: its error, whatever else ended the call.
+      if (call.body_failure) co_return std::move(call.body_failure->with_request_body_failed());
       if (call.aborted != Abort::kNone) co_return aborted_error(call);
       const FailedAttempt failed{.reused_connection = reused,
                                  .request_written = attempt.written,
@@ -974,6 +977,7 @@ struct Client::Impl {
       if (piece.error || piece.size > want || (piece.size == 0 && call.source_size)) {
         log_error("request body source failed",
                   piece.error ? piece.error->log_detail() : std::string("ended early"));
+        if (piece.error) call.body_failure = std::move(piece.error);
         co_return make_error_code(bhttp::error::partial_message);
       }
       if (piece.size == 0) break;

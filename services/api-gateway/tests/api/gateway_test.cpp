@@ -279,6 +279,23 @@ TEST_F(GatewayTest, AMalformedRequestBodyIsTheClientsErrorNotTheUpstreams) {
   EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(jwt), "{}").status, 200);
 }
 
+// A client that stops sending its body part way gets 408 once the read timeout passes
+// (the upstream call ends with the body's own error), and however many do, the route's
+// upstream keeps serving.
+TEST_F(GatewayTest, AClientThatStallsItsBodyGets408AndTheUpstreamIsNotBlamed) {
+  start_gateway({{"SYL_HTTP_READ_TIMEOUT_MS", "300"}});
+  const auto jwt = token("alice", {"editor"});
+  for (int i = 0; i < 6; ++i) {
+    auto connection = platform::testing::RawConnection::connect(gateway_->port());
+    connection.send("POST /api/v1/echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + jwt +
+                    "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":");
+    const auto refused = connection.read_response(5s);
+    ASSERT_EQ(refused.status, 408) << refused.body;
+    EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+  }
+  EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(jwt), "{}").status, 200);
+}
+
 TEST_F(GatewayTest, AmbiguousCredentialsAndClimbingPathsAreRefused) {
   const auto jwt = token("alice", {"viewer"});
   HeaderList twice = bearer(jwt);

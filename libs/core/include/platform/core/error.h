@@ -95,6 +95,10 @@ class Error {
   // A call that failed before any byte of its request left (no connection could be made):
   // sending it again, to another instance, is harmless whatever its method.
   bool never_sent() const { return never_sent_; }
+  // A call that failed because its own request body could not be read (the caller's
+  // upload was malformed, too slow, or its sender went away): the error is the body's, and
+  // it is the caller's fault, not the peer's, so it counts against no peer.
+  bool request_body_failed() const { return request_body_failed_; }
 
   Error& with_field_errors(std::vector<FieldError> errors) {
     field_errors_ = std::move(errors);
@@ -108,6 +112,10 @@ class Error {
     never_sent_ = true;
     return *this;
   }
+  Error& with_request_body_failed() {
+    request_body_failed_ = true;
+    return *this;
+  }
 
  private:
   ErrorCode code_;
@@ -116,6 +124,7 @@ class Error {
   std::vector<FieldError> field_errors_;
   std::optional<std::chrono::seconds> retry_after_;
   bool never_sent_ = false;
+  bool request_body_failed_ = false;
 };
 
 }  // namespace platform::core

@@ -30,7 +30,9 @@
 //   or a peer that closed mid-answer -> kUnavailable ("<peer> is unavailable: ..."); the
 //   deadline passed -> kDeadlineExceeded; an answer we cannot accept (malformed, over
 //   max_response_bytes) -> kInternal; a bad URL, method or header -> kInvalidArgument;
-//   cancelled -> kUnavailable ("the call was cancelled").
+//   cancelled -> kUnavailable ("the call was cancelled"); a request body source whose
+//   read failed -> that read's own error, marked Error::request_body_failed() (the
+//   caller's body, not the peer, ended the call).
 // - HTTP answers, error statuses included, are values: a peer's 404 is the peer's, never
 //   our own 404 by accident. PeerProblem::as_dependency_failure() is the safe default
 //   when a caller has no better mapping.
