@@ -4,15 +4,14 @@
 // every fourth. Idempotent: a subject whose code exists and a syllabus whose subject,
 // year and term exist are left as they are, so running it again adds only what is
 // missing (a larger --subjects adds the difference).
-#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
-#include <thread>
 
 #include "commands.h"
 #include "platform/auth/mint.h"
 #include "platform/core/strings.h"
 #include "platform/http/client.h"
+#include "platform/http/retry.h"
 #include "platform_token.h"
 
 namespace sylctl {
@@ -128,6 +127,8 @@ boost::json::object syllabus_body(const std::string& subject_id, const std::stri
 class Gateway {
  public:
   Gateway(std::string base, std::string token) : base_(std::move(base)), token_(std::move(token)) {}
+  Gateway(const Gateway&) = delete;  // its retry policy refers to it
+  Gateway& operator=(const Gateway&) = delete;
 
   platform::core::Result<ClientResponse> call(const std::string& method, const std::string& path,
                                               std::string body = "",
@@ -140,25 +141,27 @@ class Gateway {
     // The gateway limits each caller's rate, and a seed makes a few hundred calls in a row:
     // a 429 means the call was not carried out, so it is sent again after the Retry-After
     // the gateway named, as any polite client would, within a bound of total waiting.
-    std::chrono::seconds waited{0};
-    for (;;) {
-      auto response = client_.send(request, {.timeout = std::chrono::seconds(10)});
-      if (!response || response->status != 429 || waited >= kMostWaiting) return response;
-      const auto pause = std::clamp(response->retry_after().value_or(std::chrono::seconds(1)),
-                                    std::chrono::seconds(1), std::chrono::seconds(10));
-      if (!told_) std::cerr << "sylctl: slowed down by the gateway's rate limit\n";
-      told_ = true;
-      std::this_thread::sleep_for(pause);
-      waited += pause;
-    }
+    return platform::http::send_with_retries(
+        client_, [&request]() -> platform::core::Result<ClientRequest> { return request; },
+        {.timeout = std::chrono::seconds(10)}, polite_);
   }
 
  private:
-  static constexpr std::chrono::seconds kMostWaiting{120};
-
   std::string base_;
   std::string token_;
   bool told_ = false;
+  const platform::http::RetryPolicy polite_{
+      .retry = platform::http::RetryPolicy::Retry::kRateLimitsOnly,
+      .max_attempts = 1000,  // the waiting is what is bounded
+      .max_waiting = std::chrono::seconds(120),
+      .first_backoff = std::chrono::seconds(1),
+      .max_backoff = std::chrono::seconds(1),
+      .shortest_pause = std::chrono::seconds(1),
+      .longest_pause = std::chrono::seconds(10),
+      .on_retry = [this](const std::string&, std::chrono::milliseconds) {
+        if (!told_) std::cerr << "sylctl: slowed down by the gateway's rate limit\n";
+        told_ = true;
+      }};
   Client client_{platform::http::ClientOptions{.user_agent = "sylctl-seed"}};
 };
 

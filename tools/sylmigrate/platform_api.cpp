@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <thread>
 
 #include "platform/core/crypto.h"
 #include "platform/core/strings.h"
 #include "platform/http/client.h"
+#include "platform/http/retry.h"
 
 namespace sylmigrate {
 namespace {
@@ -17,6 +17,7 @@ namespace {
 using platform::core::Error;
 using platform::core::ErrorCode;
 using platform::core::Result;
+using platform::http::describe_answer;
 
 constexpr std::size_t kFileChunk = std::size_t{256} * 1024;
 
@@ -64,17 +65,19 @@ RefusedLines refused_lines(const platform::http::PeerProblem& problem) {
   return refused;
 }
 
-bool not_now(int status) {
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-std::string describe(const platform::http::ClientResponse& response) {
-  if (const auto problem = response.problem()) {
-    std::string text = std::to_string(problem->status) + " " + problem->title;
-    if (!problem->detail.empty()) text += ": " + problem->detail;
-    return text;
-  }
-  return std::to_string(response.status);
+// How a call (named in the retry messages, "GET /api/v1/...") is retried while the
+// platform says "not now".
+platform::http::RetryPolicy retry_policy(const ApiOptions& options, const std::string& call) {
+  return {.retry = platform::http::RetryPolicy::Retry::kTransientFailures,
+          .max_attempts = options.attempts,
+          .max_waiting = std::chrono::hours(1),  // the attempts bound the waiting
+          .first_backoff = std::chrono::milliseconds(250),
+          .max_backoff = std::chrono::seconds(10),
+          .longest_pause = std::chrono::seconds(30),
+          .on_retry = [on_retry = options.on_retry, call](const std::string& why,
+                                                          std::chrono::milliseconds) {
+            if (on_retry) on_retry(call + ": " + why + ", retrying");
+          }};
 }
 
 }  // namespace
@@ -100,12 +103,13 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
                                              const std::string& content_type,
                                              const std::string& body,
                                              const std::filesystem::path* body_file) {
-  std::chrono::milliseconds backoff{250};
-  for (int attempt = 1;; ++attempt) {
+  // A file's bytes are hashed as they are sent: the hash of the attempt that got through.
+  std::shared_ptr<platform::core::Sha256> hash;
+  const auto make_request = [&]() -> Result<platform::http::ClientRequest> {
     platform::http::ClientRequest request{.method = method, .url = options_.gateway + target};
     request.headers.set("Authorization", "Bearer " + options_.token);
     if (!content_type.empty()) request.headers.set("Content-Type", content_type);
-    auto hash = std::make_shared<platform::core::Sha256>();
+    hash = std::make_shared<platform::core::Sha256>();
     if (body_file != nullptr) {
       std::error_code ec;
       const auto size = std::filesystem::file_size(*body_file, ec);
@@ -115,31 +119,19 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
     } else {
       request.body = body;
     }
-    auto response = client_->send(std::move(request), {.timeout = options_.timeout});
-    std::string why;
-    std::optional<std::chrono::seconds> retry_after;
-    if (!response) {
-      const auto code = response.error().code();
-      if (code != ErrorCode::kUnavailable && code != ErrorCode::kDeadlineExceeded)
-        return std::move(response).error();
-      why = response.error().detail();
-    } else if (not_now(response->status)) {
-      why = describe(*response);
-      retry_after = response->retry_after();
-    } else {
-      return Reply{std::move(*response), hash->finish_hex()};
-    }
-    if (attempt >= options_.attempts) {
-      return Error::unavailable(method + " " + target + " failed " + std::to_string(attempt) +
-                                " times; the last: " + why);
-    }
-    const auto wait =
-        retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after) : backoff;
-    if (options_.on_retry) options_.on_retry(method + " " + target + ": " + why + ", retrying");
-    std::this_thread::sleep_for(
-        std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(30)));
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(10));
+    return request;
+  };
+  int attempts = 0;
+  auto response =
+      platform::http::send_with_retries(*client_, make_request, {.timeout = options_.timeout},
+                                        retry_policy(options_, method + " " + target), &attempts);
+  const bool not_now = platform::http::is_not_now(response, retry_policy(options_, ""));
+  if (!response && !not_now) return std::move(response).error();
+  if (not_now) {
+    return Error::unavailable(method + " " + target + " failed " + std::to_string(attempts) +
+                              " times; the last: " + describe_answer(response));
   }
+  return Reply{std::move(*response), hash->finish_hex()};
 }
 
 Result<std::map<std::string, std::string>> PlatformApi::mapping(const std::string& kind) {
@@ -151,7 +143,7 @@ Result<std::map<std::string, std::string>> PlatformApi::mapping(const std::strin
     auto reply = call("GET", target, "", "", nullptr);
     if (!reply) return std::move(reply).error();
     if (reply->response.status != 200)
-      return Error::unavailable("the " + kind + " mapping: " + describe(reply->response));
+      return Error::unavailable("the " + kind + " mapping: " + describe_answer(reply->response));
     boost::system::error_code ec;
     const auto page = boost::json::parse(reply->response.body, ec);
     if (ec || !page.is_object()) return Error::internal("the " + kind + " mapping is not JSON");
@@ -179,7 +171,7 @@ Result<BatchOutcome> PlatformApi::import_batch(const std::string& kind,
     }
   }
   if (response.status != 200)
-    return Error::unavailable("importing " + kind + ": " + describe(response));
+    return Error::unavailable("importing " + kind + ": " + describe_answer(response));
   BatchOutcome outcome;
   const auto answer = boost::json::parse(response.body).as_object();
   for (const auto& item : answer.at("results").as_array()) {
@@ -210,7 +202,7 @@ Result<ImportedFileAnswer> PlatformApi::import_file(const std::string& legacy_id
                      ? ErrorCode::kInvalidArgument
                      : ErrorCode::kUnavailable,
                  problem ? (problem->detail.empty() ? problem->title : problem->detail)
-                         : describe(response));
+                         : describe_answer(response));
   }
   const auto file = boost::json::parse(response.body).as_object();
   return ImportedFileAnswer{.id = std::string(file.at("id").as_string()),
@@ -230,7 +222,7 @@ Result<std::vector<boost::json::object>> PlatformApi::list_all(const std::string
     auto reply = call("GET", target, "", "", nullptr);
     if (!reply) return std::move(reply).error();
     if (reply->response.status != 200)
-      return Error::unavailable("listing " + path + ": " + describe(reply->response));
+      return Error::unavailable("listing " + path + ": " + describe_answer(reply->response));
     auto page = boost::json::parse(reply->response.body).as_object();
     for (auto& item : page.at("items").as_array()) items.push_back(std::move(item.as_object()));
     const auto& next = page.at("next_cursor");
@@ -241,29 +233,20 @@ Result<std::vector<boost::json::object>> PlatformApi::list_all(const std::string
 
 Result<std::string> PlatformApi::stored_sha256(const std::string& legacy_id) {
   // Streamed, so not through call(): its retries, for a "not now", are these.
-  Result<platform::http::ClientResponse> response = Error::unavailable("not asked yet");
-  std::chrono::milliseconds backoff{250};
-  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
-    platform::http::ClientRequest request{
-        .method = "GET",
-        .url = options_.gateway + "/api/v1/admin/imports/files/" + legacy_id + "/content"};
-    request.headers.set("Authorization", "Bearer " + options_.token);
-    response =
-        client_->send(std::move(request), {.timeout = options_.timeout, .stream_response = true});
-    const bool transient = response ? not_now(response->status)
-                                    : response.error().code() == ErrorCode::kUnavailable ||
-                                          response.error().code() == ErrorCode::kDeadlineExceeded;
-    if (!transient || attempt == options_.attempts) break;
-    const auto retry_after = response ? response->retry_after() : std::nullopt;
-    std::this_thread::sleep_for(
-        retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after)
-                    : backoff);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(10));
-  }
+  const std::string target = "/api/v1/admin/imports/files/" + legacy_id + "/content";
+  auto response = platform::http::send_with_retries(
+      *client_,
+      [&]() -> Result<platform::http::ClientRequest> {
+        platform::http::ClientRequest request{.method = "GET", .url = options_.gateway + target};
+        request.headers.set("Authorization", "Bearer " + options_.token);
+        return request;
+      },
+      {.timeout = options_.timeout, .stream_response = true},
+      retry_policy(options_, "GET " + target));
   if (!response) return std::move(response).error();
   if (response->status != 200)
     return Error::unavailable("the stored content of legacy file " + legacy_id + ": " +
-                              describe(*response));
+                              describe_answer(*response));
   platform::core::Sha256 hash;
   if (!response->body_stream) {
     hash.update(response->body);
