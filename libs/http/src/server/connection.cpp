@@ -79,15 +79,16 @@ void Server::Impl::Connection::disarm() {
 void Server::Impl::Connection::watch_for_hang_up_after(std::chrono::milliseconds delay,
                                                        std::shared_ptr<Cancellation> cancellation) {
   watched_request = std::move(cancellation);
-  hang_up_watched = false;
   watch_at = Clock::now() + delay;
   schedule();
 }
 
 bool Server::Impl::Connection::end_hang_up_watch() {
+  // A watched request whose watch is no longer to come: the timer started it.
+  const bool started = watched_request != nullptr && watch_at == Clock::time_point::max();
   watch_at = Clock::time_point::max();
   watched_request.reset();
-  return std::exchange(hang_up_watched, false);
+  return started;
 }
 
 void Server::Impl::Connection::schedule() {
@@ -114,7 +115,6 @@ void Server::Impl::Connection::on_timer() {
   const auto now = Clock::now();
   if (watch_at <= now) {
     watch_at = Clock::time_point::max();
-    hang_up_watched = true;
     impl.watch_for_hang_up(*this, watched_request);
   }
   if (deadline > now) return schedule();  // early: it waits on for what is left

@@ -147,9 +147,10 @@ struct Server::Impl {
     void on_timer();
 
     Clock::time_point deadline = Clock::time_point::max();  // max: disarmed
-    Clock::time_point watch_at = Clock::time_point::max();  // max: no watch to start
-    std::shared_ptr<Cancellation> watched_request;          // until the answer comes
-    bool hang_up_watched = false;                           // the watch started
+    // The hang-up watch of a late deferred answer: to start at watch_at (max: started, or
+    // none to start), for watched_request (set until the answer comes).
+    Clock::time_point watch_at = Clock::time_point::max();
+    std::shared_ptr<Cancellation> watched_request;
     bool timer_waiting = false;
     Clock::time_point timer_expiry;     // while timer_waiting
     std::uint64_t wait_generation = 0;  // which wait of the timer is the current one
