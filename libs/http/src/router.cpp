@@ -9,6 +9,9 @@ namespace platform::http {
 
 namespace {
 
+using detail::RoutePattern;
+using detail::SegmentKind;
+
 // "/a/b" -> {"a", "b"}; "/" -> {}; "/a/" -> {"a", ""} so that a trailing slash never
 // matches a template without one.
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -41,45 +44,67 @@ std::string_view parameter_name(std::string_view segment) {
   return segment;
 }
 
-// The path split both ways: raw segments (for a tail, which is passed on encoded) and
-// percent-decoded ones (for matching literals and plain parameters).
+// The request path split both ways: raw segments (for a tail, which is passed on
+// encoded) and percent-decoded ones (for matching literals and plain parameters). A
+// decoded segment is the raw one unless it holds an escape; then it lives in `decoded_text`,
+// whose room is reserved for the whole path first (decoding never lengthens), so the
+// views into it stay valid. A path is split for every request: no allocation but the two
+// lists, and the decoded text only for a path that holds a '%'.
 struct SplitPath {
-  std::string_view raw_path;
-  std::vector<std::string_view> raw;
-  std::vector<std::string> decoded;
-};
-
-// How specific a matching template is, one value per path segment: a literal 2, a
-// parameter 1, a tail 0. Every matching template yields one value per segment of the
-// same path, so comparing lexicographically makes the first difference decide.
-using Specificity = std::vector<int>;
-
-bool matches(const std::vector<std::string>& segments, const SplitPath& path,
-             Specificity& specificity, std::vector<std::pair<std::string, std::string>>* params) {
-  const bool tail = !segments.empty() && is_tail(segments.back());
-  const std::size_t fixed = tail ? segments.size() - 1 : segments.size();
-  if (tail ? path.decoded.size() < fixed : path.decoded.size() != fixed) return false;
-  specificity.assign(path.decoded.size(), 0);
-  for (std::size_t i = 0; i < fixed; ++i) {
-    if (is_parameter(segments[i])) {
-      if (path.decoded[i].empty()) return false;
-      specificity[i] = 1;
-      if (params != nullptr) {
-        params->emplace_back(std::string(parameter_name(segments[i])), path.decoded[i]);
+  explicit SplitPath(std::string_view path) : raw_path(path), raw(split_path(path)) {
+    decoded.reserve(raw.size());
+    if (path.find('%') != std::string_view::npos) decoded_text.reserve(path.size());
+    for (const auto segment : raw) {
+      if (segment.find('%') == std::string_view::npos) {
+        decoded.push_back(segment);
+        continue;
       }
-    } else {
-      if (segments[i] != path.decoded[i]) return false;
-      specificity[i] = 2;
+      const std::size_t at = decoded_text.size();
+      decoded_text += detail::percent_decode(segment, /*plus_as_space=*/false);
+      decoded.push_back(std::string_view(decoded_text).substr(at));
     }
   }
-  if (tail && params != nullptr) {
+  std::string_view raw_path;
+  std::vector<std::string_view> raw;
+  std::vector<std::string_view> decoded;
+  std::string decoded_text;
+};
+
+bool matches(const RoutePattern& pattern, const SplitPath& path,
+             std::vector<std::pair<std::string, std::string>>* params) {
+  const std::size_t fixed = pattern.segments.size() - (pattern.tail ? 1 : 0);
+  if (pattern.tail ? path.decoded.size() < fixed : path.decoded.size() != fixed) return false;
+  for (std::size_t i = 0; i < fixed; ++i) {
+    if (pattern.kinds[i] == SegmentKind::kParameter) {
+      if (path.decoded[i].empty()) return false;
+      if (params != nullptr) {
+        params->emplace_back(std::string(parameter_name(pattern.segments[i])), path.decoded[i]);
+      }
+    } else if (pattern.segments[i] != path.decoded[i]) {
+      return false;
+    }
+  }
+  if (pattern.tail && params != nullptr) {
     // The raw text from the '/' that ends the fixed segments: "/42/files", or "".
     std::size_t offset = 0;
     for (std::size_t i = 0; i < fixed; ++i) offset += 1 + path.raw[i].size();
-    params->emplace_back(std::string(parameter_name(segments.back())),
+    params->emplace_back(std::string(parameter_name(pattern.segments.back())),
                          std::string(path.raw_path.substr(std::min(offset, path.raw_path.size()))));
   }
   return true;
+}
+
+// How specific two templates that both match a path of `length` segments are, compared:
+// one value per path segment, a literal 2, a parameter 1, a tail (and what it covers) 0,
+// compared lexicographically, so that the first difference decides. <0, 0 or >0.
+int compare_specificity(const RoutePattern& a, const RoutePattern& b, std::size_t length) {
+  const auto value = [](const RoutePattern& pattern, std::size_t i) {
+    return i < pattern.kinds.size() ? static_cast<int>(pattern.kinds[i]) : 0;
+  };
+  for (std::size_t i = 0; i < length; ++i) {
+    if (const int difference = value(a, i) - value(b, i); difference != 0) return difference;
+  }
+  return 0;
 }
 
 bool method_matches(std::string_view route_method, std::string_view method) {
@@ -148,52 +173,52 @@ Router& Router::use(Middleware middleware) {
 }
 
 void Router::remember_segments() {
-  std::vector<std::string> segments;
-  for (const auto segment : split_path(routes_.back().pattern)) segments.emplace_back(segment);
-  segments_.push_back(std::move(segments));
-}
-
-const std::vector<std::string>& Router::pattern_segments(std::size_t index) const {
-  return segments_[index];
+  RoutePattern pattern;
+  for (const auto segment : split_path(routes_.back().pattern)) {
+    if (is_tail(segment)) {
+      pattern.tail = true;  // the last one (check_new_route): no kind, it matches any rest
+    } else {
+      pattern.kinds.push_back(is_parameter(segment) ? SegmentKind::kParameter
+                                                    : SegmentKind::kLiteral);
+    }
+    pattern.segments.emplace_back(segment);
+  }
+  patterns_.push_back(std::move(pattern));
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   if (path.empty() || path.front() != '/') return {};
-  SplitPath split{.raw_path = path, .raw = split_path(path), .decoded = {}};
-  split.decoded.reserve(split.raw.size());
-  for (const auto segment : split.raw)
-    split.decoded.push_back(detail::percent_decode(segment, /*plus_as_space=*/false));
+  const SplitPath split(path);
 
   // An explicit HEAD route wins over answering HEAD with the GET route.
-  const Route* best = nullptr;
+  std::size_t best = routes_.size();
   bool best_exact_method = false;
-  Specificity best_specificity;
-  Specificity specificity;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const Route& route = routes_[i];
     if (!method_matches(route.method, method)) continue;
-    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
+    if (!matches(patterns_[i], split, nullptr)) continue;
     const bool exact_method = route.method == method;
-    if (best == nullptr || specificity > best_specificity ||
-        (specificity == best_specificity && exact_method && !best_exact_method)) {
-      best = &route;
-      best_specificity = specificity;
+    const int specificity =
+        best == routes_.size()
+            ? 1
+            : compare_specificity(patterns_[i], patterns_[best], split.decoded.size());
+    if (specificity > 0 || (specificity == 0 && exact_method && !best_exact_method)) {
+      best = i;
       best_exact_method = exact_method;
     }
   }
 
   Match result;
-  if (best != nullptr) {
+  if (best != routes_.size()) {
     result.kind = Match::Kind::kFound;
-    result.route = best;
-    matches(pattern_segments(static_cast<std::size_t>(best - routes_.data())), split, specificity,
-            &result.params);
+    result.route = &routes_[best];
+    matches(patterns_[best], split, &result.params);
     return result;
   }
   // No route for the method: the methods the path has routes for, if any (a 405's Allow).
   std::vector<std::string> allowed;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
-    if (!matches(pattern_segments(i), split, specificity, nullptr)) continue;
+    if (!matches(patterns_[i], split, nullptr)) continue;
     allowed.push_back(routes_[i].method);
     if (routes_[i].method == "GET") allowed.emplace_back("HEAD");
   }

@@ -248,6 +248,19 @@ TEST(Router, APlainParameterIsDecodedButAnEncodedSlashStaysInItsSegment) {
   EXPECT_EQ(router.match("GET", "/files/a/b").kind, Router::Match::Kind::kNotFound);
 }
 
+// Several escaped segments in one path, decoded side by side: literals compare with the
+// decoded text, each parameter gets its own, and plain segments between them are kept.
+TEST(Router, EveryEscapedSegmentOfAPathIsDecodedOnItsOwn) {
+  Router router;
+  router.get("/caf\xC3\xA9 menu/{first}/plain/{second}", answer("decoded"));
+  const auto match = router.match("GET", "/caf%C3%A9%20menu/a%20b/plain/c%2Fd%25");
+  ASSERT_EQ(match.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(match.params, (std::vector<std::pair<std::string, std::string>>{{"first", "a b"},
+                                                                            {"second", "c/d%"}}));
+  EXPECT_EQ(router.match("GET", "/caf%C3%A9%20menu/a/plain/%2F").kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(router.match("GET", "/cafe%20menu/a/plain/b").kind, Router::Match::Kind::kNotFound);
+}
+
 TEST(Router, RefusesATailThatIsNotTheLastSegment) {
   Router router;
   EXPECT_THROW(router.get("/a/{rest...}/b", answer("x")), std::invalid_argument);

@@ -82,6 +82,10 @@ Logger::Logger(std::string service, std::string instance, Level level, Sink sink
       instance_(std::move(instance)),
       level_(level),
       sink_(std::move(sink)) {
+  service_fields_.append(",\"service\":");
+  append_string(service_fields_, service_);
+  service_fields_.append(",\"instance\":");
+  append_string(service_fields_, instance_);
   if (!sink_) writer_ = std::make_unique<AsyncWriter>(STDOUT_FILENO);
 }
 
@@ -98,15 +102,13 @@ std::uint64_t Logger::dropped_lines() const {
 std::string Logger::begin_line(std::string_view level, const Context& context, std::string_view msg,
                                std::size_t room_for_more) const {
   std::string line;
-  line.reserve(128 + service_.size() + instance_.size() + msg.size() + room_for_more);
+  line.reserve(128 + service_fields_.size() + msg.size() + room_for_more);
   line.append("{\"ts\":\"");
   line.append(core::format_rfc3339(core::now_utc()));
   line.append("\",\"level\":\"");
   line.append(level);
-  line.append("\",\"service\":");
-  append_string(line, service_);
-  line.append(",\"instance\":");
-  append_string(line, instance_);
+  line.push_back('"');
+  line.append(service_fields_);
   line.append(",\"msg\":");
   append_string(line, msg);
   if (!context.request_id.empty()) {
@@ -151,12 +153,17 @@ void Logger::log(Level level, const Context& context, std::string_view msg, Fiel
 
 void Logger::record(const Context& context, std::string_view msg, std::string_view key,
                     std::string_view raw_json) {
-  std::string line =
-      begin_line(to_string(Level::kInfo), context, msg, key.size() + raw_json.size() + 8);
+  record(context, msg, key, raw_json.size(),
+         [raw_json](std::string& line) { line.append(raw_json); });
+}
+
+void Logger::record(const Context& context, std::string_view msg, std::string_view key,
+                    std::size_t size_hint, const std::function<void(std::string&)>& write_value) {
+  std::string line = begin_line(to_string(Level::kInfo), context, msg, key.size() + size_hint + 8);
   line.push_back(',');
   append_string(line, key);
   line.push_back(':');
-  line.append(raw_json);
+  write_value(line);
   line.push_back('}');
   emit(line);
 }

@@ -94,6 +94,9 @@ constexpr std::chrono::seconds kTrustedIdle{1};
 constexpr std::chrono::milliseconds kMinSweepInterval{10};
 constexpr std::chrono::milliseconds kMaxSweepInterval{5000};
 constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
+// Room in a response's field list beyond what the peer sent: a proxy adds about this many
+// (security, rate-limit, CORS fields) before passing the answer on.
+constexpr std::size_t kRoomForAddedFields = 10;
 constexpr std::chrono::milliseconds kStopPollInterval{100};
 // How long a server's stop waits for the calls of a client on its loop to end.
 constexpr std::chrono::milliseconds kLoopStopWait{2000};
@@ -434,9 +437,10 @@ struct Client::Impl {
     // of surrounding blanks), without copying each into a Beast message first.
     std::string& head = call.head;
     head.reserve(256);
-    head.append(request.method).append(1, ' ').append(call.url.target).append(" HTTP/1.1\r\n");
+    using namespace std::string_view_literals;  // appends of a known size: no strlen
+    head.append(request.method).append(1, ' ').append(call.url.target).append(" HTTP/1.1\r\n"sv);
     const auto add = [&head](std::string_view name, std::string_view value) {
-      head.append(name).append(": ").append(core::trim(value)).append("\r\n");
+      head.append(name).append(": "sv).append(core::trim(value)).append("\r\n"sv);
     };
     remove_hop_by_hop(request.headers);
     for (const auto& field : request.headers) {
@@ -915,6 +919,11 @@ struct Client::Impl {
       ClientResponse response;
       response.peer = call.peer;
       response.status = status;
+      // One allocation for the list, with room for the fields a proxy adds to what it
+      // passes on (growing it field by field would move the ones before each time).
+      response.headers.reserve(
+          static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end())) +
+          kRoomForAddedFields);
       for (const auto& field : parser.get())
         response.headers.add(field.name_string(), field.value());
       remove_hop_by_hop(response.headers);

@@ -419,6 +419,9 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   request.version = message.version() == 10 ? 10 : 11;
+  // One allocation for the list: a request has about a dozen fields, and growing the
+  // list field by field would move the ones before each time.
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) request.headers.add(field.name_string(), field.value());
   remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;
@@ -510,8 +513,9 @@ std::string Server::Impl::response_head(unsigned version, const Response& respon
       .append(1, ' ')
       .append(reason)
       .append("\r\n");
+  using namespace std::string_view_literals;  // appends of a known size: no strlen
   const auto add = [&head](std::string_view name, std::string_view value) {
-    head.append(name).append(": ").append(value).append("\r\n");
+    head.append(name).append(": "sv).append(value).append("\r\n"sv);
   };
   for (const auto& field : response.headers) {
     if (!is_own_field(field.name) || detail::has_line_break(field.value) ||

@@ -44,6 +44,16 @@
 
 namespace platform::http {
 
+namespace detail {
+// A route's template split into segments once (matching runs for every request).
+enum class SegmentKind : unsigned char { kParameter = 1, kLiteral = 2 };  // the specificity
+struct RoutePattern {
+  std::vector<std::string> segments;  // the tail's too
+  std::vector<SegmentKind> kinds;     // of the segments before a tail
+  bool tail = false;                  // ends in {name...}
+};
+}  // namespace detail
+
 using Handler = std::function<Response(Request&)>;
 // A route's answer from memory, tried on the network thread before the handler is sent to
 // a worker: it must never block (no database, no call; a short lock is fine). nullopt: not
@@ -184,13 +194,11 @@ class Router {
   // Throws std::invalid_argument for a malformed pattern or a duplicate route.
   void check_new_route(const std::string& method, const std::string& pattern) const;
 
-  // Each route's template split into segments once, in routes_'s order (matching runs
-  // for every request).
-  const std::vector<std::string>& pattern_segments(std::size_t index) const;
+  // Each route's template split into segments once, in routes_'s order.
   void remember_segments();  // for the route just added
 
   std::vector<Route> routes_;
-  std::vector<std::vector<std::string>> segments_;
+  std::vector<detail::RoutePattern> patterns_;
   std::vector<Middleware> middleware_;
 };
 

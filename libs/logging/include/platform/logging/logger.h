@@ -102,6 +102,10 @@ class Logger {
   // `raw_json` (a JSON value the caller made, not checked) under `key`.
   void record(const Context& context, std::string_view msg, std::string_view key,
               std::string_view raw_json);
+  // The same, the JSON value written by `write_value` straight into the line (about
+  // `size_hint` bytes): no copy of it is made first.
+  void record(const Context& context, std::string_view msg, std::string_view key,
+              std::size_t size_hint, const std::function<void(std::string& line)>& write_value);
 
   const std::string& service() const { return service_; }
   const std::string& instance() const { return instance_; }
@@ -118,6 +122,8 @@ class Logger {
 
   std::string service_;
   std::string instance_;
+  // `,"service":"<service>","instance":"<instance>"`, escaped once: every line has it.
+  std::string service_fields_;
   std::atomic<Level> level_;
   Sink sink_;
   std::mutex write_mutex_;
