@@ -105,6 +105,7 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
                                              const std::filesystem::path* body_file) {
   // A file's bytes are hashed as they are sent: the hash of the attempt that got through.
   std::shared_ptr<platform::core::Sha256> hash;
+  bool unreadable = false;  // the file could not be opened: nothing was sent
   const auto make_request = [&]() -> Result<platform::http::ClientRequest> {
     platform::http::ClientRequest request{.method = method, .url = options_.gateway + target};
     request.headers.set("Authorization", "Bearer " + options_.token);
@@ -114,7 +115,10 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
       std::error_code ec;
       const auto size = std::filesystem::file_size(*body_file, ec);
       const int descriptor = ec ? -1 : ::open(body_file->c_str(), O_RDONLY | O_CLOEXEC);
-      if (descriptor < 0) return Error::unavailable("cannot read " + body_file->string());
+      if (descriptor < 0) {
+        unreadable = true;
+        return Error::unavailable("cannot read " + body_file->string());
+      }
       request.body_source = std::make_shared<FileBody>(descriptor, size, hash);
     } else {
       request.body = body;
@@ -125,6 +129,7 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
   auto response =
       platform::http::send_with_retries(*client_, make_request, {.timeout = options_.timeout},
                                         retry_policy(options_, method + " " + target), &attempts);
+  if (unreadable) return std::move(response).error();
   const bool not_now = platform::http::is_not_now(response, retry_policy(options_, ""));
   if (!response && !not_now) return std::move(response).error();
   if (not_now) {

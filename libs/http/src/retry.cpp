@@ -10,6 +10,8 @@ using std::chrono::milliseconds;
 bool is_not_now(const core::Result<ClientResponse>& result, const RetryPolicy& policy) {
   const bool transient = policy.retry == RetryPolicy::Retry::kTransientFailures;
   if (!result) {
+    // The request's own body failed: sending it again would fail the same way.
+    if (result.error().request_body_failed()) return false;
     const auto code = result.error().code();
     return transient &&
            (code == core::ErrorCode::kUnavailable || code == core::ErrorCode::kDeadlineExceeded);
@@ -37,9 +39,9 @@ core::Result<ClientResponse> send_with_retries(
   milliseconds backoff = policy.first_backoff;
   milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
-    if (attempts != nullptr) *attempts = attempt;
     auto request = make_request();
     if (!request) return std::move(request).error();
+    if (attempts != nullptr) *attempts = attempt;
     auto result = client.send(std::move(*request), options);
     if (!is_not_now(result, policy) || attempt >= policy.max_attempts) return result;
     const auto asked = result ? result->retry_after() : std::nullopt;

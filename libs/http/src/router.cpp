@@ -48,8 +48,8 @@ std::string_view parameter_name(std::string_view segment) {
 // encoded) and percent-decoded ones (for matching literals and plain parameters). A
 // decoded segment is the raw one unless it holds an escape; then it lives in `decoded_text`,
 // whose room is reserved for the whole path first (decoding never lengthens), so the
-// views into it stay valid. A path is split for every request: no allocation but the two
-// lists, and the decoded text only for a path that holds a '%'.
+// views into it stay valid (and the struct is neither copied nor moved). A path is split
+// for every request: a path without a '%' costs the two lists and nothing else.
 struct SplitPath {
   explicit SplitPath(std::string_view path) : raw_path(path), raw(split_path(path)) {
     decoded.reserve(raw.size());
@@ -64,6 +64,9 @@ struct SplitPath {
       decoded.push_back(std::string_view(decoded_text).substr(at));
     }
   }
+  SplitPath(const SplitPath&) = delete;
+  SplitPath& operator=(const SplitPath&) = delete;
+
   std::string_view raw_path;
   std::vector<std::string_view> raw;
   std::vector<std::string_view> decoded;

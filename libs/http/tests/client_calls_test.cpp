@@ -308,6 +308,32 @@ TEST_F(ClientCallsTest, ARequestBodyWhoseReadFailsEndsTheCallWithThatReadsError)
   auto refused = client.send({.url = "http://127.0.0.1:1/"});
   ASSERT_FALSE(refused);
   EXPECT_FALSE(refused.error().request_body_failed());
+
+  // The call's deadline passes while the source is still waited for (a client's stalled
+  // upload): the source's failure, when it comes, is still what ended the call.
+  class StalledUpload final : public BodySource {
+   public:
+    std::optional<std::uint64_t> size() const override { return 1024; }
+    core::Result<std::size_t> read(std::span<char> buffer) override {
+      if (reads_++ == 0) {
+        std::fill(buffer.begin(), buffer.begin() + 10, 'x');
+        return std::size_t{10};
+      }
+      std::this_thread::sleep_for(400ms);
+      return core::Error(ErrorCode::kDeadlineExceeded, "no part of the body arrived in time");
+    }
+
+   private:
+    int reads_ = 0;
+  };
+  auto stalled = client.send({.method = "POST",
+                              .url = url(port_, "/digest"),
+                              .body_source = std::make_shared<StalledUpload>()},
+                             {.timeout = 100ms});
+  ASSERT_FALSE(stalled);
+  EXPECT_EQ(stalled.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(stalled.error().detail(), "no part of the body arrived in time");
+  EXPECT_TRUE(stalled.error().request_body_failed());
   // The client goes on working.
   auto next = client.send({.url = url(port_, "/bytes/5")});
   ASSERT_TRUE(next) << next.error().detail();

@@ -150,19 +150,48 @@ TEST_F(RetryTest, APeerThatRefusesConnectionsIsTriedAgainAndItsErrorStands) {
   EXPECT_EQ(told_[0].first, answer.error().detail());
 }
 
+// A request whose own body fails would fail the same way again: not a "not now", even
+// when the body's error is kUnavailable (its storage went away).
+TEST_F(RetryTest, ARequestWhoseBodyFailsIsNotSentAgain) {
+  class VanishingUpload final : public BodySource {
+   public:
+    std::optional<std::uint64_t> size() const override { return std::nullopt; }
+    core::Result<std::size_t> read(std::span<char>) override {
+      return core::Error::unavailable("the storage went away");
+    }
+  };
+  int made = 0;
+  auto answer = send_with_retries(
+      client_,
+      [&made, port = port_]() -> core::Result<ClientRequest> {
+        ++made;
+        return ClientRequest{.method = "POST",
+                             .url = "http://127.0.0.1:" + std::to_string(port) + "/scripted",
+                             .body_source = std::make_shared<VanishingUpload>()};
+      },
+      {}, quick());
+  ASSERT_FALSE(answer);
+  EXPECT_TRUE(answer.error().request_body_failed());
+  EXPECT_EQ(answer.error().detail(), "the storage went away");
+  EXPECT_EQ(made, 1);
+  EXPECT_TRUE(told_.empty());
+}
+
 TEST_F(RetryTest, ARequestThatCannotBeMadeEndsTheRetriesWithItsError) {
   script({{503, ""}});
   int made = 0;
+  int attempts = 0;
   auto answer = send_with_retries(
       client_,
       [&made, port = port_]() -> core::Result<ClientRequest> {
         if (made++ > 0) return core::Error::unavailable("cannot read upload.pdf");
         return ClientRequest{.url = "http://127.0.0.1:" + std::to_string(port) + "/scripted"};
       },
-      {}, quick());
+      {}, quick(), &attempts);
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().detail(), "cannot read upload.pdf");
   EXPECT_EQ(calls_.load(), 1);
+  EXPECT_EQ(attempts, 1);  // the request that could not be made was not an attempt
 }
 
 }  // namespace

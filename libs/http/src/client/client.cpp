@@ -982,11 +982,14 @@ struct Client::Impl {
       };
       auto executor = body_readers_.get_executor();
       Piece piece = co_await asio::co_spawn(executor, std::move(job), asio::use_awaitable);
+      // The source's own failure first, even when the call was aborted meanwhile (its
+      // deadline passed while a stalled upload was being waited for): it is what ended
+      // the call, and it is the caller's.
+      if (piece.error) call.body_failure = piece.error;
       if (call.aborted != Abort::kNone) co_return make_error_code(asio::error::operation_aborted);
       if (piece.error || piece.size > want || (piece.size == 0 && call.source_size)) {
         log_error("request body source failed",
                   piece.error ? piece.error->log_detail() : std::string("ended early"));
-        if (piece.error) call.body_failure = std::move(piece.error);
         co_return make_error_code(bhttp::error::partial_message);
       }
       if (piece.size == 0) break;

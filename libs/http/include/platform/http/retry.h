@@ -10,8 +10,9 @@
 //   auto response = send_with_retries(client, [&] { return make_request(); }, {}, polite);
 //
 // "Not now" is a 429, or with Retry::kTransientFailures also a 502, 503 or 504 and a
-// transport failure that may pass (kUnavailable: refused, reset; kDeadlineExceeded). A
-// request is made afresh for each attempt (a streamed body cannot be read twice).
+// transport failure that may pass (kUnavailable: refused, reset; kDeadlineExceeded), but
+// never a failure of the request's own body (Error::request_body_failed). A request is
+// made afresh for each attempt (a streamed body cannot be read twice).
 #pragma once
 
 #include <chrono>
@@ -54,7 +55,8 @@ std::string describe_answer(const core::Result<ClientResponse>& result);
 // Sends what `make_request` makes until the answer is not a "not now", the attempts are
 // spent or the next pause would pass max_waiting; returns the last answer (a "not now"
 // when the retries ran out: is_not_now tells). `attempts`, when given, receives how many
-// were sent. An error from `make_request` ends the retries with that error.
+// were sent. An error from `make_request` ends the retries with that error (not counted
+// as an attempt).
 core::Result<ClientResponse> send_with_retries(
     Client& client, const std::function<core::Result<ClientRequest>()>& make_request,
     const CallOptions& options, const RetryPolicy& policy, int* attempts = nullptr);
