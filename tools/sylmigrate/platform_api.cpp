@@ -126,11 +126,11 @@ Result<PlatformApi::Reply> PlatformApi::call(const std::string& method, const st
     return request;
   };
   int attempts = 0;
-  auto response =
-      platform::http::send_with_retries(*client_, make_request, {.timeout = options_.timeout},
-                                        retry_policy(options_, method + " " + target), &attempts);
+  const auto policy = retry_policy(options_, method + " " + target);
+  auto response = platform::http::send_with_retries(
+      *client_, make_request, {.timeout = options_.timeout}, policy, &attempts);
   if (unreadable) return std::move(response).error();
-  const bool not_now = platform::http::is_not_now(response, retry_policy(options_, ""));
+  const bool not_now = platform::http::is_not_now(response, policy);
   if (!response && !not_now) return std::move(response).error();
   if (not_now) {
     return Error::unavailable(method + " " + target + " failed " + std::to_string(attempts) +

@@ -163,6 +163,8 @@ struct Client::Impl {
         plain = std::make_unique<beast::tcp_stream>(executor);
       }
     }
+    // Not const: the stream it hands out is read, written and closed through.
+    // NOLINTNEXTLINE(readability-make-member-function-const)
     beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
     void close() {
       error_code ignored;
@@ -413,7 +415,7 @@ struct Client::Impl {
   }
 
   core::Result<void> prepare(Call& call, Url url, std::string pool_key, ClientRequest& request,
-                             const CallOptions& call_options) {
+                             const CallOptions& call_options) const {
     call.url = std::move(url);
     call.pool_key = std::move(pool_key);
     call.peer = options_.peer_name.empty() ? call.url.authority() : options_.peer_name;
@@ -581,7 +583,7 @@ struct Client::Impl {
         });
   }
 
-  void finish(Call& call, core::Result<ClientResponse> result) {
+  void finish(Call& call, core::Result<ClientResponse> result) const {
     if (!call.done) return;
     Callback done = std::move(call.done);
     call.done = nullptr;
@@ -712,7 +714,7 @@ struct Client::Impl {
   // less than kTrustedIdle is taken without a look at the socket (a syscall per call) when
   // the call could be sent again on a fresh connection: a peer does not close a
   // keep-alive connection that soon unless it goes down, and then the call is repeated.
-  ConnectionPtr take_idle(HostPool& pool, const Call& call) {
+  ConnectionPtr take_idle(HostPool& pool, const Call& call) const {
     const auto now = Clock::now();
     const bool repeatable = !call.source && is_idempotent_method(call.method);
     while (!pool.idle.empty()) {
@@ -775,7 +777,7 @@ struct Client::Impl {
 
   // Closes what outlived the TTL or what the peer closed, so that sockets do not wait in
   // CLOSE_WAIT for the next call to the same peer.
-  asio::awaitable<void> sweep_idle(Shard& shard) {
+  asio::awaitable<void> sweep_idle(Shard& shard) const {
     const auto interval = std::clamp<std::chrono::milliseconds>(
         options_.idle_connection_ttl / 2, kMinSweepInterval, kMaxSweepInterval);
     for (;;) {
@@ -808,7 +810,7 @@ struct Client::Impl {
     co_return connected;
   }
 
-  asio::awaitable<core::Result<ConnectionPtr>> open_connection(Call& call) {
+  asio::awaitable<core::Result<ConnectionPtr>> open_connection(Call& call) const {
     Shard& shard = call.shard;
     std::vector<tcp::endpoint> endpoints;
     error_code address_ec;
@@ -1089,7 +1091,7 @@ struct Client::Impl {
 
   // ---- metrics (shard thread) -------------------------------------------------------------------
 
-  void record(const Call& call, const std::string& status) {
+  void record(const Call& call, const std::string& status) const {
     if (registry_ == nullptr) return;
     Shard& shard = call.shard;
     const std::chrono::duration<double> elapsed = Clock::now() - call.started;
@@ -1115,7 +1117,7 @@ struct Client::Impl {
     counter->second->inc();
   }
 
-  metrics::Counter& waits_counter(const Call& call) {
+  metrics::Counter& waits_counter(const Call& call) const {
     static metrics::Counter unused;
     if (registry_ == nullptr) return unused;
     return registry_->counter("http_client_pool_waits_total",
@@ -1132,7 +1134,7 @@ struct Client::Impl {
   // ---- running and stopping
   // -----------------------------------------------------------------------
 
-  void run_io(Shard& shard) {
+  void run_io(Shard& shard) const {
     for (;;) {
       try {
         shard.own->run();
