@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 #include "percent.h"
 #include "platform/core/problem.h"
@@ -18,9 +19,74 @@ std::string decode_query_component(std::string_view text) {
 
 }  // namespace
 
+Headers::Headers(const Headers& other) {
+  *this = other;
+}
+
+Headers& Headers::operator=(const Headers& other) {
+  if (this == &other) return *this;
+  std::size_t bytes = 0;
+  for (const auto& field : other.fields_) bytes += field.name.size() + field.value.size();
+  fields_.clear();
+  blocks_.clear();
+  free_ = nullptr;
+  room_ = 0;
+  last_block_size_ = 0;
+  reserve(other.fields_.size(), bytes);
+  for (const auto& field : other.fields_) fields_.push_back({keep(field.name), keep(field.value)});
+  return *this;
+}
+
+Headers::Headers(Headers&& other) noexcept
+    : fields_(std::move(other.fields_)),
+      blocks_(std::move(other.blocks_)),
+      free_(std::exchange(other.free_, nullptr)),
+      room_(std::exchange(other.room_, 0)),
+      last_block_size_(std::exchange(other.last_block_size_, 0)) {
+  other.fields_.clear();
+  other.blocks_.clear();
+}
+
+Headers& Headers::operator=(Headers&& other) noexcept {
+  if (this == &other) return *this;
+  fields_ = std::move(other.fields_);
+  blocks_ = std::move(other.blocks_);
+  free_ = std::exchange(other.free_, nullptr);
+  room_ = std::exchange(other.room_, 0);
+  last_block_size_ = std::exchange(other.last_block_size_, 0);
+  other.fields_.clear();
+  other.blocks_.clear();
+  return *this;
+}
+
+void Headers::reserve(std::size_t count, std::size_t text_bytes) {
+  fields_.reserve(count);
+  if (text_bytes > room_) new_block(text_bytes);
+}
+
+void Headers::new_block(std::size_t at_least) {
+  // Blocks grow so that a list that keeps getting fields makes few of them.
+  static constexpr std::size_t kFirstBlock = 256;
+  const std::size_t size = std::max({at_least, kFirstBlock, last_block_size_ * 2});
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+  free_ = blocks_.back().get();
+  room_ = size;
+  last_block_size_ = size;
+}
+
+std::string_view Headers::keep(std::string_view text) {
+  if (text.empty()) return {};
+  if (text.size() > room_) new_block(text.size());
+  char* at = free_;
+  std::copy(text.begin(), text.end(), at);
+  free_ += text.size();
+  room_ -= text.size();
+  return {at, text.size()};
+}
+
 std::optional<std::string_view> Headers::find(std::string_view name) const {
   for (const auto& field : fields_) {
-    if (core::iequals(field.name, name)) return std::string_view(field.value);
+    if (core::iequals(field.name, name)) return field.value;
   }
   return std::nullopt;
 }
@@ -34,20 +100,21 @@ std::size_t Headers::count(std::string_view name) const {
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
-  // In place when the field is there (its strings keep their room), later copies dropped.
+  // Where the first field of that name was, later ones dropped. The old text stays in its
+  // block (views of it stay valid) until the list goes.
   const auto named = [name](const Header& field) { return core::iequals(field.name, name); };
   const auto first = std::find_if(fields_.begin(), fields_.end(), named);
   if (first == fields_.end()) {
     add(name, value);
     return;
   }
-  first->name.assign(name);
-  first->value.assign(value);
+  *first = {keep(name), keep(value)};
   fields_.erase(std::remove_if(std::next(first), fields_.end(), named), fields_.end());
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  fields_.push_back({std::string(name), std::string(value)});
+  const auto kept_name = keep(name);
+  fields_.push_back({kept_name, keep(value)});
 }
 
 void Headers::remove(std::string_view name) {
@@ -82,31 +149,41 @@ bool Cancellation::cancelled() const {
 }
 
 bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
-                                                   "TE",         "Trailer",    "Transfer-Encoding",
-                                                   "Upgrade"};
-  for (const auto hop : kHopByHop) {
-    if (core::iequals(name, hop)) return true;
+  // By length first: every field of every message passes here, and few have the length
+  // of a hop-by-hop name.
+  switch (name.size()) {
+    case 2:
+      return core::iequals(name, "TE");
+    case 7:
+      return core::iequals(name, "Trailer") || core::iequals(name, "Upgrade");
+    case 10:
+      return core::iequals(name, "Connection") || core::iequals(name, "Keep-Alive");
+    case 16:
+      return core::iequals(name, "Proxy-Connection");
+    case 17:
+      return core::iequals(name, "Transfer-Encoding");
+    default:
+      return false;
   }
-  return false;
 }
 
 void remove_hop_by_hop(Headers& headers) {
+  // Most messages have none: one look before anything is gathered.
+  const auto hop = [](const Header& field) { return is_hop_by_hop(field.name); };
+  if (std::none_of(headers.begin(), headers.end(), hop)) return;
   // Fields the Connection header names are hop-by-hop too ("Connection: close, X-Hop").
-  std::vector<std::string> named;
+  // The views stay valid while fields are removed: the list keeps their text.
+  std::vector<std::string_view> names;
   for (const auto& field : headers) {
-    if (!core::iequals(field.name, "Connection")) continue;
-    for (const auto token : core::split(field.value, ',')) {
-      const auto name = core::trim(token);
-      if (!name.empty()) named.emplace_back(name);
+    if (core::iequals(field.name, "Connection")) {
+      for (const auto token : core::split(field.value, ',')) {
+        const auto name = core::trim(token);
+        if (!name.empty()) names.push_back(name);
+      }
     }
+    if (is_hop_by_hop(field.name)) names.push_back(field.name);
   }
-  for (const auto& name : named) headers.remove(name);
-  std::vector<std::string> hop;
-  for (const auto& field : headers) {
-    if (is_hop_by_hop(field.name)) hop.push_back(field.name);
-  }
-  for (const auto& name : hop) headers.remove(name);
+  for (const auto name : names) headers.remove(name);
 }
 
 std::string TraceContext::traceparent() const {

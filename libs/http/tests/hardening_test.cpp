@@ -60,7 +60,7 @@ class HardeningTest : public ::testing::Test {
     Router router;
     router.get("/echo-headers", [](Request& request) {
       std::string names;
-      for (const auto& field : request.headers) names += field.name + ";";
+      for (const auto& field : request.headers) names.append(field.name).append(";");
       return Response::text(200, names);
     });
     router.post("/buffered", [](Request& request) {

@@ -50,6 +50,80 @@ TEST(Headers, RemoveDeletesEveryFieldOfThatName) {
   EXPECT_EQ(headers.begin()->name, "X-B");
 }
 
+TEST(Headers, AFieldsTextStaysWhereItIsWhileTheListGrowsAndChanges) {
+  Headers headers;
+  headers.add("Authorization", "Bearer a-token-longer-than-a-short-string");
+  const std::string_view token = headers.get("Authorization");
+  const char* const where = token.data();
+  for (int i = 0; i < 200; ++i) headers.add("X-Field-" + std::to_string(i), std::string(100, 'v'));
+  headers.set("Authorization", "Bearer another");
+  // The view taken before stays readable; the list answers with the new value.
+  EXPECT_EQ(token, "Bearer a-token-longer-than-a-short-string");
+  EXPECT_EQ(token.data(), where);
+  EXPECT_EQ(headers.get("authorization"), "Bearer another");
+  EXPECT_EQ(headers.size(), 201u);
+  EXPECT_EQ(headers.begin()->name, "Authorization");  // set keeps the first one's place
+  EXPECT_EQ(headers.get("X-Field-199"), std::string(100, 'v'));
+}
+
+TEST(Headers, ACopyOwnsItsTextAndOutlivesTheOriginal) {
+  Headers copy;
+  {
+    Headers original;
+    original.reserve(2, 8);
+    original.add("A", "1");
+    original.add("B", std::string(500, 'b'));  // beyond the reserved room
+    original.add("Empty", "");
+    copy = original;
+    original.set("A", "changed");
+    Headers moved(std::move(original));
+    EXPECT_EQ(moved.get("A"), "changed");
+    // The list moved from starts again empty and writes only into blocks of its own.
+    original.add("A", "again");  // NOLINT(bugprone-use-after-move): what is checked
+    EXPECT_EQ(original.size(), 1u);
+    EXPECT_EQ(original.get("A"), "again");
+    EXPECT_EQ(moved.get("A"), "changed");
+    EXPECT_EQ(moved.get("B"), std::string(500, 'b'));
+  }
+  ASSERT_EQ(copy.size(), 3u);
+  EXPECT_EQ(copy.get("A"), "1");
+  EXPECT_EQ(copy.get("b"), std::string(500, 'b'));
+  EXPECT_TRUE(copy.contains("Empty"));
+  EXPECT_EQ(copy.get("Empty"), "");
+  Headers again(copy);
+  again.add("C", "3");
+  EXPECT_EQ(again.size(), 4u);
+  EXPECT_EQ(copy.size(), 3u);
+}
+
+TEST(Headers, HopByHopFieldsAndTheOnesConnectionNamesAreRemoved) {
+  Headers headers;
+  headers.add("Connection", "close, X-Hop");
+  headers.add("X-Hop", "1");
+  headers.add("Keep-Alive", "timeout=5");
+  headers.add("Transfer-Encoding", "chunked");
+  headers.add("Accept", "*/*");
+  remove_hop_by_hop(headers);
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers.begin()->name, "Accept");
+
+  Headers none;
+  none.add("Accept", "*/*");
+  remove_hop_by_hop(none);
+  EXPECT_EQ(none.size(), 1u);
+}
+
+TEST(Headers, TheHopByHopNamesAreKnownInAnyCaseAndNoOthers) {
+  for (const char* name : {"Connection", "keep-alive", "PROXY-CONNECTION", "te", "Trailer",
+                           "transfer-encoding", "UPGRADE"}) {
+    EXPECT_TRUE(is_hop_by_hop(name)) << name;
+  }
+  for (const char* name : {"", "T", "TEE", "Trailers", "Content-Type", "Connections", "Upgrade2",
+                           "Transfer-Encodings", "Proxy-Connectio", "Authorization"}) {
+    EXPECT_FALSE(is_hop_by_hop(name)) << name;
+  }
+}
+
 TEST(Request, DecodesQueryParametersWithPlusAsSpace) {
   const auto request = with_query("q=caf%C3%A9+au+lait&limit=2");
   EXPECT_EQ(request.query_param("q"), "café au lait");

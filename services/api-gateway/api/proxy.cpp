@@ -15,6 +15,8 @@ namespace {
 
 // About how many header fields the gateway adds to a request or an answer it passes on.
 constexpr std::size_t kAddedFields = 10;
+// And about how many bytes of names and values (the identity's signature is the longest).
+constexpr std::size_t kAddedFieldsBytes = 512;
 
 using platform::core::Error;
 using platform::core::ErrorCode;
@@ -279,7 +281,9 @@ struct Proxy::Impl {
     outgoing.target = match.upstream_path;
     if (!request.query.empty()) outgoing.target += "?" + request.query;
     // The client's fields, then the forwarded ones, the identity and the route's own.
-    outgoing.headers.reserve(request.headers.size() + kAddedFields);
+    std::size_t text_bytes = kAddedFieldsBytes;
+    for (const auto& field : request.headers) text_bytes += field.name.size() + field.value.size();
+    outgoing.headers.reserve(request.headers.size() + kAddedFields, text_bytes);
     for (const auto& field : request.headers) {
       if (is_gateway_owned(field.name)) continue;
       if (!options.trust_forwarded_headers &&

@@ -97,6 +97,7 @@ constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
 // Room in a response's field list beyond what the peer sent: a proxy adds about this many
 // (security, rate-limit, CORS fields) before passing the answer on.
 constexpr std::size_t kRoomForAddedFields = 10;
+constexpr std::size_t kAddedFieldBytes = 48;  // a name and a value, on average
 constexpr std::chrono::milliseconds kStopPollInterval{100};
 // How long a server's stop waits for the calls of a client on its loop to end.
 constexpr std::chrono::milliseconds kLoopStopWait{2000};
@@ -447,8 +448,8 @@ struct Client::Impl {
     remove_hop_by_hop(request.headers);
     for (const auto& field : request.headers) {
       if (!detail::is_token(field.name) || detail::has_line_break(field.value)) {
-        return core::Error::invalid_argument("headers",
-                                             "invalid header field \"" + field.name + "\"");
+        return core::Error::invalid_argument(
+            "headers", "invalid header field \"" + std::string(field.name) + "\"");
       }
       if (core::iequals(field.name, "Content-Length")) continue;
       add(field.name, field.value);
@@ -921,11 +922,16 @@ struct Client::Impl {
       ClientResponse response;
       response.peer = call.peer;
       response.status = status;
-      // One allocation for the list, with room for the fields a proxy adds to what it
-      // passes on (growing it field by field would move the ones before each time).
-      response.headers.reserve(
-          static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end())) +
-          kRoomForAddedFields);
+      // One allocation for the list and one for its text, with room for the fields a
+      // proxy adds to what it passes on.
+      std::size_t count = 0;
+      std::size_t text_bytes = 0;
+      for (const auto& field : parser.get()) {
+        ++count;
+        text_bytes += field.name_string().size() + field.value().size();
+      }
+      response.headers.reserve(count + kRoomForAddedFields,
+                               text_bytes + kRoomForAddedFields * kAddedFieldBytes);
       for (const auto& field : parser.get())
         response.headers.add(field.name_string(), field.value());
       remove_hop_by_hop(response.headers);

@@ -419,9 +419,14 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   request.version = message.version() == 10 ? 10 : 11;
-  // One allocation for the list: a request has about a dozen fields, and growing the
-  // list field by field would move the ones before each time.
-  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  // One allocation for the list and one for its text: a request has about a dozen fields.
+  std::size_t count = 0;
+  std::size_t text_bytes = 0;
+  for (const auto& field : message) {
+    ++count;
+    text_bytes += field.name_string().size() + field.value().size();
+  }
+  request.headers.reserve(count, text_bytes);
   for (const auto& field : message) request.headers.add(field.name_string(), field.value());
   remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;

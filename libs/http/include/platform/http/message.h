@@ -27,14 +27,26 @@
 
 namespace platform::http {
 
+// One header field, viewed in the list that holds it: valid while that list lives, whatever
+// is added to it or set in it later (a field's text never moves).
 struct Header {
-  std::string name;
-  std::string value;
+  std::string_view name;
+  std::string_view value;
 };
 
-// An ordered list of header fields; names compare case-insensitively.
+// An ordered list of header fields; names compare case-insensitively. The fields' text is
+// kept in a few blocks the list owns rather than in two strings per field: a message's
+// fields cost an allocation or two, and a copy of the list one block.
 class Headers {
  public:
+  Headers() = default;
+  Headers(const Headers& other);
+  Headers& operator=(const Headers& other);
+  // The list moved from is left empty, and owns no block it could write into.
+  Headers(Headers&& other) noexcept;
+  Headers& operator=(Headers&& other) noexcept;
+  ~Headers() = default;
+
   // The first value of `name`, or nullopt.
   std::optional<std::string_view> find(std::string_view name) const;
   // The first value of `name`, or "" when absent.
@@ -50,11 +62,20 @@ class Headers {
   auto begin() const { return fields_.begin(); }
   auto end() const { return fields_.end(); }
   std::size_t size() const { return fields_.size(); }
-  // Room for `count` fields: one allocation for a message that will get many.
-  void reserve(std::size_t count) { fields_.reserve(count); }
+  // Room for `count` fields and `text_bytes` of their names and values: one allocation
+  // each for a message that will get many.
+  void reserve(std::size_t count, std::size_t text_bytes = 0);
 
  private:
-  std::vector<Header> fields_;
+  // A copy of `text` in the current block, or in a new one when it has no room.
+  std::string_view keep(std::string_view text);
+  void new_block(std::size_t at_least);
+
+  std::vector<Header> fields_;                   // views into blocks_
+  std::vector<std::unique_ptr<char[]>> blocks_;  // never moved nor freed while the list lives
+  char* free_ = nullptr;                         // the current block's unused end
+  std::size_t room_ = 0;                         // and its size
+  std::size_t last_block_size_ = 0;
 };
 
 // Hop-by-hop fields (RFC 9110 §7.6.1) describe one connection, not the message: Connection
