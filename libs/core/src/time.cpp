@@ -1,5 +1,7 @@
 #include "platform/core/time.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -24,24 +26,37 @@ Timestamp now_utc() {
 }
 
 std::string format_rfc3339(Timestamp t) {
-  using namespace std::chrono;
-  const auto day_point = floor<days>(t);
-  const year_month_day ymd{day_point};
-  const hh_mm_ss<microseconds> time{t - day_point};
-  // Digits by hand: every log line has a timestamp, and snprintf costs a busy service
-  // more than the rest of the line.
-  std::string out = "0000-00-00T00:00:00.000000Z";
-  const auto put = [&out](std::size_t at, std::size_t width, long long value) {
-    for (std::size_t i = at + width; i > at; --i, value /= 10) out[i - 1] = char('0' + value % 10);
-  };
-  put(0, 4, int(ymd.year()));
-  put(5, 2, unsigned(ymd.month()));
-  put(8, 2, unsigned(ymd.day()));
-  put(11, 2, time.hours().count());
-  put(14, 2, time.minutes().count());
-  put(17, 2, time.seconds().count());
-  put(20, 6, time.subseconds().count());
+  std::string out;
+  append_rfc3339(out, t);
   return out;
+}
+
+void append_rfc3339(std::string& out, Timestamp t) {
+  using namespace std::chrono;
+  // Digits by hand, and the date and time of day worked out once a second per thread:
+  // every log line has a timestamp, and a busy service writes thousands a second.
+  thread_local std::int64_t cached_second = -1;
+  thread_local std::array<char, 27> text{};  // "0000-00-00T00:00:00.000000Z"
+  const auto put = [](char* at, std::size_t width, long long value) {
+    for (std::size_t i = width; i > 0; --i, value /= 10) at[i - 1] = char('0' + value % 10);
+  };
+  const auto second = floor<seconds>(t);
+  if (second.time_since_epoch().count() != cached_second) {
+    const auto day_point = floor<days>(second);
+    const year_month_day ymd{day_point};
+    const hh_mm_ss<seconds> time{second - day_point};
+    constexpr std::string_view kShape = "0000-00-00T00:00:00.000000Z";
+    std::copy(kShape.begin(), kShape.end(), text.begin());
+    put(&text[0], 4, int(ymd.year()));
+    put(&text[5], 2, unsigned(ymd.month()));
+    put(&text[8], 2, unsigned(ymd.day()));
+    put(&text[11], 2, time.hours().count());
+    put(&text[14], 2, time.minutes().count());
+    put(&text[17], 2, time.seconds().count());
+    cached_second = second.time_since_epoch().count();
+  }
+  put(&text[20], 6, (t - second).count());
+  out.append(text.data(), text.size());
 }
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {

@@ -109,12 +109,13 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
 
 std::string Uuid::to_string() const {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  // Where each byte's two digits go in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+  static constexpr std::array<std::uint8_t, 16> kAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                       19, 21, 24, 26, 28, 30, 32, 34};
+  std::string out(36, '-');
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes_[i] >> 4]);
-    out.push_back(kHex[bytes_[i] & 0x0F]);
+    out[kAt[i]] = kHex[bytes_[i] >> 4];
+    out[kAt[i] + 1] = kHex[bytes_[i] & 0x0F];
   }
   return out;
 }

@@ -23,6 +23,18 @@ TEST(Rfc3339, RoundTripsNow) {
   EXPECT_EQ(*parse_rfc3339(format_rfc3339(now)), now);
 }
 
+TEST(Rfc3339, EachTimeIsWrittenWholeWhetherOrNotItsSecondWasTheLastOneWritten) {
+  // The date and time of day are kept from one call to the next of the same second.
+  const char* const texts[] = {"2026-11-24T20:01:28.123456Z", "2026-11-24T20:01:28.999999Z",
+                               "1999-12-31T23:59:59.000001Z", "2026-11-24T20:01:28.000000Z",
+                               "2026-11-24T20:01:29.000000Z", "1970-01-01T00:00:00.000000Z"};
+  for (const char* text : texts) {
+    std::string out = "ts=";
+    append_rfc3339(out, *parse_rfc3339(text));
+    EXPECT_EQ(out, std::string("ts=") + text);
+  }
+}
+
 TEST(Rfc3339, RejectsMalformedText) {
   EXPECT_FALSE(parse_rfc3339(""));
   EXPECT_FALSE(parse_rfc3339("2026-11-24"));

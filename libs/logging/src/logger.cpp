@@ -104,7 +104,7 @@ std::string Logger::begin_line(std::string_view level, const Context& context, s
   std::string line;
   line.reserve(128 + service_fields_.size() + msg.size() + room_for_more);
   line.append("{\"ts\":\"");
-  line.append(core::format_rfc3339(core::now_utc()));
+  core::append_rfc3339(line, core::now_utc());
   line.append("\",\"level\":\"");
   line.append(level);
   line.push_back('"');

@@ -414,7 +414,7 @@ struct PeerClient::Impl {
                        .trace = call->trace ? &*call->trace : nullptr,
                        .stream_response = call->request.stream_response,
                        .buffer_response_up_to = call->request.buffer_response_up_to},
-                      [this, call, url = *url, permit = *permit](PeerResult result) mutable {
+                      [this, call, url = std::move(*url), permit = *permit](PeerResult result) mutable {
                         on_result(call, url, permit, std::move(result));
                       });
     bool cancel_now = false;

@@ -9,20 +9,31 @@
 namespace platform::tracing {
 namespace {
 
-std::string random_hex(std::size_t bytes) {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
+// SplitMix64: ids need uniqueness, not secrecy, and a busy service makes three a request.
+// A per-thread state seeded from the system's entropy.
+std::uint64_t next_random_word() {
+  thread_local std::uint64_t state = [] {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device();
+  }();
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// `words` random 64-bit words as 16 lower-case hex digits each.
+std::string random_hex(std::size_t words) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes * 2, '0');
+  std::string out(words * 16, '0');
   for (;;) {
-    bool zero = true;
+    std::uint64_t any = 0;
     for (std::size_t i = 0; i < out.size(); i += 16) {
-      std::uint64_t bits = engine();
-      for (std::size_t j = i; j < out.size() && j < i + 16; ++j, bits >>= 4) {
-        out[j] = kDigits[bits & 0xf];
-        zero = zero && out[j] == '0';
-      }
+      std::uint64_t bits = next_random_word();
+      any |= bits;
+      for (std::size_t j = i + 16; j > i; --j, bits >>= 4) out[j - 1] = kDigits[bits & 0xf];
     }
-    if (!zero) return out;
+    if (any != 0) return out;  // an all-zero id is invalid
   }
 }
 
@@ -124,11 +135,11 @@ std::uint64_t unix_nanos_of(std::chrono::steady_clock::time_point instant) {
 }
 
 std::string new_trace_id() {
-  return random_hex(16);
+  return random_hex(2);
 }
 
 std::string new_span_id() {
-  return random_hex(8);
+  return random_hex(1);
 }
 
 std::string traceparent_of(const std::string& trace_id, const std::string& span_id, bool sampled) {

@@ -23,6 +23,8 @@ inline std::int64_t unix_seconds(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 std::string format_rfc3339(Timestamp t);
+// The same text appended to `out` (a log line's timestamp, with no string of its own).
+void append_rfc3339(std::string& out, Timestamp t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)"; returns nullopt for anything else.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
