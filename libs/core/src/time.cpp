@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 namespace platform::core {
 namespace {
@@ -35,7 +36,8 @@ void append_rfc3339(std::string& out, Timestamp t) {
   using namespace std::chrono;
   // Digits by hand, and the date and time of day worked out once a second per thread:
   // every log line has a timestamp, and a busy service writes thousands a second.
-  thread_local std::int64_t cached_second = -1;
+  // No second is cached yet: a value no timestamp reaches (-1 would be 1969-12-31T23:59:59).
+  thread_local std::int64_t cached_second = std::numeric_limits<std::int64_t>::min();
   thread_local std::array<char, 27> text{};  // "0000-00-00T00:00:00.000000Z"
   const auto put = [](char* at, std::size_t width, long long value) {
     for (std::size_t i = width; i > 0; --i, value /= 10) at[i - 1] = char('0' + value % 10);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace platform::core {
 namespace {
 
@@ -33,6 +35,17 @@ TEST(Rfc3339, EachTimeIsWrittenWholeWhetherOrNotItsSecondWasTheLastOneWritten) {
     append_rfc3339(out, *parse_rfc3339(text));
     EXPECT_EQ(out, std::string("ts=") + text);
   }
+}
+
+TEST(Rfc3339, TheLastSecondBefore1970IsWrittenEvenAsAThreadsFirst) {
+  // A thread of its own: its first timestamp finds nothing cached.
+  std::string out;
+  std::thread([&out] {
+    append_rfc3339(out, Timestamp{std::chrono::microseconds{-500000}});
+  }).join();
+  EXPECT_EQ(out, "1969-12-31T23:59:59.500000Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("1970-01-01T00:59:59.5+01:00")),
+            "1969-12-31T23:59:59.500000Z");
 }
 
 TEST(Rfc3339, RejectsMalformedText) {

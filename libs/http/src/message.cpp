@@ -32,7 +32,10 @@ Headers& Headers::operator=(const Headers& other) {
   free_ = nullptr;
   room_ = 0;
   last_block_size_ = 0;
-  reserve(other.fields_.size(), bytes);
+  // A little room beyond the copied text: a copy usually gets a field or two set (the
+  // attempt's timeout, the answer's Age) before it is sent.
+  static constexpr std::size_t kRoomAfterCopy = 128;
+  reserve(other.fields_.size() + 2, bytes + kRoomAfterCopy);
   for (const auto& field : other.fields_) fields_.push_back({keep(field.name), keep(field.value)});
   return *this;
 }

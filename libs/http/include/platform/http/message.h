@@ -27,8 +27,9 @@
 
 namespace platform::http {
 
-// One header field, viewed in the list that holds it: valid while that list lives, whatever
-// is added to it or set in it later (a field's text never moves).
+// One header field, viewed in the list that holds it: valid until that list is destroyed or
+// assigned to, whatever is added to it, set in it or removed from it meanwhile (a field's
+// text never moves).
 struct Header {
   std::string_view name;
   std::string_view value;
@@ -71,10 +72,11 @@ class Headers {
   std::string_view keep(std::string_view text);
   void new_block(std::size_t at_least);
 
-  std::vector<Header> fields_;                   // views into blocks_
-  std::vector<std::unique_ptr<char[]>> blocks_;  // never moved nor freed while the list lives
-  char* free_ = nullptr;                         // the current block's unused end
-  std::size_t room_ = 0;                         // and its size
+  std::vector<Header> fields_;  // views into blocks_
+  // Freed only when the list is destroyed or assigned to.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* free_ = nullptr;  // the current block's unused end
+  std::size_t room_ = 0;  // and its size
   std::size_t last_block_size_ = 0;
 };
 
