@@ -408,15 +408,15 @@ struct PeerClient::Impl {
       }
     }
     // Not under the lock: the callback may come before start() returns.
-    http::CallHandle handle =
-        client->start(std::move(outgoing),
-                      {.deadline = attempt_deadline,
-                       .trace = call->trace ? &*call->trace : nullptr,
-                       .stream_response = call->request.stream_response,
-                       .buffer_response_up_to = call->request.buffer_response_up_to},
-                      [this, call, url = std::move(*url), permit = *permit](PeerResult result) mutable {
-                        on_result(call, url, permit, std::move(result));
-                      });
+    http::CallHandle handle = client->start(
+        std::move(outgoing),
+        {.deadline = attempt_deadline,
+         .trace = call->trace ? &*call->trace : nullptr,
+         .stream_response = call->request.stream_response,
+         .buffer_response_up_to = call->request.buffer_response_up_to},
+        [this, call, url = std::move(*url), permit = *permit](PeerResult result) mutable {
+          on_result(call, url, permit, std::move(result));
+        });
     bool cancel_now = false;
     {
       std::lock_guard lock(call->mutex);
