@@ -27,11 +27,7 @@ Headers& Headers::operator=(const Headers& other) {
   if (this == &other) return *this;
   std::size_t bytes = 0;
   for (const auto& field : other.fields_) bytes += field.name.size() + field.value.size();
-  fields_.clear();
-  blocks_.clear();
-  free_ = nullptr;
-  room_ = 0;
-  last_block_size_ = 0;
+  clear_storage();
   // A little room beyond the copied text: a copy usually gets a field or two set (the
   // attempt's timeout, the answer's Age) before it is sent.
   static constexpr std::size_t kRoomAfterCopy = 128;
@@ -40,26 +36,33 @@ Headers& Headers::operator=(const Headers& other) {
   return *this;
 }
 
-Headers::Headers(Headers&& other) noexcept
-    : fields_(std::move(other.fields_)),
-      blocks_(std::move(other.blocks_)),
-      free_(std::exchange(other.free_, nullptr)),
-      room_(std::exchange(other.room_, 0)),
-      last_block_size_(std::exchange(other.last_block_size_, 0)) {
-  other.fields_.clear();
-  other.blocks_.clear();
+Headers::Headers(Headers&& other) noexcept {
+  swap_storage(other);
 }
 
+// A list moved from is left empty, owning no block: it may be reused.
 Headers& Headers::operator=(Headers&& other) noexcept {
   if (this == &other) return *this;
-  fields_ = std::move(other.fields_);
-  blocks_ = std::move(other.blocks_);
-  free_ = std::exchange(other.free_, nullptr);
-  room_ = std::exchange(other.room_, 0);
-  last_block_size_ = std::exchange(other.last_block_size_, 0);
-  other.fields_.clear();
-  other.blocks_.clear();
+  clear_storage();
+  swap_storage(other);
   return *this;
+}
+
+void Headers::clear_storage() noexcept {
+  fields_.clear();
+  blocks_.clear();
+  free_ = nullptr;
+  room_ = 0;
+  last_block_size_ = 0;
+}
+
+void Headers::swap_storage(Headers& other) noexcept {
+  using std::swap;
+  swap(fields_, other.fields_);
+  swap(blocks_, other.blocks_);
+  swap(free_, other.free_);
+  swap(room_, other.room_);
+  swap(last_block_size_, other.last_block_size_);
 }
 
 void Headers::reserve(std::size_t count, std::size_t text_bytes) {

@@ -61,6 +61,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "../beast_fields.h"
 #include "../chunked.h"
 #include "../event_loop_state.h"
 #include "../field_text.h"
@@ -922,18 +923,9 @@ struct Client::Impl {
       ClientResponse response;
       response.peer = call.peer;
       response.status = status;
-      // One allocation for the list and one for its text, with room for the fields a
-      // proxy adds to what it passes on.
-      std::size_t count = 0;
-      std::size_t text_bytes = 0;
-      for (const auto& field : parser.get()) {
-        ++count;
-        text_bytes += field.name_string().size() + field.value().size();
-      }
-      response.headers.reserve(count + kRoomForAddedFields,
-                               text_bytes + kRoomForAddedFields * kAddedFieldBytes);
-      for (const auto& field : parser.get())
-        response.headers.add(field.name_string(), field.value());
+      // With room for the fields a proxy adds to what it passes on.
+      detail::copy_fields(parser.get(), response.headers, kRoomForAddedFields,
+                          kRoomForAddedFields * kAddedFieldBytes);
       remove_hop_by_hop(response.headers);
       const bool peer_keeps_alive = parser.get().keep_alive() && status != 101;
       const auto declared = parser.content_length();

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <limits>
 
+#include "../beast_fields.h"
 #include "../field_text.h"
 #include "../trace.h"
 #include "impl.h"
@@ -419,15 +420,7 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   request.version = message.version() == 10 ? 10 : 11;
-  // One allocation for the list and one for its text: a request has about a dozen fields.
-  std::size_t count = 0;
-  std::size_t text_bytes = 0;
-  for (const auto& field : message) {
-    ++count;
-    text_bytes += field.name_string().size() + field.value().size();
-  }
-  request.headers.reserve(count, text_bytes);
-  for (const auto& field : message) request.headers.add(field.name_string(), field.value());
+  detail::copy_fields(message, request.headers);
   remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;
   request.trace =

@@ -71,6 +71,9 @@ class Headers {
   // A copy of `text` in the current block, or in a new one when it has no room.
   std::string_view keep(std::string_view text);
   void new_block(std::size_t at_least);
+  // Back to an empty list that owns no block.
+  void clear_storage() noexcept;
+  void swap_storage(Headers& other) noexcept;
 
   std::vector<Header> fields_;  // views into blocks_
   // Freed only when the list is destroyed or assigned to.
