@@ -1,5 +1,6 @@
 #include "platform/metrics/registry.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -91,6 +92,24 @@ std::vector<std::uint64_t> Histogram::cumulative_counts() const {
     counts[i] = running;
   }
   return counts;
+}
+
+SeriesKey::SeriesKey(std::initializer_list<std::string_view> values) {
+  std::size_t size = values.size() == 0 ? 0 : values.size() - 1;
+  for (const auto value : values) size += value.size();
+  char* out = inline_.data();
+  if (size > inline_.size()) {
+    overflow_.resize(size);
+    out = overflow_.data();
+  }
+  data_ = out;
+  size_ = size;
+  bool first = true;
+  for (const auto value : values) {
+    if (!first) *out++ = '\0';
+    first = false;
+    if (!value.empty()) out = std::copy(value.begin(), value.end(), out);
+  }
 }
 
 std::vector<double> default_duration_buckets() {

@@ -89,5 +89,35 @@ TEST(Counter, IgnoresNegativeIncrements) {
   EXPECT_EQ(counter.value(), 0);
 }
 
+TEST(SeriesKey, JoinsTheValuesSoThatNoTwoLabelSetsShareAKey) {
+  const SeriesKey key{"GET", "/api/v1/subjects", "200"};
+  const std::string separator(1, '\0');
+  EXPECT_EQ(key.view(), "GET" + separator + "/api/v1/subjects" + separator + "200");
+  EXPECT_EQ(key.text(), std::string(key.view()));
+  // The separator keeps ("a", "bc") and ("ab", "c") apart, and an empty value counts.
+  EXPECT_NE(SeriesKey({"a", "bc"}).view(), SeriesKey({"ab", "c"}).view());
+  EXPECT_NE(SeriesKey({"a", ""}).view(), SeriesKey({"a"}).view());
+  EXPECT_EQ(SeriesKey({}).view(), "");
+}
+
+TEST(SeriesKey, AKeyLongerThanItsInlineRoomIsKeptWhole) {
+  const std::string long_value(500, 'r');
+  const SeriesKey key{"peer", long_value, "503"};
+  EXPECT_EQ(key.view(), "peer" + std::string(1, '\0') + long_value + std::string(1, '\0') + "503");
+}
+
+TEST(SeriesCache, FindsAKeptSeriesByAKeyBuiltOnTheStack) {
+  SeriesCache<int> cache;
+  {
+    const SeriesKey key{"POST", "/api/v1/files"};
+    cache.emplace(key.text(), 7);
+  }
+  const SeriesKey again{"POST", "/api/v1/files"};
+  const auto found = cache.find(again.view());
+  ASSERT_NE(found, cache.end());
+  EXPECT_EQ(found->second, 7);
+  EXPECT_EQ(cache.find(SeriesKey({"GET", "/api/v1/files"}).view()), cache.end());
+}
+
 }  // namespace
 }  // namespace platform::metrics

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
-#include <map>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -273,20 +272,20 @@ struct PeerClient::Impl {
 
   // The series are looked up once each (a registry lookup renders the labels).
   void count(std::string_view outcome, std::string_view status) {
-    std::string key(outcome);
-    key.push_back('\0');
-    key.append(status);
+    const metrics::SeriesKey key{outcome, status};
     metrics::Counter* counter = nullptr;
     {
       std::lock_guard lock(counters_mutex);
-      auto& slot = counters[key];
-      if (slot == nullptr) {
-        slot = &registry->counter("peer_calls_total", "Calls to a peer by outcome and status.",
-                                  {{"peer", options.peer},
-                                   {"outcome", std::string(outcome)},
-                                   {"status", std::string(status)}});
+      auto found = counters.find(key.view());
+      if (found == counters.end()) {
+        auto& created =
+            registry->counter("peer_calls_total", "Calls to a peer by outcome and status.",
+                              {{"peer", options.peer},
+                               {"outcome", std::string(outcome)},
+                               {"status", std::string(status)}});
+        found = counters.emplace(key.text(), &created).first;
       }
-      counter = slot;
+      counter = found->second;
     }
     counter->inc();
   }
@@ -570,7 +569,7 @@ struct PeerClient::Impl {
 
   PeerOptions options;
   std::mutex counters_mutex;
-  std::map<std::string, metrics::Counter*> counters;
+  metrics::SeriesCache<metrics::Counter*> counters;
   metrics::Registry own_registry;
   metrics::Registry* registry;
   logging::Logger* logger;

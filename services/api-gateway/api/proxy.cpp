@@ -1,9 +1,10 @@
 #include "api/proxy.h"
 
+#include <array>
 #include <boost/json.hpp>
+#include <charconv>
 #include <future>
 #include <mutex>
-#include <unordered_map>
 
 #include "api/compression.h"
 #include "platform/core/problem.h"
@@ -521,13 +522,15 @@ struct Proxy::Impl {
   };
   RouteMetrics& metrics_of(const std::string& route, std::string_view method, int status) {
     const std::string_view method_label = platform::http::method_label(method);
-    std::string key = route;
-    key.push_back('\0');
-    key.append(method_label);
-    key.push_back('\0');
-    key += std::to_string(status);
+    std::array<char, 8> digits{};
+    const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), status).ptr;
+    const platform::metrics::SeriesKey key{
+        route, method_label, std::string_view(digits.data(), written - digits.data())};
     std::lock_guard lock(metrics_mutex);
-    auto& slot = route_metrics[key];
+    auto found = route_metrics.find(key.view());
+    if (found == route_metrics.end())
+      found = route_metrics.emplace(key.text(), RouteMetrics{}).first;
+    RouteMetrics& slot = found->second;
     if (slot.requests == nullptr) {
       slot.requests = &registry.counter("gateway_requests_total",
                                         "Requests through the gateway by route and status.",
@@ -542,7 +545,7 @@ struct Proxy::Impl {
   static inline const std::string kNoRoute = "none";
 
   std::mutex metrics_mutex;
-  std::unordered_map<std::string, RouteMetrics> route_metrics;
+  platform::metrics::SeriesCache<RouteMetrics> route_metrics;
   const RouteSource& routes;
   ProxyOptions options;
   platform::metrics::Registry& registry;

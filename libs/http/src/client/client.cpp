@@ -281,8 +281,8 @@ struct Client::Impl {
     // Connections a body stream reads from. The shard owns them, not the stream: a stream
     // may outlive the client, and a socket must not outlive its io_context.
     std::unordered_map<Connection*, ConnectionPtr> streaming;
-    std::unordered_map<std::string, metrics::Counter*> counters;
-    std::unordered_map<std::string, metrics::Histogram*> histograms;
+    metrics::SeriesCache<metrics::Counter*> counters;
+    metrics::SeriesCache<metrics::Histogram*> histograms;
   };
 
   class ResponseStream;
@@ -1094,23 +1094,22 @@ struct Client::Impl {
     Shard& shard = call.shard;
     const std::chrono::duration<double> elapsed = Clock::now() - call.started;
     const std::string_view method = http::method_label(call.method);
-    std::string key;
-    key.append(call.peer).append(1, '\0').append(method);
-    auto histogram = shard.histograms.find(key);
+    const metrics::SeriesKey histogram_key{call.peer, method};
+    auto histogram = shard.histograms.find(histogram_key.view());
     if (histogram == shard.histograms.end()) {
       auto& created = registry_->histogram("http_client_request_duration_seconds",
                                            "Time from sending an HTTP request to its answer.",
                                            {{"peer", call.peer}, {"method", std::string(method)}});
-      histogram = shard.histograms.emplace(key, &created).first;
+      histogram = shard.histograms.emplace(histogram_key.text(), &created).first;
     }
     histogram->second->observe(elapsed.count());
-    key.append(1, '\0').append(status);
-    auto counter = shard.counters.find(key);
+    const metrics::SeriesKey counter_key{call.peer, method, status};
+    auto counter = shard.counters.find(counter_key.view());
     if (counter == shard.counters.end()) {
       auto& created = registry_->counter(
           "http_client_requests_total", "HTTP requests sent, by answer status or \"error\".",
           {{"peer", call.peer}, {"method", std::string(method)}, {"status", status}});
-      counter = shard.counters.emplace(key, &created).first;
+      counter = shard.counters.emplace(counter_key.text(), &created).first;
     }
     counter->second->inc();
   }

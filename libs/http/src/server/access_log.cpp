@@ -1,6 +1,7 @@
 #include "access_log.h"
 
 #include <array>
+#include <charconv>
 #include <mutex>
 
 namespace platform::http {
@@ -74,33 +75,35 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
 
 metrics::Counter& AccessLog::request_counter(std::string_view method, const std::string& route,
                                              int status) {
-  std::string key;
-  key.append(method).append(1, '\0').append(route).append(1, '\0').append(std::to_string(status));
+  std::array<char, 8> digits{};
+  const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), status).ptr;
+  const std::string_view status_text(digits.data(), written - digits.data());
+  const metrics::SeriesKey key{method, route, status_text};
   {
     std::shared_lock lock(cache_mutex_);
-    if (auto found = counters_.find(key); found != counters_.end()) return *found->second;
+    if (auto found = counters_.find(key.view()); found != counters_.end()) return *found->second;
   }
   auto& counter = registry_.counter(
       "http_requests_total", "HTTP requests answered.",
-      {{"method", std::string(method)}, {"route", route}, {"status", std::to_string(status)}});
+      {{"method", std::string(method)}, {"route", route}, {"status", std::string(status_text)}});
   std::unique_lock lock(cache_mutex_);
-  counters_.emplace(std::move(key), &counter);
+  counters_.emplace(key.text(), &counter);
   return counter;
 }
 
 metrics::Histogram& AccessLog::duration_histogram(std::string_view method,
                                                   const std::string& route) {
-  std::string key;
-  key.append(method).append(1, '\0').append(route);
+  const metrics::SeriesKey key{method, route};
   {
     std::shared_lock lock(cache_mutex_);
-    if (auto found = histograms_.find(key); found != histograms_.end()) return *found->second;
+    if (auto found = histograms_.find(key.view()); found != histograms_.end())
+      return *found->second;
   }
   auto& histogram =
       registry_.histogram("http_request_duration_seconds", "Time to answer HTTP requests.",
                           {{"method", std::string(method)}, {"route", route}});
   std::unique_lock lock(cache_mutex_);
-  histograms_.emplace(std::move(key), &histogram);
+  histograms_.emplace(key.text(), &histogram);
   return histogram;
 }
 

@@ -10,7 +10,6 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "platform/http/message.h"
 #include "platform/logging/logger.h"
@@ -50,8 +49,8 @@ class AccessLog {
   tracing::Tracer* tracer_;
   // Registry lookups lock the registry; the hot path looks in a read-mostly cache first.
   std::shared_mutex cache_mutex_;
-  std::unordered_map<std::string, metrics::Counter*> counters_;
-  std::unordered_map<std::string, metrics::Histogram*> histograms_;
+  metrics::SeriesCache<metrics::Counter*> counters_;
+  metrics::SeriesCache<metrics::Histogram*> histograms_;
 };
 
 }  // namespace platform::http::detail

@@ -12,13 +12,17 @@
 // lock-free to update.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -66,6 +70,36 @@ class Histogram {
 
 // Buckets for request durations in seconds: 0.5 ms to 10 s.
 std::vector<double> default_duration_buckets();
+
+// The key of a series kept at hand by its label values (a server's per-route counters, a
+// client's per-peer histograms), built on the stack: looking a kept series up on a hot path
+// allocates nothing. The values are joined by '\0', which no label value contains.
+//
+//   SeriesCache<Counter*> counters;
+//   const SeriesKey key{route, method, status};
+//   if (auto found = counters.find(key.view()); found != counters.end()) ...
+//   counters.emplace(key.text(), &registry.counter(...));
+class SeriesKey {
+ public:
+  SeriesKey(std::initializer_list<std::string_view> values);
+  SeriesKey(const SeriesKey&) = delete;  // its view points into itself
+  SeriesKey& operator=(const SeriesKey&) = delete;
+  std::string_view view() const { return {data_, size_}; }
+  std::string text() const { return std::string(view()); }
+
+ private:
+  std::array<char, 192> inline_;
+  std::string overflow_;  // only for keys longer than inline_
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+struct SeriesKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+template <typename Value>
+using SeriesCache = std::unordered_map<std::string, Value, SeriesKeyHash, std::equal_to<>>;
 
 class Registry {
  public:
