@@ -112,6 +112,12 @@ SeriesKey::SeriesKey(std::initializer_list<std::string_view> values) {
   }
 }
 
+IntegerText::IntegerText(std::int64_t value) {
+  // 20 characters hold every int64, so the conversion cannot run out of room.
+  size_ = static_cast<std::size_t>(
+      std::to_chars(digits_.data(), digits_.data() + digits_.size(), value).ptr - digits_.data());
+}
+
 std::vector<double> default_duration_buckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }

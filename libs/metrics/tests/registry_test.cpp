@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -104,6 +106,25 @@ TEST(SeriesKey, AKeyLongerThanItsInlineRoomIsKeptWhole) {
   const std::string long_value(500, 'r');
   const SeriesKey key{"peer", long_value, "503"};
   EXPECT_EQ(key.view(), "peer" + std::string(1, '\0') + long_value + std::string(1, '\0') + "503");
+}
+
+TEST(SeriesKey, KeysOnEitherSideOfTheInlineRoomAreKeptWhole) {
+  // Two values and a separator: 192 bytes fill the inline room exactly, 193 go beyond it.
+  for (const std::size_t total : {std::size_t{191}, std::size_t{192}, std::size_t{193}}) {
+    const std::string first(100, 'a');
+    const std::string second(total - 101, 'b');
+    const SeriesKey key{first, second};
+    EXPECT_EQ(key.view().size(), total);
+    EXPECT_EQ(key.view(), first + std::string(1, '\0') + second);
+  }
+}
+
+TEST(IntegerText, WritesAnyIntegerInDecimal) {
+  EXPECT_EQ(IntegerText(200).view(), "200");
+  EXPECT_EQ(IntegerText(0).view(), "0");
+  EXPECT_EQ(IntegerText(-1).view(), "-1");
+  EXPECT_EQ(IntegerText(std::numeric_limits<std::int64_t>::min()).view(), "-9223372036854775808");
+  EXPECT_EQ(IntegerText(std::numeric_limits<std::int64_t>::max()).view(), "9223372036854775807");
 }
 
 TEST(SeriesCache, FindsAKeptSeriesByAKeyBuiltOnTheStack) {

@@ -1,8 +1,6 @@
 #include "api/proxy.h"
 
-#include <array>
 #include <boost/json.hpp>
-#include <charconv>
 #include <future>
 #include <mutex>
 
@@ -522,19 +520,17 @@ struct Proxy::Impl {
   };
   RouteMetrics& metrics_of(const std::string& route, std::string_view method, int status) {
     const std::string_view method_label = platform::http::method_label(method);
-    std::array<char, 8> digits{};
-    const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), status).ptr;
-    const platform::metrics::SeriesKey key{
-        route, method_label, std::string_view(digits.data(), written - digits.data())};
+    const platform::metrics::IntegerText status_text(status);
+    const platform::metrics::SeriesKey key{route, method_label, status_text.view()};
     std::lock_guard lock(metrics_mutex);
     auto found = route_metrics.find(key.view());
     if (found == route_metrics.end())
       found = route_metrics.emplace(key.text(), RouteMetrics{}).first;
     RouteMetrics& slot = found->second;
     if (slot.requests == nullptr) {
-      slot.requests = &registry.counter("gateway_requests_total",
-                                        "Requests through the gateway by route and status.",
-                                        {{"route", route}, {"status", std::to_string(status)}});
+      slot.requests = &registry.counter(
+          "gateway_requests_total", "Requests through the gateway by route and status.",
+          {{"route", route}, {"status", std::string(status_text.view())}});
       slot.duration = &registry.histogram(
           "gateway_request_duration_seconds",
           "Time from a request's arrival to its answer's start, by route and method.",

@@ -1,7 +1,6 @@
 #include "access_log.h"
 
 #include <array>
-#include <charconv>
 #include <mutex>
 
 namespace platform::http {
@@ -75,17 +74,16 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
 
 metrics::Counter& AccessLog::request_counter(std::string_view method, const std::string& route,
                                              int status) {
-  std::array<char, 8> digits{};
-  const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), status).ptr;
-  const std::string_view status_text(digits.data(), written - digits.data());
-  const metrics::SeriesKey key{method, route, status_text};
+  const metrics::IntegerText status_text(status);
+  const metrics::SeriesKey key{method, route, status_text.view()};
   {
     std::shared_lock lock(cache_mutex_);
     if (auto found = counters_.find(key.view()); found != counters_.end()) return *found->second;
   }
-  auto& counter = registry_.counter(
-      "http_requests_total", "HTTP requests answered.",
-      {{"method", std::string(method)}, {"route", route}, {"status", std::string(status_text)}});
+  auto& counter = registry_.counter("http_requests_total", "HTTP requests answered.",
+                                    {{"method", std::string(method)},
+                                     {"route", route},
+                                     {"status", std::string(status_text.view())}});
   std::unique_lock lock(cache_mutex_);
   counters_.emplace(key.text(), &counter);
   return counter;

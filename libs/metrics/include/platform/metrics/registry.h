@@ -14,6 +14,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <initializer_list>
@@ -94,6 +95,20 @@ class SeriesKey {
   std::size_t size_ = 0;
 };
 
+// An integer written in decimal on the stack, any int64 fitting: a label value such as a
+// status code, for a SeriesKey.
+class IntegerText {
+ public:
+  explicit IntegerText(std::int64_t value);
+  std::string_view view() const { return {digits_.data(), size_}; }
+
+ private:
+  std::array<char, 20> digits_;  // "-9223372036854775808"
+  std::size_t size_ = 0;
+};
+
+// Not noexcept on purpose: libstdc++ keeps each node's hash only for a hash that may throw,
+// which spares rehashing the keys when the map grows.
 struct SeriesKeyHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
