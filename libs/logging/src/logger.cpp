@@ -201,29 +201,33 @@ std::size_t plain_prefix(std::string_view text) {
   return length;
 }
 
-void append_escape(std::string& out, char c) {
+// Writes the escape of `c` (one of the characters needs_escape names) at `out`; returns
+// its length, at most kMaxEscapedBytesPerChar.
+std::size_t write_escape(char* out, char c) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out[0] = '\\';
   switch (c) {
     case '"':
-      out.append("\\\"");
-      break;
     case '\\':
-      out.append("\\\\");
-      break;
+      out[1] = c;
+      return 2;
     case '\n':
-      out.append("\\n");
-      break;
+      out[1] = 'n';
+      return 2;
     case '\r':
-      out.append("\\r");
-      break;
+      out[1] = 'r';
+      return 2;
     case '\t':
-      out.append("\\t");
-      break;
+      out[1] = 't';
+      return 2;
     default: {
       const auto byte = static_cast<unsigned char>(c);
-      out.append("\\u00");
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0x0F]);
+      out[1] = 'u';
+      out[2] = '0';
+      out[3] = '0';
+      out[4] = kHex[byte >> 4];
+      out[5] = kHex[byte & 0x0F];
+      return kMaxEscapedBytesPerChar;
     }
   }
 }
@@ -237,9 +241,22 @@ void append_json_escaped(std::string& out, std::string_view text) {
     const std::size_t plain = plain_prefix(text);
     out.append(text.data(), plain);
     if (plain == text.size()) return;
-    append_escape(out, text[plain]);
+    char escape[kMaxEscapedBytesPerChar];
+    out.append(escape, write_escape(escape, text[plain]));
     text.remove_prefix(plain + 1);
   }
+}
+
+char* write_json_escaped(char* out, std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t plain = plain_prefix(text);
+    std::memcpy(out, text.data(), plain);
+    out += plain;
+    if (plain == text.size()) break;
+    out += write_escape(out, text[plain]);
+    text.remove_prefix(plain + 1);
+  }
+  return out;
 }
 
 }  // namespace platform::logging

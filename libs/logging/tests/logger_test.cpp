@@ -64,6 +64,25 @@ TEST(Logger, EscapesEveryByteWhereverItStands) {
   }
 }
 
+// Writing at a pointer gives what appending gives, within the room promised per
+// character, for every byte, and for a text that is escapes only.
+TEST(Logger, WritesEscapedTextAtAPointerAsAppendingDoes) {
+  std::string every_byte;
+  for (int value = 0; value < 256; ++value)
+    every_byte += "ab" + std::string(1, static_cast<char>(value));
+  const std::string only_escapes(40, '\x01');
+  for (const std::string& text : {every_byte, only_escapes, std::string()}) {
+    std::string appended;
+    append_json_escaped(appended, text);
+    std::string room(text.size() * kMaxEscapedBytesPerChar, '\0');
+    const char* end = write_json_escaped(room.data(), text);
+    EXPECT_EQ(std::string_view(room.data(), static_cast<std::size_t>(end - room.data())), appended);
+  }
+  std::string worst;
+  append_json_escaped(worst, only_escapes);
+  EXPECT_EQ(worst.size(), only_escapes.size() * kMaxEscapedBytesPerChar);
+}
+
 TEST(Logger, DropsLinesBelowItsLevelAndChangesLevelAtRunTime) {
   CapturedLogger captured;
   captured.logger.debug("hidden");

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <random>
 
 #include "platform/logging/logger.h"
@@ -37,55 +39,150 @@ std::string random_hex(std::size_t words) {
   }
 }
 
-void append_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  logging::append_json_escaped(out, text);
-  out.push_back('"');
+// Writes a span's JSON at a cursor into room made for all of it at once (bound_of): a
+// span line is written for every request by every service, and appending it piece by
+// piece checked the string's capacity some sixty times a span.
+class Cursor {
+ public:
+  explicit Cursor(char* at) : at_(at) {}
+  char* end() const { return at_; }
+
+  Cursor& put(char c) {
+    *at_++ = c;
+    return *this;
+  }
+  Cursor& put(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
+    return *this;
+  }
+  // A JSON string: quotes around the escaped text.
+  Cursor& quoted(std::string_view text) {
+    put('"');
+    at_ = logging::write_json_escaped(at_, text);
+    return put('"');
+  }
+  template <typename Number>
+  Cursor& number(Number value) {
+    at_ = std::to_chars(at_, at_ + kMaxNumberBytes, value).ptr;
+    return *this;
+  }
+
+  // The most bytes a number takes: an int64's 20 (with its sign) and the shortest form
+  // of a double, at most 24 ("-1.7976931348623157e+308").
+  static constexpr std::size_t kMaxNumberBytes = 32;
+
+ private:
+  char* at_;
+};
+
+// The room a span's pieces can take at most. Every literal of the writer below is
+// shorter than kPieceBytes, counted once per piece it begins; every string is counted
+// as if each of its characters were escaped.
+constexpr std::size_t kPieceBytes = 48;
+
+std::size_t text_bound(std::string_view text) {
+  return kPieceBytes + text.size() * logging::kMaxEscapedBytesPerChar;
 }
 
-void append_unsigned(std::string& out, std::uint64_t value) {
-  char buffer[24];
-  out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+std::size_t attributes_bound(const std::vector<Attribute>& attributes) {
+  std::size_t bound = kPieceBytes;
+  for (const auto& attribute : attributes) {
+    bound += 2 * kPieceBytes + attribute.key.size() + Cursor::kMaxNumberBytes;
+    if (const auto* text = std::get_if<std::string>(&attribute.value)) bound += text_bound(*text);
+  }
+  return bound;
+}
+
+std::size_t bound_of(const Span& span) {
+  std::size_t bound = 8 * kPieceBytes + span.trace_id.size() + span.span_id.size() +
+                      span.parent_span_id.size() + text_bound(span.name) +
+                      text_bound(span.status_message) + 4 * Cursor::kMaxNumberBytes +
+                      attributes_bound(span.attributes);
+  for (const auto& event : span.events) {
+    bound += 3 * kPieceBytes + Cursor::kMaxNumberBytes + text_bound(event.name) +
+             attributes_bound(event.attributes);
+  }
+  for (const auto& link : span.links) {
+    bound += 2 * kPieceBytes + link.trace_id.size() + link.span_id.size();
+  }
+  return bound + kPieceBytes;
 }
 
 // OTLP/JSON AnyValue: {"stringValue":..}, {"intValue":"<decimal>"}, {"doubleValue":..},
 // {"boolValue":..}.
-void append_value(std::string& out, const AttributeValue& value) {
+void write_value(Cursor& out, const AttributeValue& value) {
   if (const auto* text = std::get_if<std::string>(&value)) {
-    out.append("{\"stringValue\":");
-    append_string(out, *text);
+    out.put("{\"stringValue\":").quoted(*text);
   } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
-    char buffer[24];
-    out.append("{\"intValue\":\"");
-    out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, *integer).ptr);
-    out.push_back('"');
+    out.put("{\"intValue\":\"").number(*integer).put('"');
   } else if (const auto* real = std::get_if<double>(&value)) {
-    out.append("{\"doubleValue\":");
+    out.put("{\"doubleValue\":");
     if (std::isfinite(*real)) {
-      char buffer[32];
-      out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, *real).ptr);
+      out.number(*real);
     } else {
-      out.append("null");
+      out.put("null");
     }
   } else {
-    out.append("{\"boolValue\":");
-    out.append(std::get<bool>(value) ? "true" : "false");
+    out.put("{\"boolValue\":").put(std::get<bool>(value) ? "true" : "false");
   }
-  out.push_back('}');
+  out.put('}');
 }
 
-void append_attributes(std::string& out, const std::vector<Attribute>& attributes) {
-  out.push_back('[');
+void write_attributes(Cursor& out, const std::vector<Attribute>& attributes) {
+  out.put('[');
   bool first = true;
   for (const auto& attribute : attributes) {
-    if (!first) out.push_back(',');
+    if (!first) out.put(',');
     first = false;
     // Keys are literals of plain characters (see Attribute): nothing to escape.
-    out.append("{\"key\":\"").append(attribute.key).append("\",\"value\":");
-    append_value(out, attribute.value);
-    out.push_back('}');
+    out.put("{\"key\":\"").put(attribute.key).put("\",\"value\":");
+    write_value(out, attribute.value);
+    out.put('}');
   }
-  out.push_back(']');
+  out.put(']');
+}
+
+void write_span(Cursor& out, const Span& span) {
+  out.put("{\"traceId\":\"").put(span.trace_id);
+  out.put("\",\"spanId\":\"").put(span.span_id).put('"');
+  if (!span.parent_span_id.empty()) {
+    out.put(",\"parentSpanId\":\"").put(span.parent_span_id).put('"');
+  }
+  out.put(",\"name\":").quoted(span.name);
+  out.put(",\"kind\":").number(static_cast<int>(span.kind));
+  out.put(",\"startTimeUnixNano\":\"").number(span.start_unix_nano);
+  out.put("\",\"endTimeUnixNano\":\"").number(span.end_unix_nano);
+  out.put("\",\"status\":{\"code\":").number(static_cast<int>(span.status));
+  if (!span.status_message.empty()) out.put(",\"message\":").quoted(span.status_message);
+  out.put("},\"attributes\":");
+  write_attributes(out, span.attributes);
+  if (!span.events.empty()) {
+    out.put(",\"events\":[");
+    bool first = true;
+    for (const auto& event : span.events) {
+      if (!first) out.put(',');
+      first = false;
+      out.put("{\"timeUnixNano\":\"").number(event.time_unix_nano);
+      out.put("\",\"name\":").quoted(event.name);
+      out.put(",\"attributes\":");
+      write_attributes(out, event.attributes);
+      out.put('}');
+    }
+    out.put(']');
+  }
+  if (!span.links.empty()) {
+    out.put(",\"links\":[");
+    bool first = true;
+    for (const auto& link : span.links) {
+      if (!first) out.put(',');
+      first = false;
+      out.put("{\"traceId\":\"").put(link.trace_id);
+      out.put("\",\"spanId\":\"").put(link.span_id).put("\"}");
+    }
+    out.put(']');
+  }
+  out.put('}');
 }
 
 bool is_lower_hex(std::string_view text) {
@@ -150,56 +247,29 @@ std::string traceparent_of(const std::string& trace_id, const std::string& span_
   return out;
 }
 
+std::size_t otlp_json_bound(const Span& span) {
+  return bound_of(span);
+}
+
 void append_otlp_json(std::string& out, const Span& span) {
-  out.append("{\"traceId\":\"").append(span.trace_id);
-  out.append("\",\"spanId\":\"").append(span.span_id).push_back('"');
-  if (!span.parent_span_id.empty()) {
-    out.append(",\"parentSpanId\":\"").append(span.parent_span_id).push_back('"');
+  // Written into a buffer of the thread's, then appended at once: resizing `out` to the
+  // bound first would fill it with zeros, and a buffer of the span's own would cost an
+  // allocation per span. A span larger than the thread's buffer gets its own.
+  constexpr std::size_t kThreadRoomBytes = std::size_t{16} * 1024;
+  thread_local std::unique_ptr<char[]> thread_room;
+  std::unique_ptr<char[]> own_room;
+  const std::size_t bound = bound_of(span);
+  char* room = nullptr;
+  if (bound <= kThreadRoomBytes) {
+    if (!thread_room) thread_room = std::make_unique_for_overwrite<char[]>(kThreadRoomBytes);
+    room = thread_room.get();
+  } else {
+    own_room = std::make_unique_for_overwrite<char[]>(bound);
+    room = own_room.get();
   }
-  out.append(",\"name\":");
-  append_string(out, span.name);
-  out.append(",\"kind\":");
-  append_unsigned(out, static_cast<std::uint64_t>(span.kind));
-  out.append(",\"startTimeUnixNano\":\"");
-  append_unsigned(out, span.start_unix_nano);
-  out.append("\",\"endTimeUnixNano\":\"");
-  append_unsigned(out, span.end_unix_nano);
-  out.append("\",\"status\":{\"code\":");
-  append_unsigned(out, static_cast<std::uint64_t>(span.status));
-  if (!span.status_message.empty()) {
-    out.append(",\"message\":");
-    append_string(out, span.status_message);
-  }
-  out.append("},\"attributes\":");
-  append_attributes(out, span.attributes);
-  if (!span.events.empty()) {
-    out.append(",\"events\":[");
-    bool first = true;
-    for (const auto& event : span.events) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append("{\"timeUnixNano\":\"");
-      append_unsigned(out, event.time_unix_nano);
-      out.append("\",\"name\":");
-      append_string(out, event.name);
-      out.append(",\"attributes\":");
-      append_attributes(out, event.attributes);
-      out.push_back('}');
-    }
-    out.push_back(']');
-  }
-  if (!span.links.empty()) {
-    out.append(",\"links\":[");
-    bool first = true;
-    for (const auto& link : span.links) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append("{\"traceId\":\"").append(link.trace_id);
-      out.append("\",\"spanId\":\"").append(link.span_id).append("\"}");
-    }
-    out.push_back(']');
-  }
-  out.push_back('}');
+  Cursor cursor(room);
+  write_span(cursor, span);
+  out.append(room, static_cast<std::size_t>(cursor.end() - room));
 }
 
 }  // namespace platform::tracing

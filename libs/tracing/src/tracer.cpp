@@ -6,9 +6,6 @@
 namespace platform::tracing {
 namespace {
 
-// About the size of a request's span as OTLP JSON (ids, name, times, five attributes).
-constexpr std::size_t kSpanJsonSize = 768;
-
 void append_string_attribute(std::string& out, std::string_view key, std::string_view value) {
   out.append("{\"key\":\"").append(key).append("\",\"value\":{\"stringValue\":\"");
   logging::append_json_escaped(out, value);
@@ -56,7 +53,7 @@ void Tracer::finish(Span span, bool sampled) {
   }
   recorded_.fetch_add(1, std::memory_order_relaxed);
   if (options_.log_spans) {
-    logger_.record({{}, span.trace_id, span.span_id}, "span", "span", kSpanJsonSize,
+    logger_.record({{}, span.trace_id, span.span_id}, "span", "span", otlp_json_bound(span),
                    [&span](std::string& line) { append_otlp_json(line, span); });
   }
   if (!exporter_) return;

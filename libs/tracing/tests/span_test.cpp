@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
 #include <set>
 
 namespace platform::tracing {
@@ -58,6 +59,64 @@ TEST(Span, ARootSpanHasNoParentAndNoEmptyLists) {
   EXPECT_FALSE(object.contains("events"));
   EXPECT_FALSE(object.contains("links"));
   EXPECT_FALSE(object.at("status").as_object().contains("message"));
+}
+
+// The span is written into room made once: a span whose every string is escapes and
+// whose numbers are the longest there are still fits, and reads back as itself.
+void expect_the_longest_span_fits(std::size_t length) {
+  const std::string escapes(length, '\x01');
+  const std::string quotes(length, '"');
+  Span span{.trace_id = new_trace_id(),
+            .span_id = new_span_id(),
+            .parent_span_id = new_span_id(),
+            .name = escapes,
+            .kind = SpanKind::kConsumer,
+            .start_unix_nano = std::numeric_limits<std::uint64_t>::max(),
+            .end_unix_nano = std::numeric_limits<std::uint64_t>::max(),
+            .status = StatusCode::kError,
+            .status_message = quotes};
+  span.attributes = {{"a", escapes},
+                     {"b", std::numeric_limits<std::int64_t>::min()},
+                     {"c", -std::numeric_limits<double>::max()},
+                     {"d", std::numeric_limits<double>::denorm_min()},
+                     {"e", std::numeric_limits<double>::quiet_NaN()},
+                     {"f", false},
+                     {"g", std::string()}};
+  for (int i = 0; i < 3; ++i) {
+    span.events.push_back({quotes, std::numeric_limits<std::uint64_t>::max(), span.attributes});
+    span.links.push_back({new_trace_id(), new_span_id()});
+  }
+  std::string json = "prefix ";
+  append_otlp_json(json, span);
+  ASSERT_TRUE(json.starts_with("prefix "));
+  EXPECT_LE(json.size() - 7, otlp_json_bound(span));
+  // Past 16 KiB (the thread's buffer in span.cpp) the span has a buffer of its own.
+  EXPECT_EQ(otlp_json_bound(span) > 16 * 1024, length >= 3000);
+
+  const auto object = boost::json::parse(std::string_view(json).substr(7)).as_object();
+  EXPECT_EQ(object.at("name").as_string(), escapes);
+  EXPECT_EQ(object.at("status").at("message").as_string(), quotes);
+  EXPECT_EQ(object.at("startTimeUnixNano").as_string(), "18446744073709551615");
+  const auto& attributes = object.at("attributes").as_array();
+  ASSERT_EQ(attributes.size(), 7u);
+  EXPECT_EQ(attributes[0].at("value").at("stringValue").as_string(), escapes);
+  EXPECT_EQ(attributes[1].at("value").at("intValue").as_string(), "-9223372036854775808");
+  EXPECT_EQ(attributes[2].at("value").at("doubleValue").as_double(),
+            -std::numeric_limits<double>::max());
+  EXPECT_TRUE(attributes[4].at("value").at("doubleValue").is_null());
+  EXPECT_FALSE(attributes[5].at("value").at("boolValue").as_bool());
+  EXPECT_EQ(attributes[6].at("value").at("stringValue").as_string(), "");
+  EXPECT_EQ(object.at("events").as_array().size(), 3u);
+  EXPECT_EQ(object.at("events").at(2).at("name").as_string(), quotes);
+  EXPECT_EQ(object.at("links").at(2).at("traceId").as_string(), span.links[2].trace_id);
+}
+
+// Short strings keep it within the thread's buffer; long ones give it a buffer of its own.
+TEST(Span, TheLongestSpanOfItsShapeFitsTheRoomMadeForIt) {
+  for (const std::size_t length : {30u, 3000u}) {
+    SCOPED_TRACE(length);
+    expect_the_longest_span_fits(length);
+  }
 }
 
 TEST(SpanIds, AreLowerCaseHexOfTheirSizeAndDiffer) {

@@ -133,4 +133,12 @@ class Logger {
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).
 void append_json_escaped(std::string& out, std::string_view text);
 
+// The most bytes one character takes once escaped (\u00XX).
+inline constexpr std::size_t kMaxEscapedBytesPerChar = 6;
+
+// Writes `text` at `out` as the inside of a JSON string and returns the end; `out` has
+// room for kMaxEscapedBytesPerChar bytes per character. For a writer that makes room for
+// a whole line at once instead of appending piece by piece (a span line per request).
+char* write_json_escaped(char* out, std::string_view text);
+
 }  // namespace platform::logging

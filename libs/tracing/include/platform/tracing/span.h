@@ -88,5 +88,7 @@ std::string traceparent_of(const std::string& trace_id, const std::string& span_
 // The span as an OTLP/HTTP JSON span object (64-bit times as decimal strings, ids as
 // hex, as the OTLP JSON mapping asks).
 void append_otlp_json(std::string& out, const Span& span);
+// The most bytes append_otlp_json adds for the span: the room to reserve for its line.
+std::size_t otlp_json_bound(const Span& span);
 
 }  // namespace platform::tracing
