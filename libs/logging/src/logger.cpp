@@ -15,13 +15,43 @@
 namespace platform::logging {
 namespace {
 
-constexpr std::string_view kSecretWords[] = {"password", "secret", "token", "authorization",
-                                             "api_key",  "apikey", "cookie"};
+bool word_at(std::string_view key, std::size_t at, std::string_view word) {
+  return key.size() - at >= word.size() && core::iequals(key.substr(at, word.size()), word);
+}
 
+// Whether a word that names a secret (password, secret, token, authorization, api_key,
+// apikey, cookie) is anywhere in `key`, in any case: one pass over the key, trying a word
+// only where its first letter is. Lowering every key and searching it once
+// per word cost more than writing the field (an access line has seven).
 bool names_secret(std::string_view key) {
-  const std::string lower = core::ascii_lower(key);
-  for (std::string_view word : kSecretWords)
-    if (lower.find(word) != std::string::npos) return true;
+  for (std::size_t at = 0; at < key.size(); ++at) {
+    switch (key[at]) {
+      case 'p':
+      case 'P':
+        if (word_at(key, at, "password")) return true;
+        break;
+      case 's':
+      case 'S':
+        if (word_at(key, at, "secret")) return true;
+        break;
+      case 't':
+      case 'T':
+        if (word_at(key, at, "token")) return true;
+        break;
+      case 'a':
+      case 'A':
+        if (word_at(key, at, "authorization") || word_at(key, at, "api_key") ||
+            word_at(key, at, "apikey"))
+          return true;
+        break;
+      case 'c':
+      case 'C':
+        if (word_at(key, at, "cookie")) return true;
+        break;
+      default:
+        break;
+    }
+  }
   return false;
 }
 

@@ -106,6 +106,31 @@ TEST(Logger, RedactsFieldsThatNameSecrets) {
   EXPECT_EQ(object.at("user").as_string(), "ann");
 }
 
+// A secret word anywhere in a key, in any case, at its start, middle or end; keys that
+// only come close are written as they are.
+TEST(Logger, FindsTheSecretWordsAnywhereInAKey) {
+  CapturedLogger captured;
+  captured.logger.info("keys", {{"x-API_KEY", "1"},
+                                {"refreshToken", "2"},
+                                {"SetCookie", "3"},
+                                {"secret", "4"},
+                                {"my-apikey-here", "5"},
+                                {"tokeN", "6"},
+                                {"toke", "7"},
+                                {"passwor", "8"},
+                                {"api-key", "9"},
+                                {"", "10"}});
+  const auto object = boost::json::parse(captured.lines.at(0)).as_object();
+  for (const char* secret :
+       {"x-API_KEY", "refreshToken", "SetCookie", "secret", "my-apikey-here", "tokeN"}) {
+    EXPECT_EQ(object.at(secret).as_string(), "[redacted]") << secret;
+  }
+  EXPECT_EQ(object.at("toke").as_string(), "7");
+  EXPECT_EQ(object.at("passwor").as_string(), "8");
+  EXPECT_EQ(object.at("api-key").as_string(), "9");
+  EXPECT_EQ(object.at("").as_string(), "10");
+}
+
 TEST(Logger, WritesRecordsWhateverTheLevelWithTheirJsonAsGiven) {
   CapturedLogger captured;
   captured.logger.set_level(Level::kError);
