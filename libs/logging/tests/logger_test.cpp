@@ -106,8 +106,8 @@ TEST(Logger, RedactsFieldsThatNameSecrets) {
   EXPECT_EQ(object.at("user").as_string(), "ann");
 }
 
-// A secret word anywhere in a key, in any case, at its start, middle or end; keys that
-// only come close are written as they are.
+// A secret word anywhere in a key, in any case, at its start, middle or end, also right
+// after a false start of itself; keys that only come close are written as they are.
 TEST(Logger, FindsTheSecretWordsAnywhereInAKey) {
   CapturedLogger captured;
   captured.logger.info("keys", {{"x-API_KEY", "1"},
@@ -119,16 +119,25 @@ TEST(Logger, FindsTheSecretWordsAnywhereInAKey) {
                                 {"toke", "7"},
                                 {"passwor", "8"},
                                 {"api-key", "9"},
-                                {"", "10"}});
+                                {"", "10"},
+                                {"ppassword", "11"},
+                                {"aapi_key", "12"},
+                                {"secsecret", "13"},
+                                {"authorizatioN", "14"},
+                                {"COOKIE", "15"},
+                                {"xtokentoken", "16"},
+                                {"p\xc3\xa4ssword", "17"}});
   const auto object = boost::json::parse(captured.lines.at(0)).as_object();
   for (const char* secret :
-       {"x-API_KEY", "refreshToken", "SetCookie", "secret", "my-apikey-here", "tokeN"}) {
+       {"x-API_KEY", "refreshToken", "SetCookie", "secret", "my-apikey-here", "tokeN", "ppassword",
+        "aapi_key", "secsecret", "authorizatioN", "COOKIE", "xtokentoken"}) {
     EXPECT_EQ(object.at(secret).as_string(), "[redacted]") << secret;
   }
   EXPECT_EQ(object.at("toke").as_string(), "7");
   EXPECT_EQ(object.at("passwor").as_string(), "8");
   EXPECT_EQ(object.at("api-key").as_string(), "9");
   EXPECT_EQ(object.at("").as_string(), "10");
+  EXPECT_EQ(object.at("p\xc3\xa4ssword").as_string(), "17");
 }
 
 TEST(Logger, WritesRecordsWhateverTheLevelWithTheirJsonAsGiven) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <type_traits>
 
 #include "platform/logging/logger.h"
 
@@ -39,9 +40,9 @@ std::string random_hex(std::size_t words) {
   }
 }
 
-// Writes a span's JSON at a cursor into room made for all of it at once (bound_of): a
-// span line is written for every request by every service, and appending it piece by
-// piece checked the string's capacity some sixty times a span.
+// Writes a span's JSON at a cursor into room made for all of it at once (see
+// otlp_json_bound): a span line is written for every request by every service, and
+// appending it piece by piece checked the string's capacity some sixty times a span.
 class Cursor {
  public:
   explicit Cursor(char* at) : at_(at) {}
@@ -62,52 +63,68 @@ class Cursor {
     at_ = logging::write_json_escaped(at_, text);
     return put('"');
   }
+  // Only the types whose longest form kMaxNumberBytes holds: to_chars cannot fail.
   template <typename Number>
-  Cursor& number(Number value) {
+  requires std::is_same_v<Number, int> || std::is_same_v<Number, std::int64_t> ||
+      std::is_same_v<Number, std::uint64_t> || std::is_same_v<Number, double>
+          Cursor& number(Number value) {
     at_ = std::to_chars(at_, at_ + kMaxNumberBytes, value).ptr;
     return *this;
   }
 
-  // The most bytes a number takes: an int64's 20 (with its sign) and the shortest form
-  // of a double, at most 24 ("-1.7976931348623157e+308").
+  // The most bytes a number takes: 20 for the smallest int64 (with its sign) and the
+  // largest uint64, at most 24 for the shortest form of a double
+  // ("-1.7976931348623157e+308").
   static constexpr std::size_t kMaxNumberBytes = 32;
 
  private:
   char* at_;
 };
 
-// The room a span's pieces can take at most. Every literal of the writer below is
-// shorter than kPieceBytes, counted once per piece it begins; every string is counted
-// as if each of its characters were escaped.
-constexpr std::size_t kPieceBytes = 48;
+// The room the writer below takes at most: kLiteralBytes for each literal it puts (the
+// longest, `,"startTimeUnixNano":"`, has 22 bytes), kMaxNumberBytes for each number, the
+// ids as they are, and a string with its quotes as if each of its characters were
+// escaped. A piece added to the writer is counted here too.
+constexpr std::size_t kLiteralBytes = 32;
 
-std::size_t text_bound(std::string_view text) {
-  return kPieceBytes + text.size() * logging::kMaxEscapedBytesPerChar;
+std::size_t quoted_bound(std::string_view text) {
+  return 2 + text.size() * logging::kMaxEscapedBytesPerChar;
 }
 
 std::size_t attributes_bound(const std::vector<Attribute>& attributes) {
-  std::size_t bound = kPieceBytes;
+  std::size_t bound = 2 * kLiteralBytes;  // [ ]
   for (const auto& attribute : attributes) {
-    bound += 2 * kPieceBytes + attribute.key.size() + Cursor::kMaxNumberBytes;
-    if (const auto* text = std::get_if<std::string>(&attribute.value)) bound += text_bound(*text);
+    // , {"key":" <key> ","value": <value> } where a value is at most three literals and
+    // a number ({"intValue":" <number> " }) or a literal and a string.
+    bound += 7 * kLiteralBytes + attribute.key.size() + Cursor::kMaxNumberBytes;
+    if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+      bound += quoted_bound(*text);
+    }
   }
   return bound;
 }
 
-std::size_t bound_of(const Span& span) {
-  std::size_t bound = 8 * kPieceBytes + span.trace_id.size() + span.span_id.size() +
-                      span.parent_span_id.size() + text_bound(span.name) +
-                      text_bound(span.status_message) + 4 * Cursor::kMaxNumberBytes +
-                      attributes_bound(span.attributes);
+}  // namespace
+
+std::size_t otlp_json_bound(const Span& span) {
+  // 17 literals, from {"traceId":" to the closing }, and four numbers: kind, start, end
+  // and status code.
+  std::size_t bound = 17 * kLiteralBytes + 4 * Cursor::kMaxNumberBytes + span.trace_id.size() +
+                      span.span_id.size() + span.parent_span_id.size() + quoted_bound(span.name) +
+                      quoted_bound(span.status_message) + attributes_bound(span.attributes);
   for (const auto& event : span.events) {
-    bound += 3 * kPieceBytes + Cursor::kMaxNumberBytes + text_bound(event.name) +
+    // , {"timeUnixNano":" <time> ","name": <name> ,"attributes": <attributes> }
+    bound += 5 * kLiteralBytes + Cursor::kMaxNumberBytes + quoted_bound(event.name) +
              attributes_bound(event.attributes);
   }
   for (const auto& link : span.links) {
-    bound += 2 * kPieceBytes + link.trace_id.size() + link.span_id.size();
+    // , {"traceId":" <id> ","spanId":" <id> "}
+    bound += 4 * kLiteralBytes + link.trace_id.size() + link.span_id.size();
   }
-  return bound + kPieceBytes;
+  return bound;
 }
+
+namespace {
 
 // OTLP/JSON AnyValue: {"stringValue":..}, {"intValue":"<decimal>"}, {"doubleValue":..},
 // {"boolValue":..}.
@@ -143,6 +160,7 @@ void write_attributes(Cursor& out, const std::vector<Attribute>& attributes) {
   out.put(']');
 }
 
+// Counted in otlp_json_bound: a piece added here is counted there too.
 void write_span(Cursor& out, const Span& span) {
   out.put("{\"traceId\":\"").put(span.trace_id);
   out.put("\",\"spanId\":\"").put(span.span_id).put('"');
@@ -247,10 +265,6 @@ std::string traceparent_of(const std::string& trace_id, const std::string& span_
   return out;
 }
 
-std::size_t otlp_json_bound(const Span& span) {
-  return bound_of(span);
-}
-
 void append_otlp_json(std::string& out, const Span& span) {
   // Written into a buffer of the thread's, then appended at once: resizing `out` to the
   // bound first would fill it with zeros, and a buffer of the span's own would cost an
@@ -258,7 +272,7 @@ void append_otlp_json(std::string& out, const Span& span) {
   constexpr std::size_t kThreadRoomBytes = std::size_t{16} * 1024;
   thread_local std::unique_ptr<char[]> thread_room;
   std::unique_ptr<char[]> own_room;
-  const std::size_t bound = bound_of(span);
+  const std::size_t bound = otlp_json_bound(span);
   char* room = nullptr;
   if (bound <= kThreadRoomBytes) {
     if (!thread_room) thread_room = std::make_unique_for_overwrite<char[]>(kThreadRoomBytes);

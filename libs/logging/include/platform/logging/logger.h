@@ -11,8 +11,9 @@
 // never waits on stdout; when stdout cannot keep up, lines are dropped and counted
 // (dropped_lines()) rather than stall a network thread.
 //
-// Fields whose key names a secret (password, secret, token, authorization, api_key)
-// are written as "[redacted]"; pass URLs through core::redact_url() (platform/core/url.h).
+// Fields whose key names a secret (password, secret, token, authorization, api_key, apikey,
+// cookie) are written as "[redacted]"; pass URLs through core::redact_url()
+// (platform/core/url.h).
 #pragma once
 
 #include <atomic>
@@ -102,8 +103,8 @@ class Logger {
   // `raw_json` (a JSON value the caller made, not checked) under `key`.
   void record(const Context& context, std::string_view msg, std::string_view key,
               std::string_view raw_json);
-  // The same, the JSON value written by `write_value` straight into the line (about
-  // `size_hint` bytes): no copy of it is made first.
+  // The same, the JSON value written by `write_value` straight into the line (the line
+  // makes room for `size_hint` bytes of it at once): no copy of it is made first.
   void record(const Context& context, std::string_view msg, std::string_view key,
               std::size_t size_hint, const std::function<void(std::string& line)>& write_value);
 
