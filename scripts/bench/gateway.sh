@@ -7,6 +7,9 @@
 #     subject-service; alternated, ROUNDS rounds, the median of each; and through
 #     proxy-floor (tools/proxy-floor), the least a proxy on Boost.Asio does, whose CPU
 #     per request is what Asio and the kernel take: the gateway's cost above it is its own;
+#     and through proxy-floor --duties, which adds what the gateway adds (token, limiter,
+#     signature, ids, two spans, metrics) with the platform's libraries: the gateway's cost
+#     above that is its HTTP layering (parsers, messages, handlers, client);
 #   - a 50 MiB upload and its download through both (curl), with the gateway's peak RSS
 #     during the transfer.
 #   scripts/bench/gateway.sh                 (defaults: 10 s a run, 64 connections, 3 rounds)
@@ -106,6 +109,11 @@ floor_port="$(free_port)"
   --strip-prefix /api/v1 >"$work/proxy-floor.log" 2>&1 &
 floor_pid=$!
 pids+=("$floor_pid")
+duties_port="$(free_port)"
+"$build/tools/proxy-floor/proxy-floor" --listen "$duties_port" --upstream "$subject_port" \
+  --strip-prefix /api/v1 --duties >"$work/proxy-floor-duties.log" 2>&1 &
+duties_pid=$!
+pids+=("$duties_pid")
 
 # 1,000 subjects, created directly.
 ids="$work/ids.lua"
@@ -119,6 +127,7 @@ first_id="$(grep -m1 -o '"[0-9a-f-]*"' "$ids" | tr -d '"')"
 curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$gateway_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/api-gateway.log" >&2; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:$nginx_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:$floor_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/proxy-floor.log" >&2; exit 1; }
+curl -sS --fail-with-body -H "Authorization: Bearer $token" "http://127.0.0.1:$duties_port/api/v1/subjects/$first_id" >/dev/null || { cat "$work/proxy-floor-duties.log" >&2; exit 1; }
 
 # CPU time (user + system, in clock ticks) of processes and their threads so far; the pids
 # as one space-separated argument (nginx's workers).
@@ -145,6 +154,7 @@ run_wrk() {
 : >"$work/gateway.txt"
 : >"$work/nginx.txt"
 : >"$work/floor.txt"
+: >"$work/duties.txt"
 nginx_workers="$(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 errors cpu <<<"$(run_wrk "$gateway_port" "$token" "$gateway_pid")"
@@ -156,7 +166,13 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 errors cpu <<<"$(run_wrk "$floor_port" "" "$floor_pid")"
   echo "$rps $p50 $p99 $errors $cpu" >>"$work/floor.txt"
   echo "  round $round floor:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
+  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$duties_port" "$token" "$duties_pid")"
+  echo "$rps $p50 $p99 $errors $cpu" >>"$work/duties.txt"
+  echo "  round $round duties:  $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
 done
+d_rps="$(column_median "$work/duties.txt" 1)"; d_p50="$(column_median "$work/duties.txt" 2)"
+d_p99="$(column_median "$work/duties.txt" 3)"; d_cpu="$(column_median "$work/duties.txt" 5)"
+d_err="$(awk '{s+=$4} END {print s+0}' "$work/duties.txt")"
 f_rps="$(column_median "$work/floor.txt" 1)"; f_p50="$(column_median "$work/floor.txt" 2)"
 f_p99="$(column_median "$work/floor.txt" 3)"; f_cpu="$(column_median "$work/floor.txt" 5)"
 f_err="$(awk '{s+=$4} END {print s+0}' "$work/floor.txt")"
@@ -200,15 +216,16 @@ verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
   echo "### api-gateway against nginx — $(date -u +%Y-%m-%d)"
   echo
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, both proxies and the services on the same machine."
-  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway, nginx and proxy-floor alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s), which also run its upstream calls, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
+  echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway, nginx, proxy-floor and proxy-floor --duties alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s), which also run its upstream calls, a JWT verified on every request, the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
   echo
   echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx | proxy CPU µs/request |"
   echo "|---|---:|---:|---:|---:|---:|"
   echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err | $g_cpu |"
   echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err | $n_cpu |"
   echo "| proxy-floor (bare Asio, no checks) | $f_rps | $f_p50 | $f_p99 | $f_err | $f_cpu |"
+  echo "| proxy-floor --duties (the gateway's duties, no HTTP layering) | $d_rps | $d_p50 | $d_p99 | $d_err | $d_cpu |"
   echo
-  echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")); CPU per request $(awk -v a="$g_cpu" -v b="$n_cpu" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')× nginx's (the proxy's own process: on this machine the proxies share two cores with wrk and the subject-service, so CPU per request decides requests/s). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB. proxy-floor, the least a proxy on Boost.Asio does (one Asio thread, a coroutine per connection, no checks), spends $f_cpu µs per request: that is what Asio and the kernel take; the gateway's $(awk -v a="$g_cpu" -v b="$f_cpu" 'BEGIN {printf "%d", a - b}') µs above it are its own code (parsing, routing, the token, the limiter, the signature, two spans, metrics)."
+  echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")); CPU per request $(awk -v a="$g_cpu" -v b="$n_cpu" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')× nginx's (the proxy's own process: on this machine the proxies share two cores with wrk and the subject-service, so CPU per request decides requests/s). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB. proxy-floor, the least a proxy on Boost.Asio does (one Asio thread, a coroutine per connection, no checks), spends $f_cpu µs per request: what Asio and the kernel take. With --duties it also does what the gateway adds, with the platform's libraries (the token looked up among those seen, the rate limiter, the identity signature, ids, X-Forwarded-*, two spans logged, four metrics): $d_cpu µs. The gateway's $(awk -v a="$g_cpu" -v b="$d_cpu" 'BEGIN {printf "%d", a - b}') µs above that are its HTTP layering (Beast's parsers, its messages, the handler and the resilient client)."
   echo
   echo "| 50 MiB file | upload s | download s |"
   echo "|---|---:|---:|"

@@ -4,6 +4,16 @@
 // spends above it is the gateway's own code (parsing, routing, checks, spans, metrics).
 //
 //   proxy-floor --listen 8090 --upstream 8082 --strip-prefix /api/v1
+//   proxy-floor --listen 8091 --upstream 8082 --strip-prefix /api/v1 --duties
+//
+// --duties adds, per request, what the gateway adds, done with the platform's libraries
+// as the gateway does it: the bearer token looked up among tokens already seen (the
+// gateway's cache of verified tokens; a token is not verified here), a decision of the
+// in-memory rate limiter and its headers, a request id, trace and span ids, the caller's
+// identity signed (X-User-*), X-Forwarded-*, traceparent, security headers on the answer,
+// a client span and a server span written to the log (stdout), and four metrics. What the
+// gateway spends above this is its HTTP layering: its parsers, messages, handlers and
+// client.
 //
 // Per client connection: one keep-alive connection to the upstream, one request at a
 // time; the request line's target loses --strip-prefix, everything else passes as it came.
@@ -12,11 +22,25 @@
 #include <boost/asio.hpp>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+
+#include "platform/core/crypto.h"
+#include "platform/core/strings.h"
+#include "platform/http/identity.h"
+#include "platform/http/message.h"
+#include "platform/logging/logger.h"
+#include "platform/metrics/registry.h"
+#include "platform/ratelimit/headers.h"
+#include "platform/ratelimit/limiter.h"
+#include "platform/tracing/tracer.h"
 
 namespace {
 
@@ -87,12 +111,172 @@ Task<std::size_t> read_message(Socket& socket, std::string& buffer, std::size_t&
   }
 }
 
+// The value of the field `name` in a head whose first line is the request or status line.
+std::string_view field_value(std::string_view head, std::string_view name) {
+  std::size_t line = head.find("\r\n");
+  while (line != std::string_view::npos) {
+    const std::size_t next = head.find("\r\n", line + 2);
+    const std::string_view field =
+        head.substr(line + 2, next == std::string_view::npos ? next : next - line - 2);
+    const std::size_t colon = field.find(':');
+    if (colon != std::string_view::npos && iequals(field.substr(0, colon), name)) {
+      return platform::core::trim(field.substr(colon + 1));
+    }
+    line = next;
+  }
+  return {};
+}
+
+// What the gateway adds to a request, with the platform's libraries (see the top).
+class Duties {
+ public:
+  Duties()
+      : keys_(platform::http::IdentityKeys(
+            {{"k1", platform::core::random_bytes(platform::core::kSha256Bytes)}})),
+        requests_(registry_.counter("http_requests_total", "Requests answered.",
+                                    {{"route", "/api/v1/subjects/{id}"}})),
+        duration_(registry_.histogram("http_request_duration_seconds", "Time to answer.",
+                                      {{"route", "/api/v1/subjects/{id}"}})),
+        upstream_requests_(registry_.counter("upstream_requests_total", "Upstream calls.",
+                                             {{"upstream", "upstream"}})),
+        upstream_duration_(registry_.histogram("upstream_request_duration_seconds",
+                                               "Upstream call time.", {{"upstream", "upstream"}})) {
+  }
+
+  struct Exchange {
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point upstream_started;
+    std::string request_id = platform::tracing::new_trace_id();
+    std::string trace_id = platform::tracing::new_trace_id();
+    std::string server_span_id = platform::tracing::new_span_id();
+    std::string client_span_id = platform::tracing::new_span_id();
+    std::string path;
+    platform::ratelimit::HeaderList limit_headers;
+  };
+
+  // Appends to `forwarded` the request's fields but Authorization, then the gateway's.
+  void forward_fields(Exchange& exchange, std::string_view head, std::string& forwarded) {
+    const std::string_view token = bearer_token(head);
+    platform::http::Caller caller = caller_of(token);
+    platform::ratelimit::Decision decision;
+    limiter_->decide(policy_, "user:" + caller.user_id,
+                     [&](platform::ratelimit::Decision made) { decision = made; });
+    exchange.limit_headers = platform::ratelimit::rate_limit_headers(policy_, decision);
+    for (std::size_t line = head.find("\r\n"); line != std::string_view::npos;) {
+      const std::size_t next = head.find("\r\n", line + 2);
+      const std::string_view field =
+          head.substr(line + 2, next == std::string_view::npos ? next : next - line - 2);
+      if (!iequals(field.substr(0, field.find(':')), "authorization")) {
+        forwarded.append(field).append("\r\n");
+      }
+      line = next;
+    }
+    const auto unix_now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    append_field(forwarded, platform::http::kUserIdHeader, caller.user_id);
+    append_field(forwarded, platform::http::kUserRolesHeader, "admin");
+    append_field(forwarded, platform::http::kUserSignatureHeader,
+                 platform::http::sign_identity(keys_, caller, exchange.request_id, unix_now));
+    append_field(forwarded, "X-Request-ID", exchange.request_id);
+    append_field(
+        forwarded, "traceparent",
+        platform::tracing::traceparent_of(exchange.trace_id, exchange.client_span_id, true));
+    append_field(forwarded, "X-Forwarded-For", "127.0.0.1");
+    append_field(forwarded, "X-Forwarded-Proto", "http");
+    append_field(forwarded, "X-Forwarded-Host", field_value(head, "host"));
+    exchange.upstream_started = std::chrono::steady_clock::now();
+  }
+
+  // Ends the client span; appends the answer's head fields the gateway adds.
+  void answer_fields(Exchange& exchange, int status, std::string& answer) {
+    finish_span(exchange, platform::tracing::SpanKind::kClient, exchange.upstream_started, status);
+    upstream_requests_.inc();
+    upstream_duration_.observe(seconds_since(exchange.upstream_started));
+    for (const auto& [name, value] : exchange.limit_headers) append_field(answer, name, value);
+    append_field(answer, "X-Content-Type-Options", "nosniff");
+    append_field(answer, "X-Frame-Options", "DENY");
+    append_field(answer, "Referrer-Policy", "no-referrer");
+    // The upstream's echo of the request id, else the gateway's own.
+    if (field_value(answer, "x-request-id").empty()) {
+      append_field(answer, "X-Request-ID", exchange.request_id);
+    }
+  }
+
+  void answered(Exchange& exchange, int status) {
+    finish_span(exchange, platform::tracing::SpanKind::kServer, exchange.started, status);
+    requests_.inc();
+    duration_.observe(seconds_since(exchange.started));
+  }
+
+ private:
+  static void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  static std::string_view bearer_token(std::string_view head) {
+    std::string_view value = field_value(head, "authorization");
+    if (value.starts_with("Bearer ")) value.remove_prefix(7);
+    return value;
+  }
+
+  platform::http::Caller caller_of(std::string_view token) {
+    std::lock_guard lock(mutex_);
+    auto found = callers_.find(std::string(token));
+    if (found == callers_.end()) {
+      found =
+          callers_.emplace(std::string(token), platform::http::Caller{"bench", {"admin"}}).first;
+    }
+    return found->second;
+  }
+
+  void finish_span(const Exchange& exchange, platform::tracing::SpanKind kind,
+                   std::chrono::steady_clock::time_point start, int status) {
+    const bool server = kind == platform::tracing::SpanKind::kServer;
+    platform::tracing::Span span{
+        .trace_id = exchange.trace_id,
+        .span_id = server ? exchange.server_span_id : exchange.client_span_id,
+        .parent_span_id = server ? std::string() : exchange.server_span_id,
+        .name = server ? "GET /api/v1/subjects/{id}" : "GET",
+        .kind = kind,
+        .start_unix_nano = platform::tracing::unix_nanos_of(start),
+        .end_unix_nano = platform::tracing::now_unix_nanos()};
+    span.attributes.push_back({"http.request.method", std::string("GET")});
+    if (server) {
+      span.attributes.push_back({"http.route", std::string("/api/v1/subjects/{id}")});
+      span.attributes.push_back({"url.path", exchange.path});
+    } else {
+      span.attributes.push_back({"server.address", std::string("upstream")});
+    }
+    span.attributes.push_back({"http.response.status_code", std::int64_t{status}});
+    if (server) span.attributes.push_back({"request_id", exchange.request_id});
+    tracer_.finish(std::move(span), true);
+  }
+
+  platform::logging::Logger logger_{"proxy-floor", "duties", platform::logging::Level::kWarn};
+  platform::tracing::Tracer tracer_{{}, logger_};
+  std::unique_ptr<platform::ratelimit::Limiter> limiter_ =
+      platform::ratelimit::make_memory_limiter();
+  platform::ratelimit::Policy policy_{"default", 1e6, 1'000'000};
+  platform::http::IdentityKeys keys_;
+  platform::metrics::Registry registry_;
+  platform::metrics::Counter& requests_;
+  platform::metrics::Histogram& duration_;
+  platform::metrics::Counter& upstream_requests_;
+  platform::metrics::Histogram& upstream_duration_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, platform::http::Caller> callers_;
+};
+
 void consume(std::string& buffer, std::size_t& filled, std::size_t size) {
   std::memmove(buffer.data(), buffer.data() + size, filled - size);
   filled -= size;
 }
 
-Task<> relay(Socket client, tcp::endpoint upstream_address, std::string strip_prefix) {
+Task<> relay(Socket client, tcp::endpoint upstream_address, std::string strip_prefix,
+             Duties* duties) {
   Socket upstream(client.get_executor());
   if (auto [error] = co_await upstream.async_connect(upstream_address, kAwait); error) co_return;
   client.set_option(tcp::no_delay(true));
@@ -100,6 +284,7 @@ Task<> relay(Socket client, tcp::endpoint upstream_address, std::string strip_pr
   std::string request(kInitialBuffer, '\0');
   std::string response(kInitialBuffer, '\0');
   std::string forwarded;
+  std::string answer;
   std::size_t request_filled = 0;
   std::size_t response_filled = 0;
   for (;;) {
@@ -111,27 +296,50 @@ Task<> relay(Socket client, tcp::endpoint upstream_address, std::string strip_pr
     forwarded.assign(message.substr(0, target));
     std::string_view rest = message.substr(target);
     if (rest.starts_with(strip_prefix)) rest.remove_prefix(strip_prefix.size());
-    forwarded.append(rest);
+    std::optional<Duties::Exchange> exchange;
+    if (duties == nullptr) {
+      forwarded.append(rest);
+    } else {
+      exchange.emplace();
+      const std::size_t head_end = rest.find("\r\n\r\n");
+      const std::size_t line_end = rest.find("\r\n");
+      exchange->path = rest.substr(0, rest.find(' '));
+      forwarded.append(rest.substr(0, line_end + 2));
+      duties->forward_fields(*exchange, rest.substr(0, head_end), forwarded);
+      forwarded.append(rest.substr(head_end + 2));
+    }
     consume(request, request_filled, request_size);
     if (auto [error, n] = co_await asio::async_write(upstream, asio::buffer(forwarded), kAwait);
         error)
       co_return;
     const std::size_t response_size = co_await read_message(upstream, response, response_filled);
     if (response_size == 0) co_return;
-    if (auto [error, n] = co_await asio::async_write(
-            client, asio::buffer(response.data(), response_size), kAwait);
-        error)
+    const std::string_view received(response.data(), response_size);
+    int status = 0;
+    if (received.size() > 12) std::from_chars(received.data() + 9, received.data() + 12, status);
+    std::string_view sent = received;
+    if (exchange) {
+      const std::size_t head_end = received.find("\r\n\r\n");
+      answer.assign(received.substr(0, head_end + 2));
+      duties->answer_fields(*exchange, status, answer);
+      answer.append(received.substr(head_end + 2));
+      sent = answer;
+    }
+    if (auto [error, n] = co_await asio::async_write(client, asio::buffer(sent), kAwait); error)
       co_return;
     consume(response, response_filled, response_size);
+    if (exchange) duties->answered(*exchange, status);
   }
 }
 
-Task<> accept(Acceptor& acceptor, tcp::endpoint upstream_address, std::string strip_prefix) {
+Task<> accept(Acceptor& acceptor, tcp::endpoint upstream_address, std::string strip_prefix,
+              Duties* duties) {
   for (;;) {
     Socket client(acceptor.get_executor());
     if (auto [error] = co_await acceptor.async_accept(client, kAwait); error) continue;
     asio::co_spawn(acceptor.get_executor(),
-                   relay(std::move(client), upstream_address, strip_prefix), asio::detached);
+                   relay(std::move(client), upstream_address, strip_prefix, duties),
+                   asio::detached);
   }
 }
 
@@ -150,31 +358,41 @@ int main(int argc, char** argv) {
   unsigned short listen_port = 0;
   unsigned short upstream_port = 0;
   std::string strip_prefix;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool with_duties = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string_view option = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : "";
+    if (option == "--duties") {
+      with_duties = true;
+      continue;
+    }
     if (option == "--listen") {
-      listen_port = port_of(argv[i + 1]);
+      listen_port = port_of(value);
     } else if (option == "--upstream") {
-      upstream_port = port_of(argv[i + 1]);
+      upstream_port = port_of(value);
     } else if (option == "--strip-prefix") {
-      strip_prefix = argv[i + 1];
+      strip_prefix = value;
     } else {
       std::fprintf(stderr, "proxy-floor: unknown option %s\n", argv[i]);
       return 2;
     }
+    ++i;
   }
   if (listen_port == 0 || upstream_port == 0) {
     std::fprintf(stderr,
-                 "usage: proxy-floor --listen PORT --upstream PORT [--strip-prefix PREFIX]\n");
+                 "usage: proxy-floor --listen PORT --upstream PORT "
+                 "[--strip-prefix PREFIX] [--duties]\n");
     return 2;
   }
   try {
+    std::unique_ptr<Duties> duties = with_duties ? std::make_unique<Duties>() : nullptr;
     asio::io_context context(1);
     const auto loopback = asio::ip::make_address("127.0.0.1");
     Acceptor acceptor(context.get_executor(), tcp::endpoint(loopback, listen_port));
-    asio::co_spawn(context.get_executor(),
-                   accept(acceptor, tcp::endpoint(loopback, upstream_port), strip_prefix),
-                   asio::detached);
+    asio::co_spawn(
+        context.get_executor(),
+        accept(acceptor, tcp::endpoint(loopback, upstream_port), strip_prefix, duties.get()),
+        asio::detached);
     context.run();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "proxy-floor: %s\n", error.what());
