@@ -54,8 +54,8 @@ template <class T = void>
 using Task = asio::awaitable<T, Executor>;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 
-constexpr std::size_t kInitialBuffer = 16 * 1024;
-constexpr std::size_t kMaxMessage = 16 * 1024 * 1024;
+constexpr std::size_t kInitialBuffer = std::size_t{16} * 1024;
+constexpr std::size_t kMaxMessage = std::size_t{16} * 1024 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
