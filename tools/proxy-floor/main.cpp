@@ -11,14 +11,17 @@
 // gateway's cache of verified tokens; a token is not verified here), a decision of the
 // in-memory rate limiter and its headers, a request id, trace and span ids, the caller's
 // identity signed (X-User-*), X-Forwarded-*, traceparent, security headers on the answer,
-// a client span and a server span written to the log (stdout), and four metrics. What the
+// a client span and a server span written to the log (stdout), and four metrics (looked
+// up by their labels in a cache on every request, as the gateway does). What the
 // gateway spends above this is its HTTP layering: its parsers, messages, handlers and
 // client.
 //
 // Per client connection: one keep-alive connection to the upstream, one request at a
 // time; the request line's target loses --strip-prefix, everything else passes as it came.
-// It understands only what a benchmark sends: messages framed by Content-Length (anything
-// else closes the connection). It checks nothing and must never face a real client.
+// It understands only what a benchmark sends: messages framed by Content-Length, a
+// message without one having no body (so neither an answer read until the connection
+// closes nor a HEAD's or a 304's declared length); Transfer-Encoding closes the
+// connection. It checks nothing and must never face a real client.
 #include <boost/asio.hpp>
 #include <cctype>
 #include <charconv>
@@ -28,6 +31,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -57,21 +61,11 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 constexpr std::size_t kInitialBuffer = std::size_t{16} * 1024;
 constexpr std::size_t kMaxMessage = std::size_t{16} * 1024 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // The size of the whole message at the front of `bytes` (head and body), 0 while it is
 // incomplete, or npos when it is framed in a way this proxy does not handle.
 std::size_t message_size(std::string_view bytes) {
   const std::size_t head_end = bytes.find("\r\n\r\n");
-  if (head_end == std::string_view::npos) return 0;
+  if (head_end == std::string_view::npos) return bytes.size() > kMaxMessage ? bytes.npos : 0;
   std::string_view fields = bytes.substr(0, head_end);
   std::size_t body = 0;
   for (std::size_t line = fields.find("\r\n"); line != std::string_view::npos;) {
@@ -82,8 +76,8 @@ std::size_t message_size(std::string_view bytes) {
       const std::string_view name = field.substr(0, colon);
       std::string_view value = field.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (iequals(name, "transfer-encoding")) return std::string_view::npos;
-      if (iequals(name, "content-length")) {
+      if (platform::core::iequals(name, "transfer-encoding")) return std::string_view::npos;
+      if (platform::core::iequals(name, "content-length")) {
         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), body);
         if (error != std::errc{} || end != value.data() + value.size())
           return std::string_view::npos;
@@ -91,8 +85,8 @@ std::size_t message_size(std::string_view bytes) {
     }
     line = next;
   }
+  if (body > kMaxMessage) return std::string_view::npos;
   const std::size_t total = head_end + 4 + body;
-  if (total > kMaxMessage) return std::string_view::npos;
   return bytes.size() >= total ? total : 0;
 }
 
@@ -119,7 +113,7 @@ std::string_view field_value(std::string_view head, std::string_view name) {
     const std::string_view field =
         head.substr(line + 2, next == std::string_view::npos ? next : next - line - 2);
     const std::size_t colon = field.find(':');
-    if (colon != std::string_view::npos && iequals(field.substr(0, colon), name)) {
+    if (colon != std::string_view::npos && platform::core::iequals(field.substr(0, colon), name)) {
       return platform::core::trim(field.substr(colon + 1));
     }
     line = next;
@@ -132,16 +126,7 @@ class Duties {
  public:
   Duties()
       : keys_(platform::http::IdentityKeys(
-            {{"k1", platform::core::random_bytes(platform::core::kSha256Bytes)}})),
-        requests_(registry_.counter("http_requests_total", "Requests answered.",
-                                    {{"route", "/api/v1/subjects/{id}"}})),
-        duration_(registry_.histogram("http_request_duration_seconds", "Time to answer.",
-                                      {{"route", "/api/v1/subjects/{id}"}})),
-        upstream_requests_(registry_.counter("upstream_requests_total", "Upstream calls.",
-                                             {{"upstream", "upstream"}})),
-        upstream_duration_(registry_.histogram("upstream_request_duration_seconds",
-                                               "Upstream call time.", {{"upstream", "upstream"}})) {
-  }
+            {{"k1", platform::core::random_bytes(platform::core::kSha256Bytes)}})) {}
 
   struct Exchange {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -154,7 +139,8 @@ class Duties {
     platform::ratelimit::HeaderList limit_headers;
   };
 
-  // Appends to `forwarded` the request's fields but Authorization, then the gateway's.
+  // Appends to `forwarded` the request's fields but those the gateway strips or sets
+  // itself, then the gateway's.
   void forward_fields(Exchange& exchange, std::string_view head, std::string& forwarded) {
     const std::string_view token = bearer_token(head);
     platform::http::Caller caller = caller_of(token);
@@ -166,9 +152,7 @@ class Duties {
       const std::size_t next = head.find("\r\n", line + 2);
       const std::string_view field =
           head.substr(line + 2, next == std::string_view::npos ? next : next - line - 2);
-      if (!iequals(field.substr(0, field.find(':')), "authorization")) {
-        forwarded.append(field).append("\r\n");
-      }
+      if (!sets_itself(field.substr(0, field.find(':')))) forwarded.append(field).append("\r\n");
       line = next;
     }
     const auto unix_now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -191,8 +175,9 @@ class Duties {
   // Ends the client span; appends the answer's head fields the gateway adds.
   void answer_fields(Exchange& exchange, int status, std::string& answer) {
     finish_span(exchange, platform::tracing::SpanKind::kClient, exchange.upstream_started, status);
-    upstream_requests_.inc();
-    upstream_duration_.observe(seconds_since(exchange.upstream_started));
+    counter("upstream_requests_total", "upstream").inc();
+    histogram("upstream_request_duration_seconds", "upstream")
+        .observe(seconds_since(exchange.upstream_started));
     for (const auto& [name, value] : exchange.limit_headers) append_field(answer, name, value);
     append_field(answer, "X-Content-Type-Options", "nosniff");
     append_field(answer, "X-Frame-Options", "DENY");
@@ -205,8 +190,9 @@ class Duties {
 
   void answered(Exchange& exchange, int status) {
     finish_span(exchange, platform::tracing::SpanKind::kServer, exchange.started, status);
-    requests_.inc();
-    duration_.observe(seconds_since(exchange.started));
+    counter("http_requests_total", "/api/v1/subjects/{id}").inc();
+    histogram("http_request_duration_seconds", "/api/v1/subjects/{id}")
+        .observe(seconds_since(exchange.started));
   }
 
  private:
@@ -216,10 +202,45 @@ class Duties {
   static double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
+  // Authorization, and what the gateway sets: a client's own is not passed on.
+  static bool sets_itself(std::string_view name) {
+    for (const std::string_view own :
+         {"Authorization", "X-User-ID", "X-User-Roles", "X-User-Signature", "X-Request-ID",
+          "traceparent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}) {
+      if (platform::core::iequals(name, own)) return true;
+    }
+    return false;
+  }
   static std::string_view bearer_token(std::string_view head) {
     std::string_view value = field_value(head, "authorization");
     if (value.starts_with("Bearer ")) value.remove_prefix(7);
     return value;
+  }
+
+  // A series looked up by its labels on every request, in a cache, as the gateway does.
+  platform::metrics::Counter& counter(std::string_view name, std::string_view label) {
+    const platform::metrics::SeriesKey key{name, label};
+    {
+      std::shared_lock lock(cache_mutex_);
+      if (auto found = counters_.find(key.view()); found != counters_.end()) return *found->second;
+    }
+    auto& made = registry_.counter(std::string(name), "Counted.", {{"of", std::string(label)}});
+    std::unique_lock lock(cache_mutex_);
+    counters_.emplace(key.text(), &made);
+    return made;
+  }
+  platform::metrics::Histogram& histogram(std::string_view name, std::string_view label) {
+    const platform::metrics::SeriesKey key{name, label};
+    {
+      std::shared_lock lock(cache_mutex_);
+      if (auto found = histograms_.find(key.view()); found != histograms_.end()) {
+        return *found->second;
+      }
+    }
+    auto& made = registry_.histogram(std::string(name), "Timed.", {{"of", std::string(label)}});
+    std::unique_lock lock(cache_mutex_);
+    histograms_.emplace(key.text(), &made);
+    return made;
   }
 
   platform::http::Caller caller_of(std::string_view token) {
@@ -262,10 +283,9 @@ class Duties {
   platform::ratelimit::Policy policy_{"default", 1e6, 1'000'000};
   platform::http::IdentityKeys keys_;
   platform::metrics::Registry registry_;
-  platform::metrics::Counter& requests_;
-  platform::metrics::Histogram& duration_;
-  platform::metrics::Counter& upstream_requests_;
-  platform::metrics::Histogram& upstream_duration_;
+  std::shared_mutex cache_mutex_;
+  platform::metrics::SeriesCache<platform::metrics::Counter*> counters_;
+  platform::metrics::SeriesCache<platform::metrics::Histogram*> histograms_;
   std::mutex mutex_;
   std::unordered_map<std::string, platform::http::Caller> callers_;
 };
@@ -336,7 +356,14 @@ Task<> accept(Acceptor& acceptor, tcp::endpoint upstream_address, std::string st
               Duties* duties) {
   for (;;) {
     Socket client(acceptor.get_executor());
-    if (auto [error] = co_await acceptor.async_accept(client, kAwait); error) continue;
+    if (auto [error] = co_await acceptor.async_accept(client, kAwait); error) {
+      // Out of descriptors, say: let connections close rather than spin.
+      asio::basic_waitable_timer<std::chrono::steady_clock,
+                                 asio::wait_traits<std::chrono::steady_clock>, Executor>
+          pause(acceptor.get_executor(), std::chrono::milliseconds(10));
+      co_await pause.async_wait(kAwait);
+      continue;
+    }
     asio::co_spawn(acceptor.get_executor(),
                    relay(std::move(client), upstream_address, strip_prefix, duties),
                    asio::detached);
