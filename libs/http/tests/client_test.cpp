@@ -813,7 +813,7 @@ class EndlessLinePeer {
       }
       std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + tail_;
       ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-      const std::string filler(64 * 1024, 'a');
+      const std::string filler(std::size_t{64} * 1024, 'a');
       for (std::size_t sent = 0; sent < kLimit && wait_for(fd, POLLOUT);) {
         const auto n = ::send(fd, filler.data(), filler.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
@@ -855,6 +855,143 @@ TEST(ClientLimits, AnEndlessChunkLineOrTrailerIsAnErrorNotUnboundedMemory) {
     EXPECT_EQ(read.error().code(), ErrorCode::kInternal) << read.error().detail();
     EXPECT_NE(read.error().log_detail().find("unreadable"), std::string::npos)
         << read.error().log_detail();
+  }
+}
+
+// ---- answers in pieces, and answers only Beast reads ------------------------------------
+
+// Answers every request on a connection with `pieces` of raw bytes, sent one by one with
+// a pause between them (so that the client reads them apart), then closes the connection
+// when `close_after` is set.
+class CannedPeer {
+ public:
+  CannedPeer(std::vector<std::string> pieces, bool close_after)
+      : pieces_(std::move(pieces)), close_after_(close_after) {
+    listener_ = listen_on_loopback("CannedPeer", port_);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedPeer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  CannedPeer(const CannedPeer&) = delete;
+  CannedPeer& operator=(const CannedPeer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  int connections() const { return connections_.load(); }
+
+ private:
+  bool readable(int fd) {
+    pollfd poll_fd{.fd = fd, .events = POLLIN, .revents = 0};
+    while (!stopping_) {
+      if (::poll(&poll_fd, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+
+  void serve() {
+    while (readable(listener_)) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      ++connections_;
+      std::string request;
+      char chunk[4096];
+      for (;;) {
+        while (request.find("\r\n\r\n") == std::string::npos && readable(fd)) {
+          const auto received = ::recv(fd, chunk, sizeof chunk, 0);
+          if (received <= 0) break;
+          request.append(chunk, static_cast<std::size_t>(received));
+        }
+        const std::size_t end = request.find("\r\n\r\n");
+        if (end == std::string::npos) break;
+        request.erase(0, end + 4);  // the client's GETs have no body
+        for (const auto& piece : pieces_) {
+          ::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL);
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        if (close_after_) break;
+      }
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    }
+  }
+
+  std::vector<std::string> pieces_;
+  bool close_after_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+TEST(ClientAnswers, ReadsAPlainAnswerThatArrivesInPieces) {
+  CannedPeer peer({"HTTP/1.1 200 OK\r\nContent-Ty", "pe: text/plain\r\nX-Tag:  a b \r\nContent-",
+                   "Length: 11\r\n\r\nhello", " world"},
+                  /*close_after=*/false);
+  Client client;
+  for (int call = 0; call < 2; ++call) {
+    auto answer = client.send({.url = url(peer.port(), "/pieces")});
+    ASSERT_TRUE(answer) << answer.error().detail();
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->body, "hello world");
+    EXPECT_EQ(answer->headers.get("Content-Type"), "text/plain");
+    EXPECT_EQ(answer->headers.get("X-Tag"), "a b");
+  }
+  EXPECT_EQ(peer.connections(), 1);  // kept alive between the calls
+}
+
+TEST(ClientAnswers, APeerThatClosesInTheMiddleOfTheBodyFailsTheCall) {
+  CannedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd"}, /*close_after=*/true);
+  Client client;
+  auto answer = client.send({.method = "POST", .url = url(peer.port(), "/cut"), .body = "{}"});
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(answer.error().detail().find("in the middle of the response"), std::string::npos)
+      << answer.error().detail();
+}
+
+TEST(ClientAnswers, BytesAfterTheBodyCloseTheConnection) {
+  CannedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"}, /*close_after=*/false);
+  Client client;
+  for (int call = 0; call < 2; ++call) {
+    auto answer = client.send({.url = url(peer.port(), "/extra")});
+    ASSERT_TRUE(answer) << answer.error().detail();
+    EXPECT_EQ(answer->body, "ok");
+  }
+  EXPECT_EQ(peer.connections(), 2);  // the stream was out of step: not reused
+}
+
+// An answer that cannot be HTTP is unreadable at once, not a deadline passed while more
+// of it is awaited.
+TEST(ClientAnswers, AnAnswerThatCannotBeHttpIsUnreadableAtOnce) {
+  CannedPeer peer({"SSH-2.0-OpenSSH_9.2\r\n"}, /*close_after=*/false);
+  Client client;
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = client.send({.url = url(peer.port(), "/junk")}, {.timeout = 5s});
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code(), ErrorCode::kInternal) << answer.error().detail();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+// What the plain reading hands to Beast's parser, after it read part or all of it.
+TEST(ClientAnswers, AnswersOnlyBeastReadsAreReadFromWhatWasAlreadyReceived) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", "lo\r\n0\r\n\r\n"},
+       "hello"},
+      {{"HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, "ok"},
+      {{"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 3\r\n\r\nabc"}, "abc"},
+      {{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nfives"}, "fives"},
+      {{"HTTP/1.1 200 OK\r\n", "Connection: close\r\n\r\nuntil the end"}, "until the end"},
+  };
+  for (const auto& [pieces, body] : cases) {
+    CannedPeer peer(pieces, /*close_after=*/true);
+    Client client;
+    auto answer = client.send({.url = url(peer.port(), "/beast")});
+    ASSERT_TRUE(answer) << pieces.front() << ": " << answer.error().detail();
+    EXPECT_EQ(answer->status, 200) << pieces.front();
+    EXPECT_EQ(answer->body, body) << pieces.front();
   }
 }
 

@@ -258,6 +258,41 @@ TEST_F(ServerTest, ServesSeveralRequestsOnOneKeepAliveConnection) {
   EXPECT_EQ(json(connection.read_response()).at("id").as_string(), "b");
 }
 
+// A request head may come in pieces, and a request without a body may be followed in the
+// same write by one with a body (read by Beast's parser from what was already received).
+TEST_F(ServerTest, ReadsAHeadInPiecesAndABodyAfterABodilessRequest) {
+  const auto port = start();
+  auto connection = RawConnection::connect(port);
+  const std::string request = format_request("GET", "/subjects/pieces");
+  for (std::size_t at = 0; at < request.size(); at += 7) {
+    connection.send(request.substr(at, 7));
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(json(connection.read_response()).at("id").as_string(), "pieces");
+  connection.send(format_request("GET", "/subjects/first") +
+                  "POST /subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 2\r\n\r\n{}" +
+                  format_request("GET", "/subjects/last"));
+  EXPECT_EQ(json(connection.read_response()).at("id").as_string(), "first");
+  EXPECT_EQ(connection.read_response().status, 201);
+  EXPECT_EQ(json(connection.read_response()).at("id").as_string(), "last");
+}
+
+// A head that cannot be a request is refused as soon as it shows, not once the read
+// timeout passes (which would answer 408 to what is a 400).
+TEST_F(ServerTest, RefusesAMalformedHeadAtOnceNotAtTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 5s;
+  const auto port = start(options);
+  for (const std::string junk : {"GET /subjects/1 HTTP/1.1\nHost: x\n", "\x16\x03\x01\x02\x00"}) {
+    auto connection = RawConnection::connect(port);
+    connection.send(junk);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(connection.read_response(3s).status, 400) << junk;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s) << junk;
+  }
+}
+
 TEST_F(ServerTest, SendsContinueBeforeReadingABodyWhenAsked) {
   const auto port = start();
   auto connection = RawConnection::connect(port);

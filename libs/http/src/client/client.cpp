@@ -57,6 +57,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -65,6 +66,7 @@
 #include "../chunked.h"
 #include "../event_loop_state.h"
 #include "../field_text.h"
+#include "../plain_head.h"
 #include "../server/access_log.h"
 #include "platform/core/strings.h"
 
@@ -99,6 +101,10 @@ constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
 // (security, rate-limit, CORS fields) before passing the answer on.
 constexpr std::size_t kRoomForAddedFields = 10;
 constexpr std::size_t kAddedFieldBytes = 48;  // a name and a value, on average
+// An answer read without Beast's parser (read_plain_answer) is at most this long, head
+// and body: the connection's buffer grows to it and keeps it while pooled.
+constexpr std::size_t kPlainAnswerBytes = std::size_t{16} * 1024;
+constexpr std::size_t kPlainReadChunk = 4096;
 constexpr std::chrono::milliseconds kStopPollInterval{100};
 // How long a server's stop waits for the calls of a client on its loop to end.
 constexpr std::chrono::milliseconds kLoopStopWait{2000};
@@ -898,6 +904,9 @@ struct Client::Impl {
       co_return attempt;
     }
     attempt.written = true;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (co_await read_plain_answer(stream, connection, call, attempt)) co_return attempt;
+    }
     for (;;) {
       HeaderParser parser;
       parser.header_limit(kMaxResponseHeaderBytes);
@@ -950,6 +959,82 @@ struct Client::Impl {
       attempt.response = std::move(response);
       co_return attempt;
     }
+  }
+
+  // The answer read without Beast when it is plain (src/plain_head.h): its head in the
+  // form every platform service writes, its body framed by a Content-Length, the whole
+  // at most kPlainAnswerBytes. Beast's parser cost more than the rest of a proxied
+  // answer's way back. True when `attempt` holds the outcome (the answer, or the error
+  // that ended the reading); false when Beast's parser is to read the answer, from the
+  // same buffer, which then holds the bytes read so far and nothing consumed.
+  asio::awaitable<bool> read_plain_answer(beast::tcp_stream& stream, Connection& connection,
+                                          Call& call, Attempt& attempt) const {
+    if (call.method == "HEAD") co_return false;  // a length with no body after it
+    beast::flat_buffer& buffer = connection.buffer;
+    const auto bytes = [&buffer] {
+      return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+    };
+    std::size_t head_size = 0;
+    for (;;) {
+      if (const auto end = bytes().find("\r\n\r\n"); end != std::string_view::npos) {
+        head_size = end + 4;
+        break;
+      }
+      if (buffer.size() >= kPlainAnswerBytes || !detail::may_become_plain_response_head(bytes())) {
+        co_return false;
+      }
+      auto [ec, read] = co_await stream.async_read_some(
+          buffer.prepare(std::min(kPlainReadChunk, kPlainAnswerBytes - buffer.size())), kUseTuple);
+      buffer.commit(read);
+      if (ec) {
+        // As Beast reports it (exchange_error reads eof as its end_of_stream): not left
+        // to Beast, whose read after an end of stream would wait for the deadline.
+        attempt.ec = ec;
+        attempt.response_started = buffer.size() > 0;
+        co_return true;
+      }
+    }
+    const auto head = detail::parse_plain_response_head(bytes().substr(0, head_size));
+    if (!head ||
+        head->content_length > kPlainAnswerBytes - std::min(head_size, kPlainAnswerBytes)) {
+      co_return false;
+    }
+    const auto length = static_cast<std::size_t>(head->content_length);
+    if (call.stream_response) {
+      // A body larger than the caller buffers is streamed, by Beast's parser.
+      attempt.read_whole = length > 0 && length <= call.buffer_response_up_to;
+      if (length > 0 && !attempt.read_whole) co_return false;
+    } else if (length > options_.max_response_bytes) {
+      co_return false;  // Beast refuses it with its body_limit error
+    }
+    const std::size_t message_size = head_size + length;
+    attempt.response_started = true;
+    while (buffer.size() < message_size) {
+      auto [ec, read] =
+          co_await stream.async_read_some(buffer.prepare(message_size - buffer.size()), kUseTuple);
+      buffer.commit(read);
+      if (ec) {
+        attempt.ec = ec;  // as Beast's partial_message: closed in the middle of the answer
+        co_return true;
+      }
+    }
+    ClientResponse response;
+    response.peer = call.peer;
+    response.status = head->status;
+    const std::string_view message = bytes();
+    // With room for the fields a proxy adds to what it passes on.
+    response.headers.reserve(head->field_count + kRoomForAddedFields,
+                             head->field_bytes + kRoomForAddedFields * kAddedFieldBytes);
+    detail::for_each_field(message.substr(0, head_size),
+                           [&response](std::string_view name, std::string_view value) {
+                             response.headers.add(name, value);
+                           });
+    remove_hop_by_hop(response.headers);
+    response.body.assign(message.substr(head_size, length));
+    buffer.consume(message_size);
+    attempt.keep_alive = head->keep_alive && buffer.size() == 0;
+    attempt.response = std::move(response);
+    co_return true;
   }
 
   // The request body: the string at once, or the source piece by piece (read on the

@@ -178,13 +178,14 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
 
 asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::flat_buffer& buffer) {
   const auto started = Clock::now();
+  connection.arm(options_.read_timeout);
+  if (auto served = co_await serve_plain(connection, buffer, started)) co_return *served;
   HeaderParser parser;
   parser.header_limit(static_cast<std::uint32_t>(parser_header_limit(options_)));
   // The body's limit depends on the route, known once the header is: Beast would refuse
   // a Content-Length over the limit while reading the header.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 
-  connection.arm(options_.read_timeout);
   auto [header_ec, header_bytes] =
       co_await bhttp::async_read_header(connection.socket, buffer, parser, kUseTuple);
   std::size_t bytes_in = header_bytes;
@@ -252,6 +253,75 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
   request.body = std::move(parser.get().body());
   co_return co_await handle(connection, request, std::move(match), keep_alive, bytes_in, started,
                             nullptr);
+}
+
+// A request without a body read without Beast when its head is plain (../plain_head.h):
+// what most requests are (reads, deletes), whose parse by Beast cost more than the rest
+// of the way to their handler. The served answer's keep-open, or nullopt when Beast's
+// parser is to read the request, from the same buffer, which then holds the bytes read
+// so far and nothing consumed: a head that is not plain, one the checks below refuse
+// (Beast's path gives the refusal), a streamed route, or a read the timeout cut short
+// (Beast's read is cut at the connection's next cancel: Connection::on_timer cancels
+// until disarmed, as for a Beast read started between two of its own).
+asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& connection,
+                                                               beast::flat_buffer& buffer,
+                                                               Clock::time_point started) {
+  const auto bytes = [&buffer] {
+    return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+  };
+  // The buffer holds this much and a read chunk more (serve()).
+  const std::size_t head_limit = parser_header_limit(options_);
+  std::size_t head_size = 0;
+  for (;;) {
+    if (const auto end = bytes().find("\r\n\r\n"); end != std::string_view::npos) {
+      if (end + 4 > head_limit) co_return std::nullopt;  // Beast answers 431
+      head_size = end + 4;
+      break;
+    }
+    if (buffer.size() >= head_limit || !detail::may_become_plain_request_head(bytes())) {
+      co_return std::nullopt;
+    }
+    auto [ec, read] = co_await connection.socket.async_read_some(
+        buffer.prepare(std::min(kReadChunk, head_limit - buffer.size())), kUseTuple);
+    buffer.commit(read);
+    if (ec) {
+      // As Beast's path ends it; a timeout it answers (408), its read cancelled in turn.
+      if (connection.timed_out || !client_went_away(ec)) co_return std::nullopt;
+      connection.disarm();
+      co_return false;
+    }
+  }
+  const std::string_view head_bytes = bytes().substr(0, head_size);
+  const auto head = detail::parse_plain_request_head(head_bytes);
+  if (!head || refused_plain(*head, head_bytes)) co_return std::nullopt;
+  const std::string_view path = head->target.substr(0, head->target.find('?'));
+  Router::Match match = router_.match(head->method, path);
+  if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
+    co_return std::nullopt;
+  }
+  Request request = to_request(*head, head_bytes, connection);
+  connection.disarm();
+  buffer.consume(head_size);
+  co_return co_await handle(connection, request, std::move(match), head->keep_alive, head_size,
+                            started, nullptr);
+}
+
+// Whether the checks Beast's path runs on every request's header would refuse this one.
+// Not a coroutine: its list of fields stays off the connection's coroutine frame.
+bool Server::Impl::refused_plain(const detail::PlainRequestHead& head,
+                                 std::string_view head_bytes) const {
+  std::array<detail::FieldView, kPlainFields> fields;
+  if (head.field_count > fields.size()) return true;  // Beast's path checks them
+  std::size_t count = 0;
+  detail::for_each_field(head_bytes, [&](std::string_view name, std::string_view value) {
+    if (count < fields.size()) fields[count++] = {name, value};
+  });
+  const std::span<const detail::FieldView> field_list(fields.data(), count);
+  return detail::check_limits(head.target, field_list,
+                              {.max_url_bytes = options_.max_url_bytes,
+                               .max_header_bytes = options_.max_header_bytes})
+             .has_value() ||
+         detail::check_framing(head.version, field_list).has_value();
 }
 
 // Routes and answers a request whose body, if any, was read (or is read by the handler).
@@ -416,24 +486,44 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   Request request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
+  request.version = message.version() == 10 ? 10 : 11;
+  detail::copy_fields(message, request.headers);
+  complete_request(request, connection);
+  return request;
+}
+
+Request Server::Impl::to_request(const detail::PlainRequestHead& head, std::string_view head_bytes,
+                                 const Connection& connection) const {
+  Request request;
+  request.method = std::string(head.method);
+  request.target = std::string(head.target);
+  request.version = head.version;
+  request.headers.reserve(head.field_count, head.field_bytes);
+  detail::for_each_field(head_bytes, [&request](std::string_view name, std::string_view value) {
+    request.headers.add(name, value);
+  });
+  complete_request(request, connection);
+  return request;
+}
+
+// What a request's method, target, version and fields give: its path and query, its
+// trace, its deadline; then the hop-by-hop fields go.
+void Server::Impl::complete_request(Request& request, const Connection& connection) const {
   const auto question = request.target.find('?');
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  request.version = message.version() == 10 ? 10 : 11;
-  detail::copy_fields(message, request.headers);
-  remove_hop_by_hop(request.headers);
   request.remote_address = connection.remote_address;
-  request.trace =
-      detail::make_trace(message["X-Request-ID"], message["traceparent"], options_.tracer);
+  request.trace = detail::make_trace(request.headers.get("X-Request-ID"),
+                                     request.headers.get("traceparent"), options_.tracer);
   // A malformed or absurd budget is ignored rather than refused: the caller's deadline is
   // advice for us, not part of what it asks.
-  if (const auto budget = message[std::string(kRequestTimeoutHeader)]; !budget.empty()) {
+  if (const auto budget = request.headers.get(kRequestTimeoutHeader); !budget.empty()) {
     if (const auto ms = core::parse_integer<std::int64_t>(budget);
         ms && *ms >= 0 && *ms <= kMaxRequestTimeoutMs) {
       request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*ms);
     }
   }
-  return request;
+  remove_hop_by_hop(request.headers);
 }
 
 // ---- writing answers -------------------------------------------------------------------------

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "../event_loop_state.h"
+#include "../plain_head.h"
 #include "access_log.h"
 #include "dispatch.h"
 #include "framing.h"
@@ -236,6 +237,15 @@ struct Server::Impl {
   asio::awaitable<void> linger_then_close(Connection& connection) const;
   static bool finish_answer(Connection& connection, bool keep_alive);
   Request to_request(const bhttp::request_header<>& message, const Connection& connection) const;
+  Request to_request(const detail::PlainRequestHead& head, std::string_view head_bytes,
+                     const Connection& connection) const;
+  void complete_request(Request& request, const Connection& connection) const;
+  // At most this many fields in a request read without Beast (more: Beast reads it).
+  static constexpr std::size_t kPlainFields = 64;
+  bool refused_plain(const detail::PlainRequestHead& head, std::string_view head_bytes) const;
+  asio::awaitable<std::optional<bool>> serve_plain(Connection& connection,
+                                                   beast::flat_buffer& buffer,
+                                                   Clock::time_point started);
   detail::Refusal refusal_for(const error_code& ec, bool timed_out,
                               const bhttp::request_header<>& partial) const;
   static void set_header_fields(bhttp::response_header<>& message, const Response& response,
