@@ -616,6 +616,15 @@ int listen_on_loopback(const char* who, std::uint16_t& port) {
   return listener;
 }
 
+// Waits until `fd` is ready for `events` (POLLIN, POLLOUT); false once `stopping` is set.
+bool wait_until_ready(int fd, short events, const std::atomic<bool>& stopping) {
+  pollfd poll_fd{.fd = fd, .events = events, .revents = 0};
+  while (!stopping) {
+    if (::poll(&poll_fd, 1, 20) > 0) return true;
+  }
+  return false;
+}
+
 // A raw HTTP/1.1 peer for what our Server never does: close right after reading a
 // request, or answer with `Connection: close`. Answers carry the request's number.
 class ScriptedPeer {
@@ -642,13 +651,7 @@ class ScriptedPeer {
 
  private:
   // Waits for `fd` to become readable; false when stopping.
-  bool wait_readable(int fd) {
-    pollfd poll_fd{.fd = fd, .events = POLLIN, .revents = 0};
-    while (!stopping_) {
-      if (::poll(&poll_fd, 1, 20) > 0) return true;
-    }
-    return false;
-  }
+  bool wait_readable(int fd) { return wait_until_ready(fd, POLLIN, stopping_); }
 
   void accept_loop() {
     while (wait_readable(listener_)) {
@@ -792,13 +795,7 @@ class EndlessLinePeer {
  private:
   static constexpr std::size_t kLimit = std::size_t{64} * 1024 * 1024;
 
-  bool wait_for(int fd, short events) {
-    pollfd poll_fd{.fd = fd, .events = events, .revents = 0};
-    while (!stopping_) {
-      if (::poll(&poll_fd, 1, 20) > 0) return true;
-    }
-    return false;
-  }
+  bool wait_for(int fd, short events) { return wait_until_ready(fd, events, stopping_); }
 
   void serve() {
     while (wait_for(listener_, POLLIN)) {
@@ -882,13 +879,7 @@ class CannedPeer {
   int connections() const { return connections_.load(); }
 
  private:
-  bool readable(int fd) {
-    pollfd poll_fd{.fd = fd, .events = POLLIN, .revents = 0};
-    while (!stopping_) {
-      if (::poll(&poll_fd, 1, 20) > 0) return true;
-    }
-    return false;
-  }
+  bool readable(int fd) { return wait_until_ready(fd, POLLIN, stopping_); }
 
   void serve() {
     while (readable(listener_)) {
