@@ -10,7 +10,6 @@ namespace {
 
 constexpr std::string_view kEndOfHead = "\r\n\r\n";
 constexpr std::size_t kStatusCodeAt = 9;  // "HTTP/1.1 200 OK": the code, then a space
-constexpr std::string_view kResponseOpening = "HTTP/1.";
 
 // A byte of a field value or a reason phrase: VCHAR, obs-text, SP or HTAB (RFC 9110
 // §5.5). Not CR, LF, NUL or another control: a bare LF is Beast's to judge.
@@ -51,6 +50,55 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
+// A field line: a token, a colon, a value. No colon, a blank before it, or a line that
+// starts with one (obs-fold) is not.
+bool is_plain_field_line(std::string_view line) {
+  const FieldLine field = split_field(line);
+  return field.name.size() < line.size() && is_token(field.name) && is_value(field.value);
+}
+
+// "HTTP/1.1 200 OK": HTTP/1.0 or 1.1, three digits, a space (RFC 9112 and Beast want it
+// even without a reason), a reason of value characters. Sets `version` and `status`.
+bool is_plain_status_line(std::string_view line, unsigned& version, int& status) {
+  if (line.starts_with("HTTP/1.1 ")) {
+    version = 11;
+  } else if (line.starts_with("HTTP/1.0 ")) {
+    version = 10;
+  } else {
+    return false;
+  }
+  if (line.size() < kStatusCodeAt + 4 || line[kStatusCodeAt + 3] != ' ') return false;
+  const std::string_view code = line.substr(kStatusCodeAt, 3);
+  if (code.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+  return is_value(line.substr(kStatusCodeAt + 4));
+}
+
+// "GET /path?query HTTP/1.1": a token, a space, an origin-form target of visible ASCII, a
+// space, HTTP/1.0 or 1.1.
+bool is_plain_request_line(std::string_view line, PlainRequestHead& parsed) {
+  const std::size_t method_end = line.find(' ');
+  if (method_end == std::string_view::npos) return false;
+  parsed.method = line.substr(0, method_end);
+  if (!is_token(parsed.method)) return false;
+  const std::size_t target_end = line.find(' ', method_end + 1);
+  if (target_end == std::string_view::npos) return false;
+  parsed.target = line.substr(method_end + 1, target_end - method_end - 1);
+  if (parsed.target.empty() || parsed.target.front() != '/') return false;
+  for (const char c : parsed.target) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  const std::string_view version = line.substr(target_end + 1);
+  if (version == "HTTP/1.1") {
+    parsed.version = 11;
+  } else if (version == "HTTP/1.0") {
+    parsed.version = 10;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // What the fields of a head say about the message's framing and connection.
 struct FieldScan {
   std::size_t count = 0;
@@ -65,11 +113,8 @@ struct FieldScan {
 // line, which must end `head`. False for anything not plain: then Beast reads the head.
 bool scan_fields(std::string_view head, std::size_t at, FieldScan& scan) {
   for (std::string_view line = next_line(head, at); !line.empty(); line = next_line(head, at)) {
+    if (!is_plain_field_line(line)) return false;
     const FieldLine field = split_field(line);
-    // No colon, a blank before it, or a line that starts with one (obs-fold): no token.
-    if (field.name.size() == line.size() || !is_token(field.name) || !is_value(field.value)) {
-      return false;
-    }
     ++scan.count;
     scan.bytes += field.name.size() + field.value.size();
     if (core::iequals(field.name, "Content-Length")) {
@@ -96,56 +141,117 @@ bool keeps_alive(unsigned version, std::string_view connection) {
   return version == 11 ? !has_token(connection, "close") : has_token(connection, "keep-alive");
 }
 
-// Whether `received` holds no bare LF and no control byte but HTAB, CR and LF.
+// Whether `received` holds no bare CR or LF and no control byte but HTAB, CR and LF (a CR
+// at the very end may be the first half of a CRLF still to come).
 bool plain_bytes(std::string_view received) {
   for (std::size_t i = 0; i < received.size(); ++i) {
     const auto c = static_cast<unsigned char>(received[i]);
     if (c == '\n' && (i == 0 || received[i - 1] != '\r')) return false;
+    if (c == '\r' && i + 1 < received.size() && received[i + 1] != '\n') return false;
     if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return false;
   }
   return true;
 }
 
-}  // namespace
-
-bool may_become_plain_response_head(std::string_view received) {
-  const std::size_t opening = std::min(received.size(), kResponseOpening.size());
-  return received.substr(0, opening) == kResponseOpening.substr(0, opening) &&
-         plain_bytes(received);
-}
-
-bool may_become_plain_request_head(std::string_view received) {
-  // A method: token characters up to the first space.
-  const std::string_view method = received.substr(0, received.find(' '));
+// Whether `start` can begin a plain request line.
+bool may_begin_request_line(std::string_view start) {
+  const std::size_t method_end = start.find(' ');
+  const std::string_view method = start.substr(0, method_end);
   for (const char c : method) {
     if (!kTokenCharacters[static_cast<unsigned char>(c)]) return false;
   }
-  return plain_bytes(received);
+  if (method_end == std::string_view::npos) return true;
+  if (method.empty()) return false;
+  const std::string_view rest = start.substr(method_end + 1);
+  const std::size_t target_end = rest.find(' ');
+  const std::string_view target = rest.substr(0, target_end);
+  if (!target.empty() && target.front() != '/') return false;
+  for (const char c : target) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  if (target_end == std::string_view::npos) return true;
+  if (target.empty()) return false;
+  const std::string_view version = rest.substr(target_end + 1);
+  return std::string_view("HTTP/1.1").starts_with(version) ||
+         std::string_view("HTTP/1.0").starts_with(version);
+}
+
+// Whether `start` can begin a plain status line.
+bool may_begin_status_line(std::string_view start) {
+  constexpr std::string_view kShape = "HTTP/1.x 999 ";
+  for (std::size_t i = 0; i < std::min(start.size(), kShape.size()); ++i) {
+    const char c = start[i];
+    const char want = kShape[i];
+    if (want == 'x' ? (c != '0' && c != '1') : want == '9' ? (c < '0' || c > '9') : c != want) {
+      return false;
+    }
+  }
+  return start.size() <= kShape.size() || is_value(start.substr(kShape.size()));
+}
+
+// Whether `start` can begin a plain field line.
+bool may_begin_field_line(std::string_view start) {
+  const std::size_t colon = start.find(':');
+  for (const char c : start.substr(0, colon)) {
+    if (!kTokenCharacters[static_cast<unsigned char>(c)]) return false;
+  }
+  return colon == std::string_view::npos || (colon > 0 && is_value(start.substr(colon + 1)));
+}
+
+// The early test for both kinds of head: every complete line checked as the parser checks
+// it, the incomplete last one as the start of such a line.
+template <class StartLine, class StartLineBegins>
+bool may_become_plain(std::string_view received, StartLine is_start_line,
+                      StartLineBegins may_begin_start_line) {
+  if (!plain_bytes(received)) return false;
+  std::size_t at = 0;
+  for (bool first = true;; first = false) {
+    const std::size_t end = received.find("\r\n", at);
+    if (end == std::string_view::npos) {
+      std::string_view rest = received.substr(at);
+      if (rest.ends_with('\r')) rest.remove_suffix(1);
+      return first ? may_begin_start_line(rest) : may_begin_field_line(rest);
+    }
+    const std::string_view line = received.substr(at, end - at);
+    if (first ? !is_start_line(line) : !line.empty() && !is_plain_field_line(line)) return false;
+    if (!first && line.empty()) return true;  // the blank line: a whole head
+    at = end + 2;
+  }
+}
+
+}  // namespace
+
+bool may_become_plain_response_head(std::string_view received) {
+  return may_become_plain(
+      received,
+      [](std::string_view line) {
+        unsigned version = 0;
+        int status = 0;
+        return is_plain_status_line(line, version, status);
+      },
+      may_begin_status_line);
+}
+
+bool may_become_plain_request_head(std::string_view received) {
+  return may_become_plain(
+      received,
+      [](std::string_view line) {
+        PlainRequestHead parsed;
+        return is_plain_request_line(line, parsed);
+      },
+      may_begin_request_line);
 }
 
 std::optional<PlainResponseHead> parse_plain_response_head(std::string_view head) {
   if (!head.ends_with(kEndOfHead)) return std::nullopt;
-  unsigned version = 11;
-  if (head.starts_with("HTTP/1.1 ")) {
-    version = 11;
-  } else if (head.starts_with("HTTP/1.0 ")) {
-    version = 10;
-  } else {
-    return std::nullopt;
-  }
   std::size_t at = 0;
-  const std::string_view line = next_line(head, at);
-  // "HTTP/1.1 200 " at least: RFC 9112 (and Beast) want the space even without a reason.
-  if (line.size() < kStatusCodeAt + 4 || line[kStatusCodeAt + 3] != ' ') return std::nullopt;
-  const std::string_view code = line.substr(kStatusCodeAt, 3);
-  if (code.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  unsigned version = 11;
   PlainResponseHead parsed;
-  parsed.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+  if (!is_plain_status_line(next_line(head, at), version, parsed.status)) return std::nullopt;
   // Interim answers, and the statuses whose answers have no body whatever they declare.
   if (parsed.status < 200 || parsed.status > 599 || parsed.status == 204 || parsed.status == 304) {
     return std::nullopt;
   }
-  if (!is_value(line.substr(kStatusCodeAt + 4))) return std::nullopt;
   FieldScan scan;
   if (!scan_fields(head, at, scan) || !scan.have_length) return std::nullopt;
   parsed.content_length = scan.length;
@@ -158,27 +264,8 @@ std::optional<PlainResponseHead> parse_plain_response_head(std::string_view head
 std::optional<PlainRequestHead> parse_plain_request_head(std::string_view head) {
   if (!head.ends_with(kEndOfHead)) return std::nullopt;
   std::size_t at = 0;
-  const std::string_view line = next_line(head, at);
   PlainRequestHead parsed;
-  const std::size_t method_end = line.find(' ');
-  if (method_end == std::string_view::npos) return std::nullopt;
-  parsed.method = line.substr(0, method_end);
-  if (!is_token(parsed.method)) return std::nullopt;
-  const std::size_t target_end = line.find(' ', method_end + 1);
-  if (target_end == std::string_view::npos) return std::nullopt;
-  parsed.target = line.substr(method_end + 1, target_end - method_end - 1);
-  if (parsed.target.empty() || parsed.target.front() != '/') return std::nullopt;
-  for (const char c : parsed.target) {
-    if (c < 0x21 || c > 0x7e) return std::nullopt;
-  }
-  const std::string_view version = line.substr(target_end + 1);
-  if (version == "HTTP/1.1") {
-    parsed.version = 11;
-  } else if (version == "HTTP/1.0") {
-    parsed.version = 10;
-  } else {
-    return std::nullopt;
-  }
+  if (!is_plain_request_line(next_line(head, at), parsed)) return std::nullopt;
   FieldScan scan;
   if (!scan_fields(head, at, scan) || scan.have_length) return std::nullopt;
   parsed.keep_alive = keeps_alive(parsed.version, scan.connection);

@@ -202,19 +202,58 @@ TEST(PlainRequestHead, LeavesBodiesAndEverythingOddToBeast) {
 // A head that cannot become plain is left to Beast as soon as it shows, not once the head
 // limit or the read timeout is reached.
 TEST(PlainHead, TellsEarlyWhenAHeadCannotBecomePlain) {
-  for (const std::string_view start :
-       {"", "H", "HTTP/1.", "HTTP/1.1 200 OK\r\nX-A: b\r", "HTTP/1.1 200 OK\r\n"}) {
+  const std::vector<std::string_view> answers_that_may = {"",
+                                                          "H",
+                                                          "HTTP/1.",
+                                                          "HTTP/1.1 2",
+                                                          "HTTP/1.1 200",
+                                                          "HTTP/1.1 200 OK\r",
+                                                          "HTTP/1.1 200 OK\r\nX-A: b\r",
+                                                          "HTTP/1.1 200 OK\r\nX-A",
+                                                          "HTTP/1.1 200 OK\r\n"};
+  for (const auto start : answers_that_may) {
     EXPECT_TRUE(may_become_plain_response_head(start)) << start;
   }
-  for (const std::string_view start :
-       {"X", "HTTP/2", "\x16\x03\x01", "HTTP/1.1 200 OK\n", "HTTP/1.1 200 OK\r\nX-A: \x01"}) {
+  const std::vector<std::string_view> answers_that_may_not = {"X",
+                                                              "HTTP/2",
+                                                              "HTTP/1.2",
+                                                              "\x16\x03\x01",
+                                                              "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3\r\n",
+                                                              "HTTP/1.1 2x0",
+                                                              "HTTP/1.1 200\r\n",
+                                                              "HTTP/1.1 200 OK\n",
+                                                              "HTTP/1.1 200 OK\rX",
+                                                              "HTTP/1.1 200 OK\r\nX-A: \x01",
+                                                              "HTTP/1.1 200 OK\r\nX A: b",
+                                                              "HTTP/1.1 200 OK\r\nHost x\r\n",
+                                                              "HTTP/1.1 200 OK\r\n b\r\n"};
+  for (const auto start : answers_that_may_not) {
     EXPECT_FALSE(may_become_plain_response_head(start)) << start;
   }
-  for (const std::string_view start : {"", "GE", "GET", "GET /x HTTP/1.1\r\nHost: a\r\n"}) {
+  const std::vector<std::string_view> requests_that_may = {"",
+                                                           "GE",
+                                                           "GET",
+                                                           "GET ",
+                                                           "GET /",
+                                                           "GET /x HTTP/1.",
+                                                           "GET /x HTTP/1.1\r",
+                                                           "GET /x HTTP/1.1\r\nHo",
+                                                           "GET /x HTTP/1.1\r\nHost: a\r\n"};
+  for (const auto start : requests_that_may) {
     EXPECT_TRUE(may_become_plain_request_head(start)) << start;
   }
-  for (const std::string_view start :
-       {"\x16\x03\x01\x02", "G(T /", "GET / HTTP/1.1\nHost: a\n", "GET /\x7f"}) {
+  const std::vector<std::string_view> requests_that_may_not = {"\x16\x03\x01\x02",
+                                                               "G(T /",
+                                                               " / HTTP/1.1\r\n",
+                                                               "GET x",
+                                                               "GET /\r\n",
+                                                               "GET / HTTP/2.0\r\n",
+                                                               "GET / HTTP/1.1\nHost: a\n",
+                                                               "GET /\x7f",
+                                                               "GET / HTTP/1.1\r\nHost x\r\n",
+                                                               "GET / HTTP/1.1\r\nHost : x\r\n",
+                                                               "GET / HTTP/1.1\r\nHost: a\rb"};
+  for (const auto start : requests_that_may_not) {
     EXPECT_FALSE(may_become_plain_request_head(start)) << start;
   }
 }

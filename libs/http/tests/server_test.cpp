@@ -284,7 +284,8 @@ TEST_F(ServerTest, RefusesAMalformedHeadAtOnceNotAtTheReadTimeout) {
   ServerOptions options;
   options.read_timeout = 5s;
   const auto port = start(options);
-  for (const std::string junk : {"GET /subjects/1 HTTP/1.1\nHost: x\n", "\x16\x03\x01\x02\x00"}) {
+  for (const std::string junk : {"GET /subjects/1 HTTP/1.1\nHost: x\n", "\x16\x03\x01\x02\x00",
+                                 "GET /\r\n", " / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost x\r\n"}) {
     auto connection = RawConnection::connect(port);
     connection.send(junk);
     const auto started = std::chrono::steady_clock::now();

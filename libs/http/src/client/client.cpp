@@ -102,7 +102,8 @@ constexpr std::size_t kBodyChunk = std::size_t{64} * 1024;
 constexpr std::size_t kRoomForAddedFields = 10;
 constexpr std::size_t kAddedFieldBytes = 48;  // a name and a value, on average
 // An answer read without Beast's parser (read_plain_answer) is at most this long, head
-// and body: the connection's buffer grows to it and keeps it while pooled.
+// and body, read 4 KiB at a time: what the connection's buffer holds for it (a buffer
+// grows by doubling and keeps its size while pooled, as it does for Beast's reads).
 constexpr std::size_t kPlainAnswerBytes = std::size_t{16} * 1024;
 constexpr std::size_t kPlainReadChunk = 4096;
 constexpr std::chrono::milliseconds kStopPollInterval{100};

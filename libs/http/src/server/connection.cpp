@@ -274,7 +274,7 @@ asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& conne
   std::size_t head_size = 0;
   for (;;) {
     if (const auto end = bytes().find("\r\n\r\n"); end != std::string_view::npos) {
-      if (end + 4 > head_limit) co_return std::nullopt;  // Beast answers 431
+      if (end + 4 > head_limit) co_return std::nullopt;  // Beast decides
       head_size = end + 4;
       break;
     }
@@ -293,7 +293,7 @@ asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& conne
   }
   const std::string_view head_bytes = bytes().substr(0, head_size);
   const auto head = detail::parse_plain_request_head(head_bytes);
-  if (!head || refused_plain(*head, head_bytes)) co_return std::nullopt;
+  if (!head || left_to_beast(*head, head_bytes)) co_return std::nullopt;
   const std::string_view path = head->target.substr(0, head->target.find('?'));
   Router::Match match = router_.match(head->method, path);
   if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
@@ -306,9 +306,11 @@ asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& conne
                             started, nullptr);
 }
 
-// Whether the checks Beast's path runs on every request's header would refuse this one.
-// Not a coroutine: its list of fields stays off the connection's coroutine frame.
-bool Server::Impl::refused_plain(const detail::PlainRequestHead& head,
+// Whether a plain head is left to Beast's path all the same: the checks that path runs on
+// every request's header would refuse it (the path gives the refusal), or it has more
+// fields than the list here holds. Not a coroutine: the list stays off the connection's
+// coroutine frame.
+bool Server::Impl::left_to_beast(const detail::PlainRequestHead& head,
                                  std::string_view head_bytes) const {
   std::array<detail::FieldView, kPlainFields> fields;
   if (head.field_count > fields.size()) return true;  // Beast's path checks them

@@ -242,7 +242,7 @@ struct Server::Impl {
   void complete_request(Request& request, const Connection& connection) const;
   // At most this many fields in a request read without Beast (more: Beast reads it).
   static constexpr std::size_t kPlainFields = 64;
-  bool refused_plain(const detail::PlainRequestHead& head, std::string_view head_bytes) const;
+  bool left_to_beast(const detail::PlainRequestHead& head, std::string_view head_bytes) const;
   asio::awaitable<std::optional<bool>> serve_plain(Connection& connection,
                                                    beast::flat_buffer& buffer,
                                                    Clock::time_point started);
