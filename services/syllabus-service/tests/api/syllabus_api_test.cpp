@@ -113,7 +113,7 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
     subject_port_ = subjects_->port();
   }
 
-  void start_syllabi(platform::testing::Environment extra = {}) {
+  void start_syllabi(const platform::testing::Environment& extra = {}) {
     platform::testing::Environment env{
         {"SYL_HTTP_PORT", "0"},
         {"SYL_DATABASE_URL", database_.url()},
@@ -138,6 +138,18 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
     }
   }
 
+  // The last lines a service wrote: what a failed wait shows, to tell a slow CI machine
+  // from a stuck call.
+  static std::string logs_of(const std::string& name,
+                             const platform::testing::ServiceProcess& process) {
+    const auto lines = process.output();
+    std::string text = "\n--- last lines of " + name + "'s log:\n";
+    for (std::size_t i = lines.size() > 30 ? lines.size() - 30 : 0; i < lines.size(); ++i) {
+      text += lines[i] + "\n";
+    }
+    return text;
+  }
+
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "", const HeaderList& headers = {}) {
     // Through the gateway in the `.through_gateway` run; the service's operational
@@ -157,7 +169,7 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
     return call(method, target, boost::json::serialize(body), headers);
   }
 
-  std::string new_subject(const std::string& code, const std::string& name = "Programming") {
+  std::string new_subject(const std::string& code, const std::string& name = "Programming") const {
     const auto response = platform::testing::http_request(
         subject_port_, "POST", "/subjects",
         boost::json::serialize(boost::json::object{{"code", code}, {"name", name}, {"credits", 6}}),
@@ -533,13 +545,15 @@ TEST_P(SyllabusApiTest, ARenamedSubjectIsSeenInExpandedSyllabiWithoutAskingTheSu
   // With the subject-service stopped (SIGTERM: what it committed is published first),
   // the read path never asks it.
   EXPECT_EQ(subjects_->terminate(), 0);
+  const std::string subject_log = logs_of("subject-service", *subjects_);
   subjects_.reset();
   EXPECT_TRUE(eventually(
       "/syllabi/" + id + "?expand=subject",
       [](const auto& body) {
         return body.at("subject").is_object() && body.at("subject").at("name") == "New name";
       },
-      10s));
+      10s))
+      << logs_of("syllabus-service", *syllabi_) << subject_log;
 }
 
 TEST_P(SyllabusApiTest, DeletedSubjectsAndFilesTakeEffectOnSyllabi) {
@@ -677,7 +691,8 @@ TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
                model.at("files").at("live").as_int64() == 2 &&
                model.at("backfill").at("files_loaded").as_int64() == 2;
       },
-      20s));
+      20s))
+      << logs_of("syllabus-service", *syllabi_) << logs_of("subject-service", *subjects_);
 }
 
 TEST_P(SyllabusApiTest, WithTheSubjectServiceDownKnownSubjectsStillWorkAndNothing500s) {
