@@ -1,6 +1,7 @@
 #include "platform/http/router.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <stdexcept>
 
 #include "percent.h"
@@ -12,10 +13,14 @@ namespace {
 using detail::RoutePattern;
 using detail::SegmentKind;
 
+// A path's segments, held inline up to a length no route of ours exceeds: a path is split
+// for every request, and a growing vector cost three allocations for four segments.
+using Segments = boost::container::small_vector<std::string_view, 12>;
+
 // "/a/b" -> {"a", "b"}; "/" -> {}; "/a/" -> {"a", ""} so that a trailing slash never
 // matches a template without one.
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> segments;
+Segments split_path(std::string_view path) {
+  Segments segments;
   if (path.empty() || path.front() != '/') return segments;
   path.remove_prefix(1);
   if (path.empty()) return segments;
@@ -45,45 +50,48 @@ std::string_view parameter_name(std::string_view segment) {
 }
 
 // The request path split both ways: raw segments (for a tail, which is passed on
-// encoded) and percent-decoded ones (for matching literals and plain parameters). A
-// decoded segment is the raw one unless it holds an escape; then it lives in `decoded_text`,
-// whose room is reserved for the whole path first (decoding never lengthens), so the
-// views into it stay valid (and the struct is neither copied nor moved). A path is split
-// for every request: a path without a '%' costs the two lists and nothing else.
+// encoded) and percent-decoded ones (for matching literals and plain parameters). Without
+// a '%' in the path the two are the same list. With one, a decoded segment lives in
+// `decoded_text`, whose room is reserved for the whole path first (decoding never
+// lengthens), so the views into it stay valid (and the struct is neither copied nor moved).
 struct SplitPath {
-  explicit SplitPath(std::string_view path) : raw_path(path), raw(split_path(path)) {
-    decoded.reserve(raw.size());
-    if (path.find('%') != std::string_view::npos) decoded_text.reserve(path.size());
+  explicit SplitPath(std::string_view path)
+      : raw_path(path), raw(split_path(path)), escaped(path.find('%') != std::string_view::npos) {
+    if (!escaped) return;
+    decoded_text.reserve(path.size());
     for (const auto segment : raw) {
       if (segment.find('%') == std::string_view::npos) {
-        decoded.push_back(segment);
+        decoded_segments.push_back(segment);
         continue;
       }
       const std::size_t at = decoded_text.size();
       decoded_text += detail::percent_decode(segment, /*plus_as_space=*/false);
-      decoded.push_back(std::string_view(decoded_text).substr(at));
+      decoded_segments.push_back(std::string_view(decoded_text).substr(at));
     }
   }
   SplitPath(const SplitPath&) = delete;
   SplitPath& operator=(const SplitPath&) = delete;
 
+  const Segments& decoded() const { return escaped ? decoded_segments : raw; }
+
   std::string_view raw_path;
-  std::vector<std::string_view> raw;
-  std::vector<std::string_view> decoded;
+  Segments raw;
+  bool escaped = false;
+  Segments decoded_segments;  // only when escaped
   std::string decoded_text;
 };
 
 bool matches(const RoutePattern& pattern, const SplitPath& path,
              std::vector<std::pair<std::string, std::string>>* params) {
   const std::size_t fixed = pattern.segments.size() - (pattern.tail ? 1 : 0);
-  if (pattern.tail ? path.decoded.size() < fixed : path.decoded.size() != fixed) return false;
+  if (pattern.tail ? path.decoded().size() < fixed : path.decoded().size() != fixed) return false;
   for (std::size_t i = 0; i < fixed; ++i) {
     if (pattern.kinds[i] == SegmentKind::kParameter) {
-      if (path.decoded[i].empty()) return false;
+      if (path.decoded()[i].empty()) return false;
       if (params != nullptr) {
-        params->emplace_back(std::string(parameter_name(pattern.segments[i])), path.decoded[i]);
+        params->emplace_back(std::string(parameter_name(pattern.segments[i])), path.decoded()[i]);
       }
-    } else if (pattern.segments[i] != path.decoded[i]) {
+    } else if (pattern.segments[i] != path.decoded()[i]) {
       return false;
     }
   }
@@ -204,7 +212,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     const int specificity =
         best == routes_.size()
             ? 1
-            : compare_specificity(patterns_[i], patterns_[best], split.decoded.size());
+            : compare_specificity(patterns_[i], patterns_[best], split.decoded().size());
     if (specificity > 0 || (specificity == 0 && exact_method && !best_exact_method)) {
       best = i;
       best_exact_method = exact_method;

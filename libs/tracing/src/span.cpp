@@ -91,27 +91,46 @@ std::size_t quoted_bound(std::string_view text) {
   return 2 + text.size() * logging::kMaxEscapedBytesPerChar;
 }
 
-std::size_t attributes_bound(const std::vector<Attribute>& attributes) {
+// A string value's text, for either kind of attribute (nullptr when the value is not one).
+std::optional<std::string_view> text_of(const AttributeViewValue& value) {
+  if (const auto* text = std::get_if<std::string_view>(&value)) return *text;
+  return std::nullopt;
+}
+std::optional<std::string_view> text_of(const AttributeValue& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return std::string_view(*text);
+  return std::nullopt;
+}
+
+template <typename Attributes>
+std::size_t attributes_bound(const Attributes& attributes) {
   std::size_t bound = 2 * kLiteralBytes;  // [ ]
   for (const auto& attribute : attributes) {
     // , {"key":" <key> ","value": <value> } where a value is at most three literals and
     // a number ({"intValue":" <number> " }) or a literal and a string.
     bound += 7 * kLiteralBytes + attribute.key.size() + Cursor::kMaxNumberBytes;
-    if (const auto* text = std::get_if<std::string>(&attribute.value)) {
-      bound += quoted_bound(*text);
-    }
+    if (const auto text = text_of(attribute.value)) bound += quoted_bound(*text);
   }
   return bound;
 }
 
-}  // namespace
-
-std::size_t otlp_json_bound(const Span& span) {
+// What a span and a view of one share: their ids, name, status and attributes.
+template <typename AnySpan>
+std::size_t common_bound(const AnySpan& span) {
   // 17 literals, from {"traceId":" to the closing }, and four numbers: kind, start, end
   // and status code.
-  std::size_t bound = 17 * kLiteralBytes + 4 * Cursor::kMaxNumberBytes + span.trace_id.size() +
-                      span.span_id.size() + span.parent_span_id.size() + quoted_bound(span.name) +
-                      quoted_bound(span.status_message) + attributes_bound(span.attributes);
+  return 17 * kLiteralBytes + 4 * Cursor::kMaxNumberBytes + span.trace_id.size() +
+         span.span_id.size() + span.parent_span_id.size() + quoted_bound(span.name) +
+         quoted_bound(span.status_message) + attributes_bound(span.attributes);
+}
+
+}  // namespace
+
+std::size_t otlp_json_bound(const SpanView& span) {
+  return common_bound(span);
+}
+
+std::size_t otlp_json_bound(const Span& span) {
+  std::size_t bound = common_bound(span);
   for (const auto& event : span.events) {
     // , {"timeUnixNano":" <time> ","name": <name> ,"attributes": <attributes> }
     bound += 5 * kLiteralBytes + Cursor::kMaxNumberBytes + quoted_bound(event.name) +
@@ -127,9 +146,10 @@ std::size_t otlp_json_bound(const Span& span) {
 namespace {
 
 // OTLP/JSON AnyValue: {"stringValue":..}, {"intValue":"<decimal>"}, {"doubleValue":..},
-// {"boolValue":..}.
-void write_value(Cursor& out, const AttributeValue& value) {
-  if (const auto* text = std::get_if<std::string>(&value)) {
+// {"boolValue":..}; for an attribute's value or a view's.
+template <typename Value>
+void write_value(Cursor& out, const Value& value) {
+  if (const auto text = text_of(value)) {
     out.put("{\"stringValue\":").quoted(*text);
   } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
     out.put("{\"intValue\":\"").number(*integer).put('"');
@@ -146,7 +166,8 @@ void write_value(Cursor& out, const AttributeValue& value) {
   out.put('}');
 }
 
-void write_attributes(Cursor& out, const std::vector<Attribute>& attributes) {
+template <typename Attributes>
+void write_attributes(Cursor& out, const Attributes& attributes) {
   out.put('[');
   bool first = true;
   for (const auto& attribute : attributes) {
@@ -160,8 +181,10 @@ void write_attributes(Cursor& out, const std::vector<Attribute>& attributes) {
   out.put(']');
 }
 
-// Counted in otlp_json_bound: a piece added here is counted there too.
-void write_span(Cursor& out, const Span& span) {
+// Counted in otlp_json_bound: a piece added here is counted there too. Leaves the span
+// object open after its attributes.
+template <typename AnySpan>
+void write_common(Cursor& out, const AnySpan& span) {
   out.put("{\"traceId\":\"").put(span.trace_id);
   out.put("\",\"spanId\":\"").put(span.span_id).put('"');
   if (!span.parent_span_id.empty()) {
@@ -175,6 +198,15 @@ void write_span(Cursor& out, const Span& span) {
   if (!span.status_message.empty()) out.put(",\"message\":").quoted(span.status_message);
   out.put("},\"attributes\":");
   write_attributes(out, span.attributes);
+}
+
+void write_span(Cursor& out, const SpanView& span) {
+  write_common(out, span);
+  out.put('}');
+}
+
+void write_span(Cursor& out, const Span& span) {
+  write_common(out, span);
   if (!span.events.empty()) {
     out.put(",\"events\":[");
     bool first = true;
@@ -265,10 +297,13 @@ std::string traceparent_of(const std::string& trace_id, const std::string& span_
   return out;
 }
 
-void append_otlp_json(std::string& out, const Span& span) {
-  // Written into a buffer of the thread's, then appended at once: resizing `out` to the
-  // bound first would fill it with zeros, and a buffer of the span's own would cost an
-  // allocation per span. A span larger than the thread's buffer gets its own.
+namespace {
+
+// Written into a buffer of the thread's, then appended at once: resizing `out` to the
+// bound first would fill it with zeros, and a buffer of the span's own would cost an
+// allocation per span. A span larger than the thread's buffer gets its own.
+template <typename AnySpan>
+void append_span(std::string& out, const AnySpan& span) {
   constexpr std::size_t kThreadRoomBytes = std::size_t{16} * 1024;
   thread_local std::unique_ptr<char[]> thread_room;
   std::unique_ptr<char[]> own_room;
@@ -284,6 +319,41 @@ void append_otlp_json(std::string& out, const Span& span) {
   Cursor cursor(room);
   write_span(cursor, span);
   out.append(room, static_cast<std::size_t>(cursor.end() - room));
+}
+
+}  // namespace
+
+void append_otlp_json(std::string& out, const Span& span) {
+  append_span(out, span);
+}
+
+void append_otlp_json(std::string& out, const SpanView& span) {
+  append_span(out, span);
+}
+
+Span to_span(const SpanView& view) {
+  Span span{.trace_id = std::string(view.trace_id),
+            .span_id = std::string(view.span_id),
+            .parent_span_id = std::string(view.parent_span_id),
+            .name = std::string(view.name),
+            .kind = view.kind,
+            .start_unix_nano = view.start_unix_nano,
+            .end_unix_nano = view.end_unix_nano,
+            .status = view.status,
+            .status_message = std::string(view.status_message)};
+  span.attributes.reserve(view.attributes.size());
+  for (const auto& attribute : view.attributes) {
+    std::visit(
+        [&](const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string_view>) {
+            span.attributes.push_back({attribute.key, std::string(value)});
+          } else {
+            span.attributes.push_back({attribute.key, value});
+          }
+        },
+        attribute.value);
+  }
+  return span;
 }
 
 }  // namespace platform::tracing

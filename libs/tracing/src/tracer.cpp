@@ -71,6 +71,19 @@ void Tracer::finish(Span span, bool sampled) {
   if (wake) wake_.notify_one();
 }
 
+void Tracer::finish(const SpanView& span, bool sampled) {
+  if (!sampled && span.status != StatusCode::kError) {
+    sampled_out_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (exporter_) return finish(to_span(span), sampled);
+  recorded_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.log_spans) {
+    logger_.record({{}, span.trace_id, span.span_id}, "span", "span", otlp_json_bound(span),
+                   [&span](std::string& line) { append_otlp_json(line, span); });
+  }
+}
+
 void Tracer::flush() {
   if (!exporter_) return;
   std::unique_lock lock(mutex_);

@@ -135,6 +135,42 @@ TEST(Span, TheLongestSpanOfItsShapeFitsTheRoomMadeForIt) {
   }
 }
 
+// A view is written exactly as the span it is a view of, escapes and all kinds of value, and
+// its owned copy is that span; the longest view of its shape fits its bound.
+TEST(SpanView, IsWrittenAsTheSpanItViewsAndCopiesToIt) {
+  const std::string long_path = "/a\"quoted\\path\n" + std::string(3000, 'x');
+  const AttributeView attributes[] = {{"url.path", long_path},
+                                      {"http.response.status_code", std::int64_t{-42}},
+                                      {"ratio", 0.5},
+                                      {"cached", true}};
+  const SpanView view{.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                      .span_id = "00f067aa0ba902b7",
+                      .parent_span_id = "b7ad6b7169203331",
+                      .name = "GET /subjects/{id} \"x\"",
+                      .kind = SpanKind::kServer,
+                      .start_unix_nano = 1,
+                      .end_unix_nano = 2,
+                      .status = StatusCode::kError,
+                      .status_message = "answered 503",
+                      .attributes = attributes};
+  const Span owned = to_span(view);
+  EXPECT_EQ(owned.trace_id, view.trace_id);
+  EXPECT_EQ(owned.name, view.name);
+  ASSERT_EQ(owned.attributes.size(), 4u);
+  EXPECT_EQ(std::get<std::string>(owned.attributes[0].value), long_path);
+  EXPECT_EQ(std::get<std::int64_t>(owned.attributes[1].value), -42);
+
+  std::string from_view;
+  std::string from_span;
+  append_otlp_json(from_view, view);
+  append_otlp_json(from_span, owned);
+  EXPECT_EQ(from_view, from_span);
+  EXPECT_LE(from_view.size(), otlp_json_bound(view));
+  const auto object = boost::json::parse(from_view).as_object();
+  EXPECT_EQ(object.at("attributes").at(0).at("value").at("stringValue").as_string(), long_path);
+  EXPECT_EQ(object.at("attributes").at(3).at("value").at("boolValue").as_bool(), true);
+}
+
 TEST(SpanIds, AreLowerCaseHexOfTheirSizeAndDiffer) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {

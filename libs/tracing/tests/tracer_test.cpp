@@ -90,6 +90,45 @@ TEST(Tracer, LogsSampledSpansWhateverTheLogLevelAndCountsTheOthers) {
   EXPECT_EQ(tracer.counts().sampled_out, 1u);
 }
 
+// A view is logged as a span is, and what an exporter gets from it is an owned copy: the
+// text it viewed may be gone by the time the batch is sent.
+TEST(Tracer, LogsAViewAsASpanAndExportsACopyOfIt) {
+  CapturedLog log;
+  auto state = std::make_shared<FakeExporter::State>();
+  Tracer tracer({.max_batch_spans = 1}, log.logger, std::make_unique<FakeExporter>(state));
+  {
+    std::string name = "GET /viewed";
+    const std::string trace_id = new_trace_id();
+    const std::string span_id = new_span_id();
+    const AttributeView attributes[] = {{"url.path", std::string_view("/viewed")}};
+    tracer.finish(SpanView{.trace_id = trace_id,
+                           .span_id = span_id,
+                           .name = name,
+                           .kind = SpanKind::kServer,
+                           .attributes = attributes},
+                  true);
+    tracer.finish(SpanView{.trace_id = trace_id, .span_id = span_id, .name = "not sampled"}, false);
+    name.assign(name.size(), '#');  // what the view saw is overwritten before the export
+  }
+  tracer.flush();
+
+  const auto lines = log.taken();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(boost::json::parse(lines[0]).at("span").at("name").as_string(), "GET /viewed");
+  std::vector<std::string> requests;
+  {
+    std::lock_guard lock(state->mutex);
+    requests = state->requests;
+  }
+  ASSERT_EQ(requests.size(), 1u);
+  const boost::json::value request = boost::json::parse(requests[0]);
+  const auto& span = request.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").at(0);
+  EXPECT_EQ(span.at("name").as_string(), "GET /viewed");
+  EXPECT_EQ(span.at("attributes").at(0).at("value").at("stringValue").as_string(), "/viewed");
+  EXPECT_EQ(tracer.counts().recorded, 1u);
+  EXPECT_EQ(tracer.counts().sampled_out, 1u);
+}
+
 TEST(Tracer, SamplesNewTracesAtItsRatio) {
   CapturedLog log;
   EXPECT_TRUE(Tracer({.sample_ratio = 1.0}, log.logger).sample_new_trace());

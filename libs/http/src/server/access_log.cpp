@@ -1,7 +1,9 @@
 #include "access_log.h"
 
 #include <array>
+#include <cstring>
 #include <mutex>
+#include <span>
 
 namespace platform::http {
 
@@ -53,26 +55,46 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
                             std::chrono::steady_clock::time_point started) const {
   if (!trace.sampled && outcome.status < 500) return tracer_->skip();
   const std::string_view method = method_label(outcome.method);
-  tracing::Span span{
-      .trace_id = trace.trace_id,
-      .span_id = trace.span_id,
-      .parent_span_id = trace.parent_span_id,
-      .name = outcome.route == kUnmatchedRoute ? std::string(method)
-                                               : std::string(method) + " " + outcome.route,
-      .kind = tracing::SpanKind::kServer,
-      .start_unix_nano = tracing::unix_nanos_of(started),
-      .end_unix_nano = tracing::now_unix_nanos(),
-      .status = outcome.status >= 500 ? tracing::StatusCode::kError : tracing::StatusCode::kUnset};
-  span.attributes.reserve(5);
-  span.attributes.push_back({"http.request.method", std::string(method)});
-  if (outcome.route != kUnmatchedRoute) span.attributes.push_back({"http.route", outcome.route});
-  span.attributes.push_back({"url.path", outcome.path});
-  span.attributes.push_back({"http.response.status_code", std::int64_t{outcome.status}});
-  if (!trace.request_id.empty()) span.attributes.push_back({"request_id", trace.request_id});
-  tracer_->finish(std::move(span), trace.sampled);
+  const bool routed = outcome.route != kUnmatchedRoute;
+  // "GET /subjects/{id}": on the stack for the usual route, else on the heap.
+  std::array<char, 128> name_room;
+  std::string long_name;
+  std::string_view name = method;
+  if (routed) {
+    const std::size_t length = method.size() + 1 + outcome.route.size();
+    char* at = name_room.data();
+    if (length > name_room.size()) {
+      long_name.resize(length);
+      at = long_name.data();
+    }
+    std::memcpy(at, method.data(), method.size());
+    at[method.size()] = ' ';
+    std::memcpy(at + method.size() + 1, outcome.route.data(), outcome.route.size());
+    name =
+        std::string_view(length > name_room.size() ? long_name.data() : name_room.data(), length);
+  }
+  std::array<tracing::AttributeView, 5> attributes;
+  std::size_t count = 0;
+  attributes[count++] = {"http.request.method", method};
+  if (routed) attributes[count++] = {"http.route", outcome.route};
+  attributes[count++] = {"url.path", outcome.path};
+  attributes[count++] = {"http.response.status_code", std::int64_t{outcome.status}};
+  if (!trace.request_id.empty()) attributes[count++] = {"request_id", trace.request_id};
+  tracer_->finish(tracing::SpanView{.trace_id = trace.trace_id,
+                                    .span_id = trace.span_id,
+                                    .parent_span_id = trace.parent_span_id,
+                                    .name = name,
+                                    .kind = tracing::SpanKind::kServer,
+                                    .start_unix_nano = tracing::unix_nanos_of(started),
+                                    .end_unix_nano = tracing::now_unix_nanos(),
+                                    .status = outcome.status >= 500 ? tracing::StatusCode::kError
+                                                                    : tracing::StatusCode::kUnset,
+                                    .attributes = std::span<const tracing::AttributeView>(
+                                        attributes.data(), count)},
+                  trace.sampled);
 }
 
-metrics::Counter& AccessLog::request_counter(std::string_view method, const std::string& route,
+metrics::Counter& AccessLog::request_counter(std::string_view method, std::string_view route,
                                              int status) {
   const metrics::IntegerText status_text(status);
   const metrics::SeriesKey key{method, route, status_text.view()};
@@ -82,15 +104,14 @@ metrics::Counter& AccessLog::request_counter(std::string_view method, const std:
   }
   auto& counter = registry_.counter("http_requests_total", "HTTP requests answered.",
                                     {{"method", std::string(method)},
-                                     {"route", route},
+                                     {"route", std::string(route)},
                                      {"status", std::string(status_text.view())}});
   std::unique_lock lock(cache_mutex_);
   counters_.emplace(key.text(), &counter);
   return counter;
 }
 
-metrics::Histogram& AccessLog::duration_histogram(std::string_view method,
-                                                  const std::string& route) {
+metrics::Histogram& AccessLog::duration_histogram(std::string_view method, std::string_view route) {
   const metrics::SeriesKey key{method, route};
   {
     std::shared_lock lock(cache_mutex_);
@@ -99,7 +120,7 @@ metrics::Histogram& AccessLog::duration_histogram(std::string_view method,
   }
   auto& histogram =
       registry_.histogram("http_request_duration_seconds", "Time to answer HTTP requests.",
-                          {{"method", std::string(method)}, {"route", route}});
+                          {{"method", std::string(method)}, {"route", std::string(route)}});
   std::unique_lock lock(cache_mutex_);
   histograms_.emplace(key.text(), &histogram);
   return histogram;

@@ -19,10 +19,11 @@
 namespace platform::http::detail {
 
 // What the access line and the metrics say about one exchange.
+// Views of the request's text (and the route's), which outlive the access line.
 struct Outcome {
-  std::string method;
-  std::string route;  // the template, or "unmatched"
-  std::string path;
+  std::string_view method;
+  std::string_view route;  // the template, or "unmatched"
+  std::string_view path;
   int status = 0;
   std::size_t bytes_in = 0;
   std::size_t bytes_out = 0;
@@ -38,8 +39,8 @@ class AccessLog {
               std::chrono::steady_clock::time_point started);
 
  private:
-  metrics::Counter& request_counter(std::string_view method, const std::string& route, int status);
-  metrics::Histogram& duration_histogram(std::string_view method, const std::string& route);
+  metrics::Counter& request_counter(std::string_view method, std::string_view route, int status);
+  metrics::Histogram& duration_histogram(std::string_view method, std::string_view route);
 
   void finish_span(const Outcome& outcome, const TraceContext& trace,
                    std::chrono::steady_clock::time_point started) const;

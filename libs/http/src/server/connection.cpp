@@ -333,7 +333,7 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
                                            const StreamParser* streamed_body) {
   const InFlight in_flight_guard(in_flight_);
   detail::Outcome outcome{.method = request.method,
-                          .route = std::string(detail::kUnmatchedRoute),
+                          .route = detail::kUnmatchedRoute,
                           .path = request.path,
                           .status = 0,
                           .bytes_in = bytes_in,
@@ -405,8 +405,8 @@ asio::awaitable<bool> Server::Impl::refuse(Connection& connection,
   std::string path(header.target().substr(0, header.target().find('?')));
   if (path.size() > 256) path = path.substr(0, 256) + "...";
   if (path.empty()) path = "/";
-  detail::Outcome outcome{.method = std::string(header.method_string()),
-                          .route = std::string(detail::kUnmatchedRoute),
+  detail::Outcome outcome{.method = header.method_string(),
+                          .route = detail::kUnmatchedRoute,
                           .path = path,
                           .status = 0,
                           .bytes_in = bytes_in,

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -61,6 +62,32 @@ struct Span {
   std::vector<SpanLink> links;
 };
 
+// A finished span whose text lives elsewhere (the request it describes): what a server
+// writes for every request, without copying its ids, name and attributes into a Span
+// first. No events and no links. `Span::from` makes the owned copy an exporter queues.
+//
+//   const AttributeView attributes[] = {{"http.request.method", method}, {"url.path", path}};
+//   tracer.finish(SpanView{.trace_id = trace.trace_id, ..., .attributes = attributes}, sampled);
+using AttributeViewValue = std::variant<std::string_view, std::int64_t, double, bool>;
+struct AttributeView {
+  std::string_view key;  // a literal, as Attribute's
+  AttributeViewValue value;
+};
+struct SpanView {
+  std::string_view trace_id;
+  std::string_view span_id;
+  std::string_view parent_span_id;
+  std::string_view name;
+  SpanKind kind = SpanKind::kInternal;
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = 0;
+  StatusCode status = StatusCode::kUnset;
+  std::string_view status_message;
+  std::span<const AttributeView> attributes;
+};
+// The owned copy of a view.
+Span to_span(const SpanView& view);
+
 std::uint64_t now_unix_nanos();
 // A steady-clock instant (how durations are measured) as Unix nanoseconds.
 std::uint64_t unix_nanos_of(std::chrono::steady_clock::time_point instant);
@@ -88,7 +115,9 @@ std::string traceparent_of(const std::string& trace_id, const std::string& span_
 // The span as an OTLP/HTTP JSON span object (64-bit times as decimal strings, ids as
 // hex, as the OTLP JSON mapping asks).
 void append_otlp_json(std::string& out, const Span& span);
+void append_otlp_json(std::string& out, const SpanView& span);
 // The most bytes append_otlp_json adds for the span: the room to reserve for its line.
 std::size_t otlp_json_bound(const Span& span);
+std::size_t otlp_json_bound(const SpanView& span);
 
 }  // namespace platform::tracing
