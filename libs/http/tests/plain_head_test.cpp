@@ -137,6 +137,22 @@ TEST(PlainResponseHead, AcceptsObsTextInValues) {
   EXPECT_EQ(fields_of(head).front().second, "caf\xc3\xa9");
 }
 
+// Values are checked eight bytes at a time: every byte, at every place in and around a
+// word, is accepted exactly when RFC 9110 lets a value hold it (VCHAR, obs-text, SP, HTAB).
+TEST(PlainResponseHead, ChecksEveryByteOfAValueWhereverItIs) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const bool allowed = (byte >= 0x21 && byte != 0x7f) || byte == ' ' || byte == '\t';
+    for (std::size_t at = 1; at < 23; ++at) {
+      std::string value(24, 'v');
+      value[at] = static_cast<char>(byte);
+      const std::string head =
+          "HTTP/1.1 200 OK\r\nX-Value: " + value + "\r\nContent-Length: 0\r\n\r\n";
+      EXPECT_EQ(parse_plain_response_head(head).has_value(), allowed)
+          << "byte " << byte << " at " << at;
+    }
+  }
+}
+
 TEST(PlainRequestHead, ReadsARequestWithoutABody) {
   const std::string head =
       "GET /api/v1/subjects/7?fields=a,b HTTP/1.1\r\n"

@@ -66,10 +66,34 @@ class Cursor {
   // Only the types whose longest form kMaxNumberBytes holds: to_chars cannot fail.
   template <typename Number>
   requires std::is_same_v<Number, int> || std::is_same_v<Number, std::int64_t> ||
-      std::is_same_v<Number, std::uint64_t> || std::is_same_v<Number, double>
+      std::is_same_v<Number, double>
           Cursor& number(Number value) {
     at_ = std::to_chars(at_, at_ + kMaxNumberBytes, value).ptr;
     return *this;
+  }
+  // Times in nanoseconds, four a span: two digits a step (to_chars took some 300
+  // instructions for nineteen digits).
+  Cursor& number(std::uint64_t value) {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char digits[20];
+    char* start = digits + sizeof digits;
+    while (value >= 100) {
+      const auto pair = static_cast<std::size_t>(value % 100) * 2;
+      value /= 100;
+      *--start = kPairs[pair + 1];
+      *--start = kPairs[pair];
+    }
+    if (value >= 10) {
+      const auto pair = static_cast<std::size_t>(value) * 2;
+      *--start = kPairs[pair + 1];
+      *--start = kPairs[pair];
+    } else {
+      *--start = static_cast<char>('0' + value);
+    }
+    return put(std::string_view(start, static_cast<std::size_t>(digits + sizeof digits - start)));
   }
 
   // The most bytes a number takes: 20 for the smallest int64 (with its sign) and the

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <limits>
 #include <set>
+#include <vector>
 
 namespace platform::tracing {
 namespace {
@@ -169,6 +170,22 @@ TEST(SpanView, IsWrittenAsTheSpanItViewsAndCopiesToIt) {
   const auto object = boost::json::parse(from_view).as_object();
   EXPECT_EQ(object.at("attributes").at(0).at("value").at("stringValue").as_string(), long_path);
   EXPECT_EQ(object.at("attributes").at(3).at("value").at("boolValue").as_bool(), true);
+}
+
+TEST(Span, TimesAreWrittenAsTheirDecimalDigits) {
+  std::vector<std::uint64_t> times = {
+      0, 7, 10, 99, 100, 101, 1'000, 65'535, 1'764'739'200'123'456'789};
+  for (std::uint64_t power = 1; power <= 10'000'000'000'000'000'000u / 10; power *= 10) {
+    times.push_back(power - 1);
+    times.push_back(power);
+    times.push_back(power * 10 - 1);
+  }
+  times.push_back(std::numeric_limits<std::uint64_t>::max());
+  for (const std::uint64_t time : times) {
+    std::string out;
+    append_otlp_json(out, Span{.trace_id = "t", .span_id = "s", .start_unix_nano = time});
+    EXPECT_EQ(boost::json::parse(out).at("startTimeUnixNano").as_string(), std::to_string(time));
+  }
 }
 
 TEST(SpanIds, AreLowerCaseHexOfTheirSizeAndDiffer) {
