@@ -1,7 +1,9 @@
 #include "platform/resilience/peer_client.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <boost/container/small_vector.hpp>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -143,6 +145,38 @@ double breaker_gauge_value(BreakerState state) {
 }  // namespace
 
 struct PeerClient::Impl {
+  // What a call's client span needs besides the call's own trace and request: its id, its
+  // start and its events. Written from views at the end (tracing::SpanView), so that a call
+  // makes no Span of owned strings.
+  struct ClientSpan {
+    struct Event {
+      std::string_view name;  // a literal
+      std::uint64_t time_unix_nano = 0;
+      // The event's two attributes when it has them: an "attempt" its number and the
+      // instance's address, a "retry" its delay and what it follows.
+      std::string_view number_key;
+      std::int64_t number = 0;
+      std::string_view text_key;
+      std::string text;
+    };
+    tracing::SpanIdText span_id = tracing::new_span_id_text();
+    std::uint64_t start_unix_nano = 0;
+    boost::container::small_vector<Event, 2> events;
+
+    void add(std::string_view name) {
+      events.push_back({.name = name, .time_unix_nano = tracing::now_unix_nanos()});
+    }
+    void add(std::string_view name, std::string_view number_key, std::int64_t number,
+             std::string_view text_key, std::string text) {
+      events.push_back({.name = name,
+                        .time_unix_nano = tracing::now_unix_nanos(),
+                        .number_key = number_key,
+                        .number = number,
+                        .text_key = text_key,
+                        .text = std::move(text)});
+    }
+  };
+
   struct Call {
     PeerRequest request;
     std::optional<http::TraceContext> trace;  // a copy: the caller's may be gone
@@ -162,7 +196,7 @@ struct PeerClient::Impl {
     std::optional<PeerResult> last;  // the previous attempt's, returned if no other comes
     // The call's client span (traced requests with a tracer). Touched by one step of the
     // call at a time: start, an attempt, its answer, the retry's timer, the finish.
-    std::optional<tracing::Span> span;
+    std::optional<ClientSpan> span;
   };
   using CallPtr = std::shared_ptr<Call>;
 
@@ -299,9 +333,9 @@ struct PeerClient::Impl {
       bulkhead_rejections.inc();
       count("rejected", "bulkhead_full");
       if (options.tracer != nullptr && request.trace != nullptr) {
-        tracing::Span span = client_span(*request.trace, request);
-        add_event(span, "bulkhead_full");
-        end_span(std::move(span), request.trace->sampled, std::nullopt, "bulkhead full", 0);
+        ClientSpan span{.start_unix_nano = tracing::now_unix_nanos()};
+        span.add("bulkhead_full");
+        end_span(span, *request.trace, request, std::nullopt, "bulkhead full", 0);
       }
       done(core::Error::unavailable("too many calls to " + options.peer + " are in flight")
                .with_retry_after(std::chrono::seconds(1)));
@@ -314,7 +348,7 @@ struct PeerClient::Impl {
     if (request.trace != nullptr) call->trace = *request.trace;
     // The span of an unsampled trace is made only if the call fails (finish()).
     if (options.tracer != nullptr && call->trace && call->trace->sampled)
-      call->span = client_span(*call->trace, request);
+      call->span.emplace().start_unix_nano = tracing::now_unix_nanos();
     call->started = now;
     call->deadline = now + request.timeout.value_or(options.timeout);
     if (request.deadline) call->deadline = std::min(call->deadline, *request.deadline);
@@ -360,7 +394,7 @@ struct PeerClient::Impl {
     }
     const auto permit = breaker.try_acquire();
     if (!permit) {
-      add_event(call->span, "circuit_open");
+      if (call->span) call->span->add("circuit_open");
       if (call->last) return finish(call, std::move(*call->last));
       count("rejected", "circuit_open");
       return finish(
@@ -371,7 +405,7 @@ struct PeerClient::Impl {
     }
     auto url = endpoints.pick(call->last_url);
     if (!url) {
-      add_event(call->span, "no_instance");
+      if (call->span) call->span->add("no_instance");
       breaker.record(*permit, CallResult::kIgnored);
       count("rejected", "no_instance");
       return finish(call,
@@ -396,9 +430,9 @@ struct PeerClient::Impl {
       // The peer sees this call's span as its parent, whichever attempt reaches it.
       outgoing.headers.set(
           "traceparent",
-          tracing::traceparent_of(call->span->trace_id, call->span->span_id, call->trace->sampled));
-      add_event(call->span, "attempt",
-                {{"attempt", std::int64_t{call->attempts}}, {"server.address", *url}});
+          tracing::traceparent_of(call->trace->trace_id, tracing::view_of(call->span->span_id),
+                                  call->trace->sampled));
+      call->span->add("attempt", "attempt", call->attempts, "server.address", *url);
     }
     {
       std::lock_guard lock(call->mutex);
@@ -429,7 +463,7 @@ struct PeerClient::Impl {
   // The proxied client went away: no answer is wanted, and the peer is not to blame.
   void finish_cancelled(const CallPtr& call) {
     count("cancelled", "cancelled");
-    add_event(call->span, "cancelled");
+    if (call->span) call->span->add("cancelled");
     finish(call, core::Error::unavailable("the call was cancelled"), /*counted=*/true);
   }
 
@@ -479,13 +513,14 @@ struct PeerClient::Impl {
     if (now + delay + milliseconds(1) >= call->deadline) return finish(call, std::move(result));
     if (!budget.try_withdraw()) {
       retries_refused.inc();
-      add_event(call->span, "retry_budget_exhausted");
+      if (call->span) call->span->add("retry_budget_exhausted");
       return finish(call, std::move(result));
     }
     retries.inc();
-    add_event(call->span, "retry",
-              {{"delay_ms", std::int64_t{delay.count()}},
-               {"after", result ? std::to_string(result->status) : result.error().detail()}});
+    if (call->span) {
+      call->span->add("retry", "delay_ms", delay.count(), "after",
+                      result ? std::to_string(result->status) : result.error().detail());
+    }
     call->last = std::move(result);
     call->last_url = url;
     const bool scheduled = timers.schedule(now + delay, [this, call](bool cancelled) {
@@ -510,8 +545,7 @@ struct PeerClient::Impl {
       if (result && result->status < 500) {
         options.tracer->skip();
       } else {
-        call->span = client_span(*call->trace, call->request);
-        call->span->start_unix_nano = tracing::unix_nanos_of(call->started);
+        call->span.emplace().start_unix_nano = tracing::unix_nanos_of(call->started);
       }
     }
     if (call->span) {
@@ -522,7 +556,7 @@ struct PeerClient::Impl {
       } else {
         failure = result.error().detail();
       }
-      end_span(std::move(*call->span), call->trace->sampled, status, failure, call->attempts);
+      end_span(*call->span, *call->trace, call->request, status, failure, call->attempts);
       call->span.reset();
     }
     in_flight.fetch_sub(1);
@@ -532,40 +566,48 @@ struct PeerClient::Impl {
   }
 
   // ---- the client span ----------------------------------------------------------------
-  tracing::Span client_span(const http::TraceContext& trace, const PeerRequest& request) const {
-    tracing::Span span{.trace_id = trace.trace_id,
-                       .span_id = tracing::new_span_id(),
-                       .parent_span_id = trace.span_id,
-                       .name = request.method + " " + options.peer,
-                       .kind = tracing::SpanKind::kClient,
-                       .start_unix_nano = tracing::now_unix_nanos()};
-    span.attributes.reserve(5);
-    span.attributes.push_back({"peer.service", options.peer});
-    span.attributes.push_back({"http.request.method", request.method});
-    span.attributes.push_back({"url.path", request.target.substr(0, request.target.find('?'))});
-    return span;
-  }
-
-  static void add_event(std::optional<tracing::Span>& span, std::string name,
-                        std::vector<tracing::Attribute> attributes = {}) {
-    if (span) add_event(*span, std::move(name), std::move(attributes));
-  }
-  static void add_event(tracing::Span& span, std::string name,
-                        std::vector<tracing::Attribute> attributes = {}) {
-    span.events.push_back({std::move(name), tracing::now_unix_nanos(), std::move(attributes)});
-  }
-
-  // A transport failure or a 5xx is an error; a 4xx is the caller's business.
-  void end_span(tracing::Span span, bool sampled, std::optional<int> status,
-                const std::string& failure, int attempts) const {
-    span.end_unix_nano = tracing::now_unix_nanos();
-    if (status) span.attributes.push_back({"http.response.status_code", std::int64_t{*status}});
-    if (attempts > 1) span.attributes.push_back({"attempts", std::int64_t{attempts}});
-    if (!status || *status >= 500) {
-      span.status = tracing::StatusCode::kError;
-      span.status_message = status ? "answered " + std::to_string(*status) : failure;
+  // Named "<method> <peer>"; a transport failure or a 5xx is an error, a 4xx is the
+  // caller's business.
+  void end_span(const ClientSpan& span, const http::TraceContext& trace, const PeerRequest& request,
+                std::optional<int> status, const std::string& failure, int attempts) const {
+    std::string name;
+    name.reserve(request.method.size() + 1 + options.peer.size());
+    name.append(request.method).append(1, ' ').append(options.peer);
+    std::array<tracing::AttributeView, 5> attributes;
+    std::size_t count = 0;
+    attributes[count++] = {"peer.service", options.peer};
+    attributes[count++] = {"http.request.method", request.method};
+    attributes[count++] = {"url.path",
+                           std::string_view(request.target).substr(0, request.target.find('?'))};
+    if (status) attributes[count++] = {"http.response.status_code", std::int64_t{*status}};
+    if (attempts > 1) attributes[count++] = {"attempts", std::int64_t{attempts}};
+    boost::container::small_vector<std::array<tracing::AttributeView, 2>, 2> event_attributes;
+    boost::container::small_vector<tracing::SpanEventView, 2> events;
+    event_attributes.reserve(span.events.size());
+    for (const auto& event : span.events) {
+      auto& pair = event_attributes.emplace_back();
+      std::size_t held = 0;
+      if (!event.number_key.empty()) pair[held++] = {event.number_key, event.number};
+      if (!event.text_key.empty()) pair[held++] = {event.text_key, std::string_view(event.text)};
+      events.push_back({event.name, event.time_unix_nano, std::span(pair.data(), held)});
     }
-    options.tracer->finish(std::move(span), sampled);
+    std::string status_message;
+    const bool error = !status || *status >= 500;
+    if (error) status_message = status ? "answered " + std::to_string(*status) : failure;
+    options.tracer->finish(
+        tracing::SpanView{
+            .trace_id = trace.trace_id,
+            .span_id = tracing::view_of(span.span_id),
+            .parent_span_id = trace.span_id,
+            .name = name,
+            .kind = tracing::SpanKind::kClient,
+            .start_unix_nano = span.start_unix_nano,
+            .end_unix_nano = tracing::now_unix_nanos(),
+            .status = error ? tracing::StatusCode::kError : tracing::StatusCode::kUnset,
+            .status_message = status_message,
+            .attributes = std::span<const tracing::AttributeView>(attributes.data(), count),
+            .events = events},
+        trace.sampled);
   }
 
   PeerOptions options;

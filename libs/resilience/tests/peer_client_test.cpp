@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <future>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
@@ -157,6 +158,21 @@ class PeerClientTest : public ::testing::Test {
       out.emplace_back(std::move(events), span.at("status").at("code").as_int64());
     }
     return out;
+  }
+
+  // The span object of the trace's one client span (null when there is not exactly one).
+  boost::json::object span_object(const std::string& trace_id) {
+    std::lock_guard lock(log_mutex_);
+    boost::json::object found;
+    int count = 0;
+    for (const auto& line : log_) {
+      if (line.find("\"msg\":\"span\"") == std::string::npos) continue;
+      auto span = boost::json::parse(line).at("span").as_object();
+      if (span.at("traceId").as_string() != trace_id) continue;
+      found = std::move(span);
+      ++count;
+    }
+    return count == 1 ? found : boost::json::object{};
   }
 
   std::size_t log_lines_containing(std::string_view text) {
@@ -325,6 +341,61 @@ TEST_F(PeerClientTest, TheCallsSpanRecordsItsAttemptsItsRetriesAndTheBreakersRef
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].first, std::vector<std::string>{"circuit_open"});
   EXPECT_EQ(open[0].second, 2);  // an error
+}
+
+// What a retried call's span says: its name, parent and attributes, each attempt's number
+// and instance, and the retry's pause and cause.
+TEST_F(PeerClientTest, TheCallsSpanNamesItsPeerItsParentAndWhereEachAttemptWent) {
+  tracing::Tracer tracer({}, logger_);
+  FakePeer failing;
+  FakePeer healthy;
+  failing.answer_with(503);
+  auto opts = options({failing.url(), healthy.url()});
+  opts.breaker = kPatientBreaker;
+  opts.tracer = &tracer;
+  PeerClient client(opts, &registry_, &logger_);
+  for (int i = 0; i < 6 && failing.calls() == 0; ++i) {
+    http::TraceContext trace{.trace_id = "6bf92f3577b34da6a3ce929d0e0e473" + std::to_string(i),
+                             .span_id = "00f067aa0ba902b7"};
+    ASSERT_TRUE(client.send({.target = "/switch?x=1", .trace = &trace}));
+    if (failing.calls() == 0) continue;  // went straight to the healthy one
+    const auto span = span_object(trace.trace_id);
+    ASSERT_FALSE(span.empty());
+    EXPECT_EQ(span.at("name").as_string(), "GET subject-service");
+    EXPECT_EQ(span.at("kind").as_int64(), 3);
+    EXPECT_EQ(span.at("parentSpanId").as_string(), "00f067aa0ba902b7");
+    EXPECT_EQ(span.at("spanId").as_string().size(), 16u);
+    std::map<std::string, std::string> attributes;
+    for (const auto& attribute : span.at("attributes").as_array()) {
+      const auto& value = attribute.at("value").as_object();
+      attributes[std::string(attribute.at("key").as_string())] =
+          value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
+                                        : std::string(value.at("intValue").as_string());
+    }
+    const std::map<std::string, std::string> expected{{"peer.service", "subject-service"},
+                                                      {"http.request.method", "GET"},
+                                                      {"url.path", "/switch"},
+                                                      {"http.response.status_code", "200"},
+                                                      {"attempts", "2"}};
+    EXPECT_EQ(attributes, expected);
+    const auto& events = span.at("events").as_array();
+    ASSERT_EQ(events.size(), 3u);
+    const auto attribute = [&events](std::size_t event, std::size_t at) {
+      const auto& value = events.at(event).at("attributes").at(at).at("value").as_object();
+      return value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
+                                           : std::string(value.at("intValue").as_string());
+    };
+    EXPECT_EQ(events.at(0).at("attributes").at(0).at("key").as_string(), "attempt");
+    EXPECT_EQ(attribute(0, 0), "1");
+    EXPECT_EQ(events.at(0).at("attributes").at(1).at("key").as_string(), "server.address");
+    EXPECT_EQ(attribute(0, 1), failing.url());
+    EXPECT_EQ(events.at(1).at("name").as_string(), "retry");
+    EXPECT_EQ(events.at(1).at("attributes").at(0).at("key").as_string(), "delay_ms");
+    EXPECT_EQ(attribute(1, 1), "503");
+    EXPECT_EQ(attribute(2, 0), "2");
+    EXPECT_EQ(attribute(2, 1), healthy.url());
+  }
+  EXPECT_EQ(failing.calls(), 1);  // some call met the failing instance first
 }
 
 TEST_F(PeerClientTest, NeverRetriesACallThatIsNotIdempotent) {

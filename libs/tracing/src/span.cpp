@@ -25,10 +25,9 @@ std::uint64_t next_random_word() {
   return z ^ (z >> 31);
 }
 
-// `words` random 64-bit words as 16 lower-case hex digits each.
-std::string random_hex(std::size_t words) {
+// Fills `out` with random lower-case hex digits, 16 a 64-bit word, never all zero.
+void fill_random_hex(std::span<char> out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(words * 16, '0');
   for (;;) {
     std::uint64_t any = 0;
     for (std::size_t i = 0; i < out.size(); i += 16) {
@@ -36,8 +35,15 @@ std::string random_hex(std::size_t words) {
       any |= bits;
       for (std::size_t j = i + 16; j > i; --j, bits >>= 4) out[j - 1] = kDigits[bits & 0xf];
     }
-    if (any != 0) return out;  // an all-zero id is invalid
+    if (any != 0) return;  // an all-zero id is invalid
   }
+}
+
+// `words` random 64-bit words as 16 lower-case hex digits each.
+std::string random_hex(std::size_t words) {
+  std::string out(words * 16, '0');
+  fill_random_hex(out);
+  return out;
 }
 
 // Writes a span's JSON at a cursor into room made for all of it at once (see
@@ -137,6 +143,13 @@ std::size_t attributes_bound(const Attributes& attributes) {
   return bound;
 }
 
+template <typename AnyEvent>
+std::size_t event_bound(const AnyEvent& event) {
+  // , {"timeUnixNano":" <time> ","name": <name> ,"attributes": <attributes> }
+  return 5 * kLiteralBytes + Cursor::kMaxNumberBytes + quoted_bound(event.name) +
+         attributes_bound(event.attributes);
+}
+
 // What a span and a view of one share: their ids, name, status and attributes.
 template <typename AnySpan>
 std::size_t common_bound(const AnySpan& span) {
@@ -150,16 +163,14 @@ std::size_t common_bound(const AnySpan& span) {
 }  // namespace
 
 std::size_t otlp_json_bound(const SpanView& span) {
-  return common_bound(span);
+  std::size_t bound = common_bound(span);
+  for (const auto& event : span.events) bound += event_bound(event);
+  return bound;
 }
 
 std::size_t otlp_json_bound(const Span& span) {
   std::size_t bound = common_bound(span);
-  for (const auto& event : span.events) {
-    // , {"timeUnixNano":" <time> ","name": <name> ,"attributes": <attributes> }
-    bound += 5 * kLiteralBytes + Cursor::kMaxNumberBytes + quoted_bound(event.name) +
-             attributes_bound(event.attributes);
-  }
+  for (const auto& event : span.events) bound += event_bound(event);
   for (const auto& link : span.links) {
     // , {"traceId":" <id> ","spanId":" <id> "}
     bound += 4 * kLiteralBytes + link.trace_id.size() + link.span_id.size();
@@ -224,27 +235,32 @@ void write_common(Cursor& out, const AnySpan& span) {
   write_attributes(out, span.attributes);
 }
 
+template <typename Events>
+void write_events(Cursor& out, const Events& events) {
+  if (events.empty()) return;
+  out.put(",\"events\":[");
+  bool first = true;
+  for (const auto& event : events) {
+    if (!first) out.put(',');
+    first = false;
+    out.put("{\"timeUnixNano\":\"").number(event.time_unix_nano);
+    out.put("\",\"name\":").quoted(event.name);
+    out.put(",\"attributes\":");
+    write_attributes(out, event.attributes);
+    out.put('}');
+  }
+  out.put(']');
+}
+
 void write_span(Cursor& out, const SpanView& span) {
   write_common(out, span);
+  write_events(out, span.events);
   out.put('}');
 }
 
 void write_span(Cursor& out, const Span& span) {
   write_common(out, span);
-  if (!span.events.empty()) {
-    out.put(",\"events\":[");
-    bool first = true;
-    for (const auto& event : span.events) {
-      if (!first) out.put(',');
-      first = false;
-      out.put("{\"timeUnixNano\":\"").number(event.time_unix_nano);
-      out.put("\",\"name\":").quoted(event.name);
-      out.put(",\"attributes\":");
-      write_attributes(out, event.attributes);
-      out.put('}');
-    }
-    out.put(']');
-  }
+  write_events(out, span.events);
   if (!span.links.empty()) {
     out.put(",\"links\":[");
     bool first = true;
@@ -313,7 +329,13 @@ std::string new_span_id() {
   return random_hex(1);
 }
 
-std::string traceparent_of(const std::string& trace_id, const std::string& span_id, bool sampled) {
+SpanIdText new_span_id_text() {
+  SpanIdText id;
+  fill_random_hex(id);
+  return id;
+}
+
+std::string traceparent_of(std::string_view trace_id, std::string_view span_id, bool sampled) {
   std::string out;
   out.reserve(55);
   out.append("00-").append(trace_id).append(1, '-').append(span_id);
@@ -355,6 +377,27 @@ void append_otlp_json(std::string& out, const SpanView& span) {
   append_span(out, span);
 }
 
+namespace {
+
+std::vector<Attribute> owned_attributes(std::span<const AttributeView> views) {
+  std::vector<Attribute> attributes;
+  attributes.reserve(views.size());
+  for (const auto& attribute : views) {
+    std::visit(
+        [&](const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string_view>) {
+            attributes.push_back({attribute.key, std::string(value)});
+          } else {
+            attributes.push_back({attribute.key, value});
+          }
+        },
+        attribute.value);
+  }
+  return attributes;
+}
+
+}  // namespace
+
 Span to_span(const SpanView& view) {
   Span span{.trace_id = std::string(view.trace_id),
             .span_id = std::string(view.span_id),
@@ -365,17 +408,11 @@ Span to_span(const SpanView& view) {
             .end_unix_nano = view.end_unix_nano,
             .status = view.status,
             .status_message = std::string(view.status_message)};
-  span.attributes.reserve(view.attributes.size());
-  for (const auto& attribute : view.attributes) {
-    std::visit(
-        [&](const auto& value) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string_view>) {
-            span.attributes.push_back({attribute.key, std::string(value)});
-          } else {
-            span.attributes.push_back({attribute.key, value});
-          }
-        },
-        attribute.value);
+  span.attributes = owned_attributes(view.attributes);
+  span.events.reserve(view.events.size());
+  for (const auto& event : view.events) {
+    span.events.push_back(
+        {std::string(event.name), event.time_unix_nano, owned_attributes(event.attributes)});
   }
   return span;
 }

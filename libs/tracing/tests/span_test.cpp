@@ -144,6 +144,9 @@ TEST(SpanView, IsWrittenAsTheSpanItViewsAndCopiesToIt) {
                                       {"http.response.status_code", std::int64_t{-42}},
                                       {"ratio", 0.5},
                                       {"cached", true}};
+  const AttributeView event_attributes[] = {{"attempt", std::int64_t{2}},
+                                            {"server.address", std::string_view("http://a:1")}};
+  const SpanEventView events[] = {{"attempt", 5, event_attributes}, {"circuit_open", 6, {}}};
   const SpanView view{.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
                       .span_id = "00f067aa0ba902b7",
                       .parent_span_id = "b7ad6b7169203331",
@@ -153,13 +156,18 @@ TEST(SpanView, IsWrittenAsTheSpanItViewsAndCopiesToIt) {
                       .end_unix_nano = 2,
                       .status = StatusCode::kError,
                       .status_message = "answered 503",
-                      .attributes = attributes};
+                      .attributes = attributes,
+                      .events = events};
   const Span owned = to_span(view);
   EXPECT_EQ(owned.trace_id, view.trace_id);
   EXPECT_EQ(owned.name, view.name);
   ASSERT_EQ(owned.attributes.size(), 4u);
   EXPECT_EQ(std::get<std::string>(owned.attributes[0].value), long_path);
   EXPECT_EQ(std::get<std::int64_t>(owned.attributes[1].value), -42);
+  ASSERT_EQ(owned.events.size(), 2u);
+  EXPECT_EQ(owned.events[0].name, "attempt");
+  EXPECT_EQ(std::get<std::string>(owned.events[0].attributes[1].value), "http://a:1");
+  EXPECT_TRUE(owned.events[1].attributes.empty());
 
   std::string from_view;
   std::string from_span;
@@ -170,6 +178,7 @@ TEST(SpanView, IsWrittenAsTheSpanItViewsAndCopiesToIt) {
   const auto object = boost::json::parse(from_view).as_object();
   EXPECT_EQ(object.at("attributes").at(0).at("value").at("stringValue").as_string(), long_path);
   EXPECT_EQ(object.at("attributes").at(3).at("value").at("boolValue").as_bool(), true);
+  EXPECT_EQ(object.at("events").at(1).at("name").as_string(), "circuit_open");
 }
 
 TEST(Span, TimesAreWrittenAsTheirDecimalDigits) {

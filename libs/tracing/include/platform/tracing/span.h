@@ -9,6 +9,7 @@
 //   span.end_unix_nano = now_unix_nanos();
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -62,9 +63,10 @@ struct Span {
   std::vector<SpanLink> links;
 };
 
-// A finished span whose text lives elsewhere (the request it describes): what a server
-// writes for every request, without copying its ids, name and attributes into a Span
-// first. No events and no links. `Span::from` makes the owned copy an exporter queues.
+// A finished span whose text lives elsewhere (the request it describes, the call's own
+// record): what a server and a client write for every request, without copying ids, name,
+// attributes and events into a Span first. No links. `to_span` makes the owned copy an
+// exporter queues.
 //
 //   const AttributeView attributes[] = {{"http.request.method", method}, {"url.path", path}};
 //   tracer.finish(SpanView{.trace_id = trace.trace_id, ..., .attributes = attributes}, sampled);
@@ -72,6 +74,11 @@ using AttributeViewValue = std::variant<std::string_view, std::int64_t, double, 
 struct AttributeView {
   std::string_view key;  // a literal, as Attribute's
   AttributeViewValue value;
+};
+struct SpanEventView {
+  std::string_view name;
+  std::uint64_t time_unix_nano = 0;
+  std::span<const AttributeView> attributes;
 };
 struct SpanView {
   std::string_view trace_id;
@@ -84,6 +91,7 @@ struct SpanView {
   StatusCode status = StatusCode::kUnset;
   std::string_view status_message;
   std::span<const AttributeView> attributes;
+  std::span<const SpanEventView> events;
 };
 // The owned copy of a view.
 Span to_span(const SpanView& view);
@@ -95,6 +103,12 @@ std::uint64_t unix_nanos_of(std::chrono::steady_clock::time_point instant);
 // Random ids as lower-case hex, never all zero (W3C Trace Context).
 std::string new_trace_id();  // 16 bytes
 std::string new_span_id();   // 8 bytes
+// A span id held inline (a call's own span: no allocation for its 16 digits).
+using SpanIdText = std::array<char, 16>;
+SpanIdText new_span_id_text();
+inline std::string_view view_of(const SpanIdText& id) {
+  return {id.data(), id.size()};
+}
 
 // What a traceparent names: a trace, a span in it (the parent of the receiver's), and
 // whether the trace is sampled.
@@ -110,7 +124,7 @@ struct SpanContext {
 std::optional<SpanContext> parse_traceparent(std::string_view text);
 
 // "00-<trace id>-<span id>-01" (or -00 when not sampled): the traceparent naming a span.
-std::string traceparent_of(const std::string& trace_id, const std::string& span_id, bool sampled);
+std::string traceparent_of(std::string_view trace_id, std::string_view span_id, bool sampled);
 
 // The span as an OTLP/HTTP JSON span object (64-bit times as decimal strings, ids as
 // hex, as the OTLP JSON mapping asks).
