@@ -142,41 +142,41 @@ double breaker_gauge_value(BreakerState state) {
   return 0;
 }
 
+// What a call's client span needs besides the call's own trace and request: its id, its
+// start and its events. Written from views at the end (tracing::SpanView), so that a call
+// makes no Span of owned strings.
+struct ClientSpan {
+  struct Event {
+    std::string_view name;  // a literal
+    std::uint64_t time_unix_nano = 0;
+    // The event's two attributes when it has them: an "attempt" its number and the
+    // instance's address, a "retry" its delay and what it follows.
+    std::string_view number_key;
+    std::int64_t number = 0;
+    std::string_view text_key;
+    std::string text;
+  };
+  tracing::SpanIdText span_id = tracing::new_span_id_text();
+  std::uint64_t start_unix_nano = 0;
+  boost::container::small_vector<Event, 2> events;
+
+  void add(std::string_view name) {
+    events.push_back({.name = name, .time_unix_nano = tracing::now_unix_nanos()});
+  }
+  void add(std::string_view name, std::string_view number_key, std::int64_t number,
+           std::string_view text_key, std::string text) {
+    events.push_back({.name = name,
+                      .time_unix_nano = tracing::now_unix_nanos(),
+                      .number_key = number_key,
+                      .number = number,
+                      .text_key = text_key,
+                      .text = std::move(text)});
+  }
+};
+
 }  // namespace
 
 struct PeerClient::Impl {
-  // What a call's client span needs besides the call's own trace and request: its id, its
-  // start and its events. Written from views at the end (tracing::SpanView), so that a call
-  // makes no Span of owned strings.
-  struct ClientSpan {
-    struct Event {
-      std::string_view name;  // a literal
-      std::uint64_t time_unix_nano = 0;
-      // The event's two attributes when it has them: an "attempt" its number and the
-      // instance's address, a "retry" its delay and what it follows.
-      std::string_view number_key;
-      std::int64_t number = 0;
-      std::string_view text_key;
-      std::string text;
-    };
-    tracing::SpanIdText span_id = tracing::new_span_id_text();
-    std::uint64_t start_unix_nano = 0;
-    boost::container::small_vector<Event, 2> events;
-
-    void add(std::string_view name) {
-      events.push_back({.name = name, .time_unix_nano = tracing::now_unix_nanos()});
-    }
-    void add(std::string_view name, std::string_view number_key, std::int64_t number,
-             std::string_view text_key, std::string text) {
-      events.push_back({.name = name,
-                        .time_unix_nano = tracing::now_unix_nanos(),
-                        .number_key = number_key,
-                        .number = number,
-                        .text_key = text_key,
-                        .text = std::move(text)});
-    }
-  };
-
   struct Call {
     PeerRequest request;
     std::optional<http::TraceContext> trace;  // a copy: the caller's may be gone
