@@ -106,7 +106,7 @@ void expect_the_longest_span_fits(std::size_t length) {
   ASSERT_TRUE(json.starts_with("prefix "));
   EXPECT_LE(json.size() - 7, otlp_json_bound(span));
   // Past 16 KiB (the thread's buffer in span.cpp) the span has a buffer of its own.
-  EXPECT_EQ(otlp_json_bound(span) > 16 * 1024, length >= 3000);
+  EXPECT_EQ(otlp_json_bound(span) > std::size_t{16} * 1024, length >= 3000);
 
   const auto object = boost::json::parse(std::string_view(json).substr(7)).as_object();
   EXPECT_EQ(object.at("name").as_string(), escapes);
