@@ -1,5 +1,9 @@
 #include "platform/logging/logger.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <unistd.h>
 
 #include <array>
@@ -209,9 +213,26 @@ bool needs_escape(char c) {
   return byte < 0x20 || c == '"' || c == '\\';
 }
 
-// How many leading bytes of `text` go out as they are: eight at a time, then one by one.
+// How many leading bytes of `text` go out as they are: sixteen at a time where SSE2 is
+// (every x86-64), then eight, then one by one. Every log line and span escapes a dozen
+// strings (ids, names, paths), most of 16 to 40 bytes.
 std::size_t plain_prefix(std::string_view text) {
   std::size_t length = 0;
+#if defined(__SSE2__)
+  const __m128i last_control = _mm_set1_epi8(0x1f);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; length + 16 <= text.size(); length += 16) {
+    const __m128i bytes =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + length));  // NOLINT
+    // Unsigned bytes up to 0x1f are those their minimum with 0x1f leaves as they are.
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, last_control), bytes);
+    const __m128i special =
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash));
+    const int found = _mm_movemask_epi8(_mm_or_si128(control, special));
+    if (found != 0) return length + static_cast<std::size_t>(__builtin_ctz(found));
+  }
+#endif
   for (; length + 8 <= text.size(); length += 8) {
     std::uint64_t word = 0;
     std::memcpy(&word, text.data() + length, sizeof word);

@@ -44,10 +44,14 @@ TEST(Logger, EscapesQuotesControlCharactersAndKeepsUnicode) {
   EXPECT_EQ(object.at("name").as_string(), "Ünïcødé ✓");
 }
 
-// Every byte value, at every place in texts long and short (the escaper looks at eight
-// bytes at a time), reads back as itself, and only what JSON requires is escaped.
+// Every byte value, at every place in texts long and short (the escaper looks at sixteen
+// bytes at a time, then eight, then one), reads back as itself, and only what JSON
+// requires is escaped.
 TEST(Logger, EscapesEveryByteWhereverItStands) {
-  for (std::size_t length = 1; length <= 19; ++length) {
+  std::vector<std::size_t> lengths;
+  for (std::size_t length = 1; length <= 19; ++length) lengths.push_back(length);
+  for (const std::size_t length : {31u, 32u, 33u, 40u, 47u}) lengths.push_back(length);
+  for (const std::size_t length : lengths) {
     for (std::size_t at = 0; at < length; ++at) {
       for (int value = 0; value < 256; ++value) {
         std::string text(length, 'a');
