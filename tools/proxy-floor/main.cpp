@@ -22,6 +22,7 @@
 // message without one having no body (so neither an answer read until the connection
 // closes nor a HEAD's or a 304's declared length); Transfer-Encoding closes the
 // connection. It checks nothing and must never face a real client.
+#include <array>
 #include <boost/asio.hpp>
 #include <cctype>
 #include <charconv>
@@ -32,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -253,27 +255,33 @@ class Duties {
     return found->second;
   }
 
+  // Written from views, as the gateway writes its spans (tracing::SpanView).
   void finish_span(const Exchange& exchange, platform::tracing::SpanKind kind,
                    std::chrono::steady_clock::time_point start, int status) {
+    using platform::tracing::AttributeView;
     const bool server = kind == platform::tracing::SpanKind::kServer;
-    platform::tracing::Span span{
-        .trace_id = exchange.trace_id,
-        .span_id = server ? exchange.server_span_id : exchange.client_span_id,
-        .parent_span_id = server ? std::string() : exchange.server_span_id,
-        .name = server ? "GET /api/v1/subjects/{id}" : "GET",
-        .kind = kind,
-        .start_unix_nano = platform::tracing::unix_nanos_of(start),
-        .end_unix_nano = platform::tracing::now_unix_nanos()};
-    span.attributes.push_back({"http.request.method", std::string("GET")});
+    std::array<AttributeView, 5> attributes;
+    std::size_t count = 0;
+    attributes[count++] = {"http.request.method", std::string_view("GET")};
     if (server) {
-      span.attributes.push_back({"http.route", std::string("/api/v1/subjects/{id}")});
-      span.attributes.push_back({"url.path", exchange.path});
+      attributes[count++] = {"http.route", std::string_view("/api/v1/subjects/{id}")};
+      attributes[count++] = {"url.path", exchange.path};
     } else {
-      span.attributes.push_back({"server.address", std::string("upstream")});
+      attributes[count++] = {"server.address", std::string_view("upstream")};
     }
-    span.attributes.push_back({"http.response.status_code", std::int64_t{status}});
-    if (server) span.attributes.push_back({"request_id", exchange.request_id});
-    tracer_.finish(std::move(span), true);
+    attributes[count++] = {"http.response.status_code", std::int64_t{status}};
+    if (server) attributes[count++] = {"request_id", exchange.request_id};
+    tracer_.finish(
+        platform::tracing::SpanView{
+            .trace_id = exchange.trace_id,
+            .span_id = server ? exchange.server_span_id : exchange.client_span_id,
+            .parent_span_id = server ? std::string_view() : exchange.server_span_id,
+            .name = server ? "GET /api/v1/subjects/{id}" : "GET",
+            .kind = kind,
+            .start_unix_nano = platform::tracing::unix_nanos_of(start),
+            .end_unix_nano = platform::tracing::now_unix_nanos(),
+            .attributes = std::span<const AttributeView>(attributes.data(), count)},
+        true);
   }
 
   platform::logging::Logger logger_{"proxy-floor", "duties", platform::logging::Level::kWarn};

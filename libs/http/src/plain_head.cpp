@@ -7,6 +7,7 @@
 
 #include "field_text.h"
 #include "platform/core/strings.h"
+#include "platform/core/swar.h"
 
 namespace platform::http::detail {
 namespace {
@@ -24,15 +25,10 @@ constexpr std::array<bool, 256> kValueCharacters = [] {
   return table;
 }();
 
-constexpr std::uint64_t kEveryByte = 0x0101010101010101;
-constexpr std::uint64_t kHighBits = 0x8080808080808080;
-
 // Whether any of the eight bytes of `word` is below 0x20 or is 0x7f: the only ones a value
-// may not hold, but for HTAB (bit tricks on the whole word, exact for "any").
+// may not hold, but for HTAB.
 bool may_hold_a_control(std::uint64_t word) {
-  const std::uint64_t below_space = (word - kEveryByte * 0x20) & ~word & kHighBits;
-  const std::uint64_t del = word ^ (kEveryByte * 0x7f);
-  return (below_space | ((del - kEveryByte) & ~del & kHighBits)) != 0;
+  return core::swar::has_byte_below(word, 0x20) || core::swar::has_byte(word, 0x7f);
 }
 
 bool is_value_byte(char c) {

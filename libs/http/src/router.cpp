@@ -84,14 +84,15 @@ struct SplitPath {
 bool matches(const RoutePattern& pattern, const SplitPath& path,
              std::vector<std::pair<std::string, std::string>>* params) {
   const std::size_t fixed = pattern.segments.size() - (pattern.tail ? 1 : 0);
-  if (pattern.tail ? path.decoded().size() < fixed : path.decoded().size() != fixed) return false;
+  const Segments& decoded = path.decoded();
+  if (pattern.tail ? decoded.size() < fixed : decoded.size() != fixed) return false;
   for (std::size_t i = 0; i < fixed; ++i) {
     if (pattern.kinds[i] == SegmentKind::kParameter) {
-      if (path.decoded()[i].empty()) return false;
+      if (decoded[i].empty()) return false;
       if (params != nullptr) {
-        params->emplace_back(std::string(parameter_name(pattern.segments[i])), path.decoded()[i]);
+        params->emplace_back(std::string(parameter_name(pattern.segments[i])), decoded[i]);
       }
-    } else if (pattern.segments[i] != path.decoded()[i]) {
+    } else if (pattern.segments[i] != decoded[i]) {
       return false;
     }
   }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "platform/http/json_body.h"
 #include "platform/testing/arrivals.h"
 #include "platform/testing/http_client.h"
+#include "platform/tracing/tracer.h"
 
 namespace platform::http {
 namespace {
@@ -411,6 +413,78 @@ TEST_F(ServerTest, WritesOneAccessLogLinePerRequest) {
   ASSERT_TRUE(unmatched.has_value());
   EXPECT_EQ(unmatched->at("route").as_string(), "unmatched");
   EXPECT_EQ(unmatched->at("status").as_int64(), 404);
+}
+
+// The server's span of a request, as OpenTelemetry names its fields: named by method and
+// route template (the method alone when nothing matched), the caller's span its parent,
+// its attributes, an error only for a 5xx; a long route's name is written whole.
+TEST_F(ServerTest, WritesASpanPerRequestNamedByItsRoute) {
+  tracing::Tracer tracer({}, logs_.logger());
+  const std::string long_route = "/" + std::string(150, 'r') + "/{id}";
+  Router router = test_routes();
+  router.get(long_route, [](Request&) { return Response::json(200, "{}"); });
+  start({.tracer = &tracer}, std::move(router));
+  ASSERT_EQ(http_request(port_, "GET", "/subjects/42?x=1", "",
+                         {{"X-Request-ID", "span-1"}, {"traceparent", std::string(kTraceparent)}})
+                .status,
+            200);
+  ASSERT_EQ(http_request(port_, "GET", "/nothing/here", "", {{"X-Request-ID", "span-2"}}).status,
+            404);
+  ASSERT_EQ(http_request(port_, "GET", "/boom", "", {{"X-Request-ID", "span-3"}}).status, 500);
+  ASSERT_EQ(http_request(port_, "GET", "/" + std::string(150, 'r') + "/7", "",
+                         {{"X-Request-ID", "span-4"}})
+                .status,
+            200);
+
+  const auto span_of = [this](std::string_view request_id) {
+    // The access line names the trace; the span line of that trace is the server's.
+    const auto access = logs_.wait_for("request", "request_id", request_id);
+    EXPECT_TRUE(access.has_value());
+    if (!access) return boost::json::object{};
+    const auto line = logs_.wait_for("span", "trace_id", access->at("trace_id").as_string());
+    EXPECT_TRUE(line.has_value());
+    return line ? line->at("span").as_object() : boost::json::object{};
+  };
+  const auto attributes_of = [](const boost::json::object& span) {
+    std::map<std::string, std::string> attributes;
+    for (const auto& attribute : span.at("attributes").as_array()) {
+      const auto& value = attribute.at("value").as_object();
+      attributes[std::string(attribute.at("key").as_string())] =
+          value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
+                                        : std::string(value.at("intValue").as_string());
+    }
+    return attributes;
+  };
+
+  const auto routed = span_of("span-1");
+  ASSERT_FALSE(routed.empty());
+  EXPECT_EQ(routed.at("name").as_string(), "GET /subjects/{id}");
+  EXPECT_EQ(routed.at("kind").as_int64(), 2);
+  EXPECT_EQ(routed.at("traceId").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(routed.at("parentSpanId").as_string(), "00f067aa0ba902b7");
+  EXPECT_EQ(routed.at("status").at("code").as_int64(), 0);
+  const std::map<std::string, std::string> expected{{"http.request.method", "GET"},
+                                                    {"http.route", "/subjects/{id}"},
+                                                    {"url.path", "/subjects/42"},
+                                                    {"http.response.status_code", "200"},
+                                                    {"request_id", "span-1"}};
+  EXPECT_EQ(attributes_of(routed), expected);
+
+  const auto unmatched = span_of("span-2");
+  ASSERT_FALSE(unmatched.empty());
+  EXPECT_EQ(unmatched.at("name").as_string(), "GET");
+  EXPECT_FALSE(unmatched.contains("parentSpanId"));
+  EXPECT_EQ(attributes_of(unmatched).count("http.route"), 0u);
+  EXPECT_EQ(unmatched.at("status").at("code").as_int64(), 0);  // a 4xx is the client's
+
+  const auto failed = span_of("span-3");
+  ASSERT_FALSE(failed.empty());
+  EXPECT_EQ(failed.at("status").at("code").as_int64(), 2);
+
+  const auto long_named = span_of("span-4");
+  ASSERT_FALSE(long_named.empty());
+  EXPECT_EQ(long_named.at("name").as_string(), "GET " + long_route);
+  server_->stop();  // before the tracer it writes with goes
 }
 
 TEST_F(ServerTest, RecordsRedMetricsByRouteTemplate) {

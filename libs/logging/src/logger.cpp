@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "platform/core/strings.h"
+#include "platform/core/swar.h"
 #include "platform/core/time.h"
 #include "platform/logging/async_writer.h"
 
@@ -194,18 +195,10 @@ void Logger::record(const Context& context, std::string_view msg, std::string_vi
 
 namespace {
 
-constexpr std::uint64_t kEveryByte = 0x0101010101010101;
-constexpr std::uint64_t kHighBits = 0x8080808080808080;
-
-// Whether any of the eight bytes of `word` is below 0x20, '"' or '\\' (bit tricks on
-// the whole word: exact for "any", which is all we ask).
+// Whether any of the eight bytes of `word` is below 0x20, '"' or '\\'.
 bool needs_escape(std::uint64_t word) {
-  const auto below = [](std::uint64_t x, std::uint64_t n) {
-    return (x - kEveryByte * n) & ~x & kHighBits;
-  };
-  const auto zero = [](std::uint64_t x) { return (x - kEveryByte) & ~x & kHighBits; };
-  return (below(word, 0x20) | zero(word ^ (kEveryByte * '"')) | zero(word ^ (kEveryByte * '\\'))) !=
-         0;
+  return core::swar::has_byte_below(word, 0x20) || core::swar::has_byte(word, '"') ||
+         core::swar::has_byte(word, '\\');
 }
 
 bool needs_escape(char c) {

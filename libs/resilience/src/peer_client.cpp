@@ -570,9 +570,7 @@ struct PeerClient::Impl {
   // caller's business.
   void end_span(const ClientSpan& span, const http::TraceContext& trace, const PeerRequest& request,
                 std::optional<int> status, const std::string& failure, int attempts) const {
-    std::string name;
-    name.reserve(request.method.size() + 1 + options.peer.size());
-    name.append(request.method).append(1, ' ').append(options.peer);
+    const tracing::JoinedName name(request.method, options.peer);
     std::array<tracing::AttributeView, 5> attributes;
     std::size_t count = 0;
     attributes[count++] = {"peer.service", options.peer};
@@ -599,7 +597,7 @@ struct PeerClient::Impl {
             .trace_id = trace.trace_id,
             .span_id = tracing::view_of(span.span_id),
             .parent_span_id = trace.span_id,
-            .name = name,
+            .name = name.view(),
             .kind = tracing::SpanKind::kClient,
             .start_unix_nano = span.start_unix_nano,
             .end_unix_nano = tracing::now_unix_nanos(),

@@ -385,17 +385,74 @@ TEST_F(PeerClientTest, TheCallsSpanNamesItsPeerItsParentAndWhereEachAttemptWent)
       return value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
                                            : std::string(value.at("intValue").as_string());
     };
-    EXPECT_EQ(events.at(0).at("attributes").at(0).at("key").as_string(), "attempt");
+    const auto key = [&events](std::size_t event, std::size_t at) {
+      return std::string(events.at(event).at("attributes").at(at).at("key").as_string());
+    };
+    EXPECT_EQ(events.at(0).at("name").as_string(), "attempt");
+    EXPECT_EQ(key(0, 0), "attempt");
     EXPECT_EQ(attribute(0, 0), "1");
-    EXPECT_EQ(events.at(0).at("attributes").at(1).at("key").as_string(), "server.address");
+    EXPECT_EQ(key(0, 1), "server.address");
     EXPECT_EQ(attribute(0, 1), failing.url());
     EXPECT_EQ(events.at(1).at("name").as_string(), "retry");
-    EXPECT_EQ(events.at(1).at("attributes").at(0).at("key").as_string(), "delay_ms");
+    EXPECT_EQ(key(1, 0), "delay_ms");
+    EXPECT_GE(std::stoll(attribute(1, 0)), 0);
+    EXPECT_EQ(key(1, 1), "after");
     EXPECT_EQ(attribute(1, 1), "503");
+    EXPECT_EQ(events.at(2).at("name").as_string(), "attempt");
+    EXPECT_EQ(key(2, 0), "attempt");
     EXPECT_EQ(attribute(2, 0), "2");
+    EXPECT_EQ(key(2, 1), "server.address");
     EXPECT_EQ(attribute(2, 1), healthy.url());
+    EXPECT_FALSE(span.at("status").as_object().contains("message"));  // answered 200
   }
   EXPECT_EQ(failing.calls(), 1);  // some call met the failing instance first
+}
+
+// A call the bulkhead refuses, and a failed call of a trace that is not sampled, still
+// leave a span: an error, with what happened.
+TEST_F(PeerClientTest, ARefusedOrFailedCallLeavesAnErrorSpanEvenUnsampled) {
+  tracing::Tracer tracer({}, logger_);
+  FakePeer peer;
+  auto opts = options({peer.url()});
+  opts.max_concurrent_calls = 1;
+  opts.tracer = &tracer;
+  PeerClient client(opts, &registry_, &logger_);
+  std::promise<PeerResult> slow;
+  client.start({.target = "/slow/300"}, [&](PeerResult r) { slow.set_value(std::move(r)); });
+  ASSERT_TRUE(peer.started().wait_for(1, 2s));
+  http::TraceContext crowded{.trace_id = "7bf92f3577b34da6a3ce929d0e0e4736",
+                             .span_id = "00f067aa0ba902b7"};
+  ASSERT_FALSE(client.send({.target = "/switch", .trace = &crowded}));
+  const auto refused = span_object(crowded.trace_id);
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.at("name").as_string(), "GET subject-service");
+  EXPECT_EQ(refused.at("status").at("code").as_int64(), 2);
+  EXPECT_EQ(refused.at("status").at("message").as_string(), "bulkhead full");
+  ASSERT_EQ(refused.at("events").as_array().size(), 1u);
+  EXPECT_EQ(refused.at("events").at(0).at("name").as_string(), "bulkhead_full");
+  EXPECT_EQ(slow.get_future().get()->status, 200);
+
+  peer.answer_with(503);
+  http::TraceContext unsampled{.trace_id = "8bf92f3577b34da6a3ce929d0e0e4736",
+                               .span_id = "00f067aa0ba902b7",
+                               .sampled = false};
+  const auto failed_call = client.send({.target = "/switch", .trace = &unsampled});
+  ASSERT_TRUE(failed_call);
+  ASSERT_EQ(failed_call->status, 503);
+  const auto failed = span_object(unsampled.trace_id);
+  ASSERT_FALSE(failed.empty());
+  EXPECT_EQ(failed.at("status").at("code").as_int64(), 2);
+  EXPECT_EQ(failed.at("status").at("message").as_string(), "answered 503");
+  EXPECT_FALSE(failed.contains("events"));  // unsampled: no record of its attempts
+  EXPECT_GT(std::stoull(std::string(failed.at("endTimeUnixNano").as_string())),
+            std::stoull(std::string(failed.at("startTimeUnixNano").as_string())));
+
+  peer.answer_with(200);
+  http::TraceContext fine{.trace_id = "9bf92f3577b34da6a3ce929d0e0e4736",
+                          .span_id = "00f067aa0ba902b7",
+                          .sampled = false};
+  ASSERT_TRUE(client.send({.target = "/switch", .trace = &fine}));
+  EXPECT_TRUE(span_object(fine.trace_id).empty());  // unsampled and fine: none
 }
 
 TEST_F(PeerClientTest, NeverRetriesACallThatIsNotIdempotent) {

@@ -79,7 +79,8 @@ class Cursor {
   }
   // Times in nanoseconds, four a span: two digits a step (to_chars took some 300
   // instructions for nineteen digits).
-  Cursor& number(std::uint64_t value) {
+  template <typename Unsigned>
+  requires std::is_same_v<Unsigned, std::uint64_t> Cursor& number(Unsigned value) {
     static constexpr char kPairs[] =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
@@ -121,7 +122,7 @@ std::size_t quoted_bound(std::string_view text) {
   return 2 + text.size() * logging::kMaxEscapedBytesPerChar;
 }
 
-// A string value's text, for either kind of attribute (nullptr when the value is not one).
+// A string value's text, for either kind of attribute (nullopt when the value is not one).
 std::optional<std::string_view> text_of(const AttributeViewValue& value) {
   if (const auto* text = std::get_if<std::string_view>(&value)) return *text;
   return std::nullopt;
@@ -345,23 +346,25 @@ std::string traceparent_of(std::string_view trace_id, std::string_view span_id, 
 
 namespace {
 
-// Written into a buffer of the thread's, then appended at once: resizing `out` to the
-// bound first would fill it with zeros, and a buffer of the span's own would cost an
-// allocation per span. A span larger than the thread's buffer gets its own.
-template <typename AnySpan>
-void append_span(std::string& out, const AnySpan& span) {
+// Room for `bound` bytes: a buffer of the thread's, or `own` made for a span larger than
+// it. A span is written there, then appended at once: resizing the line to the bound
+// first would fill it with zeros, and a buffer of the span's own would cost an allocation
+// per span.
+char* room_for(std::size_t bound, std::unique_ptr<char[]>& own) {
   constexpr std::size_t kThreadRoomBytes = std::size_t{16} * 1024;
   thread_local std::unique_ptr<char[]> thread_room;
-  std::unique_ptr<char[]> own_room;
-  const std::size_t bound = otlp_json_bound(span);
-  char* room = nullptr;
-  if (bound <= kThreadRoomBytes) {
-    if (!thread_room) thread_room = std::make_unique_for_overwrite<char[]>(kThreadRoomBytes);
-    room = thread_room.get();
-  } else {
-    own_room = std::make_unique_for_overwrite<char[]>(bound);
-    room = own_room.get();
+  if (bound > kThreadRoomBytes) {
+    own = std::make_unique_for_overwrite<char[]>(bound);
+    return own.get();
   }
+  if (!thread_room) thread_room = std::make_unique_for_overwrite<char[]>(kThreadRoomBytes);
+  return thread_room.get();
+}
+
+template <typename AnySpan>
+void append_span(std::string& out, const AnySpan& span) {
+  std::unique_ptr<char[]> own_room;
+  char* room = room_for(otlp_json_bound(span), own_room);
   Cursor cursor(room);
   write_span(cursor, span);
   out.append(room, static_cast<std::size_t>(cursor.end() - room));
@@ -397,6 +400,19 @@ std::vector<Attribute> owned_attributes(std::span<const AttributeView> views) {
 }
 
 }  // namespace
+
+JoinedName::JoinedName(std::string_view first, std::string_view second) {
+  const std::size_t length = first.size() + 1 + second.size();
+  char* at = room_.data();
+  if (length > room_.size()) {
+    long_.resize(length);
+    at = long_.data();
+  }
+  std::memcpy(at, first.data(), first.size());
+  at[first.size()] = ' ';
+  std::memcpy(at + first.size() + 1, second.data(), second.size());
+  view_ = std::string_view(at, length);
+}
 
 Span to_span(const SpanView& view) {
   Span span{.trace_id = std::string(view.trace_id),

@@ -1,7 +1,6 @@
 #include "access_log.h"
 
 #include <array>
-#include <cstring>
 #include <mutex>
 #include <span>
 
@@ -56,23 +55,10 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
   if (!trace.sampled && outcome.status < 500) return tracer_->skip();
   const std::string_view method = method_label(outcome.method);
   const bool routed = outcome.route != kUnmatchedRoute;
-  // "GET /subjects/{id}": on the stack for the usual route, else on the heap.
-  std::array<char, 128> name_room;
-  std::string long_name;
-  std::string_view name = method;
-  if (routed) {
-    const std::size_t length = method.size() + 1 + outcome.route.size();
-    char* at = name_room.data();
-    if (length > name_room.size()) {
-      long_name.resize(length);
-      at = long_name.data();
-    }
-    std::memcpy(at, method.data(), method.size());
-    at[method.size()] = ' ';
-    std::memcpy(at + method.size() + 1, outcome.route.data(), outcome.route.size());
-    name =
-        std::string_view(length > name_room.size() ? long_name.data() : name_room.data(), length);
-  }
+  // "GET /subjects/{id}"; the method alone when no route matched (paths would make names
+  // unbounded).
+  const tracing::JoinedName routed_name(method, routed ? outcome.route : std::string_view());
+  const std::string_view name = routed ? routed_name.view() : method;
   std::array<tracing::AttributeView, 5> attributes;
   std::size_t count = 0;
   attributes[count++] = {"http.request.method", method};

@@ -7,6 +7,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cassert>
 #include <ctime>
 #include <limits>
 
@@ -382,6 +383,9 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
     request.body_reader = nullptr;
   }
 
+  // The outcome views the request's method and path (Request: a handler leaves them be).
+  assert(outcome.method == std::string_view(request.method) &&
+         outcome.path.data() == request.path.data() && outcome.path.size() == request.path.size());
   const bool head = request.method == "HEAD";
   // A streamed body the handler left unread ends the connection.
   const bool body_complete = streamed_body == nullptr || streamed_body->is_done();

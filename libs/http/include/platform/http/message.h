@@ -195,6 +195,8 @@ inline constexpr std::string_view kRequestTimeoutHeader = "X-Request-Timeout-Ms"
 // the seven common methods is folded into "OTHER" to keep the label set bounded.
 std::string_view method_label(std::string_view method);
 
+// A handler reads the request and may narrow `route`; it does not reassign `method` or
+// `path`, which the server's access line and span view until the answer is written.
 struct Request {
   std::string method;     // upper-case token: "GET"
   std::string target;     // as received: "/subjects?limit=2"

@@ -93,8 +93,23 @@ struct SpanView {
   std::span<const AttributeView> attributes;
   std::span<const SpanEventView> events;
 };
-// The owned copy of a view.
+// The owned copy of a view. Attribute keys stay as they are: literals (see Attribute).
 Span to_span(const SpanView& view);
+
+// "<first> <second>" ("GET /subjects/{id}", "GET subject-service"), a span's name for a
+// view, held on the stack unless it is long.
+class JoinedName {
+ public:
+  JoinedName(std::string_view first, std::string_view second);
+  JoinedName(const JoinedName&) = delete;
+  JoinedName& operator=(const JoinedName&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  std::array<char, 96> room_;
+  std::string long_;
+  std::string_view view_;
+};
 
 std::uint64_t now_unix_nanos();
 // A steady-clock instant (how durations are measured) as Unix nanoseconds.
