@@ -45,12 +45,27 @@ std::string Backfill::state() const {
 
 std::chrono::milliseconds Backfill::step() {
   if (!checked_) {
-    auto empty = views_.empty();
-    if (!empty) return kRetryPause;
+    // Not "is the model empty": the subscriptions start first, and an event applied
+    // before this look would have made a half-known model look filled for good.
+    auto done = views_.backfilled();
+    if (!done) return kRetryPause;
     checked_ = true;
-    if (!*empty) return kNothingLeft;  // the events keep it current
+    if (*done) {
+      state_ = 2;
+      return kNothingLeft;  // the events keep it current
+    }
     state_ = 1;
     logger_.info("backfilling the read model from the subject- and file-service");
+  }
+  if (phase_ == Phase::kMarking) {
+    if (auto marked = views_.mark_backfilled(); !marked) {
+      logger_.warn("backfill done but not recorded; trying again",
+                   {{"error", marked.error().detail()}});
+      return kRetryPause;
+    }
+    state_ = 2;
+    logger_.info("backfill done", {{"subjects", loaded_.load()}, {"files", files_loaded_.load()}});
+    return kNothingLeft;
   }
   // Subjects first, then files, a page of 200 at a time.
   const bool files = phase_ == Phase::kFiles;
@@ -87,13 +102,8 @@ std::chrono::milliseconds Backfill::step() {
     return std::chrono::milliseconds(0);
   }
   cursor_.reset();
-  if (!files) {
-    phase_ = Phase::kFiles;
-    return std::chrono::milliseconds(0);
-  }
-  state_ = 2;
-  logger_.info("backfill done", {{"subjects", loaded_.load()}, {"files", files_loaded_.load()}});
-  return kNothingLeft;
+  phase_ = files ? Phase::kMarking : Phase::kFiles;
+  return std::chrono::milliseconds(0);
 }
 
 std::string read_model_json(const ReadModelSummary& summary,

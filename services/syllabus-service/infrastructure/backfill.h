@@ -1,7 +1,9 @@
-// Filling an empty read model from the owners' list APIs (GET /subjects, then GET /files,
+// Filling the read model from the owners' list APIs (GET /subjects, then GET /files,
 // keyset pages), so that a new syllabus-service knows every subject and file without
-// waiting for events about them. The subscriptions must exist before it starts: whatever changes
-// during the backfill then arrives as events, and versions decide between the two.
+// waiting for events about them. Once per database: its completion is recorded with the
+// model (read_model_state), so a backfill cut short runs again at the next start. The subscriptions
+// must exist before it starts: whatever changes during the backfill then arrives as events, and
+// versions decide between the two.
 #pragma once
 
 #include <atomic>
@@ -23,11 +25,12 @@ class Backfill {
   Backfill(platform::resilience::PeerClient& subjects, platform::resilience::PeerClient& files,
            SqlReferenceViews& views, platform::logging::Logger& logger);
   ~Backfill();
-  // Starts when the model is empty; pages through the subjects and the files, retrying a
-  // failed page.
+  // Unless a backfill has completed for this database, pages through the subjects and
+  // the files, retrying a failed page, then records that it is done.
   void start();
   void stop();
-  // "idle" (not needed), "running", "done"; for GET /admin/read-model.
+  // "idle" (not looked yet), "running", "done" (now or at an earlier start); for
+  // GET /admin/read-model.
   std::string state() const;
   std::int64_t subjects_loaded() const { return loaded_.load(); }
   std::int64_t files_loaded() const { return files_loaded_.load(); }
@@ -35,7 +38,7 @@ class Backfill {
  private:
   std::chrono::milliseconds step();
 
-  enum class Phase { kSubjects, kFiles };
+  enum class Phase { kSubjects, kFiles, kMarking };
 
   platform::resilience::PeerClient& subjects_;
   platform::resilience::PeerClient& files_;

@@ -233,14 +233,24 @@ Result<ReadModelSummary> SqlReferenceViews::summary() {
   });
 }
 
-Result<bool> SqlReferenceViews::empty() {
+Result<bool> SqlReferenceViews::backfilled() {
   return database_.read<bool>([&](Session& session) {
     return guarded(session.backend(), [&]() -> Result<bool> {
       long long rows = 0;
-      session.sql() << "SELECT (SELECT COUNT(*) FROM subject_views) + "
-                       "(SELECT COUNT(*) FROM file_views)",
+      session.sql() << "SELECT COUNT(*) FROM read_model_state "
+                       "WHERE name = 'backfill' AND value = 'done'",
           soci::into(rows);
-      return rows == 0;
+      return rows > 0;
+    });
+  });
+}
+
+Result<void> SqlReferenceViews::mark_backfilled() {
+  return database_.transaction<void>([&](Session& session) {
+    return guarded(session.backend(), [&]() -> Result<void> {
+      session.sql() << "INSERT INTO read_model_state (name, value) VALUES ('backfill', 'done') "
+                       "ON CONFLICT (name) DO UPDATE SET value = 'done'";
+      return platform::core::ok();
     });
   });
 }

@@ -66,8 +66,10 @@ class SqlReferenceViews : public application::ReferenceViews {
                                                       const StreamProgress& progress);
 
   platform::core::Result<ReadModelSummary> summary();
-  // Whether the model holds nothing at all (a new database: time to backfill).
-  platform::core::Result<bool> empty();
+  // Whether a backfill from the owning services has completed for this database (not
+  // whether the model holds rows: events can fill some of it first).
+  platform::core::Result<bool> backfilled();
+  platform::core::Result<void> mark_backfilled();
 
  private:
   static constexpr std::size_t kMaxEntries = 100'000;

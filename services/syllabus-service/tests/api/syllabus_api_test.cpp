@@ -14,6 +14,8 @@
 
 #include "api/openapi.h"
 #include "application/fakes.h"
+#include "infrastructure/migrations.h"
+#include "infrastructure/sql_reference_views.h"
 #include "platform/events/event.h"
 #include "platform/events/redis.h"
 #include "platform/http/health.h"
@@ -693,6 +695,53 @@ TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
       },
       20s))
       << logs_of("syllabus-service", *syllabi_) << logs_of("subject-service", *subjects_);
+}
+
+// The subscriptions start before the backfill looks, so an event can reach a new model
+// first (a file uploaded meanwhile): the model then holds a row, but a backfill never ran.
+// It still runs, once: a restart after it completed does not page through the owners again.
+TEST_P(SyllabusApiTest, AModelThatAnEventReachedFirstIsStillBackfilledAndOnlyOnce) {
+  syllabi_.reset();
+  for (int i = 0; i < 2; ++i) new_subject("EF-" + std::to_string(i));
+  platform::testing::TestDatabase fresh{GetParam()};
+  {
+    // What an event applied before the backfill's look leaves: one file, nothing else.
+    const auto database = fresh.open(infrastructure::migration_files());
+    ASSERT_TRUE(database);
+    infrastructure::SqlReferenceViews views(*database);
+    ASSERT_TRUE(views.store_file({.id = platform::core::Uuid::v7(),
+                                  .filename = "early.md",
+                                  .content_type = "text/markdown",
+                                  .size = 1,
+                                  .sha256 = std::string(64, 'a')}));
+  }
+  const platform::testing::Environment environment{
+      {"SYL_HTTP_PORT", "0"},
+      {"SYL_DATABASE_URL", fresh.url()},
+      {"SYL_REDIS_URL", redis_url_},
+      {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
+      {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}};
+  syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, environment);
+  EXPECT_TRUE(eventually(
+      "/admin/read-model",
+      [](const auto& model) {
+        return model.at("backfill").at("state") == "done" &&
+               model.at("backfill").at("subjects_loaded").as_int64() >= 2;
+      },
+      20s))
+      << logs_of("syllabus-service", *syllabi_);
+
+  syllabi_.reset();
+  syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, environment);
+  EXPECT_TRUE(eventually(
+      "/admin/read-model",
+      [](const auto& model) {
+        return model.at("backfill").at("state") == "done" &&
+               model.at("backfill").at("subjects_loaded").as_int64() == 0 &&
+               model.at("subjects").at("live").as_int64() >= 2;
+      },
+      20s))
+      << logs_of("syllabus-service", *syllabi_);
 }
 
 TEST_P(SyllabusApiTest, WithTheSubjectServiceDownKnownSubjectsStillWorkAndNothing500s) {
