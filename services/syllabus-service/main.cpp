@@ -83,7 +83,8 @@ int run(int argc, char** argv) {
       peers.client("subject-service"), peers.client("file-service"), views, logger);
 
   // The read model: the neighbours' events (subscribed before the backfill starts, so
-  // that nothing that changes meanwhile is missed) and a backfill of an empty model.
+  // that nothing that changes meanwhile is missed) and a backfill, until one has completed
+  // for this database.
   platform::events::Subscriptions subscriptions(database,
                                                 {.group = kService,
                                                  .consumer = startup.instance,

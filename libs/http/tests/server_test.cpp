@@ -18,6 +18,7 @@
 #include "platform/http/json_body.h"
 #include "platform/testing/arrivals.h"
 #include "platform/testing/http_client.h"
+#include "platform/testing/spans.h"
 #include "platform/tracing/tracer.h"
 
 namespace platform::http {
@@ -89,6 +90,7 @@ class ServerTest : public ::testing::Test {
   test::LogCapture logs_;
   metrics::Registry registry_;
   Arrivals slow_started_;  // declared before server_: its handlers use it until stopped
+  std::optional<tracing::Tracer> tracer_;  // the same: a traced server writes with it
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
 };
@@ -419,7 +421,7 @@ TEST_F(ServerTest, WritesOneAccessLogLinePerRequest) {
 // route template (the method alone when nothing matched), the caller's span its parent,
 // its attributes, an error only for a 5xx; a long route's name is written whole.
 TEST_F(ServerTest, WritesASpanPerRequestNamedByItsRoute) {
-  tracing::Tracer tracer({}, logs_.logger());
+  tracing::Tracer& tracer = tracer_.emplace(tracing::TracerOptions{}, logs_.logger());
   const std::string long_route = "/" + std::string(150, 'r') + "/{id}";
   Router router = test_routes();
   router.get(long_route, [](Request&) { return Response::json(200, "{}"); });
@@ -446,14 +448,7 @@ TEST_F(ServerTest, WritesASpanPerRequestNamedByItsRoute) {
     return line ? line->at("span").as_object() : boost::json::object{};
   };
   const auto attributes_of = [](const boost::json::object& span) {
-    std::map<std::string, std::string> attributes;
-    for (const auto& attribute : span.at("attributes").as_array()) {
-      const auto& value = attribute.at("value").as_object();
-      attributes[std::string(attribute.at("key").as_string())] =
-          value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
-                                        : std::string(value.at("intValue").as_string());
-    }
-    return attributes;
+    return platform::testing::span_attributes(span.at("attributes"));
   };
 
   const auto routed = span_of("span-1");
@@ -484,7 +479,6 @@ TEST_F(ServerTest, WritesASpanPerRequestNamedByItsRoute) {
   const auto long_named = span_of("span-4");
   ASSERT_FALSE(long_named.empty());
   EXPECT_EQ(long_named.at("name").as_string(), "GET " + long_route);
-  server_->stop();  // before the tracer it writes with goes
 }
 
 TEST_F(ServerTest, RecordsRedMetricsByRouteTemplate) {

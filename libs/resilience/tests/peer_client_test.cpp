@@ -19,6 +19,7 @@
 #include "platform/http/server.h"
 #include "platform/testing/arrivals.h"
 #include "platform/testing/ports.h"
+#include "platform/testing/spans.h"
 #include "platform/tracing/tracer.h"
 
 namespace platform::resilience {
@@ -125,6 +126,15 @@ class PeerClientTest : public ::testing::Test {
     return PeerOptions{.peer = "subject-service",
                        .endpoints = static_urls(std::move(urls)),
                        .backoff = {.base = 1ms, .cap = 5ms}};
+  }
+  // Two instances, the first failing, with a breaker that stays closed and the calls traced:
+  // a call that meets the failing one first is retried on the other.
+  PeerOptions traced_retries(const FakePeer& failing, const FakePeer& healthy,
+                             tracing::Tracer& tracer) {
+    auto opts = options({failing.url(), healthy.url()});
+    opts.breaker = kPatientBreaker;
+    opts.tracer = &tracer;
+    return opts;
   }
   double counter(const std::string& name, metrics::Labels labels = {}) {
     labels.insert(labels.begin(), {"peer", "subject-service"});
@@ -305,10 +315,7 @@ TEST_F(PeerClientTest, TheCallsSpanRecordsItsAttemptsItsRetriesAndTheBreakersRef
   FakePeer failing;
   FakePeer healthy;
   failing.answer_with(503);
-  auto opts = options({failing.url(), healthy.url()});
-  opts.breaker = kPatientBreaker;
-  opts.tracer = &tracer;
-  PeerClient client(opts, &registry_, &logger_);
+  PeerClient client(traced_retries(failing, healthy, tracer), &registry_, &logger_);
   // Each call that meets the failing instance first is retried on the healthy one.
   int retried = 0;
   for (int i = 0; i < 6; ++i) {
@@ -350,10 +357,7 @@ TEST_F(PeerClientTest, TheCallsSpanNamesItsPeerItsParentAndWhereEachAttemptWent)
   FakePeer failing;
   FakePeer healthy;
   failing.answer_with(503);
-  auto opts = options({failing.url(), healthy.url()});
-  opts.breaker = kPatientBreaker;
-  opts.tracer = &tracer;
-  PeerClient client(opts, &registry_, &logger_);
+  PeerClient client(traced_retries(failing, healthy, tracer), &registry_, &logger_);
   for (int i = 0; i < 6 && failing.calls() == 0; ++i) {
     http::TraceContext trace{.trace_id = "6bf92f3577b34da6a3ce929d0e0e473" + std::to_string(i),
                              .span_id = "00f067aa0ba902b7"};
@@ -365,13 +369,7 @@ TEST_F(PeerClientTest, TheCallsSpanNamesItsPeerItsParentAndWhereEachAttemptWent)
     EXPECT_EQ(span.at("kind").as_int64(), 3);
     EXPECT_EQ(span.at("parentSpanId").as_string(), "00f067aa0ba902b7");
     EXPECT_EQ(span.at("spanId").as_string().size(), 16u);
-    std::map<std::string, std::string> attributes;
-    for (const auto& attribute : span.at("attributes").as_array()) {
-      const auto& value = attribute.at("value").as_object();
-      attributes[std::string(attribute.at("key").as_string())] =
-          value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
-                                        : std::string(value.at("intValue").as_string());
-    }
+    const auto attributes = platform::testing::span_attributes(span.at("attributes"));
     const std::map<std::string, std::string> expected{{"peer.service", "subject-service"},
                                                       {"http.request.method", "GET"},
                                                       {"url.path", "/switch"},
@@ -380,29 +378,20 @@ TEST_F(PeerClientTest, TheCallsSpanNamesItsPeerItsParentAndWhereEachAttemptWent)
     EXPECT_EQ(attributes, expected);
     const auto& events = span.at("events").as_array();
     ASSERT_EQ(events.size(), 3u);
-    const auto attribute = [&events](std::size_t event, std::size_t at) {
-      const auto& value = events.at(event).at("attributes").at(at).at("value").as_object();
-      return value.contains("stringValue") ? std::string(value.at("stringValue").as_string())
-                                           : std::string(value.at("intValue").as_string());
-    };
-    const auto key = [&events](std::size_t event, std::size_t at) {
-      return std::string(events.at(event).at("attributes").at(at).at("key").as_string());
+    using Attributes = std::map<std::string, std::string>;
+    const auto attributes_of = [&events](std::size_t event) {
+      return platform::testing::span_attributes(events.at(event).at("attributes"));
     };
     EXPECT_EQ(events.at(0).at("name").as_string(), "attempt");
-    EXPECT_EQ(key(0, 0), "attempt");
-    EXPECT_EQ(attribute(0, 0), "1");
-    EXPECT_EQ(key(0, 1), "server.address");
-    EXPECT_EQ(attribute(0, 1), failing.url());
+    EXPECT_EQ(attributes_of(0), (Attributes{{"attempt", "1"}, {"server.address", failing.url()}}));
     EXPECT_EQ(events.at(1).at("name").as_string(), "retry");
-    EXPECT_EQ(key(1, 0), "delay_ms");
-    EXPECT_GE(std::stoll(attribute(1, 0)), 0);
-    EXPECT_EQ(key(1, 1), "after");
-    EXPECT_EQ(attribute(1, 1), "503");
+    auto retry = attributes_of(1);
+    ASSERT_EQ(retry.count("delay_ms"), 1u);
+    EXPECT_GE(std::stoll(retry.at("delay_ms")), 0);
+    retry.erase("delay_ms");
+    EXPECT_EQ(retry, (Attributes{{"after", "503"}}));
     EXPECT_EQ(events.at(2).at("name").as_string(), "attempt");
-    EXPECT_EQ(key(2, 0), "attempt");
-    EXPECT_EQ(attribute(2, 0), "2");
-    EXPECT_EQ(key(2, 1), "server.address");
-    EXPECT_EQ(attribute(2, 1), healthy.url());
+    EXPECT_EQ(attributes_of(2), (Attributes{{"attempt", "2"}, {"server.address", healthy.url()}}));
     EXPECT_FALSE(span.at("status").as_object().contains("message"));  // answered 200
   }
   EXPECT_EQ(failing.calls(), 1);  // some call met the failing instance first

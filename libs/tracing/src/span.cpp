@@ -1,5 +1,6 @@
 #include "platform/tracing/span.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -408,9 +409,10 @@ JoinedName::JoinedName(std::string_view first, std::string_view second) {
     long_.resize(length);
     at = long_.data();
   }
-  std::memcpy(at, first.data(), first.size());
+  // std::copy_n, not memcpy: an empty view may have no data at all (nullptr).
+  std::copy_n(first.data(), first.size(), at);
   at[first.size()] = ' ';
-  std::memcpy(at + first.size() + 1, second.data(), second.size());
+  std::copy_n(second.data(), second.size(), at + first.size() + 1);
   view_ = std::string_view(at, length);
 }
 

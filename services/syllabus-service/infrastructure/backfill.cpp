@@ -38,6 +38,8 @@ std::string Backfill::state() const {
       return "running";
     case 2:
       return "done";
+    case 3:
+      return "failed";
     default:
       return "idle";
   }
@@ -85,15 +87,30 @@ std::chrono::milliseconds Backfill::step() {
   if (ec || !page.is_object() || !page.as_object().contains("items") ||
       !page.as_object().at("items").is_array()) {
     logger_.error("backfill page is not a page of items; giving up", {{"target", target}});
-    state_ = 2;
+    state_ = 3;  // not recorded as done: the next start tries again
     return kNothingLeft;
   }
   for (const auto& item : page.as_object().at("items").as_array()) {
     const std::string text = boost::json::serialize(item);
+    // An item that is not a view is skipped; one that could not be stored makes the page
+    // come again (versions make the rows already stored no-ops): a backfill recorded as
+    // done has stored everything it was given.
+    platform::core::Result<void> stored = platform::core::ok();
     if (files) {
-      if (auto view = file_view_from_json(text); view && views_.store_file(*view)) ++files_loaded_;
+      auto view = file_view_from_json(text);
+      if (!view) continue;
+      stored = views_.store_file(*view);
+      if (stored) ++files_loaded_;
     } else {
-      if (auto view = subject_view_from_json(text); view && views_.store_subject(*view)) ++loaded_;
+      auto view = subject_view_from_json(text);
+      if (!view) continue;
+      stored = views_.store_subject(*view);
+      if (stored) ++loaded_;
+    }
+    if (!stored) {
+      logger_.warn("backfill could not store a row; the page comes again",
+                   {{"target", target}, {"error", stored.error().detail()}});
+      return kRetryPause;
     }
   }
   const auto* next = page.as_object().if_contains("next_cursor");

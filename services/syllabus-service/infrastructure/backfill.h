@@ -29,7 +29,8 @@ class Backfill {
   // the files, retrying a failed page, then records that it is done.
   void start();
   void stop();
-  // "idle" (not looked yet), "running", "done" (now or at an earlier start); for
+  // "idle" (not looked yet), "running", "done" (now or at an earlier start), "failed" (an
+  // owner answered something that is not a page: tried again at the next start); for
   // GET /admin/read-model.
   std::string state() const;
   std::int64_t subjects_loaded() const { return loaded_.load(); }
@@ -44,7 +45,7 @@ class Backfill {
   platform::resilience::PeerClient& files_;
   SqlReferenceViews& views_;
   platform::logging::Logger& logger_;
-  std::atomic<int> state_{0};  // 0 idle, 1 running, 2 done
+  std::atomic<int> state_{0};  // 0 idle, 1 running, 2 done, 3 failed
   std::atomic<std::int64_t> loaded_{0};
   std::atomic<std::int64_t> files_loaded_{0};
   Phase phase_ = Phase::kSubjects;

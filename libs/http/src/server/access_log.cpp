@@ -2,6 +2,7 @@
 
 #include <array>
 #include <mutex>
+#include <optional>
 #include <span>
 
 namespace platform::http {
@@ -57,8 +58,9 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
   const bool routed = outcome.route != kUnmatchedRoute;
   // "GET /subjects/{id}"; the method alone when no route matched (paths would make names
   // unbounded).
-  const tracing::JoinedName routed_name(method, routed ? outcome.route : std::string_view());
-  const std::string_view name = routed ? routed_name.view() : method;
+  std::optional<tracing::JoinedName> routed_name;
+  if (routed) routed_name.emplace(method, outcome.route);
+  const std::string_view name = routed ? routed_name->view() : method;
   std::array<tracing::AttributeView, 5> attributes;
   std::size_t count = 0;
   attributes[count++] = {"http.request.method", method};

@@ -384,7 +384,8 @@ asio::awaitable<bool> Server::Impl::handle(Connection& connection, Request& requ
   }
 
   // The outcome views the request's method and path (Request: a handler leaves them be).
-  assert(outcome.method == std::string_view(request.method) &&
+  assert(outcome.method.data() == request.method.data() &&
+         outcome.method.size() == request.method.size() &&
          outcome.path.data() == request.path.data() && outcome.path.size() == request.path.size());
   const bool head = request.method == "HEAD";
   // A streamed body the handler left unread ends the connection.

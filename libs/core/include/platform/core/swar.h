@@ -7,6 +7,7 @@
 //   if (swar::has_byte_below(word, 0x20) || swar::has_byte(word, '"')) ...
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 
 namespace platform::core::swar {
@@ -17,6 +18,7 @@ inline constexpr std::uint64_t kHighBits = 0x8080808080808080;
 // Whether any byte of `word` is below `limit` (at most 0x80: a byte of 0x80 or more never
 // counts, which is what lets UTF-8 through).
 constexpr bool has_byte_below(std::uint64_t word, std::uint8_t limit) {
+  assert(limit <= 0x80);
   return ((word - kEveryByte * limit) & ~word & kHighBits) != 0;
 }
 
