@@ -90,6 +90,8 @@ std::chrono::milliseconds Backfill::step() {
     state_ = 3;  // not recorded as done: the next start tries again
     return kNothingLeft;
   }
+  // Counted once the whole page is stored: a page that comes again is not counted twice.
+  std::int64_t stored_rows = 0;
   for (const auto& item : page.as_object().at("items").as_array()) {
     const std::string text = boost::json::serialize(item);
     // An item that is not a view is skipped; one that could not be stored makes the page
@@ -100,19 +102,19 @@ std::chrono::milliseconds Backfill::step() {
       auto view = file_view_from_json(text);
       if (!view) continue;
       stored = views_.store_file(*view);
-      if (stored) ++files_loaded_;
     } else {
       auto view = subject_view_from_json(text);
       if (!view) continue;
       stored = views_.store_subject(*view);
-      if (stored) ++loaded_;
     }
     if (!stored) {
       logger_.warn("backfill could not store a row; the page comes again",
                    {{"target", target}, {"error", stored.error().detail()}});
       return kRetryPause;
     }
+    ++stored_rows;
   }
+  (files ? files_loaded_ : loaded_) += stored_rows;
   const auto* next = page.as_object().if_contains("next_cursor");
   if (next != nullptr && next->is_string()) {
     cursor_ = std::string(next->as_string());

@@ -5,6 +5,7 @@
 #include "api/syllabus_api.h"
 
 #include <gtest/gtest.h>
+#include <soci/soci.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -743,6 +744,68 @@ TEST_P(SyllabusApiTest, AModelThatAnEventReachedFirstIsStillBackfilledAndOnlyOnc
       },
       20s))
       << logs_of("syllabus-service", *syllabi_);
+}
+
+// A row the model cannot store (a full disk, a lost connection) makes its page come again;
+// the rows of that page stored the first time are not counted twice.
+TEST_P(SyllabusApiTest, APageThatComesAgainAfterAFailedRowIsCountedOnce) {
+  syllabi_.reset();
+  for (int i = 0; i < 3; ++i) new_subject("PF-" + std::to_string(i));
+  platform::testing::TestDatabase fresh{GetParam()};
+  const auto database = fresh.open(infrastructure::migration_files());
+  ASSERT_TRUE(database);
+  // The store of PF-1 fails for as long as `store_fault` names it (PF-0 is stored first).
+  ASSERT_TRUE(database->transaction<void>(
+      [&](platform::db::Session& session) -> platform::core::Result<void> {
+        session.sql() << "CREATE TABLE store_fault (code TEXT NOT NULL)";
+        session.sql() << "INSERT INTO store_fault (code) VALUES ('PF-1')";
+        if (GetParam() == TestBackend::kSqlite) {
+          session.sql() << "CREATE TRIGGER fail_store BEFORE INSERT ON subject_views "
+                           "WHEN EXISTS (SELECT 1 FROM store_fault WHERE code = NEW.code) "
+                           "BEGIN SELECT RAISE(ABORT, 'injected store failure'); END";
+        } else {
+          session.sql() << "CREATE FUNCTION fail_store() RETURNS trigger AS $$ BEGIN "
+                           "IF EXISTS (SELECT 1 FROM store_fault WHERE code = NEW.code) THEN "
+                           "RAISE EXCEPTION 'injected store failure'; END IF; RETURN NEW; "
+                           "END $$ LANGUAGE plpgsql";
+          session.sql() << "CREATE TRIGGER fail_store BEFORE INSERT ON subject_views "
+                           "FOR EACH ROW EXECUTE FUNCTION fail_store()";
+        }
+        return platform::core::ok();
+      }));
+  syllabi_ = std::make_unique<ServiceProcess>(
+      SYLLABUS_SERVICE_BINARY,
+      platform::testing::Environment{
+          {"SYL_HTTP_PORT", "0"},
+          {"SYL_DATABASE_URL", fresh.url()},
+          {"SYL_REDIS_URL", redis_url_},
+          {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
+          {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}});
+  ASSERT_TRUE(syllabi_->wait_for_line(
+      [](const std::string& line) {
+        return line.find("backfill could not store a row") != std::string::npos;
+      },
+      20s))
+      << logs_of("syllabus-service", *syllabi_);
+  ASSERT_TRUE(database->transaction<void>(
+      [](platform::db::Session& session) -> platform::core::Result<void> {
+        session.sql() << "DELETE FROM store_fault";
+        return platform::core::ok();
+      }));
+  // Every subject the subject-service lists is loaded once: as many as the model holds.
+  std::int64_t loaded = -1;
+  std::int64_t live = -2;
+  EXPECT_TRUE(eventually(
+      "/admin/read-model",
+      [&](const auto& model) {
+        loaded = model.at("backfill").at("subjects_loaded").as_int64();
+        live = model.at("subjects").at("live").as_int64();
+        return model.at("backfill").at("state") == "done";
+      },
+      20s))
+      << logs_of("syllabus-service", *syllabi_);
+  EXPECT_GE(live, 3);
+  EXPECT_EQ(loaded, live);
 }
 
 TEST_P(SyllabusApiTest, WithTheSubjectServiceDownKnownSubjectsStillWorkAndNothing500s) {
