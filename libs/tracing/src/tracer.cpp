@@ -46,17 +46,38 @@ bool Tracer::sample_new_trace() const {
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine) < options_.sample_ratio;
 }
 
-void Tracer::finish(Span span, bool sampled) {
-  if (!sampled && span.status != StatusCode::kError) {
+// Whether a finished span is kept: when sampled, or when it failed (an error is worth a
+// span even in a trace nobody sampled). Counts the span either way.
+bool Tracer::keeps(bool sampled, StatusCode status) {
+  if (!sampled && status != StatusCode::kError) {
     sampled_out_.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   recorded_.fetch_add(1, std::memory_order_relaxed);
-  if (options_.log_spans) {
-    logger_.record({{}, span.trace_id, span.span_id}, "span", "span", otlp_json_bound(span),
-                   [&span](std::string& line) { append_otlp_json(line, span); });
-  }
-  if (!exporter_) return;
+  return true;
+}
+
+template <typename SpanLike>
+void Tracer::log(const SpanLike& span) {
+  if (!options_.log_spans) return;
+  logger_.record({{}, span.trace_id, span.span_id}, "span", "span", otlp_json_bound(span),
+                 [&span](std::string& line) { append_otlp_json(line, span); });
+}
+
+void Tracer::finish(Span span, bool sampled) {
+  if (!keeps(sampled, span.status)) return;
+  log(span);
+  if (exporter_) enqueue(std::move(span));
+}
+
+void Tracer::finish(const SpanView& span, bool sampled) {
+  if (!keeps(sampled, span.status)) return;
+  log(span);
+  // A queued span outlives what this one views: the exporter gets its own copy.
+  if (exporter_) enqueue(to_span(span));
+}
+
+void Tracer::enqueue(Span span) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
@@ -69,19 +90,6 @@ void Tracer::finish(Span span, bool sampled) {
     wake = queue_.size() >= options_.max_batch_spans;
   }
   if (wake) wake_.notify_one();
-}
-
-void Tracer::finish(const SpanView& span, bool sampled) {
-  if (!sampled && span.status != StatusCode::kError) {
-    sampled_out_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (exporter_) return finish(to_span(span), sampled);
-  recorded_.fetch_add(1, std::memory_order_relaxed);
-  if (options_.log_spans) {
-    logger_.record({{}, span.trace_id, span.span_id}, "span", "span", otlp_json_bound(span),
-                   [&span](std::string& line) { append_otlp_json(line, span); });
-  }
 }
 
 void Tracer::flush() {

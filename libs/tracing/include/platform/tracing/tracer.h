@@ -97,6 +97,10 @@ class Tracer {
   std::string export_request(const std::deque<Span>& spans) const;
 
  private:
+  bool keeps(bool sampled, StatusCode status);
+  template <typename SpanLike>
+  void log(const SpanLike& span);
+  void enqueue(Span span);
   void export_loop();
   void export_batch(const std::deque<Span>& batch);
 
