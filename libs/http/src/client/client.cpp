@@ -454,23 +454,42 @@ struct Client::Impl {
       head.append(name).append(": "sv).append(core::trim(value)).append("\r\n"sv);
     };
     remove_hop_by_hop(request.headers);
+    // The fields the client adds when the request has none of its own, noted on the way.
+    bool has_host = false;
+    bool has_user_agent = false;
+    bool has_request_id = false;
+    bool has_traceparent = false;
     for (const auto& field : request.headers) {
       if (!detail::is_token(field.name) || detail::has_line_break(field.value)) {
         return core::Error::invalid_argument(
             "headers", "invalid header field \"" + std::string(field.name) + "\"");
       }
-      if (core::iequals(field.name, "Content-Length")) continue;
+      switch (field.name.size()) {  // by length first: most names have none of these
+        case 4:
+          has_host = has_host || core::iequals(field.name, "Host");
+          break;
+        case 10:
+          has_user_agent = has_user_agent || core::iequals(field.name, "User-Agent");
+          break;
+        case 11:
+          has_traceparent = has_traceparent || core::iequals(field.name, "traceparent");
+          break;
+        case 12:
+          has_request_id = has_request_id || core::iequals(field.name, "X-Request-ID");
+          break;
+        case 14:
+          if (core::iequals(field.name, "Content-Length")) continue;
+          break;
+        default:
+          break;
+      }
       add(field.name, field.value);
     }
-    if (!request.headers.contains("Host")) add("Host", call.url.host_header());
-    if (!request.headers.contains("User-Agent") && !options_.user_agent.empty()) {
-      add("User-Agent", options_.user_agent);
-    }
+    if (!has_host) add("Host", call.url.host_header());
+    if (!has_user_agent && !options_.user_agent.empty()) add("User-Agent", options_.user_agent);
     if (const TraceContext* trace = call_options.trace; trace != nullptr) {
-      if (!trace->request_id.empty() && !request.headers.contains("X-Request-ID")) {
-        add("X-Request-ID", trace->request_id);
-      }
-      if (!trace->trace_id.empty() && !request.headers.contains("traceparent")) {
+      if (!trace->request_id.empty() && !has_request_id) add("X-Request-ID", trace->request_id);
+      if (!trace->trace_id.empty() && !has_traceparent) {
         add("traceparent", trace->child_traceparent());
       }
     }

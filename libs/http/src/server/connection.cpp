@@ -294,37 +294,48 @@ asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& conne
   }
   const std::string_view head_bytes = bytes().substr(0, head_size);
   const auto head = detail::parse_plain_request_head(head_bytes);
-  if (!head || left_to_beast(*head, head_bytes)) co_return std::nullopt;
-  const std::string_view path = head->target.substr(0, head->target.find('?'));
-  Router::Match match = router_.match(head->method, path);
+  if (!head) co_return std::nullopt;
+  std::optional<Request> request = plain_request(*head, head_bytes, connection);
+  if (!request) co_return std::nullopt;
+  Router::Match match = router_.match(request->method, request->path);
   if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
     co_return std::nullopt;
   }
-  Request request = to_request(*head, head_bytes, connection);
   connection.disarm();
   buffer.consume(head_size);
-  co_return co_await handle(connection, request, std::move(match), head->keep_alive, head_size,
+  co_return co_await handle(connection, *request, std::move(match), head->keep_alive, head_size,
                             started, nullptr);
 }
 
-// Whether a plain head is left to Beast's path all the same: the checks that path runs on
-// every request's header would refuse it (the path gives the refusal), or it has more
-// fields than the list here holds. Not a coroutine: the list stays off the connection's
-// coroutine frame.
-bool Server::Impl::left_to_beast(const detail::PlainRequestHead& head,
-                                 std::string_view head_bytes) const {
+// The request of a plain head, its fields walked once; nullopt when it is left to Beast's
+// path all the same: the checks that path runs on every request's header would refuse it
+// (the path gives the refusal), or it has more fields than the list here holds. Not a
+// coroutine: the list stays off the connection's coroutine frame.
+std::optional<Request> Server::Impl::plain_request(const detail::PlainRequestHead& head,
+                                                   std::string_view head_bytes,
+                                                   const Connection& connection) const {
   std::array<detail::FieldView, kPlainFields> fields;
-  if (head.field_count > fields.size()) return true;  // Beast's path checks them
+  if (head.field_count > fields.size()) return std::nullopt;  // Beast's path checks them
   std::size_t count = 0;
   detail::for_each_field(head_bytes, [&](std::string_view name, std::string_view value) {
     if (count < fields.size()) fields[count++] = {name, value};
   });
   const std::span<const detail::FieldView> field_list(fields.data(), count);
-  return detail::check_limits(head.target, field_list,
-                              {.max_url_bytes = options_.max_url_bytes,
-                               .max_header_bytes = options_.max_header_bytes})
-             .has_value() ||
-         detail::check_framing(head.version, field_list).has_value();
+  if (detail::check_limits(
+          head.target, field_list,
+          {.max_url_bytes = options_.max_url_bytes, .max_header_bytes = options_.max_header_bytes})
+          .has_value() ||
+      detail::check_framing(head.version, field_list).has_value()) {
+    return std::nullopt;
+  }
+  std::optional<Request> request(std::in_place);
+  request->method = std::string(head.method);
+  request->target = std::string(head.target);
+  request->version = head.version;
+  request->headers.reserve(head.field_count, head.field_bytes);
+  for (const auto& field : field_list) request->headers.add(field.name, field.value);
+  complete_request(*request, connection);
+  return request;
 }
 
 // Routes and answers a request whose body, if any, was read (or is read by the handler).
@@ -495,20 +506,6 @@ Request Server::Impl::to_request(const bhttp::request_header<>& message,
   request.target = std::string(message.target());
   request.version = message.version() == 10 ? 10 : 11;
   detail::copy_fields(message, request.headers);
-  complete_request(request, connection);
-  return request;
-}
-
-Request Server::Impl::to_request(const detail::PlainRequestHead& head, std::string_view head_bytes,
-                                 const Connection& connection) const {
-  Request request;
-  request.method = std::string(head.method);
-  request.target = std::string(head.target);
-  request.version = head.version;
-  request.headers.reserve(head.field_count, head.field_bytes);
-  detail::for_each_field(head_bytes, [&request](std::string_view name, std::string_view value) {
-    request.headers.add(name, value);
-  });
   complete_request(request, connection);
   return request;
 }

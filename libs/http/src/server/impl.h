@@ -237,12 +237,12 @@ struct Server::Impl {
   asio::awaitable<void> linger_then_close(Connection& connection) const;
   static bool finish_answer(Connection& connection, bool keep_alive);
   Request to_request(const bhttp::request_header<>& message, const Connection& connection) const;
-  Request to_request(const detail::PlainRequestHead& head, std::string_view head_bytes,
-                     const Connection& connection) const;
   void complete_request(Request& request, const Connection& connection) const;
   // At most this many fields in a request read without Beast (more: Beast reads it).
   static constexpr std::size_t kPlainFields = 64;
-  bool left_to_beast(const detail::PlainRequestHead& head, std::string_view head_bytes) const;
+  std::optional<Request> plain_request(const detail::PlainRequestHead& head,
+                                       std::string_view head_bytes,
+                                       const Connection& connection) const;
   asio::awaitable<std::optional<bool>> serve_plain(Connection& connection,
                                                    beast::flat_buffer& buffer,
                                                    Clock::time_point started);

@@ -1,0 +1,46 @@
+// The checks on header field text shared by the server and the client (src/field_text.h).
+#include "../src/field_text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace platform::http::detail {
+namespace {
+
+TEST(FieldText, FindsACarriageReturnOrLineFeedAtEveryPlaceOfEveryLength) {
+  // Lengths around the eight-byte steps, the break at each place in turn.
+  for (std::size_t length = 0; length <= 40; ++length) {
+    const std::string plain(length, 'v');
+    EXPECT_FALSE(has_line_break(plain)) << length;
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const char line_break : {'\r', '\n'}) {
+        std::string value = plain;
+        value[at] = line_break;
+        EXPECT_TRUE(has_line_break(value)) << length << " " << at;
+      }
+    }
+  }
+}
+
+TEST(FieldText, LetsEveryOtherByteThrough) {
+  std::string value;
+  for (int byte = 0; byte < 256; ++byte) {
+    if (byte != '\r' && byte != '\n') value.push_back(static_cast<char>(byte));
+  }
+  EXPECT_FALSE(has_line_break(value));
+  // Bytes one more and one less than CR and LF, and the high bytes of UTF-8.
+  EXPECT_FALSE(has_line_break("\x0b\x0c\x0e\x09\x8a\x8d\xca\xcd\xe2\x80\xa8"));
+}
+
+TEST(FieldText, TokensAreTheCharactersOfRfc9110) {
+  EXPECT_TRUE(is_token("X-Request-ID"));
+  EXPECT_TRUE(is_token("!#$%&'*+-.^_`|~09AZaz"));
+  EXPECT_FALSE(is_token(""));
+  EXPECT_FALSE(is_token("Bad Name"));
+  EXPECT_FALSE(is_token("Name:"));
+  EXPECT_FALSE(is_token("N\xc3\xa4me"));
+}
+
+}  // namespace
+}  // namespace platform::http::detail
