@@ -642,12 +642,22 @@ struct Client::Impl {
     bool retried = false;
     for (;;) {
       if (call.aborted != Abort::kNone) co_return aborted_error(call);
-      bool reused = false;
-      auto acquired = co_await acquire(call, reused);
-      if (!acquired) co_return std::move(acquired).error();
-      ConnectionPtr connection = std::move(*acquired);
+      // An idle pooled connection, most calls' lot, is taken without a coroutine of its own.
+      bool reused = true;
+      ConnectionPtr connection = reuse_idle(call);
+      if (!connection) {
+        reused = false;
+        auto acquired = co_await acquire(call, reused);
+        if (!acquired) co_return std::move(acquired).error();
+        connection = std::move(*acquired);
+      }
       call.connection = connection.get();
-      Attempt attempt = co_await attempt_once(*connection, call);
+      Attempt attempt;
+      if (connection->secure) {
+        attempt = co_await attempt_on(*connection->secure, *connection, call);
+      } else {
+        attempt = co_await attempt_on(*connection->plain, *connection, call);
+      }
       call.connection = nullptr;
       if (!attempt.ec) {
         ClientResponse response = std::move(*attempt.response);
@@ -691,12 +701,11 @@ struct Client::Impl {
   // else the next one released (or the slot of one closed) within the deadline.
   asio::awaitable<core::Result<ConnectionPtr>> acquire(Call& call, bool& reused) {
     Shard& shard = call.shard;
-    HostPool& pool = shard.pools[call.pool_key];
-    if (ConnectionPtr idle = take_idle(pool, call)) {
-      ++pool.in_use;
+    if (ConnectionPtr idle = reuse_idle(call)) {
       reused = true;
       co_return std::move(idle);
     }
+    HostPool& pool = shard.pools[call.pool_key];
     const std::size_t cap = options_.max_connections_per_host;
     if (cap == 0 || pool.in_use + pool.idle.size() < cap) {
       ++pool.in_use;
@@ -742,6 +751,14 @@ struct Client::Impl {
   // less than kTrustedIdle is taken without a look at the socket (a syscall per call) when
   // the call could be sent again on a fresh connection: a peer does not close a
   // keep-alive connection that soon unless it goes down, and then the call is repeated.
+  // An idle connection of the call's pool, counted in use; null when none is fit.
+  ConnectionPtr reuse_idle(const Call& call) const {
+    HostPool& pool = call.shard.pools[call.pool_key];
+    ConnectionPtr idle = take_idle(pool, call);
+    if (idle) ++pool.in_use;
+    return idle;
+  }
+
   ConnectionPtr take_idle(HostPool& pool, const Call& call) const {
     const auto now = Clock::now();
     const bool repeatable = !call.source && is_idempotent_method(call.method);
@@ -900,28 +917,30 @@ struct Client::Impl {
 
   // ---- one attempt (shard thread) ---------------------------------------------------------------
 
-  asio::awaitable<Attempt> attempt_once(Connection& connection, Call& call) {
-    if (connection.secure) {
-      Attempt attempt = co_await attempt_on(*connection.secure, connection, call);
-      co_return attempt;
-    }
-    Attempt attempt = co_await attempt_on(*connection.plain, connection, call);
-    co_return attempt;
-  }
-
   template <typename Stream>
   asio::awaitable<Attempt> attempt_on(Stream& stream, Connection& connection, Call& call) {
     Attempt attempt;
-    const auto head = asio::buffer(call.head);
-    auto [header_ec, header_bytes] = co_await asio::async_write(stream, head, kUseTuple);
-    if (header_ec) {
-      attempt.ec = header_ec;
-      co_return attempt;
-    }
-    error_code body_ec = co_await write_body(stream, call);
-    if (body_ec) {
-      attempt.ec = body_ec;
-      co_return attempt;
+    if (!call.source) {
+      // The head and a body held whole go out in one write.
+      const std::array<asio::const_buffer, 2> message{asio::buffer(call.head),
+                                                      asio::buffer(call.body)};
+      auto [ec, written] = co_await asio::async_write(stream, message, kUseTuple);
+      if (ec) {
+        attempt.ec = ec;
+        co_return attempt;
+      }
+    } else {
+      auto [header_ec, header_bytes] =
+          co_await asio::async_write(stream, asio::buffer(call.head), kUseTuple);
+      if (header_ec) {
+        attempt.ec = header_ec;
+        co_return attempt;
+      }
+      error_code body_ec = co_await write_source(stream, call);
+      if (body_ec) {
+        attempt.ec = body_ec;
+        co_return attempt;
+      }
     }
     attempt.written = true;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -1057,16 +1076,10 @@ struct Client::Impl {
     co_return true;
   }
 
-  // The request body: the string at once, or the source piece by piece (read on the
-  // client's body pool, since a source may block), chunked when its size is unknown.
+  // A streamed request body: the source piece by piece (read on the client's body pool,
+  // since a source may block), chunked when its size is unknown.
   template <typename Stream>
-  asio::awaitable<error_code> write_body(Stream& stream, Call& call) {
-    if (!call.source) {
-      if (call.body.empty()) co_return error_code{};
-      const auto bytes = asio::buffer(call.body);
-      auto [ec, n] = co_await asio::async_write(stream, bytes, kUseTuple);
-      co_return ec;
-    }
+  asio::awaitable<error_code> write_source(Stream& stream, Call& call) {
     std::vector<char> chunk(kBodyChunk);
     std::uint64_t sent = 0;
     const bool chunked = !call.source_size;
