@@ -40,6 +40,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPruneInterval = std::chrono::minutes(1);
 // How stale the backlog gauges may get: /metrics reads the cached values, never the database.
 constexpr auto kStatusInterval = std::chrono::seconds(1);
+// How long stop() goes on publishing what was committed before it.
+constexpr auto kStopPublishBudget = std::chrono::seconds(2);
 
 // Unpublished rows (of one stream, or of all when `stream` is null): count and oldest age.
 OutboxStatus read_status(Session& session, const std::string* stream) {
@@ -232,6 +234,20 @@ struct OutboxRelay::Impl {
   ~Impl() {
     task_->stop();
     release_lease();
+  }
+
+  // What was committed before stop(): its wake may not have reached the task, or came
+  // while a round that did not see it ran, and the task ends without another round. So a
+  // service that stops right after a commit publishes it now, not at its next start. Not
+  // during an outage (the rows wait for the broker, as they would have), and within a
+  // budget, a batch after another.
+  void publish_remaining() {
+    if (!broker_reachable_.load()) return;
+    const auto until = std::chrono::steady_clock::now() + kStopPublishBudget;
+    while (std::chrono::steady_clock::now() < until) {
+      const Round round = run_round();
+      if (round.failed || round.published < options_.batch_size) return;
+    }
   }
 
   // What one round did.
@@ -559,7 +575,9 @@ void OutboxRelay::stop() {
   std::lock_guard lock(impl_->lifecycle_mutex_);
   if (!impl_->task_->running()) return;
   impl_->task_->stop();
-  impl_->release_lease();  // the task is gone: its state is ours now
+  // The task is gone: its state is ours now.
+  impl_->publish_remaining();
+  impl_->release_lease();
 }
 
 bool OutboxRelay::broker_reachable() const {

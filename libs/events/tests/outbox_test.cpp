@@ -219,6 +219,28 @@ TEST_P(OutboxTest, NotifiedRelayPublishesPromptlyAfterTheCommit) {
   EXPECT_LT(latencies_ms[10], 1000.0);
 }
 
+// A service stops right after its last commits: their wake may not have reached the relay
+// yet, or have come while a round that did not see them ran. stop() publishes them (the
+// broker answering) instead of leaving them to the next start, a batch after another.
+TEST_P(OutboxTest, StopPublishesWhatWasCommittedBeforeIt) {
+  RelayOptions slow_sweep = options();
+  slow_sweep.sweep_interval = 10s;  // no round of its own comes before the stop
+  OutboxRelay relay(*database_, slow_sweep, logger_, registry_);
+  relay.start();
+  ASSERT_TRUE(eventually([&] { return relay.broker_reachable(); }));
+  std::this_thread::sleep_for(200ms);  // the first round, with nothing to publish, is over
+  std::vector<std::string> appended;
+  for (int i = 0; i < 40; ++i) {  // more than two batches of 16
+    const Event event = numbered_event(i);
+    ASSERT_TRUE(append({event}).has_value());
+    appended.push_back(event.id);
+  }
+  // Not notified: as if the wake were still on its way.
+  relay.stop();
+  EXPECT_EQ(ids_on(*redis_, stream_), appended);
+  EXPECT_EQ(count_rows("published_at IS NULL"), 0);
+}
+
 TEST_P(OutboxTest, EventsCommittedWhileRedisIsDownArriveExactlyOnceAfterItReturns) {
   platform::testing::RedisServer broker;
   OutboxRelay relay(*database_, options(broker.url()), logger_, registry_);

@@ -99,7 +99,9 @@ class OutboxRelay {
   void start();
   // Wakes the relay now: call after committing a transaction that appended events.
   void notify();
-  // Finishes the round in hand, joins the thread and gives up the lease.
+  // Finishes the round in hand and joins the thread; then, the broker answering, publishes
+  // what is still waiting (commits whose wake came too late for a round: a service
+  // stopping right after its last request), for up to 2 s; then gives up the lease.
   void stop();
 
   // For the readiness check: whether the last publish attempt reached Redis.
