@@ -15,6 +15,17 @@ TEST(Base64Url, RoundTripsEveryLength) {
   }
 }
 
+TEST(Base64Url, EncodesTheVectorsOfRfc4648WithoutPadding) {
+  EXPECT_EQ(base64url_encode(""), "");
+  EXPECT_EQ(base64url_encode("f"), "Zg");
+  EXPECT_EQ(base64url_encode("fo"), "Zm8");
+  EXPECT_EQ(base64url_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64url_encode("foob"), "Zm9vYg");
+  EXPECT_EQ(base64url_encode("fooba"), "Zm9vYmE");
+  EXPECT_EQ(base64url_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64url_encode("\xfb\xff\xbf"), "-_-_");  // the URL alphabet's two
+}
+
 TEST(Base64Url, RejectsForeignCharacters) {
   EXPECT_FALSE(base64url_decode("ab+c"));
   EXPECT_FALSE(base64url_decode("a"));

@@ -40,8 +40,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPruneInterval = std::chrono::minutes(1);
 // How stale the backlog gauges may get: /metrics reads the cached values, never the database.
 constexpr auto kStatusInterval = std::chrono::seconds(1);
-// How long stop() goes on publishing what was committed before it.
-constexpr auto kStopPublishBudget = std::chrono::seconds(2);
 
 // Unpublished rows (of one stream, or of all when `stream` is null): count and oldest age.
 OutboxStatus read_status(Session& session, const std::string* stream) {
@@ -239,12 +237,12 @@ struct OutboxRelay::Impl {
   // What was committed before stop(): its wake may not have reached the task, or came
   // while a round that did not see it ran, and the task ends without another round. So a
   // service that stops right after a commit publishes it now, not at its next start. Not
-  // during an outage (the rows wait for the broker, as they would have), and within a
-  // budget, a batch after another.
+  // during an outage (the rows wait for the broker, as they would have); a batch after
+  // another, rounds started within the stop budget.
   void publish_remaining() {
     if (!broker_reachable_.load()) return;
-    const auto until = std::chrono::steady_clock::now() + kStopPublishBudget;
-    while (std::chrono::steady_clock::now() < until) {
+    const auto until = Clock::now() + options_.stop_budget;
+    while (Clock::now() < until) {
       const Round round = run_round();
       if (round.failed || round.published < options_.batch_size) return;
     }

@@ -284,7 +284,8 @@ TEST_F(ClientCallsTest, StreamsARequestBodyWithItsLengthOrChunked) {
 // a resilient client must not count against the peer. A transport failure is not so marked.
 TEST_F(ClientCallsTest, ARequestBodyWhoseReadFailsEndsTheCallWithThatReadsError) {
   start();
-  Client client;
+  test::LogCapture client_logs;
+  Client client(ClientOptions{}, nullptr, &client_logs.logger());
   class BrokenUpload final : public BodySource {
    public:
     std::optional<std::uint64_t> size() const override { return 1024 * 1024; }
@@ -304,6 +305,28 @@ TEST_F(ClientCallsTest, ARequestBodyWhoseReadFailsEndsTheCallWithThatReadsError)
   EXPECT_EQ(broken.error().code(), ErrorCode::kMalformed);
   EXPECT_EQ(broken.error().detail(), "malformed request body: bad chunk");
   EXPECT_TRUE(broken.error().request_body_failed());
+  // The caller's error, not the client's: no error line of its own (a gateway would log
+  // one for every client that breaks off an upload).
+  EXPECT_TRUE(client_logs.lines_with_msg("request body source failed").empty());
+
+  // A source that ends before its declared size broke its word: a bug, logged.
+  class ShortUpload final : public BodySource {
+   public:
+    std::optional<std::uint64_t> size() const override { return 1024; }
+    core::Result<std::size_t> read(std::span<char> buffer) override {
+      if (reads_++ > 0) return std::size_t{0};
+      std::fill(buffer.begin(), buffer.begin() + 10, 'x');
+      return std::size_t{10};
+    }
+
+   private:
+    int reads_ = 0;
+  };
+  auto short_upload = client.send({.method = "POST",
+                                   .url = url(port_, "/digest"),
+                                   .body_source = std::make_shared<ShortUpload>()});
+  ASSERT_FALSE(short_upload);
+  EXPECT_EQ(client_logs.lines_with_msg("request body source failed").size(), 1U);
 
   auto refused = client.send({.url = "http://127.0.0.1:1/"});
   ASSERT_FALSE(refused);

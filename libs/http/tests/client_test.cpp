@@ -537,6 +537,20 @@ TEST_F(ClientTest, PropagatesTheTraceContext) {
   auto kept = client.send(own, {.trace = &trace});
   ASSERT_TRUE(kept);
   EXPECT_EQ(json(*kept).at("request_id").as_string(), "mine");
+
+  // In any letter case, and for Host and User-Agent too: a second Host would be refused
+  // by the server, a Content-Length of the caller's would make it wait for a body.
+  ClientRequest cased{.url = url(port, "/trace")};
+  cased.headers.add("host", "127.0.0.1:" + std::to_string(port));
+  cased.headers.add("user-agent", "own-agent");
+  cased.headers.add("x-request-id", "cased");
+  cased.headers.add("TRACEPARENT", "00-" + std::string(kTraceId) + "-00f067aa0ba902b7-01");
+  cased.headers.add("content-length", "999");
+  auto cased_answer = client.send(cased, {.timeout = 2s, .trace = &trace});
+  ASSERT_TRUE(cased_answer) << cased_answer.error().detail();
+  EXPECT_EQ(cased_answer->status, 200);
+  EXPECT_EQ(json(*cased_answer).at("request_id").as_string(), "cased");
+  EXPECT_EQ(json(*cased_answer).at("parent_span_id").as_string(), "00f067aa0ba902b7");
 }
 
 TEST_F(ClientTest, RefusesAResponseOverMaxResponseBytes) {

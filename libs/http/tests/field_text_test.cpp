@@ -9,8 +9,8 @@ namespace platform::http::detail {
 namespace {
 
 TEST(FieldText, FindsACarriageReturnOrLineFeedAtEveryPlaceOfEveryLength) {
-  // Lengths around the eight-byte steps, the break at each place in turn.
-  for (std::size_t length = 0; length <= 40; ++length) {
+  // Lengths past the widest vector step of memchr, the break at each place in turn.
+  for (std::size_t length = 0; length <= 72; ++length) {
     const std::string plain(length, 'v');
     EXPECT_FALSE(has_line_break(plain)) << length;
     for (std::size_t at = 0; at < length; ++at) {
@@ -23,6 +23,8 @@ TEST(FieldText, FindsACarriageReturnOrLineFeedAtEveryPlaceOfEveryLength) {
   }
 }
 
+// Only the bytes that would end a line: the other control bytes are refused where a value
+// arrives (the server's head checks), not where it is written.
 TEST(FieldText, LetsEveryOtherByteThrough) {
   std::string value;
   for (int byte = 0; byte < 256; ++byte) {

@@ -48,6 +48,14 @@ TEST(Identity, ASignedFreshIdentityIsTrusted) {
   EXPECT_FALSE(caller->has_role("admin"));
 }
 
+// The signature's text, pinned: a service of another version (or language) must be able
+// to check it. Computed apart: HMAC-SHA-256 of "v1\nalice\neditor,viewer\nreq-1\n<t>" under
+// the ring's first key, base64url without padding.
+TEST(Identity, TheSignatureIsTheHmacOfTheDocumentedText) {
+  EXPECT_EQ(sign_identity(ring(), kAlice, "req-1", 1'796'283'309),
+            "v1;kid=k2;t=1796283309;sig=OGAu7lE2ZXpTzxryxJ10mCr3kwW0T7rXkzFxFaN2VzY");
+}
+
 TEST(Identity, AnythingChangedAfterSigningMakesTheCallerAnonymous) {
   const auto keys = ring();
   auto other_user = signed_request(keys, kAlice, kNow);

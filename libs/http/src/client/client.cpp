@@ -698,14 +698,11 @@ struct Client::Impl {
 
   // ---- the pool (shard thread) ---------------------------------------------------------------
 
-  // A connection for the call: an idle one, a new one while the host is under its cap,
-  // else the next one released (or the slot of one closed) within the deadline.
+  // A connection for the call when no idle one was fit (the caller tried reuse_idle()
+  // first): a new one while the host is under its cap, else the next one released (or the
+  // slot of one closed) within the deadline.
   asio::awaitable<core::Result<ConnectionPtr>> acquire(Call& call, bool& reused) {
     Shard& shard = call.shard;
-    if (ConnectionPtr idle = reuse_idle(call)) {
-      reused = true;
-      co_return std::move(idle);
-    }
     HostPool& pool = shard.pools[call.pool_key];
     const std::size_t cap = options_.max_connections_per_host;
     if (cap == 0 || pool.in_use + pool.idle.size() < cap) {
@@ -748,18 +745,18 @@ struct Client::Impl {
     co_return aborted_error(call);
   }
 
-  // The newest idle connection that is still good for `call`. One back in the pool for
-  // less than kTrustedIdle is taken without a look at the socket (a syscall per call) when
-  // the call could be sent again on a fresh connection: a peer does not close a
-  // keep-alive connection that soon unless it goes down, and then the call is repeated.
   // An idle connection of the call's pool, counted in use; null when none is fit.
-  ConnectionPtr reuse_idle(const Call& call) const {
+  ConnectionPtr reuse_idle(const Call& call) {
     HostPool& pool = call.shard.pools[call.pool_key];
     ConnectionPtr idle = take_idle(pool, call);
     if (idle) ++pool.in_use;
     return idle;
   }
 
+  // The newest idle connection that is still good for `call`. One back in the pool for
+  // less than kTrustedIdle is taken without a look at the socket (a syscall per call) when
+  // the call could be sent again on a fresh connection: a peer does not close a
+  // keep-alive connection that soon unless it goes down, and then the call is repeated.
   ConnectionPtr take_idle(HostPool& pool, const Call& call) const {
     const auto now = Clock::now();
     const bool repeatable = !call.source && is_idempotent_method(call.method);
@@ -1106,8 +1103,13 @@ struct Client::Impl {
       if (piece.error) call.body_failure = piece.error;
       if (call.aborted != Abort::kNone) co_return make_error_code(asio::error::operation_aborted);
       if (piece.error || piece.size > want || (piece.size == 0 && call.source_size)) {
-        log_error("request body source failed",
-                  piece.error ? piece.error->log_detail() : std::string("ended early"));
+        // A source's own error (its client went away, an upload stalled) is the caller's
+        // and reaches it as the call's error; a source that threw or broke its word (more
+        // than asked for, fewer bytes than its size) is a bug, logged here.
+        if (!piece.error || piece.error->code() == core::ErrorCode::kInternal) {
+          log_error("request body source failed",
+                    piece.error ? piece.error->log_detail() : std::string("ended early"));
+        }
         co_return make_error_code(bhttp::error::partial_message);
       }
       if (piece.size == 0) break;

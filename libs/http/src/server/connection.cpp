@@ -295,12 +295,13 @@ asio::awaitable<std::optional<bool>> Server::Impl::serve_plain(Connection& conne
   const std::string_view head_bytes = bytes().substr(0, head_size);
   const auto head = detail::parse_plain_request_head(head_bytes);
   if (!head) co_return std::nullopt;
-  std::optional<Request> request = plain_request(*head, head_bytes, connection);
-  if (!request) co_return std::nullopt;
-  Router::Match match = router_.match(request->method, request->path);
+  const std::string_view path = head->target.substr(0, head->target.find('?'));
+  Router::Match match = router_.match(head->method, path);
   if (match.kind == Router::Match::Kind::kFound && match.route->body == RequestBody::kStreamed) {
     co_return std::nullopt;
   }
+  std::optional<Request> request = plain_request(*head, head_bytes, connection);
+  if (!request) co_return std::nullopt;
   connection.disarm();
   buffer.consume(head_size);
   co_return co_await handle(connection, *request, std::move(match), head->keep_alive, head_size,

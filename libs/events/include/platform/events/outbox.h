@@ -82,6 +82,9 @@ struct RelayOptions {
   // successor waits this long at most.
   std::chrono::milliseconds lease_duration{10000};
   std::string holder;  // who holds the lease (logs, the table); empty: a fresh UUID
+  // How long stop() goes on starting rounds for what was committed before it; a round
+  // under way when the budget ends is bounded by the Redis and database timeouts.
+  std::chrono::milliseconds stop_budget{2000};
   // A producer span per published event of a traced request: a child of the request's
   // span, from the event's creation to its publication; the published envelope's
   // traceparent names it, so that consumers link to it. Null: none. Outlives the relay.
@@ -101,7 +104,8 @@ class OutboxRelay {
   void notify();
   // Finishes the round in hand and joins the thread; then, the broker answering, publishes
   // what is still waiting (commits whose wake came too late for a round: a service
-  // stopping right after its last request), for up to 2 s; then gives up the lease.
+  // stopping right after its last request), within RelayOptions::stop_budget; then gives
+  // up the lease.
   void stop();
 
   // For the readiness check: whether the last publish attempt reached Redis.

@@ -79,9 +79,8 @@ class Tracer {
   bool sample_new_trace() const;
   // Keeps the span when `sampled` or its status is an error; else only counts it.
   void finish(Span span, bool sampled);
-  // The same for a span whose text lives elsewhere: written to the log from the view
-  // without a copy when there is no exporter; with one, an owned copy is made first and
-  // finished as above.
+  // The same for a span whose text lives elsewhere: written to the log from the view,
+  // without a copy; with an exporter, an owned copy is queued for it.
   void finish(const SpanView& span, bool sampled);
   // Counts a span that was not even made: its trace is not sampled and it ended well
   // (a caller's shortcut on a hot path, instead of making a Span for finish() to drop).
