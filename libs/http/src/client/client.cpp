@@ -745,7 +745,9 @@ struct Client::Impl {
     co_return aborted_error(call);
   }
 
-  // An idle connection of the call's pool, counted in use; null when none is fit.
+  // An idle connection of the call's pool, counted in use; null when none is fit. Not
+  // const: it changes the pool (through the call's shard).
+  // NOLINTNEXTLINE(readability-make-member-function-const)
   ConnectionPtr reuse_idle(const Call& call) {
     HostPool& pool = call.shard.pools[call.pool_key];
     ConnectionPtr idle = take_idle(pool, call);
