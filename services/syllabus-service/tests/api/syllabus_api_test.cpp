@@ -141,6 +141,16 @@ class SyllabusApiTest : public ::testing::TestWithParam<TestBackend> {
     }
   }
 
+  // A syllabus-service of its own on `fresh`, with the shared broker and both peers.
+  platform::testing::Environment own_environment(
+      const platform::testing::TestDatabase& fresh) const {
+    return {{"SYL_HTTP_PORT", "0"},
+            {"SYL_DATABASE_URL", fresh.url()},
+            {"SYL_REDIS_URL", redis_url_},
+            {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
+            {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}};
+  }
+
   // The last lines a service wrote: what a failed wait shows, to tell a slow CI machine
   // from a stuck call.
   static std::string logs_of(const std::string& name,
@@ -676,14 +686,7 @@ TEST_P(SyllabusApiTest, AnEmptyReadModelIsBackfilledFromTheSubjectService) {
   new_file("a.md");
   new_file("b.md");
   platform::testing::TestDatabase fresh{GetParam()};
-  syllabi_ = std::make_unique<ServiceProcess>(
-      SYLLABUS_SERVICE_BINARY,
-      platform::testing::Environment{
-          {"SYL_HTTP_PORT", "0"},
-          {"SYL_DATABASE_URL", fresh.url()},
-          {"SYL_REDIS_URL", redis_url_},
-          {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
-          {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}});
+  syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, own_environment(fresh));
   // A new process migrates its database, then backfills through two peers: under CI's
   // load (two tests at once on two cores) that once took longer than the usual 5 s.
   EXPECT_TRUE(eventually(
@@ -716,12 +719,7 @@ TEST_P(SyllabusApiTest, AModelThatAnEventReachedFirstIsStillBackfilledAndOnlyOnc
                                   .size = 1,
                                   .sha256 = std::string(64, 'a')}));
   }
-  const platform::testing::Environment environment{
-      {"SYL_HTTP_PORT", "0"},
-      {"SYL_DATABASE_URL", fresh.url()},
-      {"SYL_REDIS_URL", redis_url_},
-      {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
-      {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}};
+  const platform::testing::Environment environment = own_environment(fresh);
   syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, environment);
   EXPECT_TRUE(eventually(
       "/admin/read-model",
@@ -773,14 +771,7 @@ TEST_P(SyllabusApiTest, APageThatComesAgainAfterAFailedRowIsCountedOnce) {
         }
         return platform::core::ok();
       }));
-  syllabi_ = std::make_unique<ServiceProcess>(
-      SYLLABUS_SERVICE_BINARY,
-      platform::testing::Environment{
-          {"SYL_HTTP_PORT", "0"},
-          {"SYL_DATABASE_URL", fresh.url()},
-          {"SYL_REDIS_URL", redis_url_},
-          {"SYL_PEERS_SUBJECT_SERVICE_URL", "http://127.0.0.1:" + std::to_string(subject_port_)},
-          {"SYL_PEERS_FILE_SERVICE_URL", "http://127.0.0.1:" + std::to_string(files_->port())}});
+  syllabi_ = std::make_unique<ServiceProcess>(SYLLABUS_SERVICE_BINARY, own_environment(fresh));
   ASSERT_TRUE(syllabi_->wait_for_line(
       [](const std::string& line) {
         return line.find("backfill could not store a row") != std::string::npos;
