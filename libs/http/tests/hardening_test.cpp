@@ -186,6 +186,18 @@ TEST_F(HardeningTest, RefusesSeveralDifferingContentLengths) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(HardeningTest, ABodyCutShortByAHalfCloseIsAnswered400) {
+  start();
+  auto connection = RawConnection::connect(port_);
+  connection.send("POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\nabc");
+  connection.shutdown_send();
+  const auto response = connection.read_response(5s);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("ended after 3 of its 30 bytes"), std::string::npos)
+      << response.body;
+  EXPECT_TRUE(connection.closed_by_peer(2s));
+}
+
 TEST_F(HardeningTest, RefusesADuplicateHost) {
   start();
   const auto [status, closed] =

@@ -293,8 +293,42 @@ TEST_F(StreamingTest, ClientThatDisconnectsMidBodyIsReportedToTheHandler) {
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   std::lock_guard lock(received_.mutex);
   ASSERT_TRUE(received_.error.has_value());
-  EXPECT_EQ(received_.error->code(), core::ErrorCode::kUnavailable);
+  // An orderly close cut the message short: the client's fault, not the service's.
+  EXPECT_EQ(received_.error->code(), core::ErrorCode::kMalformed);
   EXPECT_LE(received_.body.size(), 300'000U);
+}
+
+TEST_F(StreamingTest, AClientThatHalfClosesMidBodyIsToldItsBodyEndedEarly) {
+  const auto port = start();
+  auto connection = RawConnection::connect(port);
+  connection.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  connection.send(pattern_body(300));
+  connection.shutdown_send();
+  const auto response = connection.read_response();
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.header("Content-Type"), "application/problem+json");
+  EXPECT_FALSE(response.has_header("Retry-After"));  // the same body would fail again
+  EXPECT_NE(response.body.find("ended after 300 of its 1000 bytes"), std::string::npos)
+      << response.body;
+  EXPECT_TRUE(connection.closed_by_peer(3s));
+}
+
+TEST_F(StreamingTest, AResetMidBodyIsReportedAsTheClientGone) {
+  const auto port = start();
+  auto future = received_.done.get_future();
+  {
+    auto connection = RawConnection::connect(port);
+    connection.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+    connection.send(pattern_body(3'000));
+    ASSERT_TRUE(pieces_read_.wait_for(1, 5s));
+    const ::linger reset{.l_onoff = 1, .l_linger = 0};  // close() then sends RST, not FIN
+    ::setsockopt(connection.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    connection.close();
+  }
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+  std::lock_guard lock(received_.mutex);
+  ASSERT_TRUE(received_.error.has_value());
+  EXPECT_EQ(received_.error->code(), core::ErrorCode::kUnavailable);
 }
 
 TEST_F(StreamingTest, StalledClientTimesOutInTheHandlersRead) {

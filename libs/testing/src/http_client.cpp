@@ -97,6 +97,10 @@ void RawConnection::close() {
   fd_ = -1;
 }
 
+void RawConnection::shutdown_send() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 void RawConnection::send(std::string_view bytes) {
   if (!send_allow_error(bytes)) fail("peer closed the connection while sending");
 }

@@ -244,6 +244,10 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     bytes_in += body_bytes;
     if (body_ec) {
       connection.disarm();
+      if (!connection.timed_out && body_cut_short(body_ec)) {
+        refusal = detail::Refusal{.status = 400, .detail = cut_short_detail(parser), .headers = {}};
+        co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
+      }
       if (!connection.timed_out && client_went_away(body_ec)) co_return false;
       refusal = refusal_for(body_ec, connection.timed_out, parser.get());
       co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
@@ -462,6 +466,22 @@ bool Server::Impl::client_went_away(const error_code& ec) {
          ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
          ec == asio::error::bad_descriptor;
+}
+
+bool Server::Impl::body_cut_short(const error_code& ec) {
+  return ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::eof;
+}
+
+std::string Server::Impl::cut_short_detail(std::optional<std::uint64_t> content_length,
+                                           std::optional<std::uint64_t> remaining) {
+  if (content_length && remaining && *remaining <= *content_length) {
+    return "the request body ended after " + std::to_string(*content_length - *remaining) +
+           " of its " + std::to_string(*content_length) +
+           " bytes: the client closed its side of the connection";
+  }
+  return "the request body ended before its last chunk: the client closed its side of the "
+         "connection";
 }
 
 // The answer to a failed read: timeout, limits, or malformed input.

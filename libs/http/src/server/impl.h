@@ -255,6 +255,18 @@ struct Server::Impl {
                                    std::optional<std::uint64_t> content_length, bool keep_alive);
   static bool is_own_field(std::string_view name);
   static bool client_went_away(const error_code& ec);
+  // The client closed its side (an orderly close, not a reset) before the body was whole:
+  // an incomplete message, answered 400, which a client that only half-closed can read.
+  static bool body_cut_short(const error_code& ec);
+  static std::string cut_short_detail(std::optional<std::uint64_t> content_length,
+                                      std::optional<std::uint64_t> remaining);
+  template <class Parser>
+  static std::string cut_short_detail(const Parser& parser) {
+    const auto length = parser.content_length();
+    const auto remaining = parser.content_length_remaining();
+    return cut_short_detail(length ? std::optional<std::uint64_t>(*length) : std::nullopt,
+                            remaining ? std::optional<std::uint64_t>(*remaining) : std::nullopt);
+  }
 
   // ---- streaming.cpp: streamed bodies ---------------------------------------------------
   class StreamedBody;

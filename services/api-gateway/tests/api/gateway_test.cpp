@@ -296,6 +296,25 @@ TEST_F(GatewayTest, AClientThatStallsItsBodyGets408AndTheUpstreamIsNotBlamed) {
   EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(jwt), "{}").status, 200);
 }
 
+// A client that closes its side part way through its body has sent an incomplete request:
+// 400, not a 503 inviting it to send the same again, and the upstream is not blamed.
+TEST_F(GatewayTest, AClientThatEndsItsBodyEarlyGets400AndTheUpstreamIsNotBlamed) {
+  const auto jwt = token("alice", {"editor"});
+  for (int i = 0; i < 12; ++i) {
+    auto connection = platform::testing::RawConnection::connect(gateway_->port());
+    connection.send("POST /api/v1/echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + jwt +
+                    "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":");
+    connection.shutdown_send();
+    const auto refused = connection.read_response(5s);
+    ASSERT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+    EXPECT_FALSE(refused.has_header("Retry-After"));
+    EXPECT_NE(refused.body.find("ended after 5 of its 100 bytes"), std::string::npos)
+        << refused.body;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/echo/x", bearer(jwt), "{}").status, 200);
+}
+
 TEST_F(GatewayTest, AmbiguousCredentialsAndClimbingPathsAreRefused) {
   const auto jwt = token("alice", {"viewer"});
   HeaderList twice = bearer(jwt);

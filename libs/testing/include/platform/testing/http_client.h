@@ -62,6 +62,8 @@ class RawConnection {
   bool closed_by_peer(std::chrono::milliseconds timeout);
 
   void close();
+  // Ends the sending side only (a half-close): the peer reads an end, and can still answer.
+  void shutdown_send();
   int fd() const { return fd_; }
 
  private:
