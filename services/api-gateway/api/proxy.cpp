@@ -415,7 +415,13 @@ struct Proxy::Impl {
       response.body_source = std::make_shared<UpstreamBody>(std::move(upstream.body_stream), size);
     } else {
       response.body = std::move(upstream.body);
-      if (upstream.status >= 400 && !is_problem(response)) wrap_as_problem(response, request);
+      if (upstream.status >= 400) {
+        if (is_problem(response)) {
+          complete_problem(response, route, request);
+        } else {
+          wrap_as_problem(response, request);
+        }
+      }
     }
     apply(route.response_headers, response.headers);
     if (!exchange.cache_key.empty() && upstream.status == 200 && !response.body_source)
@@ -440,6 +446,24 @@ struct Proxy::Impl {
 
   static bool is_problem(const Response& response) {
     return response.headers.get("Content-Type").starts_with("application/problem+json");
+  }
+
+  // An upstream's problem names the request it answered by the upstream's path
+  // ("/subjects/42"), which the client never called: "instance" is mapped back under the
+  // route's public prefix, as Location is. It also gets the request id, as the gateway's
+  // own problems have it, for the client to quote. A compressed body is passed on as it is.
+  static void complete_problem(Response& response, const domain::RouteSpec& route,
+                               const Request& request) {
+    if (response.headers.find("Content-Encoding")) return;
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(response.body, ec);
+    if (ec || !parsed.is_object()) return;
+    auto& problem = parsed.as_object();
+    if (auto* instance = problem.if_contains("instance"); instance && instance->is_string()) {
+      *instance = domain::public_location(route, instance->as_string());
+    }
+    if (!problem.contains("request_id")) problem["request_id"] = request.trace.request_id;
+    response.body = boost::json::serialize(parsed);
   }
 
   // An upstream error that is not problem+json (a proxy's HTML page) becomes one.

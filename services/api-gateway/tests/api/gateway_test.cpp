@@ -86,6 +86,9 @@ class EchoUpstream {
     if (request.path.ends_with("/fixed")) {
       return Response::json(200, "{\"x\":\"" + std::string(5000, 'x') + "\"}");
     }
+    if (request.path.ends_with("/missing")) {
+      return Response::problem(platform::core::Error::not_found("nothing here"), request);
+    }
     if (request.path.starts_with("/e/fail") && failing) {
       return Response::text(500, "<html>upstream exploded</html>", "text/html");
     }
@@ -210,6 +213,19 @@ TEST_F(GatewayTest, AHeadRequestTellsTheLengthOfTheGetsBody) {
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(head.header("Content-Length"), "5008");
+}
+
+// The upstream's problem names its own path as "instance"; the client is told the one it
+// called, and the request id to quote.
+TEST_F(GatewayTest, AnUpstreamsProblemNamesThePublicPathAsItsInstance) {
+  const auto missing =
+      call("GET", "/api/v1/echo/things/missing", bearer(token("alice", {"viewer"})));
+  ASSERT_EQ(missing.status, 404) << missing.body;
+  EXPECT_EQ(missing.header("Content-Type"), "application/problem+json");
+  const auto problem = json_of(missing.body);
+  EXPECT_EQ(problem.at("instance").as_string(), "/api/v1/echo/things/missing");
+  EXPECT_EQ(problem.at("detail").as_string(), "nothing here");
+  EXPECT_EQ(problem.at("request_id").as_string(), missing.header("X-Request-ID"));
 }
 
 TEST_F(GatewayTest, AnUnknownRouteIsAProblemWithTheRequestId) {

@@ -3,8 +3,8 @@
 // with Pact's mock servers as its upstreams. It asks each instance GET /health/ready and
 // keeps routing to it while that answers 2xx; it merges their API documents into its own
 // /openapi.json (an OpenAPI 3 document whose paths it re-roots under /api/v1); and it
-// passes their errors on untouched when they are problem documents (anything else it
-// wraps).
+// passes their errors on when they are problem documents, adding only the request id
+// and naming the public path as "instance" (anything else it wraps).
 // The pacts go to contracts/pacts/ for the providers' verification.
 #include <gtest/gtest.h>
 
@@ -106,13 +106,18 @@ TEST(UpstreamsPact, TheGatewayMergesTheirDocumentsAndPassesTheirProblemsOn) {
     EXPECT_TRUE(merged.at("paths").as_object().contains(public_template))
         << upstream.provider << ": " << document.body;
   }
-  // An upstream's problem reaches the client as the upstream wrote it.
+  // An upstream's problem reaches the client as the upstream wrote it, with the request id
+  // added.
   for (const auto& upstream : upstreams) {
     const auto answer = platform::testing::http_request(gateway.port(), "GET", upstream.public_path,
                                                         "", {{"Authorization", "Bearer " + token}});
     EXPECT_EQ(answer.status, 404) << upstream.provider << ": " << answer.body;
     EXPECT_EQ(answer.header("Content-Type"), "application/problem+json") << upstream.provider;
-    EXPECT_EQ(boost::json::parse(answer.body).at("detail"), "no such thing") << upstream.provider;
+    const auto problem = boost::json::parse(answer.body).as_object();
+    EXPECT_EQ(problem.at("detail"), "no such thing") << upstream.provider;
+    EXPECT_EQ(problem.at("status"), 404) << upstream.provider;
+    EXPECT_EQ(std::string(problem.at("request_id").as_string()), answer.header("X-Request-ID"))
+        << upstream.provider;
   }
 
   // Every upstream was found ready (a failed check would leave it unhealthy).
