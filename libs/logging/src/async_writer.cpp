@@ -28,6 +28,9 @@ constexpr std::chrono::hours kIdlePause{1};
 // that is one wake-up and one write() per few hundred lines instead of one per line (a
 // wake-up per request costs a busy server a tenth of its CPU in context switches).
 constexpr std::chrono::milliseconds kGatherLines{5};
+// The most room a written batch keeps for the next: what 5 ms of a busy service's lines
+// take (two spans a request at 15,000 requests/s: about 120 KiB).
+constexpr std::size_t kKeptRoom = std::size_t{256} * 1024;
 
 }  // namespace
 
@@ -76,15 +79,17 @@ std::uint64_t AsyncWriter::dropped() const {
 }
 
 void AsyncWriter::write_pending() {
-  std::string batch;
   std::uint64_t batch_number = 0;
   {
     std::lock_guard lock(mutex_);
     if (pending_.empty()) return;
-    batch.swap(pending_);
+    writing_.swap(pending_);
     batch_number = queued_batches_;
   }
-  write_all(descriptor_, batch);
+  write_all(descriptor_, writing_);
+  writing_.clear();
+  // The room a burst needed is not kept beyond this: a quiet service holds little.
+  if (writing_.capacity() > kKeptRoom) writing_.shrink_to_fit();
   {
     std::lock_guard lock(mutex_);
     written_batches_ = batch_number;

@@ -46,7 +46,11 @@ class AsyncWriter {
   const std::size_t max_pending_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable written_;
-  std::string pending_;               // lines waiting, newline-terminated
+  std::string pending_;  // lines waiting, newline-terminated
+  // The batch being written, emptied after it, its room kept: swapped with pending_, it
+  // spares the lines of the next batch the growth of a string from nothing (a copy of
+  // what was queued at each doubling). Only the task, and the destructor after it, use it.
+  std::string writing_;
   std::uint64_t queued_batches_ = 0;  // generations: flush() waits for its own
   std::uint64_t written_batches_ = 0;
   std::uint64_t dropped_ = 0;
