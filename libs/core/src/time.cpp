@@ -32,13 +32,13 @@ std::string format_rfc3339(Timestamp t) {
   return out;
 }
 
-void append_rfc3339(std::string& out, Timestamp t) {
+char* write_rfc3339(char* out, Timestamp t) {
   using namespace std::chrono;
   // Digits by hand, and the date and time of day worked out once a second per thread:
   // every log line has a timestamp, and a busy service writes thousands a second.
   // No second is cached yet: a value no timestamp reaches (-1 would be 1969-12-31T23:59:59).
   thread_local std::int64_t cached_second = std::numeric_limits<std::int64_t>::min();
-  thread_local std::array<char, 27> text{};  // "0000-00-00T00:00:00.000000Z"
+  thread_local std::array<char, kRfc3339Bytes> text{};  // "0000-00-00T00:00:00.000000Z"
   const auto put = [](char* at, std::size_t width, long long value) {
     for (std::size_t i = width; i > 0; --i, value /= 10) at[i - 1] = char('0' + value % 10);
   };
@@ -58,7 +58,12 @@ void append_rfc3339(std::string& out, Timestamp t) {
     cached_second = second.time_since_epoch().count();
   }
   put(&text[20], 6, (t - second).count());
-  out.append(text.data(), text.size());
+  return std::copy(text.begin(), text.end(), out);
+}
+
+void append_rfc3339(std::string& out, Timestamp t) {
+  char text[kRfc3339Bytes];
+  out.append(text, static_cast<std::size_t>(write_rfc3339(text, t) - text));
 }
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "platform/core/time.h"
+
 namespace platform::logging {
 namespace {
 
@@ -34,6 +36,26 @@ TEST(Logger, WritesOneJsonObjectPerLineWithContextAndFields) {
   EXPECT_TRUE(object.at("ok").as_bool());
   EXPECT_DOUBLE_EQ(object.at("duration_ms").as_double(), 1.5);
   EXPECT_TRUE(object.contains("ts"));
+}
+
+// The start of every line (timestamp, level, service, message, ids) is written at a
+// cursor: each part, escaped where it must be, reads back as given.
+TEST(Logger, TheStartOfALineReadsBackWhateverItsPartsHold) {
+  CapturedLogger captured;
+  const auto before = platform::core::now_utc();
+  captured.logger.error({"id \"with\" quotes\t", "trace\\", "span\x01"}, "", {{"n", 1}});
+  const auto after = platform::core::now_utc();
+  const auto object = boost::json::parse(captured.lines.at(0)).as_object();
+  EXPECT_EQ(object.at("level").as_string(), "error");
+  EXPECT_EQ(object.at("msg").as_string(), "");
+  EXPECT_EQ(object.at("request_id").as_string(), "id \"with\" quotes\t");
+  EXPECT_EQ(object.at("trace_id").as_string(), "trace\\");
+  EXPECT_EQ(object.at("span_id").as_string(), "span\x01");
+  EXPECT_EQ(object.at("n").as_int64(), 1);
+  const auto ts = platform::core::parse_rfc3339(object.at("ts").as_string());
+  ASSERT_TRUE(ts.has_value()) << object.at("ts").as_string();
+  EXPECT_GE(*ts, std::chrono::floor<std::chrono::microseconds>(before));
+  EXPECT_LE(*ts, after);
 }
 
 TEST(Logger, EscapesQuotesControlCharactersAndKeepsUnicode) {

@@ -25,6 +25,9 @@ inline std::int64_t unix_seconds(Timestamp t) {
 std::string format_rfc3339(Timestamp t);
 // The same text appended to `out` (a log line's timestamp, with no string of its own).
 void append_rfc3339(std::string& out, Timestamp t);
+// The same written at `out`, which has room for kRfc3339Bytes; returns the end.
+inline constexpr std::size_t kRfc3339Bytes = 27;  // "0000-00-00T00:00:00.000000Z"
+char* write_rfc3339(char* out, Timestamp t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)"; returns nullopt for anything else.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
