@@ -385,7 +385,12 @@ TEST_P(OutboxTest, WritersAreNeverBlockedWhileTheRelayWaitsOnAHangingRedis) {
   // Every write happened while the XADD was still waiting (it gives up after 3 s).
   EXPECT_LT(std::chrono::steady_clock::now() - stuck_since, 3s);
   EXPECT_LT(slowest, 300ms) << "a write waited on the relay";
+  // stop() waits for the XADD under way, then publishes nothing more: the broker did not
+  // answer, so it is not asked again round after round (the 21 rows would allow two).
+  const auto stopping = std::chrono::steady_clock::now();
   relay.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, o.redis.command_timeout + 2s);
+  EXPECT_EQ(hanging.received_count("XADD"), 1U);
   EXPECT_EQ(count_rows("published_at IS NULL"), 21);
 }
 
@@ -477,6 +482,22 @@ TEST_P(OutboxTest, ACrashedHoldersLeaseKeepsOthersOffTheStreamUntilItRunsOut) {
   ASSERT_TRUE(eventually([&] { return ids_on(*redis_, stream_).size() == 1; }));
   relay.stop();
   EXPECT_EQ(count_rows("published_at IS NULL"), 0);
+}
+
+// A replica that stops while another holds the stream's lease leaves the rows to the
+// holder: stop() publishes nothing, and does not wait for the lease.
+TEST_P(OutboxTest, StopUnderAnotherReplicasLeasePublishesNothing) {
+  execute("INSERT INTO outbox_relay_leases (stream, holder, expires_at) VALUES ('" + stream_ +
+          "', 'other-replica', 99999999999999)");
+  OutboxRelay relay(*database_, options(), logger_, registry_);
+  relay.start();
+  ASSERT_TRUE(eventually([&] { return relay.broker_reachable(); }));
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(append({numbered_event(i)}).has_value());
+  const auto stopping = std::chrono::steady_clock::now();
+  relay.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, options().stop_budget);
+  EXPECT_TRUE(ids_on(*redis_, stream_).empty());
+  EXPECT_EQ(count_rows("published_at IS NULL"), 40);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, platform::testing::kAllBackends,

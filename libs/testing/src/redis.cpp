@@ -121,6 +121,15 @@ bool SilentServer::wait_for_received(std::string_view text, std::chrono::millise
                                     [&] { return received_.find(text) != std::string::npos; });
 }
 
+std::size_t SilentServer::received_count(std::string_view text) {
+  std::lock_guard lock(mutex_);
+  std::size_t count = 0;
+  for (auto at = received_.find(text); at != std::string::npos;
+       at = received_.find(text, at + text.size()))
+    ++count;
+  return count;
+}
+
 void SilentServer::serve() {
   std::vector<pollfd> fds{{listener_, POLLIN, 0}};
   char buffer[4096];

@@ -64,6 +64,8 @@ class SilentServer {
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   // Waits until the bytes received so far (over all connections) contain `text`.
   bool wait_for_received(std::string_view text, std::chrono::milliseconds timeout);
+  // How many times `text` occurs in the bytes received so far (commands sent, say).
+  std::size_t received_count(std::string_view text);
 
  private:
   void serve();
