@@ -574,8 +574,11 @@ asio::awaitable<bool> Server::Impl::answer(Connection& connection, unsigned vers
   std::optional<std::uint64_t> length;
   if (status_has_body(response.status)) {
     length = response.body.size();
-    // A HEAD answered on another server's behalf (a proxy) declares that server's length.
+    // A HEAD answered on another server's behalf (a proxy) declares that server's length,
+    // or none when it cannot know it (RFC 9110 §8.6: a HEAD's length, when sent, is the
+    // GET's; "0" for a body merely not made here would be false).
     if (head && response.body.empty()) {
+      length.reset();
       if (const auto declared = response.headers.find("Content-Length")) {
         if (const auto parsed = core::parse_integer<std::uint64_t>(*declared)) length = *parsed;
       }
