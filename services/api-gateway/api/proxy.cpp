@@ -416,13 +416,16 @@ struct Proxy::Impl {
     } else {
       response.body = std::move(upstream.body);
       if (upstream.status >= 400) {
-        // The GET's error body is the gateway's rewrite (or wrap) of the upstream's, whose
-        // length a HEAD's answer cannot tell (RFC 9110 §8.6: then none).
-        if (request.method == "HEAD") response.headers.remove("Content-Length");
         if (is_problem(response)) {
           complete_problem(response, route, request);
         } else {
           wrap_as_problem(response, request);
+        }
+        // The GET's error body is the gateway's rewrite (or wrap) of the upstream's, whose
+        // length a HEAD's answer cannot tell (RFC 9110 §8.6: then none is declared).
+        if (request.method == "HEAD") {
+          response.headers.remove("Content-Length");
+          response.body.clear();
         }
       }
     }

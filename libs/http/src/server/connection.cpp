@@ -244,7 +244,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     bytes_in += body_bytes;
     if (body_ec) {
       connection.disarm();
-      if (!connection.timed_out && body_cut_short(body_ec)) {
+      // An end read after stop() closed the socket is the server's doing, not the client's.
+      if (!connection.timed_out && connection.socket.is_open() && body_cut_short(body_ec)) {
         refusal = detail::Refusal{.status = 400, .detail = cut_short_detail(parser), .headers = {}};
         co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
       }

@@ -124,9 +124,10 @@ class BodyReader {
   virtual ~BodyReader() = default;
   // Fills up to buffer.size() bytes with the next body bytes and returns how many; 0 once
   // the whole body was read. The first read sends `100 Continue` when the client asked.
-  // Errors: kUnavailable when the client went away or the server is stopping,
-  // kDeadlineExceeded when no byte arrived within the read timeout, kMalformed for broken
-  // chunked framing.
+  // Errors: kMalformed for broken chunked framing, or a body the client ended early by
+  // closing its side (an orderly close: the detail says how much came); kUnavailable when
+  // the client reset the connection or the server is stopping; kDeadlineExceeded when no
+  // byte arrived within the read timeout.
   virtual core::Result<std::size_t> read(std::span<char> buffer) = 0;
   // The body's declared Content-Length; nullopt for a chunked body.
   virtual std::optional<std::uint64_t> content_length() const = 0;
