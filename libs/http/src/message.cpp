@@ -50,7 +50,8 @@ Headers& Headers::operator=(Headers&& other) noexcept {
 
 void Headers::clear_storage() noexcept {
   fields_.clear();
-  blocks_.clear();
+  first_block_.reset();
+  more_blocks_.clear();
   free_ = nullptr;
   room_ = 0;
   last_block_size_ = 0;
@@ -59,7 +60,8 @@ void Headers::clear_storage() noexcept {
 void Headers::swap_storage(Headers& other) noexcept {
   using std::swap;
   swap(fields_, other.fields_);
-  swap(blocks_, other.blocks_);
+  swap(first_block_, other.first_block_);
+  swap(more_blocks_, other.more_blocks_);
   swap(free_, other.free_);
   swap(room_, other.room_);
   swap(last_block_size_, other.last_block_size_);
@@ -74,8 +76,14 @@ void Headers::new_block(std::size_t at_least) {
   // Blocks grow so that a list that keeps getting fields makes few of them.
   static constexpr std::size_t kFirstBlock = 256;
   const std::size_t size = std::max({at_least, kFirstBlock, last_block_size_ * 2});
-  blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
-  free_ = blocks_.back().get();
+  auto block = std::make_unique_for_overwrite<char[]>(size);
+  char* const start = block.get();
+  if (first_block_) {
+    more_blocks_.push_back(std::move(block));
+  } else {
+    first_block_ = std::move(block);
+  }
+  free_ = start;
   room_ = size;
   last_block_size_ = size;
 }

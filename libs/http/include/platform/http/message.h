@@ -75,9 +75,11 @@ class Headers {
   void clear_storage() noexcept;
   void swap_storage(Headers& other) noexcept;
 
-  std::vector<Header> fields_;  // views into blocks_
-  // Freed only when the list is destroyed or assigned to.
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<Header> fields_;  // views into the blocks
+  // Freed only when the list is destroyed or assigned to. The first block is held apart:
+  // most lists never need a second, and so make no list of blocks either.
+  std::unique_ptr<char[]> first_block_;
+  std::vector<std::unique_ptr<char[]>> more_blocks_;
   char* free_ = nullptr;  // the current block's unused end
   std::size_t room_ = 0;  // and its size
   std::size_t last_block_size_ = 0;
