@@ -36,8 +36,17 @@ Headers& Headers::operator=(const Headers& other) {
   return *this;
 }
 
-Headers::Headers(Headers&& other) noexcept {
-  swap_storage(other);
+// Moved member by member: a message's list is moved a dozen times on its way through the
+// handlers' callbacks, and swapping with an empty list costs twice as much.
+Headers::Headers(Headers&& other) noexcept
+    : fields_(std::move(other.fields_)),
+      first_block_(std::move(other.first_block_)),
+      more_blocks_(std::move(other.more_blocks_)),
+      free_(std::exchange(other.free_, nullptr)),
+      room_(std::exchange(other.room_, 0)),
+      last_block_size_(std::exchange(other.last_block_size_, 0)) {
+  other.fields_.clear();
+  other.more_blocks_.clear();
 }
 
 // A list moved from is left empty, owning no block: it may be reused.
