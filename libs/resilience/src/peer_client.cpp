@@ -448,7 +448,7 @@ struct PeerClient::Impl {
          .trace = call->trace ? &*call->trace : nullptr,
          .stream_response = call->request.stream_response,
          .buffer_response_up_to = call->request.buffer_response_up_to},
-        [this, call, url = std::move(*url), permit = *permit](PeerResult result) mutable {
+        [this, call, url = std::move(*url), permit = *permit](PeerResult&& result) mutable {
           on_result(call, url, permit, std::move(result));
         });
     bool cancel_now = false;
@@ -468,7 +468,7 @@ struct PeerClient::Impl {
   }
 
   void on_result(const CallPtr& call, const std::string& url, CircuitBreaker::Permit permit,
-                 PeerResult result) {
+                 PeerResult&& result) {
     bool cancelled = false;
     {
       std::lock_guard lock(call->mutex);
@@ -530,7 +530,7 @@ struct PeerClient::Impl {
     if (!scheduled) finish(call, std::move(*call->last));
   }
 
-  void finish(const CallPtr& call, PeerResult result, bool counted = false) {
+  void finish(const CallPtr& call, PeerResult&& result, bool counted = false) {
     if (!counted) {
       if (!result) {
         count("failure",

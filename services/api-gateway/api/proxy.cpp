@@ -248,7 +248,8 @@ struct Proxy::Impl {
     const auto policy = exchange->table->rate_limit(route);
     if (!policy || !options.limit) return forward(exchange);
     options.limit(
-        *policy, caller.user_id, request.remote_address, [this, exchange](LimitDecision decision) {
+        *policy, caller.user_id, request.remote_address,
+        [this, exchange](LimitDecision&& decision) {
           exchange->limit_headers = std::move(decision.headers);
           if (decision.allowed) return forward(exchange);
           const auto seconds =
@@ -351,14 +352,14 @@ struct Proxy::Impl {
     }
     exchange->outgoing.trace = &exchange->summary.trace;
     upstream->start(std::move(exchange->outgoing),
-                    [this, exchange](platform::resilience::PeerResult result) {
+                    [this, exchange](platform::resilience::PeerResult&& result) {
                       answer(exchange, from_upstream(*exchange, std::move(result)));
                     });
   }
 
   // ---- answers ----------------------------------------------------------------------------
 
-  Response from_upstream(Exchange& exchange, platform::resilience::PeerResult result) {
+  Response from_upstream(Exchange& exchange, platform::resilience::PeerResult&& result) {
     const domain::RouteSpec& route = *exchange.route;
     const Request& request = exchange.summary;
     if (!result) {
@@ -515,7 +516,7 @@ struct Proxy::Impl {
   }
 
   // Everything every answer gets, then the answer goes out.
-  void answer(const ExchangePtr& exchange, Response response) {
+  void answer(const ExchangePtr& exchange, Response&& response) {
     auto& headers = response.headers;
     if (!headers.contains("X-Content-Type-Options"))
       headers.set("X-Content-Type-Options", "nosniff");

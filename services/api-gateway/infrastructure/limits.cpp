@@ -12,7 +12,7 @@ void decide(platform::ratelimit::Limiter& limiter, const domain::RateLimitPolicy
   // Per user when the caller is known, else per address (an IPv6 client by its /64).
   limiter.decide(
       limit, platform::ratelimit::caller_key(user_id, client_address),
-      [limit, done = std::move(done)](platform::ratelimit::Decision decision) {
+      [limit, done = std::move(done)](platform::ratelimit::Decision&& decision) {
         api::LimitDecision answer;
         answer.allowed = decision.allowed;
         answer.backend_failed_closed = decision.source == platform::ratelimit::Source::kFailClosed;

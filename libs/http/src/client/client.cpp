@@ -612,7 +612,7 @@ struct Client::Impl {
         });
   }
 
-  void finish(Call& call, core::Result<ClientResponse> result) const {
+  void finish(Call& call, core::Result<ClientResponse>&& result) const {
     if (!call.done) return;
     Callback done = std::move(call.done);
     call.done = nullptr;

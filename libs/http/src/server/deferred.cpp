@@ -64,7 +64,7 @@ class Server::Impl::ResponderState {
   ResponderState(const ResponderState&) = delete;
   ResponderState& operator=(const ResponderState&) = delete;
 
-  void deliver(std::optional<Response> response) {
+  void deliver(std::optional<Response>&& response) {
     if (answered_.exchange(true)) return;
     std::unique_lock lock(gate_->mutex);
     if (!gate_->open) {
@@ -96,7 +96,7 @@ class Server::Impl::ResponderState {
 
  private:
   static void arrive(const std::shared_ptr<DeferredAnswer>& answer,
-                     std::optional<Response> response) {
+                     std::optional<Response>&& response) {
     answer->arrived = true;
     answer->response = std::move(response);
     wake(*answer);
@@ -156,7 +156,7 @@ asio::awaitable<Response> Server::Impl::answer_later(Connection& connection, con
   auto state = std::make_shared<ResponderState>(connection.weak_from_this(), post_gate_, answer);
   std::size_t layers_run = 0;
   auto job = [this, &route, &request, &layers_run, state = std::move(state)]() mutable -> int {
-    const Responder respond = [state](Response response) { state->deliver(std::move(response)); };
+    const Responder respond = [state](Response&& response) { state->deliver(std::move(response)); };
     state.reset();
     if (auto early = dispatcher_.before(request, layers_run)) {
       respond(std::move(*early));
