@@ -1,11 +1,11 @@
 // Checks on the text of header fields, shared by the client (the requests it writes) and
 // the server (the answers it writes). Internal to the http library. They run over every
-// field of every message: a table lookup per character for names, memchr (which looks
-// at many bytes at a time) for values; std::string_view::find_first_of would cost a
-// memchr per character.
+// field of every message: a table lookup per character for names, eight bytes at a time
+// for line breaks; std::string_view::find_first_of would cost a memchr per character.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -31,10 +31,30 @@ inline bool is_token(std::string_view text) {
 }
 
 // A CR or LF: a value that would end its line early and start a field of its own.
+// Eight bytes at a time: a word with no byte below 0x0E (LF is 0x0A, CR 0x0D) is passed
+// over with one test, and only a word with one (a tab, say) is looked at byte by byte.
+// Two memchr calls cost more on the short texts of fields (one for each break, and the
+// calls themselves), and this runs on every field of every message.
 inline bool has_line_break(std::string_view text) {
-  if (text.empty()) return false;
-  return std::memchr(text.data(), '\n', text.size()) != nullptr ||
-         std::memchr(text.data(), '\r', text.size()) != nullptr;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  constexpr std::uint64_t kBelowCr = 0x0E;
+  const auto is_break = [](char c) { return c == '\n' || c == '\r'; };
+  const char* at = text.data();
+  std::size_t left = text.size();
+  for (; left >= 8; at += 8, left -= 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, at, sizeof word);
+    // Non-zero exactly when some byte of the word is below 0x0E.
+    if (((word - kOnes * kBelowCr) & ~word & kHighBits) == 0) continue;
+    for (int i = 0; i < 8; ++i) {
+      if (is_break(at[i])) return true;
+    }
+  }
+  for (; left > 0; ++at, --left) {
+    if (is_break(*at)) return true;
+  }
+  return false;
 }
 
 }  // namespace platform::http::detail

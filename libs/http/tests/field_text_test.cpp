@@ -35,6 +35,21 @@ TEST(FieldText, LetsEveryOtherByteThrough) {
   EXPECT_FALSE(has_line_break("\x0b\x0c\x0e\x09\x8a\x8d\xca\xcd\xe2\x80\xa8"));
 }
 
+// Every byte at every place of texts around a word's length, against a plain search: the
+// word-at-a-time test must neither miss a break nor take another byte for one.
+TEST(FieldText, AgreesWithAPlainSearchForEveryByteAtEveryPlace) {
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string value(length, byte % 2 == 0 ? '\t' : '\xff');
+        value[at] = static_cast<char>(byte);
+        const bool expected = value.find_first_of("\r\n") != std::string::npos;
+        ASSERT_EQ(has_line_break(value), expected) << length << " " << at << " " << byte;
+      }
+    }
+  }
+}
+
 TEST(FieldText, TokensAreTheCharactersOfRfc9110) {
   EXPECT_TRUE(is_token("X-Request-ID"));
   EXPECT_TRUE(is_token("!#$%&'*+-.^_`|~09AZaz"));
