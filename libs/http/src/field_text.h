@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "platform/core/swar.h"
+
 namespace platform::http::detail {
 
 // The characters of an RFC 9110 token, by byte value.
@@ -31,22 +33,18 @@ inline bool is_token(std::string_view text) {
 }
 
 // A CR or LF: a value that would end its line early and start a field of its own.
-// Eight bytes at a time: a word with no byte below 0x0E (LF is 0x0A, CR 0x0D) is passed
-// over with one test, and only a word with one (a tab, say) is looked at byte by byte.
-// Two memchr calls cost more on the short texts of fields (one for each break, and the
-// calls themselves), and this runs on every field of every message.
+// Eight bytes at a time (core/swar.h): a word with no byte below 0x0E (LF is 0x0A, CR
+// 0x0D) is passed over with one test, and only one with such a byte (a tab, say) is looked
+// at byte by byte. Two memchr calls cost more on the short texts of fields, and this runs
+// on every field of every message.
 inline bool has_line_break(std::string_view text) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-  constexpr std::uint64_t kBelowCr = 0x0E;
   const auto is_break = [](char c) { return c == '\n' || c == '\r'; };
   const char* at = text.data();
   std::size_t left = text.size();
   for (; left >= 8; at += 8, left -= 8) {
     std::uint64_t word = 0;
     std::memcpy(&word, at, sizeof word);
-    // Non-zero exactly when some byte of the word is below 0x0E.
-    if (((word - kOnes * kBelowCr) & ~word & kHighBits) == 0) continue;
+    if (!core::swar::has_byte_below(word, '\r' + 1)) continue;
     for (int i = 0; i < 8; ++i) {
       if (is_break(at[i])) return true;
     }
