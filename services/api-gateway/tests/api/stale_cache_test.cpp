@@ -57,4 +57,12 @@ TEST(StaleCache, KeepsAgainAtOnceAnAnswerItHadToDrop) {
   EXPECT_LE(cache.bytes(), 8u * 1024);
 }
 
+TEST(StaleCache, WithoutRoomKeepsNothing) {
+  StaleCache cache(0);
+  const auto now = StaleCache::Clock::now();
+  cache.store("GET /a anonymous", platform::http::Response::json(200, "{}"), now);
+  EXPECT_FALSE(cache.find("GET /a anonymous", now, 60s));
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
 }  // namespace
