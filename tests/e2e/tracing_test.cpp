@@ -40,7 +40,10 @@ struct SpanSeen {
 class Tracing : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string redis = platform::testing::redis_server_url();
+    // A broker of its own: on the shared one, the syllabus-service of a test running at
+    // the same time (ctest -j) is in the same consumer group, and may take this test's
+    // event and log its span.
+    const std::string redis = redis_.url();
     const Environment common{{"SYL_HTTP_PORT", "0"},
                              {"SYL_REDIS_URL", redis},
                              {"SYL_GATEWAY_IDENTITY_KEYS", kIdentityKeys}};
@@ -123,6 +126,7 @@ class Tracing : public ::testing::Test {
   }
 
   platform::testing::TemporaryDirectory dir_;
+  platform::testing::RedisServer redis_;  // declared before the services: outlives them
   std::unique_ptr<ServiceProcess> subjects_, files_, syllabi_, gateway_;
   std::string token_;
 };
