@@ -244,8 +244,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::fla
     bytes_in += body_bytes;
     if (body_ec) {
       connection.disarm();
-      // An end read after stop() closed the socket is the server's doing, not the client's.
-      if (!connection.timed_out && connection.socket.is_open() && body_cut_short(body_ec)) {
+      if (!connection.timed_out && body_cut_short(connection.socket, body_ec)) {
         refusal = detail::Refusal{.status = 400, .detail = cut_short_detail(parser), .headers = {}};
         co_return co_await refuse(connection, parser.get(), *refusal, bytes_in, started);
       }
@@ -469,9 +468,9 @@ bool Server::Impl::client_went_away(const error_code& ec) {
          ec == asio::error::bad_descriptor;
 }
 
-bool Server::Impl::body_cut_short(const error_code& ec) {
-  return ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
-         ec == asio::error::eof;
+bool Server::Impl::body_cut_short(const tcp::socket& socket, const error_code& ec) {
+  return socket.is_open() && (ec == bhttp::error::partial_message ||
+                              ec == bhttp::error::end_of_stream || ec == asio::error::eof);
 }
 
 std::string Server::Impl::cut_short_detail(std::optional<std::uint64_t> content_length,

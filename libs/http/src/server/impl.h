@@ -257,7 +257,8 @@ struct Server::Impl {
   static bool client_went_away(const error_code& ec);
   // The client closed its side (an orderly close, not a reset) before the body was whole:
   // an incomplete message, answered 400, which a client that only half-closed can read.
-  static bool body_cut_short(const error_code& ec);
+  // Not when `socket` is closed: an end read after stop() closed it is the server's doing.
+  static bool body_cut_short(const tcp::socket& socket, const error_code& ec);
   static std::string cut_short_detail(std::optional<std::uint64_t> content_length,
                                       std::optional<std::uint64_t> remaining);
   template <class Parser>

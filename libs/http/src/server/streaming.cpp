@@ -204,8 +204,7 @@ asio::awaitable<Piece> Server::Impl::read_body_piece(StreamedBody& body, std::sp
       }
       co_return Piece{.size = 0, .error = core::Error(core::ErrorCode::kDeadlineExceeded, detail)};
     }
-    // An end read after stop() closed the socket is the server's doing, not the client's.
-    if (connection.socket.is_open() && body_cut_short(ec)) {
+    if (body_cut_short(connection.socket, ec)) {
       co_return Piece{.size = 0, .error = core::Error::malformed(cut_short_detail(parser))};
     }
     if (client_went_away(ec)) {
