@@ -50,6 +50,7 @@ start() {
 
 subject_port="$(free_port)"
 start subject-service "$subject_port" SYL_DATABASE_URL="sqlite://$work/subjects.db" SYL_LOG_LEVEL=warn
+subject_pid=$last_pid
 file_port="$(free_port)"
 gateway_port="$(free_port)"
 start file-service "$file_port" SYL_DATABASE_URL="sqlite://$work/files.db" \
@@ -136,19 +137,24 @@ cpu_ticks() {
   for pid in $1; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
   echo "$total"
 }
-# One wrk run; prints "rps p50_ms p99_ms non2xx cpu_us_per_request", the last being the
-# CPU the proxy's processes `pid` (one or more) spent per answered request during the run.
+# One wrk run; prints "rps p50_ms p99_ms non2xx cpu_us_per_request upstream_cpu_us", the
+# last two being the CPU the proxy's processes `pid` (one or more) and the subject-service
+# spent per answered request during the run (the subject-service's shows whether a proxy
+# makes its upstream work harder: the same two cores serve both).
 run_wrk() {
-  local port="$1" with_token="$2" pid="$3" out before after
+  local port="$1" with_token="$2" pid="$3" out before after upstream_before upstream_after
   before="$(cpu_ticks "$pid")"
+  upstream_before="$(cpu_ticks "$subject_pid")"
   out="$(BENCH_TOKEN="$with_token" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
     -s scripts/bench/wrk/gateway_read_by_id.lua "http://127.0.0.1:$port")"
   after="$(cpu_ticks "$pid")"
+  upstream_after="$(cpu_ticks "$subject_pid")"
   echo "$out" >>"$work/wrk.log"
   local requests
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"
   echo "$(wrk_figures <<<"$out") $(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
-    'BEGIN {printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0}')"
+    'BEGIN {printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0}') $(awk -v t="$((upstream_after - upstream_before))" \
+    -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0}')"
 }
 
 : >"$work/gateway.txt"
@@ -157,18 +163,18 @@ run_wrk() {
 : >"$work/duties.txt"
 nginx_workers="$(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 for round in $(seq 1 "$ROUNDS"); do
-  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$gateway_port" "$token" "$gateway_pid")"
-  echo "$rps $p50 $p99 $errors $cpu" >>"$work/gateway.txt"
-  echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
-  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$nginx_port" "" "$nginx_workers")"
-  echo "$rps $p50 $p99 $errors $cpu" >>"$work/nginx.txt"
-  echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
-  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$floor_port" "" "$floor_pid")"
-  echo "$rps $p50 $p99 $errors $cpu" >>"$work/floor.txt"
-  echo "  round $round floor:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
-  read -r rps p50 p99 errors cpu <<<"$(run_wrk "$duties_port" "$token" "$duties_pid")"
-  echo "$rps $p50 $p99 $errors $cpu" >>"$work/duties.txt"
-  echo "  round $round duties:  $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request" >&2
+  read -r rps p50 p99 errors cpu upstream_cpu <<<"$(run_wrk "$gateway_port" "$token" "$gateway_pid")"
+  echo "$rps $p50 $p99 $errors $cpu $upstream_cpu" >>"$work/gateway.txt"
+  echo "  round $round gateway: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request, subject-service $upstream_cpu µs" >&2
+  read -r rps p50 p99 errors cpu upstream_cpu <<<"$(run_wrk "$nginx_port" "" "$nginx_workers")"
+  echo "$rps $p50 $p99 $errors $cpu $upstream_cpu" >>"$work/nginx.txt"
+  echo "  round $round nginx:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request, subject-service $upstream_cpu µs" >&2
+  read -r rps p50 p99 errors cpu upstream_cpu <<<"$(run_wrk "$floor_port" "" "$floor_pid")"
+  echo "$rps $p50 $p99 $errors $cpu $upstream_cpu" >>"$work/floor.txt"
+  echo "  round $round floor:   $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request, subject-service $upstream_cpu µs" >&2
+  read -r rps p50 p99 errors cpu upstream_cpu <<<"$(run_wrk "$duties_port" "$token" "$duties_pid")"
+  echo "$rps $p50 $p99 $errors $cpu $upstream_cpu" >>"$work/duties.txt"
+  echo "  round $round duties:  $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $errors, $cpu µs CPU/request, subject-service $upstream_cpu µs" >&2
 done
 d_rps="$(column_median "$work/duties.txt" 1)"; d_p50="$(column_median "$work/duties.txt" 2)"
 d_p99="$(column_median "$work/duties.txt" 3)"; d_cpu="$(column_median "$work/duties.txt" 5)"
@@ -218,12 +224,12 @@ verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"); wrk, both proxies and the services on the same machine."
   echo "Command: \`DURATION=$DURATION CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS WORKERS=$WORKERS scripts/bench/gateway.sh\` (release build; wrk -t1 -c$CONNECTIONS; the subject-service on SQLite with 1,000 subjects, read by random id; gateway, nginx, proxy-floor and proxy-floor --duties alternated, $ROUNDS rounds, medians; nginx $WORKERS worker process(es), proxy_pass with keepalive 64, access log off; the gateway with $WORKERS network thread(s), which also run its upstream calls, a JWT checked on every request (verified at its first sight, then found in the cache of verified tokens), the rate limiter on (limit 1,000,000/s), the caller's identity signed, access log at warn, tracing at its default: every request sampled, its spans written to the logs of the gateway and the subject-service)."
   echo
-  echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx | proxy CPU µs/request |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err | $g_cpu |"
-  echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err | $n_cpu |"
-  echo "| proxy-floor (bare Asio, no checks) | $f_rps | $f_p50 | $f_p99 | $f_err | $f_cpu |"
-  echo "| proxy-floor --duties (the gateway's duties, no HTTP layering) | $d_rps | $d_p50 | $d_p99 | $d_err | $d_cpu |"
+  echo "| read by id | requests/s | p50 ms | p99 ms | non-2xx | proxy CPU µs/request | subject-service CPU µs/request |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| api-gateway | $g_rps | $g_p50 | $g_p99 | $g_err | $g_cpu | $(column_median "$work/gateway.txt" 6) |"
+  echo "| nginx proxy_pass | $n_rps | $n_p50 | $n_p99 | $n_err | $n_cpu | $(column_median "$work/nginx.txt" 6) |"
+  echo "| proxy-floor (bare Asio, no checks) | $f_rps | $f_p50 | $f_p99 | $f_err | $f_cpu | $(column_median "$work/floor.txt" 6) |"
+  echo "| proxy-floor --duties (the gateway's duties, no HTTP layering) | $d_rps | $d_p50 | $d_p99 | $d_err | $d_cpu | $(column_median "$work/duties.txt" 6) |"
   echo
   echo "Gateway / nginx: requests/s ${rps_ratio}× (target ≥ 1.0×, $(verdict "$(awk -v r="$rps_ratio" 'BEGIN {print (r >= 1.0) ? 1 : 0}')")), p99 ${p99_ratio}× (target ≤ 1.2×, $(verdict "$(awk -v r="$p99_ratio" 'BEGIN {print (r <= 1.2) ? 1 : 0}')")); CPU per request $(awk -v a="$g_cpu" -v b="$n_cpu" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')× nginx's (the proxy's own process: on this machine the proxies share two cores with wrk and the subject-service, so CPU per request decides requests/s). Gateway peak RSS under load $(mib "$gateway_loaded_kb") MiB. proxy-floor, the least a proxy on Boost.Asio does (one Asio thread, a coroutine per connection, no checks), spends $f_cpu µs per request: what Asio and the kernel take. With --duties it also does what the gateway adds, with the platform's libraries (the token looked up among those seen, the rate limiter, the identity signature, ids, X-Forwarded-*, two spans logged, four metrics): $d_cpu µs. The gateway's $(awk -v a="$g_cpu" -v b="$d_cpu" 'BEGIN {printf "%d", a - b}') µs above that are its HTTP layering (its messages and header lists, the handler's and the resilient client's callbacks and executors, the heads Beast still parses)."
   echo
