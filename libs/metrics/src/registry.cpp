@@ -94,6 +94,11 @@ std::vector<std::uint64_t> Histogram::cumulative_counts() const {
   return counts;
 }
 
+std::uint64_t next_series_owner() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 SeriesKey::SeriesKey(std::initializer_list<std::string_view> values) {
   std::size_t size = values.size() == 0 ? 0 : values.size() - 1;
   for (const auto value : values) size += value.size();

@@ -140,5 +140,36 @@ TEST(SeriesCache, FindsAKeptSeriesByAKeyBuiltOnTheStack) {
   EXPECT_EQ(cache.find(SeriesKey({"GET", "/api/v1/files"}).view()), cache.end());
 }
 
+TEST(RecentSeries, FindsWhatItsOwnerKeptForTheSameLabelsOnly) {
+  Registry registry;
+  Counter& ok = registry.counter("requests_total", "Requests.", {{"status", "200"}});
+  const std::uint64_t owner = next_series_owner();
+  const std::uint64_t other_owner = next_series_owner();
+  EXPECT_NE(owner, other_owner);
+  RecentSeries<Counter*, 2> recent;
+  EXPECT_EQ(recent.find(owner, {"GET", "200"}), nullptr);
+  recent.keep(owner, {"GET", "200"}, &ok);
+  ASSERT_NE(recent.find(owner, {"GET", "200"}), nullptr);
+  EXPECT_EQ(*recent.find(owner, {"GET", "200"}), &ok);
+  EXPECT_EQ(recent.find(other_owner, {"GET", "200"}), nullptr);
+  EXPECT_EQ(recent.find(owner, {"GET", "404"}), nullptr);
+  EXPECT_EQ(recent.find(owner, {"GET", "20"}), nullptr);
+  EXPECT_EQ(recent.find(owner, {"GET2", "00"}), nullptr);
+}
+
+TEST(RecentSeries, KeepsItsLastFewAndForgetsTheOldest) {
+  RecentSeries<int, 1, 2> recent;
+  const std::uint64_t owner = next_series_owner();
+  recent.keep(owner, {"a"}, 1);
+  recent.keep(owner, {"b"}, 2);
+  ASSERT_NE(recent.find(owner, {"a"}), nullptr);
+  EXPECT_EQ(*recent.find(owner, {"a"}), 1);
+  EXPECT_EQ(*recent.find(owner, {"b"}), 2);
+  recent.keep(owner, {"c"}, 3);
+  EXPECT_EQ(recent.find(owner, {"a"}), nullptr);
+  EXPECT_EQ(*recent.find(owner, {"b"}), 2);
+  EXPECT_EQ(*recent.find(owner, {"c"}), 3);
+}
+
 }  // namespace
 }  // namespace platform::metrics

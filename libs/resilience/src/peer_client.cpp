@@ -307,6 +307,11 @@ struct PeerClient::Impl {
 
   // The series are looked up once each (a registry lookup renders the labels).
   void count(std::string_view outcome, std::string_view status) {
+    thread_local metrics::RecentSeries<metrics::Counter*, 2> recent;
+    if (metrics::Counter* const* kept = recent.find(series_owner, {outcome, status})) {
+      (*kept)->inc();
+      return;
+    }
     const metrics::SeriesKey key{outcome, status};
     metrics::Counter* counter = nullptr;
     {
@@ -322,6 +327,7 @@ struct PeerClient::Impl {
       }
       counter = found->second;
     }
+    recent.keep(series_owner, {outcome, status}, counter);
     counter->inc();
   }
 
@@ -611,6 +617,7 @@ struct PeerClient::Impl {
   PeerOptions options;
   std::mutex counters_mutex;
   metrics::SeriesCache<metrics::Counter*> counters;
+  const std::uint64_t series_owner = metrics::next_series_owner();
   metrics::Registry own_registry;
   metrics::Registry* registry;
   logging::Logger* logger;

@@ -552,6 +552,10 @@ struct Proxy::Impl {
   RouteMetrics& metrics_of(const std::string& route, std::string_view method, int status) {
     const std::string_view method_label = platform::http::method_label(method);
     const platform::metrics::IntegerText status_text(status);
+    thread_local platform::metrics::RecentSeries<RouteMetrics*, 3> recent;
+    if (RouteMetrics* const* kept =
+            recent.find(series_owner, {route, method_label, status_text.view()}))
+      return **kept;
     const platform::metrics::SeriesKey key{route, method_label, status_text.view()};
     std::lock_guard lock(metrics_mutex);
     auto found = route_metrics.find(key.view());
@@ -567,12 +571,15 @@ struct Proxy::Impl {
           "Time from a request's arrival to its answer's start, by route and method.",
           {{"route", route}, {"method", std::string(method_label)}});
     }
+    recent.keep(series_owner, {route, method_label, status_text.view()}, &slot);
     return slot;
   }
   static inline const std::string kNoRoute = "none";
 
   std::mutex metrics_mutex;
+  // Entries are never erased: RecentSeries keeps pointers to them.
   platform::metrics::SeriesCache<RouteMetrics> route_metrics;
+  const std::uint64_t series_owner = platform::metrics::next_series_owner();
   const RouteSource& routes;
   ProxyOptions options;
   platform::metrics::Registry& registry;

@@ -1216,6 +1216,13 @@ struct Client::Impl {
     Shard& shard = call.shard;
     const std::chrono::duration<double> elapsed = Clock::now() - call.started;
     const std::string_view method = http::method_label(call.method);
+    // Most calls find their series among those this thread used last (RecentSeries).
+    thread_local metrics::RecentSeries<std::pair<metrics::Histogram*, metrics::Counter*>, 3> recent;
+    if (const auto* kept = recent.find(series_owner_, {call.peer, method, status})) {
+      kept->first->observe(elapsed.count());
+      kept->second->inc();
+      return;
+    }
     const metrics::SeriesKey histogram_key{call.peer, method};
     auto histogram = shard.histograms.find(histogram_key.view());
     if (histogram == shard.histograms.end()) {
@@ -1234,6 +1241,7 @@ struct Client::Impl {
       counter = shard.counters.emplace(counter_key.text(), &created).first;
     }
     counter->second->inc();
+    recent.keep(series_owner_, {call.peer, method, status}, {histogram->second, counter->second});
   }
 
   metrics::Counter& waits_counter(const Call& call) const {
@@ -1311,6 +1319,7 @@ struct Client::Impl {
   // Holds the loop (through options_.event_loop) until everything else is gone.
   ClientOptions options_;
   metrics::Registry* registry_;
+  const std::uint64_t series_owner_ = metrics::next_series_owner();
   logging::Logger* logger_;
   EventLoop::State* loop_ = nullptr;  // null: threads of the client's own
   std::optional<std::uint64_t> loop_user_;

@@ -85,33 +85,47 @@ void AccessLog::finish_span(const Outcome& outcome, const TraceContext& trace,
 metrics::Counter& AccessLog::request_counter(std::string_view method, std::string_view route,
                                              int status) {
   const metrics::IntegerText status_text(status);
+  thread_local metrics::RecentSeries<metrics::Counter*, 3> recent;
+  if (metrics::Counter* const* kept =
+          recent.find(series_owner_, {method, route, status_text.view()}))
+    return **kept;
   const metrics::SeriesKey key{method, route, status_text.view()};
+  metrics::Counter* counter = nullptr;
   {
     std::shared_lock lock(cache_mutex_);
-    if (auto found = counters_.find(key.view()); found != counters_.end()) return *found->second;
+    if (auto found = counters_.find(key.view()); found != counters_.end()) counter = found->second;
   }
-  auto& counter = registry_.counter("http_requests_total", "HTTP requests answered.",
-                                    {{"method", std::string(method)},
-                                     {"route", std::string(route)},
-                                     {"status", std::string(status_text.view())}});
-  std::unique_lock lock(cache_mutex_);
-  counters_.emplace(key.text(), &counter);
-  return counter;
+  if (counter == nullptr) {
+    counter = &registry_.counter("http_requests_total", "HTTP requests answered.",
+                                 {{"method", std::string(method)},
+                                  {"route", std::string(route)},
+                                  {"status", std::string(status_text.view())}});
+    std::unique_lock lock(cache_mutex_);
+    counters_.emplace(key.text(), counter);
+  }
+  recent.keep(series_owner_, {method, route, status_text.view()}, counter);
+  return *counter;
 }
 
 metrics::Histogram& AccessLog::duration_histogram(std::string_view method, std::string_view route) {
+  thread_local metrics::RecentSeries<metrics::Histogram*, 2> recent;
+  if (metrics::Histogram* const* kept = recent.find(series_owner_, {method, route})) return **kept;
   const metrics::SeriesKey key{method, route};
+  metrics::Histogram* histogram = nullptr;
   {
     std::shared_lock lock(cache_mutex_);
     if (auto found = histograms_.find(key.view()); found != histograms_.end())
-      return *found->second;
+      histogram = found->second;
   }
-  auto& histogram =
-      registry_.histogram("http_request_duration_seconds", "Time to answer HTTP requests.",
-                          {{"method", std::string(method)}, {"route", std::string(route)}});
-  std::unique_lock lock(cache_mutex_);
-  histograms_.emplace(key.text(), &histogram);
-  return histogram;
+  if (histogram == nullptr) {
+    histogram =
+        &registry_.histogram("http_request_duration_seconds", "Time to answer HTTP requests.",
+                             {{"method", std::string(method)}, {"route", std::string(route)}});
+    std::unique_lock lock(cache_mutex_);
+    histograms_.emplace(key.text(), histogram);
+  }
+  recent.keep(series_owner_, {method, route}, histogram);
+  return *histogram;
 }
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -48,7 +49,9 @@ class AccessLog {
   logging::Logger& logger_;
   metrics::Registry& registry_;
   tracing::Tracer* tracer_;
-  // Registry lookups lock the registry; the hot path looks in a read-mostly cache first.
+  // Registry lookups lock the registry; the hot path looks in the series this thread used
+  // last (a RecentSeries), then in a read-mostly cache.
+  const std::uint64_t series_owner_ = metrics::next_series_owner();
   std::shared_mutex cache_mutex_;
   metrics::SeriesCache<metrics::Counter*> counters_;
   metrics::SeriesCache<metrics::Histogram*> histograms_;
