@@ -2,6 +2,12 @@
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
+# Asio's memory for coroutine frames and handlers that its per-thread recycling slots cannot
+# hold (every frame over 1,020 bytes) comes from std::aligned_alloc(16, n) by default, which
+# jemalloc serves by its slow path; with these it comes from operator new, as aligned (16
+# bytes, checked in libs/http/src/asio_beast.cpp) and by the fast path. Defined for every
+# file, so that all that include Asio agree on how its memory is freed.
+add_compile_definitions(BOOST_ASIO_DISABLE_STD_ALIGNED_ALLOC BOOST_ASIO_DISABLE_BOOST_ALIGN)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
 # CommonMark (cmark 0.30): the syllabus-service renders Markdown bodies, raw HTML disabled.
