@@ -26,15 +26,30 @@ std::uint64_t next_random_word() {
   return z ^ (z >> 31);
 }
 
-// Fills `out` with random lower-case hex digits, 16 a 64-bit word, never all zero.
+// The eight nibbles of `bits` as eight lower-case hex digits, a byte each, all at once (in
+// an order of their own: the bits are random, any order of them is as random).
+std::uint64_t hex_digits(std::uint32_t bits) {
+  std::uint64_t nibbles = bits;
+  nibbles = (nibbles | (nibbles << 16)) & 0x0000ffff0000ffffULL;
+  nibbles = (nibbles | (nibbles << 8)) & 0x00ff00ff00ff00ffULL;
+  nibbles = (nibbles | (nibbles << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  // A byte holds 1 where its nibble is over 9: adding 6 carries into the byte's bit 4.
+  const std::uint64_t over_nine = ((nibbles + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+  return nibbles + 0x3030303030303030ULL + over_nine * ('a' - '0' - 10);
+}
+
+// Fills `out` (a multiple of 16 long) with random lower-case hex digits, 16 a 64-bit word,
+// never all zero.
 void fill_random_hex(std::span<char> out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   for (;;) {
     std::uint64_t any = 0;
     for (std::size_t i = 0; i < out.size(); i += 16) {
-      std::uint64_t bits = next_random_word();
+      const std::uint64_t bits = next_random_word();
       any |= bits;
-      for (std::size_t j = i + 16; j > i; --j, bits >>= 4) out[j - 1] = kDigits[bits & 0xf];
+      const std::uint64_t high = hex_digits(static_cast<std::uint32_t>(bits >> 32));
+      const std::uint64_t low = hex_digits(static_cast<std::uint32_t>(bits));
+      std::memcpy(out.data() + i, &high, sizeof high);
+      std::memcpy(out.data() + i + 8, &low, sizeof low);
     }
     if (any != 0) return;  // an all-zero id is invalid
   }

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <limits>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace platform::tracing {
@@ -212,6 +213,23 @@ TEST(SpanIds, AreLowerCaseHexOfTheirSizeAndDiffer) {
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   EXPECT_EQ(traceparent_of("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", false),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+}
+
+// Ids are random: every hex digit turns up at every place (a digit stuck at one place, or
+// a place never past 9, would show).
+TEST(SpanIds, HaveEveryDigitAtEveryPlace) {
+  std::vector<std::set<char>> trace_digits(32);
+  std::vector<std::set<char>> span_digits(16);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string trace = new_trace_id();
+    const std::string span = new_span_id();
+    for (std::size_t at = 0; at < trace.size(); ++at) trace_digits[at].insert(trace[at]);
+    for (std::size_t at = 0; at < span.size(); ++at) span_digits[at].insert(span[at]);
+  }
+  for (const auto& digits : trace_digits)
+    EXPECT_EQ(std::string(digits.begin(), digits.end()), "0123456789abcdef");
+  for (const auto& digits : span_digits)
+    EXPECT_EQ(std::string(digits.begin(), digits.end()), "0123456789abcdef");
 }
 
 TEST(SpanTimes, SteadyInstantsBecomeUnixNanoseconds) {
