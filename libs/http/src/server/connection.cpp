@@ -170,17 +170,26 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Connection> connection
     // way left to answer it. Past this point (same strand) stop() sees us busy.
     if (!connection->socket.is_open()) break;
     connection->idle = false;
-    const bool keep_open = co_await serve_one(*connection, buffer);
+    // A plain head is served without Beast's parser; any other, by Beast's path, whose
+    // large frame (the parser) is then made only for the requests that need it.
+    const auto started = Clock::now();
+    connection->arm(options_.read_timeout);
+    bool keep_open = false;
+    if (const std::optional<bool> served = co_await serve_plain(*connection, buffer, started)) {
+      keep_open = *served;
+    } else {
+      keep_open = co_await serve_parsed(*connection, buffer, started);
+    }
     ++connection->requests_served;
     if (!keep_open) break;
   }
   connection->close();
 }
 
-asio::awaitable<bool> Server::Impl::serve_one(Connection& connection, beast::flat_buffer& buffer) {
-  const auto started = Clock::now();
-  connection.arm(options_.read_timeout);
-  if (auto served = co_await serve_plain(connection, buffer, started)) co_return *served;
+// A request read by Beast's parser: one whose head is not plain, or has a body (see
+// serve_plain). The connection's read timeout is armed.
+asio::awaitable<bool> Server::Impl::serve_parsed(Connection& connection, beast::flat_buffer& buffer,
+                                                 Clock::time_point started) {
   HeaderParser parser;
   parser.header_limit(static_cast<std::uint32_t>(parser_header_limit(options_)));
   // The body's limit depends on the route, known once the header is: Beast would refuse

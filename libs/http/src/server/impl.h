@@ -224,7 +224,8 @@ struct Server::Impl {
 
   // ---- connection.cpp: one connection ---------------------------------------------------
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
-  asio::awaitable<bool> serve_one(Connection& connection, beast::flat_buffer& buffer);
+  asio::awaitable<bool> serve_parsed(Connection& connection, beast::flat_buffer& buffer,
+                                     Clock::time_point started);
   asio::awaitable<bool> handle(Connection& connection, Request& request, Router::Match match,
                                bool keep_alive_requested, std::size_t bytes_in,
                                Clock::time_point started, const StreamParser* streamed_body);
