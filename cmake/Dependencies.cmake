@@ -3,10 +3,14 @@ find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
 # Asio's memory for coroutine frames and handlers that its per-thread recycling slots cannot
-# hold (every frame over 1,020 bytes) comes from std::aligned_alloc(16, n) by default, which
-# jemalloc serves by its slow path; with these it comes from operator new, as aligned (16
-# bytes, checked in libs/http/src/asio_beast.cpp) and by the fast path. Defined for every
-# file, so that all that include Asio agree on how its memory is freed.
+# hold (every frame over 1,020 bytes) comes from std::aligned_alloc by default, which
+# jemalloc serves by its slow path; with these it comes from operator new, by the fast path.
+# operator new aligns to 16 bytes and Asio then ignores any larger alignment it is asked
+# for: no handler, operation or coroutine frame may hold an over-aligned (alignas > 16)
+# object (none does; the asan preset's alignment check would catch one). Defined for every
+# file, so that all that include Asio agree on how its memory is freed (unlike a size of
+# Asio's structs, nothing here can differ between two files that both have the definitions;
+# libs/http/src/asio_beast.cpp refuses to compile without them).
 add_compile_definitions(BOOST_ASIO_DISABLE_STD_ALIGNED_ALLOC BOOST_ASIO_DISABLE_BOOST_ALIGN)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)

@@ -9,7 +9,8 @@
 #     per request is what Asio and the kernel take: the gateway's cost above it is its own;
 #     and through proxy-floor --duties, which adds what the gateway adds (token, limiter,
 #     signature, ids, two spans, metrics) with the platform's libraries: the gateway's cost
-#     above that is its HTTP layering (parsers, messages, handlers, client);
+#     above that is its HTTP layering (parsers, messages, handlers, client); with each
+#     run, the subject-service's CPU per request too (whether a proxy makes it work harder);
 #   - a 50 MiB upload and its download through both (curl), with the gateway's peak RSS
 #     during the transfer.
 #   scripts/bench/gateway.sh                 (defaults: 10 s a run, 64 connections, 3 rounds)

@@ -4,11 +4,8 @@
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>
-#include <cstddef>
-
-// Asio takes its memory from operator new (cmake/Dependencies.cmake), which must then be
-// as aligned as what Asio asks for: alignof(max_align_t).
-static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= alignof(std::max_align_t));
+// Every file that includes Asio takes its memory from operator new (the definitions of
+// cmake/Dependencies.cmake, which say why); a build without them would mix allocators.
 #if defined(BOOST_ASIO_HAS_STD_ALIGNED_ALLOC) || defined(BOOST_ASIO_HAS_BOOST_ALIGN)
 #error "Asio should take its memory from operator new (see cmake/Dependencies.cmake)"
 #endif

@@ -67,7 +67,8 @@ TEST(Logger, EscapesQuotesControlCharactersAndKeepsUnicode) {
 }
 
 // Every byte value, at every place in texts long and short (the escaper looks at sixteen
-// bytes at a time, then eight, then one), reads back as itself, and only what JSON
+// bytes at a time, or eight, a text's last block overlapping the one before, and at texts
+// shorter than a block one byte at a time), reads back as itself, and only what JSON
 // requires is escaped.
 TEST(Logger, EscapesEveryByteWhereverItStands) {
   std::vector<std::size_t> lengths;

@@ -534,7 +534,7 @@ struct Proxy::Impl {
     for (const auto& [name, value] : exchange->limit_headers) headers.set(name, value);
     if (exchange->gzip_accepted && !response.body_source) gzip_if_worth_it(response);
     const std::string& route = exchange->route ? exchange->route->name : kNoRoute;
-    RouteMetrics& metrics = metrics_of(route, exchange->summary.method, response.status);
+    const RouteMetrics metrics = metrics_of(route, exchange->summary.method, response.status);
     metrics.requests->inc();
     metrics.duration->observe(
         std::chrono::duration<double>(Clock::now() - exchange->started).count());
@@ -549,13 +549,13 @@ struct Proxy::Impl {
     platform::metrics::Counter* requests = nullptr;
     platform::metrics::Histogram* duration = nullptr;
   };
-  RouteMetrics& metrics_of(const std::string& route, std::string_view method, int status) {
+  RouteMetrics metrics_of(const std::string& route, std::string_view method, int status) {
     const std::string_view method_label = platform::http::method_label(method);
     const platform::metrics::IntegerText status_text(status);
-    thread_local platform::metrics::RecentSeries<RouteMetrics*, 3> recent;
-    if (RouteMetrics* const* kept =
+    thread_local platform::metrics::RecentSeries<RouteMetrics, 3> recent;
+    if (const RouteMetrics* kept =
             recent.find(series_owner, {route, method_label, status_text.view()}))
-      return **kept;
+      return *kept;
     const platform::metrics::SeriesKey key{route, method_label, status_text.view()};
     std::lock_guard lock(metrics_mutex);
     auto found = route_metrics.find(key.view());
@@ -571,13 +571,12 @@ struct Proxy::Impl {
           "Time from a request's arrival to its answer's start, by route and method.",
           {{"route", route}, {"method", std::string(method_label)}});
     }
-    recent.keep(series_owner, {route, method_label, status_text.view()}, &slot);
+    recent.keep(series_owner, {route, method_label, status_text.view()}, slot);
     return slot;
   }
   static inline const std::string kNoRoute = "none";
 
   std::mutex metrics_mutex;
-  // Entries are never erased: RecentSeries keeps pointers to them.
   platform::metrics::SeriesCache<RouteMetrics> route_metrics;
   const std::uint64_t series_owner = platform::metrics::next_series_owner();
   const RouteSource& routes;

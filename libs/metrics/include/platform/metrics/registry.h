@@ -125,7 +125,8 @@ std::uint64_t next_series_owner();
 // nearly every request has the labels of one just before it (the same route and status), so
 // it finds its series here without building a key, hashing it or taking a lock; a miss
 // looks in the site's SeriesCache as before and keeps what it found. Declared thread_local
-// at the call site, it needs no lock.
+// at the call site, it needs no lock. LabelCount is how many label values make the key;
+// Ways, how many series it keeps.
 //
 //   thread_local RecentSeries<Counter*, 3> recent;
 //   if (Counter* const* kept = recent.find(owner_, {method, route, status})) return **kept;
