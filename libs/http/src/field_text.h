@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 #include "platform/core/swar.h"
@@ -42,9 +41,7 @@ inline bool has_line_break(std::string_view text) {
   const char* at = text.data();
   std::size_t left = text.size();
   for (; left >= 8; at += 8, left -= 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, at, sizeof word);
-    if (!core::swar::has_byte_below(word, '\r' + 1)) continue;
+    if (!core::swar::has_byte_below(core::swar::load(at), '\r' + 1)) continue;
     for (int i = 0; i < 8; ++i) {
       if (is_break(at[i])) return true;
     }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 #include "field_text.h"
 #include "platform/core/strings.h"
@@ -39,9 +38,7 @@ bool is_value_byte(char c) {
 bool is_value(std::string_view text) {
   std::size_t at = 0;
   for (; at + 8 <= text.size(); at += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, text.data() + at, sizeof word);
-    if (may_hold_a_control(word) &&
+    if (may_hold_a_control(core::swar::load(text.data() + at)) &&
         !std::all_of(text.data() + at, text.data() + at + 8, is_value_byte))
       return false;
   }

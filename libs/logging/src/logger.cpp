@@ -232,13 +232,6 @@ bool needs_escape(char c) {
   return byte < 0x20 || c == '"' || c == '\\';
 }
 
-// Whether a word (8 bytes) loaded at `at` has a byte to escape.
-bool word_needs_escape(const char* at) {
-  std::uint64_t word = 0;
-  std::memcpy(&word, at, sizeof word);
-  return needs_escape(word);
-}
-
 // How many leading bytes of `text` go out as they are. Every log line and span escapes a
 // dozen strings (ids, names, paths, methods), most of 3 to 40 bytes: sixteen bytes at a
 // time where SSE2 is (every x86-64), eight otherwise, the last block of a text at least a
@@ -269,7 +262,7 @@ std::size_t plain_prefix(std::string_view text) {
 #endif
   if (size >= 8) {
     for (;;) {
-      if (word_needs_escape(data + length)) break;
+      if (needs_escape(core::swar::load(data + length))) break;
       if (length + 8 == size) return size;
       length = std::min(length + 8, size - 8);
     }

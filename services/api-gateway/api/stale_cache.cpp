@@ -3,6 +3,8 @@
 #include <cstring>
 #include <random>
 
+#include "platform/core/swar.h"
+
 namespace api_gateway::api {
 namespace {
 
@@ -28,9 +30,7 @@ std::uint64_t StaleCache::fingerprint_of(std::string_view key) const {
   std::uint64_t fingerprint = mix(seed_ ^ key.size());
   std::size_t at = 0;
   for (; at + 8 <= key.size(); at += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, key.data() + at, sizeof word);
-    fingerprint = mix(fingerprint ^ word);
+    fingerprint = mix(fingerprint ^ platform::core::swar::load(key.data() + at));
   }
   std::uint64_t tail = 0;
   std::memcpy(&tail, key.data() + at, key.size() - at);
